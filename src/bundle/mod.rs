@@ -1,0 +1,269 @@
+//! A bundle as OPA lays it out: Rego modules, data files, an optional
+//! `.manifest`, and Gavel's `cases/*.json`. A bundle is read from a directory
+//! on import and rebuilt from stored files afterwards, so everything here
+//! works on file texts in memory.
+
+pub mod catalog;
+pub mod data;
+pub mod manifest;
+pub mod metadata;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+pub use catalog::{Catalog, ModuleInfo, RuleInfo, RuleKind};
+pub use manifest::Manifest;
+pub use metadata::{Annotation, Citation, RelatedResource};
+
+/// What a file is to Gavel. Files of no kind are not part of a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Manifest,
+    Module,
+    Data,
+    Cases,
+}
+
+impl FileKind {
+    /// The kind of a bundle-relative path (with `/` separators), if any.
+    pub fn of(path: &str) -> Option<FileKind> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if path == ".manifest" {
+            Some(FileKind::Manifest)
+        } else if name.ends_with(".rego") {
+            Some(FileKind::Module)
+        } else if matches!(name, "data.json" | "data.yaml" | "data.yml") {
+            Some(FileKind::Data)
+        } else if path.starts_with("cases/") && name.ends_with(".json") && path.matches('/').count() == 1 {
+            Some(FileKind::Cases)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Manifest => "manifest",
+            FileKind::Module => "module",
+            FileKind::Data => "data",
+            FileKind::Cases => "cases",
+        }
+    }
+}
+
+/// One file of a bundle, with its full text (replay and diff need the exact
+/// source) and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleFile {
+    /// Relative to the bundle root, `/`-separated.
+    pub path: String,
+    pub kind: FileKind,
+    pub text: String,
+    /// Lowercase hex SHA-256 of the text's bytes.
+    pub sha256: String,
+}
+
+impl BundleFile {
+    pub fn new(path: String, kind: FileKind, text: String) -> BundleFile {
+        let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+        BundleFile {
+            path,
+            kind,
+            text,
+            sha256,
+        }
+    }
+
+    /// `*_test.rego`: tests, part of the version and its hash, not of the
+    /// decision logic.
+    pub fn is_test_module(&self) -> bool {
+        self.kind == FileKind::Module && self.path.ends_with("_test.rego")
+    }
+}
+
+/// A bundle in memory: its manifest and its files, sorted by path.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    pub files: Vec<BundleFile>,
+    /// Files in the directory that are not part of the bundle (shown to the
+    /// user so that nothing is dropped silently).
+    pub ignored: Vec<String>,
+}
+
+impl Bundle {
+    /// Reads a bundle directory. Hidden files and directories other than
+    /// `.manifest` are skipped, as OPA does; symlinks are followed, and a
+    /// symlink loop is an error.
+    pub fn read_dir(dir: &Path) -> Result<Bundle> {
+        let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+        if !meta.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{}: not a directory (a bundle is a directory of .rego files)",
+                dir.display()
+            )));
+        }
+        let mut files = Vec::new();
+        let mut ignored = Vec::new();
+        let walker = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()) || e.file_name() == ".manifest");
+        for entry in walker {
+            let entry = entry.map_err(|e| walk_error(dir, e))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let Some(kind) = FileKind::of(&rel) else {
+                ignored.push(rel);
+                continue;
+            };
+            let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                Error::input(
+                    entry.path().display().to_string(),
+                    format!(
+                        "not a UTF-8 text file (invalid byte at offset {}); a {} file must be text",
+                        e.utf8_error().valid_up_to(),
+                        kind.as_str()
+                    ),
+                )
+            })?;
+            if text.contains('\0') {
+                return Err(Error::input(
+                    entry.path().display().to_string(),
+                    format!("contains NUL bytes; a {} file must be text", kind.as_str()),
+                ));
+            }
+            files.push(BundleFile::new(rel, kind, text));
+        }
+        if !files.iter().any(|f| f.kind == FileKind::Module) {
+            return Err(Error::Invalid(format!(
+                "{}: no .rego files: not a bundle",
+                dir.display()
+            )));
+        }
+        let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
+            Some(f) => Manifest::parse(&f.text).map_err(|m| {
+                Error::Invalid(format!("{}/.manifest:{m}", dir.display()))
+            })?,
+            None => Manifest::default(),
+        };
+        Ok(Bundle {
+            manifest,
+            files,
+            ignored,
+        })
+    }
+
+    /// Rebuilds a bundle from stored `(path, text)` pairs.
+    pub fn from_texts(texts: impl IntoIterator<Item = (String, String)>) -> Result<Bundle> {
+        let mut files: Vec<BundleFile> = texts
+            .into_iter()
+            .filter_map(|(path, text)| FileKind::of(&path).map(|k| BundleFile::new(path, k, text)))
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
+            Some(f) => Manifest::parse(&f.text).map_err(|m| Error::Invalid(format!(".manifest:{m}")))?,
+            None => Manifest::default(),
+        };
+        Ok(Bundle {
+            manifest,
+            files,
+            ignored: Vec::new(),
+        })
+    }
+
+    /// `sha256:<hex>` over the sorted (relative path, file SHA-256) list:
+    /// for each file `path NUL sha256-hex LF`, hashed together. Any change to
+    /// any file, or a file added, removed or renamed, changes it.
+    pub fn content_hash(&self) -> String {
+        content_hash(self.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())))
+    }
+
+    pub fn modules(&self) -> impl Iterator<Item = &BundleFile> {
+        self.files.iter().filter(|f| f.kind == FileKind::Module)
+    }
+
+    pub fn files_of(&self, kind: FileKind) -> impl Iterator<Item = &BundleFile> {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// Whether the modules are Rego v0: the manifest says `rego_version: 0`
+    /// or the user asked for `--v0-compatible`.
+    pub fn is_rego_v0(&self, v0_compatible: bool) -> bool {
+        v0_compatible || self.manifest.rego_version == Some(0)
+    }
+}
+
+/// The content hash of `(path, sha256-hex)` pairs (sorted here).
+pub fn content_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = files.into_iter().collect();
+    pairs.sort_unstable();
+    let mut h = Sha256::new();
+    for (path, sha) in pairs {
+        h.update(path.as_bytes());
+        h.update([0u8]);
+        h.update(sha.as_bytes());
+        h.update(b"\n");
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
+fn walk_error(dir: &Path, e: walkdir::Error) -> Error {
+    if let Some(ancestor) = e.loop_ancestor() {
+        let at = e.path().unwrap_or(dir);
+        return Error::Invalid(format!(
+            "{}: symlink loop (points back to {})",
+            at.display(),
+            ancestor.display()
+        ));
+    }
+    let path = e.path().unwrap_or(dir).to_path_buf();
+    match e.into_io_error() {
+        Some(io) => Error::io(path, io),
+        None => Error::Invalid(format!("{}: cannot read", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_of_paths() {
+        assert_eq!(FileKind::of(".manifest"), Some(FileKind::Manifest));
+        assert_eq!(FileKind::of("a/b/x.rego"), Some(FileKind::Module));
+        assert_eq!(FileKind::of("a/data.json"), Some(FileKind::Data));
+        assert_eq!(FileKind::of("data.yaml"), Some(FileKind::Data));
+        assert_eq!(FileKind::of("cases/c.json"), Some(FileKind::Cases));
+        assert_eq!(FileKind::of("cases/sub/c.json"), None);
+        assert_eq!(FileKind::of("README.md"), None);
+        assert_eq!(FileKind::of("x/other.json"), None);
+    }
+
+    #[test]
+    fn hash_depends_on_paths_and_contents_not_order() {
+        let a = content_hash([("a.rego", "11"), ("b.rego", "22")]);
+        let b = content_hash([("b.rego", "22"), ("a.rego", "11")]);
+        assert_eq!(a, b);
+        assert!(a.starts_with("sha256:") && a.len() == 71);
+        assert_ne!(a, content_hash([("a.rego", "11"), ("c.rego", "22")]));
+        assert_ne!(a, content_hash([("a.rego", "11"), ("b.rego", "23")]));
+    }
+}

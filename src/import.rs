@@ -1,0 +1,128 @@
+//! Importing a bundle directory as an immutable policy version: read it,
+//! catalog its rules, check that regorus loads it, then store it whole.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::bundle::{Bundle, Catalog};
+use crate::engine::LoadedPolicy;
+use crate::error::{Error, Result};
+use crate::store::versions::{Stored, check_name};
+use crate::store::{Store, VersionRef};
+
+/// What the user may say about a bundle on import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub v0_compatible: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub reference: VersionRef,
+    pub content_hash: String,
+    /// False when the same version with the same hash was already stored.
+    pub stored: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_imported_at: Option<String>,
+    pub files: usize,
+    pub modules: usize,
+    pub rules: usize,
+    pub rules_with_citations: usize,
+    pub entrypoints: Vec<String>,
+    pub rego_version: u8,
+    pub warnings: Vec<String>,
+    /// Files in the directory that are not part of a bundle.
+    pub ignored: Vec<String>,
+}
+
+/// Imports `dir`. Nothing is stored unless every module parses, every
+/// METADATA block is valid and the engine accepts the whole version.
+pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+    let bundle = Bundle::read_dir(dir)?;
+    let reference = resolve_reference(dir, &bundle, opts)?;
+    let rego_v0 = bundle.is_rego_v0(opts.v0_compatible);
+    let catalog = Catalog::build(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;
+    LoadedPolicy::load(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;
+    let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let stored = store.store_version(
+        &reference,
+        &bundle,
+        &catalog,
+        rego_v0,
+        Some(&source.display().to_string()),
+    )?;
+    let policy_rules: Vec<_> = catalog.policy_rules().collect();
+    Ok(ImportReport {
+        content_hash: bundle.content_hash(),
+        stored: stored == Stored::New,
+        already_imported_at: match stored {
+            Stored::AlreadyStored { imported_at } => Some(imported_at),
+            Stored::New => None,
+        },
+        files: bundle.files.len(),
+        modules: catalog.modules.len(),
+        rules: policy_rules.len(),
+        rules_with_citations: policy_rules.iter().filter(|r| !r.citations().is_empty()).count(),
+        entrypoints: catalog.entrypoints(),
+        rego_version: if rego_v0 { 0 } else { 1 },
+        warnings: catalog.warnings.iter().map(|w| format!("{}/{w}", dir.display())).collect(),
+        ignored: bundle.ignored,
+        reference,
+    })
+}
+
+/// Name: `--name`, else the manifest's `metadata.name`, else the directory
+/// (its parent when the directory itself is named like a version, as in
+/// `sample-policies/gfr-procurement/1.0.0`). Version: `--version`, else the
+/// manifest's `revision`, else a semver-named directory.
+fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Result<VersionRef> {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let dir_name = canonical.file_name().map(|n| n.to_string_lossy().to_string());
+    let dir_is_version = dir_name
+        .as_deref()
+        .is_some_and(|n| semver::Version::parse(n).is_ok());
+    let name = opts
+        .name
+        .clone()
+        .or_else(|| bundle.manifest.name().map(String::from))
+        .or_else(|| {
+            if dir_is_version {
+                canonical
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+            } else {
+                dir_name.clone()
+            }
+        })
+        .ok_or_else(|| Error::Invalid(format!("{}: cannot tell the bundle's name: pass --name", dir.display())))?;
+    let version = opts
+        .version
+        .clone()
+        .or_else(|| bundle.manifest.revision.clone().filter(|r| !r.is_empty()))
+        .or_else(|| dir_is_version.then(|| dir_name.clone()).flatten())
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: no version: pass --version or set \"revision\" in .manifest",
+                dir.display()
+            ))
+        })?;
+    check_name("name", &name)?;
+    check_name("version", &version)?;
+    Ok(VersionRef { name, version })
+}
+
+/// Bundle-relative locations become paths the user can open.
+fn prefix_dir(dir: &Path, e: Error) -> Error {
+    match e {
+        Error::Input { location, message } => Error::Input {
+            location: dir.join(location).display().to_string(),
+            message,
+        },
+        other => other,
+    }
+}

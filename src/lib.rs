@@ -1,0 +1,12 @@
+//! Gavel: a workbench for policy-as-code compliance.
+//!
+//! The core (everything but `cli` and `tui`) knows nothing of terminals: the
+//! command line and the workbench are thin shells over the same functions.
+
+pub mod bundle;
+pub mod engine;
+pub mod error;
+pub mod import;
+pub mod store;
+
+pub use error::{Error, Result};

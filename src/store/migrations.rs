@@ -1,0 +1,116 @@
+//! Numbered schema migrations, applied in order at open. `PRAGMA
+//! user_version` records how many have run. A migration is never edited once
+//! it has shipped: a change is a new migration at the end of the list.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// Migration N is `MIGRATIONS[N - 1]`.
+const MIGRATIONS: &[&str] = &[
+    // 1: policy versions with their files, modules, rules and citations.
+    r#"
+    CREATE TABLE bundles (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,
+        created_at  TEXT NOT NULL
+    );
+
+    CREATE TABLE versions (
+        id            INTEGER PRIMARY KEY,
+        bundle_id     INTEGER NOT NULL REFERENCES bundles(id),
+        version       TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        rego_v0       INTEGER NOT NULL,
+        manifest      TEXT NOT NULL,
+        source_path   TEXT,
+        imported_at   TEXT NOT NULL,
+        UNIQUE (bundle_id, version)
+    );
+    CREATE INDEX versions_by_hash ON versions(content_hash);
+
+    -- File texts by their SHA-256, shared between versions that hold the
+    -- same file.
+    CREATE TABLE blobs (
+        sha256  TEXT PRIMARY KEY,
+        text    TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE files (
+        version_id  INTEGER NOT NULL REFERENCES versions(id),
+        path        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        sha256      TEXT NOT NULL REFERENCES blobs(sha256),
+        PRIMARY KEY (version_id, path)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE modules (
+        version_id  INTEGER NOT NULL REFERENCES versions(id),
+        file        TEXT NOT NULL,
+        package     TEXT NOT NULL,
+        is_test     INTEGER NOT NULL,
+        title       TEXT,
+        annotation  TEXT,
+        PRIMARY KEY (version_id, file)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE rules (
+        id           INTEGER PRIMARY KEY,
+        version_id   INTEGER NOT NULL REFERENCES versions(id),
+        package      TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        file         TEXT NOT NULL,
+        line_start   INTEGER NOT NULL,
+        line_end     INTEGER NOT NULL,
+        is_test      INTEGER NOT NULL,
+        entrypoint   INTEGER NOT NULL,
+        title        TEXT,
+        description  TEXT,
+        severity     TEXT,
+        value        TEXT,
+        annotation   TEXT
+    );
+    CREATE INDEX rules_by_version ON rules(version_id, package, name);
+
+    CREATE TABLE citations (
+        rule_id     INTEGER NOT NULL REFERENCES rules(id),
+        seq         INTEGER NOT NULL,
+        regulation  TEXT NOT NULL,
+        clause      TEXT NOT NULL,
+        PRIMARY KEY (rule_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX citations_by_clause ON citations(regulation, clause);
+
+    -- A version is immutable: its row and everything it holds.
+    CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions
+        BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+    CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
+        BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+    CREATE TRIGGER files_no_update BEFORE UPDATE ON files
+        BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+    CREATE TRIGGER files_no_delete BEFORE DELETE ON files
+        BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+    CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
+        BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
+    "#,
+];
+
+/// Applies every migration the store has not had yet, each in its own
+/// transaction with its `user_version` bump.
+pub fn apply(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    if current > known {
+        return Err(Error::Invalid(format!(
+            "the store has schema version {current}, newer than this gavel knows ({known}): upgrade gavel"
+        )));
+    }
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i64::try_from(n + 1).unwrap_or(i64::MAX))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
