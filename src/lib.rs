@@ -10,3 +10,8 @@ pub mod import;
 pub mod store;
 
 pub use error::{Error, Result};
+pub mod matrix;
+pub mod sanitize;
+
+// The shells over the core.
+pub mod cli;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `gavel` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    gavel::cli::main()
+}

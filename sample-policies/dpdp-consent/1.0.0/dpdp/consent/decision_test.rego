@@ -1,6 +1,8 @@
 package dpdp.consent_test
 
-import data.dpdp.consent
+# Rules are referenced by full path (data.dpdp.consent.X), not through an import alias:
+# regorus 0.14.1 leaves a rule undefined when it is reached through an alias and depends
+# on rules from modules loaded after this test module (OPA is unaffected).
 
 # ---------------------------------------------------------------- fixtures
 
@@ -44,37 +46,40 @@ legit_input(use, ref) := {
 # consent_input with fields of the consent record overridden
 with_consent(patch) := object.union(consent_input, {"consent": patch})
 
+# consent_input with the consent record replaced wholesale
+replace_consent(c) := {"request": req, "data_principal": adult, "basis": {"type": "consent"}, "consent": c}
+
 rules_of(d) := {r.rule | some r in d.reasons}
 
 # ---------------------------------------------------------------- approve
 
 test_valid_consent_approves if {
-	d := consent.decision with input as consent_input
+	d := data.dpdp.consent.decision with input as consent_input
 	d == {"outcome": "APPROVE", "reasons": []}
 }
 
 test_documented_employment_use_approves if {
-	d := consent.decision with input as legit_input("employment", "HR-POL-2025-07 clause 4")
+	d := data.dpdp.consent.decision with input as legit_input("employment", "HR-POL-2025-07 clause 4")
 	d.outcome == "APPROVE"
 }
 
 # ---------------------------------------------------------------- Section 4 lawful basis
 
 test_missing_basis_blocks if {
-	d := consent.decision with input as {"request": req, "data_principal": adult, "consent": consent_ok}
+	d := data.dpdp.consent.decision with input as {"request": req, "data_principal": adult, "consent": consent_ok}
 	d.outcome == "BLOCK"
 	rules_of(d) == {"lawful_basis_missing"}
 }
 
 test_unknown_basis_type_blocks if {
-	d := consent.decision with input as object.union(consent_input, {"basis": {"type": "contract_necessity"}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"basis": {"type": "contract_necessity"}})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"lawful_basis_missing"}
 	contains(d.reasons[0].message, "contract_necessity")
 }
 
 test_missing_purpose_blocks if {
-	d := consent.decision with input as object.union(consent_input, {"request": {"purpose": " "}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"request": {"purpose": " "}})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"purpose_not_specified"}
 }
@@ -82,59 +87,59 @@ test_missing_purpose_blocks if {
 # ---------------------------------------------------------------- Section 6 consent
 
 test_consent_basis_without_record_blocks if {
-	d := consent.decision with input as {"request": req, "data_principal": adult, "basis": {"type": "consent"}}
+	d := data.dpdp.consent.decision with input as {"request": req, "data_principal": adult, "basis": {"type": "consent"}}
 	rules_of(d) == {"consent_record_missing"}
 	d.reasons[0].citation == "DPDP Act 2023 Section 6(10)"
 }
 
 test_pending_consent_blocks if {
-	d := consent.decision with input as with_consent({"status": "pending"})
+	d := data.dpdp.consent.decision with input as with_consent({"status": "pending"})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"consent_not_granted"}
 }
 
 test_withdrawn_status_blocks if {
-	d := consent.decision with input as with_consent({"status": "withdrawn", "withdrawn_at": "2026-05-01T09:00:00+05:30"})
+	d := data.dpdp.consent.decision with input as with_consent({"status": "withdrawn", "withdrawn_at": "2026-05-01T09:00:00+05:30"})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"consent_withdrawn"}
 }
 
 test_withdrawal_time_before_request_blocks_even_if_status_stale if {
-	d := consent.decision with input as with_consent({"withdrawn_at": "2026-06-15T10:59:59+05:30"})
+	d := data.dpdp.consent.decision with input as with_consent({"withdrawn_at": "2026-06-15T10:59:59+05:30"})
 	rules_of(d) == {"consent_withdrawn"}
 }
 
 test_withdrawal_after_request_does_not_block if {
-	d := consent.decision with input as with_consent({"withdrawn_at": "2026-06-20T09:00:00+05:30"})
+	d := data.dpdp.consent.decision with input as with_consent({"withdrawn_at": "2026-06-20T09:00:00+05:30"})
 	d.outcome == "APPROVE"
 }
 
 test_purpose_outside_consent_blocks if {
-	d := consent.decision with input as object.union(consent_input, {"request": {"purpose": "marketing_sms"}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"request": {"purpose": "marketing_sms"}})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"consent_purpose_mismatch"}
 }
 
 test_data_outside_consent_blocks if {
-	d := consent.decision with input as object.union(consent_input, {"request": {"data_categories": ["name", "aadhaar_number", "precise_location"]}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"request": {"data_categories": ["name", "aadhaar_number", "precise_location"]}})
 	rules_of(d) == {"consent_data_beyond_scope"}
 	contains(d.reasons[0].message, "aadhaar_number, precise_location")
 }
 
 test_consent_without_category_list_does_not_limit_data if {
 	c := {"id": "CNS-1", "status": "granted", "purposes": ["order_fulfilment"], "given_at": "2026-02-02T10:15:30+05:30", "notice": {"given_at": "2026-02-02T10:14:02+05:30"}}
-	d := consent.decision with input as object.union(consent_input, {"consent": c}) with data.dpdp.config.legitimate_uses as {}
+	d := data.dpdp.consent.decision with input as replace_consent(c)
 	not "consent_data_beyond_scope" in rules_of(d)
 	d.outcome == "APPROVE"
 }
 
 test_expired_consent_blocks if {
-	d := consent.decision with input as with_consent({"expires_at": "2026-06-01T00:00:00+05:30"})
+	d := data.dpdp.consent.decision with input as with_consent({"expires_at": "2026-06-01T00:00:00+05:30"})
 	rules_of(d) == {"consent_expired"}
 }
 
 test_unexpired_consent_approves if {
-	d := consent.decision with input as with_consent({"expires_at": "2027-02-01T00:00:00+05:30"})
+	d := data.dpdp.consent.decision with input as with_consent({"expires_at": "2027-02-01T00:00:00+05:30"})
 	d.outcome == "APPROVE"
 }
 
@@ -142,30 +147,30 @@ test_unexpired_consent_approves if {
 
 test_consent_without_notice_blocks if {
 	c := {"id": "CNS-2", "status": "granted", "purposes": ["order_fulfilment"], "given_at": "2026-02-02T10:15:30+05:30"}
-	d := consent.decision with input as object.union(consent_input, {"consent": c})
+	d := data.dpdp.consent.decision with input as replace_consent(c)
 	rules_of(d) == {"consent_without_notice"}
 	contains(d.reasons[0].message, "notice given_at none")
 }
 
 test_notice_after_consent_blocks if {
-	d := consent.decision with input as with_consent({"notice": {"given_at": "2026-02-02T10:30:00+05:30"}})
+	d := data.dpdp.consent.decision with input as with_consent({"notice": {"given_at": "2026-02-02T10:30:00+05:30"}})
 	rules_of(d) == {"consent_without_notice"}
 }
 
 test_unparseable_consent_time_blocks if {
-	d := consent.decision with input as with_consent({"given_at": "02/02/2026 10:15"})
+	d := data.dpdp.consent.decision with input as with_consent({"given_at": "02/02/2026 10:15"})
 	rules_of(d) == {"consent_timing_unverifiable"}
 }
 
 test_missing_request_timestamp_blocks_consent_basis if {
-	d := consent.decision with input as object.union(consent_input, {"request": {"timestamp": "yesterday"}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"request": {"timestamp": "yesterday"}})
 	rules_of(d) == {"consent_timing_unverifiable"}
 }
 
 # ---------------------------------------------------------------- Section 7 legitimate uses
 
 test_undocumented_legitimate_use_is_audited if {
-	d := consent.decision with input as legit_input("employment", "")
+	d := data.dpdp.consent.decision with input as legit_input("employment", "")
 	d.outcome == "APPROVE_WITH_AUDIT"
 	d.reasons == [{
 		"rule": "legitimate_use_undocumented",
@@ -175,93 +180,93 @@ test_undocumented_legitimate_use_is_audited if {
 }
 
 test_unadopted_legitimate_use_blocks if {
-	d := consent.decision with input as legit_input("public_health", "MoHFW advisory 2026-14")
+	d := data.dpdp.consent.decision with input as legit_input("public_health", "MoHFW advisory 2026-14")
 	d.outcome == "BLOCK"
 	rules_of(d) == {"legitimate_use_not_recognised"}
 }
 
 test_legitimate_use_without_ground_blocks if {
-	d := consent.decision with input as {"request": req, "data_principal": adult, "basis": {"type": "legitimate_use"}}
+	d := data.dpdp.consent.decision with input as {"request": req, "data_principal": adult, "basis": {"type": "legitimate_use"}}
 	rules_of(d) == {"legitimate_use_not_recognised"}
 	contains(d.reasons[0].message, "missing")
 }
 
 test_state_function_by_private_company_blocks if {
-	d := consent.decision with input as legit_input("state_function", "Notification S.O. 1234(E)")
+	d := data.dpdp.consent.decision with input as legit_input("state_function", "Notification S.O. 1234(E)")
 	rules_of(d) == {"legitimate_use_reserved_for_state"}
 	d.reasons[0].citation == "DPDP Act 2023 Section 7(c)"
 }
 
 test_state_function_by_state_department_approves if {
 	i := object.union(legit_input("state_function", "Karnataka Ration Cards Order 2026"), {"request": {"data_fiduciary": {"name": "Department of Food, Civil Supplies and Consumer Affairs, Government of Karnataka", "type": "state"}}})
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	d.outcome == "APPROVE"
 }
 
 # ---------------------------------------------------------------- Section 9 children
 
 test_child_without_guardian_consent_blocks if {
-	d := consent.decision with input as object.union(consent_input, {"data_principal": child})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"data_principal": child})
 	d.outcome == "BLOCK"
 	rules_of(d) == {"verifiable_guardian_consent_missing"}
 }
 
 test_child_with_unverified_parent_blocks if {
 	c := object.union(parent_consent, {"guardian_verification": {"verified": false}})
-	d := consent.decision with input as object.union(consent_input, {"data_principal": child, "consent": c})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"data_principal": child, "consent": c})
 	rules_of(d) == {"verifiable_guardian_consent_missing"}
 }
 
 test_child_with_verified_parent_consent_approves if {
-	d := consent.decision with input as object.union(consent_input, {"data_principal": child, "consent": parent_consent})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"data_principal": child, "consent": parent_consent})
 	d.outcome == "APPROVE"
 }
 
 test_targeted_advertising_to_child_blocks_despite_parent_consent if {
 	i := object.union(consent_input, {"data_principal": child, "consent": parent_consent, "request": {"processing_activities": ["storage", "targeted_advertising", "tracking"]}})
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	rules_of(d) == {"child_tracking_or_targeting"}
 	contains(d.reasons[0].message, "targeted_advertising, tracking")
 }
 
 test_targeted_advertising_to_adult_is_not_a_children_finding if {
-	d := consent.decision with input as object.union(consent_input, {"request": {"processing_activities": ["targeted_advertising"]}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"request": {"processing_activities": ["targeted_advertising"]}})
 	d.outcome == "APPROVE"
 }
 
 test_child_medical_emergency_is_exempt_from_guardian_consent if {
 	i := {"request": object.union(req, {"purpose": "emergency_treatment"}), "data_principal": child, "basis": {"type": "legitimate_use", "legitimate_use": "medical_emergency", "documentation_ref": "CASUALTY-REG-2026-7781"}}
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	d.outcome == "APPROVE"
 }
 
 test_person_with_lawful_guardian_needs_guardian_consent if {
-	d := consent.decision with input as object.union(consent_input, {"data_principal": {"id": "DP-KA-0077140", "age": 41, "has_lawful_guardian": true}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"data_principal": {"id": "DP-KA-0077140", "age": 41, "has_lawful_guardian": true}})
 	rules_of(d) == {"verifiable_guardian_consent_missing"}
 }
 
 test_missing_age_is_treated_as_adult_in_1_0_0 if {
-	d := consent.decision with input as object.union(consent_input, {"data_principal": {"id": "DP-KA-0090001", "age": null}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"data_principal": {"id": "DP-KA-0090001", "age": null}})
 	d.outcome == "APPROVE"
 }
 
 # ---------------------------------------------------------------- Section 8(2) processors
 
 test_processor_without_contract_escalates if {
-	d := consent.decision with input as object.union(consent_input, {"processor": {"name": "SwiftShip Logistics Pvt Ltd"}})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"processor": {"name": "SwiftShip Logistics Pvt Ltd"}})
 	d.outcome == "ESCALATE"
 	rules_of(d) == {"processor_contract_missing"}
 }
 
 test_processor_with_expired_contract_escalates if {
 	p := {"name": "SwiftShip Logistics Pvt Ltd", "contract_ref": "DPA-2024-117", "contract_valid_until": "2026-03-31T23:59:59+05:30"}
-	d := consent.decision with input as object.union(consent_input, {"processor": p})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"processor": p})
 	rules_of(d) == {"processor_contract_expired"}
 }
 
 test_processor_with_valid_contract_approves if {
 	p := {"name": "SwiftShip Logistics Pvt Ltd", "contract_ref": "DPA-2026-031", "contract_valid_until": "2027-03-31T23:59:59+05:30"}
-	d := consent.decision with input as object.union(consent_input, {"processor": p})
+	d := data.dpdp.consent.decision with input as object.union(consent_input, {"processor": p})
 	d.outcome == "APPROVE"
 }
 
@@ -269,21 +274,21 @@ test_processor_with_valid_contract_approves if {
 
 test_block_outranks_escalation if {
 	i := object.union(consent_input, {"processor": {"name": "SwiftShip Logistics Pvt Ltd"}, "consent": {"status": "withdrawn"}})
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	d.outcome == "BLOCK"
 	rules_of(d) == {"consent_withdrawn"}
-	count(consent.escalate) == 1 with input as i
+	count(data.dpdp.consent.escalate) == 1 with input as i
 }
 
 test_escalation_outranks_audit if {
 	i := object.union(legit_input("employment", ""), {"processor": {"name": "PayRollPro Services LLP", "contract_ref": ""}})
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	d.outcome == "ESCALATE"
 	rules_of(d) == {"processor_contract_missing"}
 }
 
 test_reasons_are_sorted_by_rule if {
 	i := object.union(consent_input, {"data_principal": child, "request": {"purpose": "marketing_sms", "processing_activities": ["tracking"]}})
-	d := consent.decision with input as i
+	d := data.dpdp.consent.decision with input as i
 	[r.rule | some r in d.reasons] == ["child_tracking_or_targeting", "consent_purpose_mismatch", "verifiable_guardian_consent_missing"]
 }

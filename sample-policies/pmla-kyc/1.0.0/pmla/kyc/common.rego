@@ -7,7 +7,9 @@ package pmla.kyc
 #   citations:
 #     - {regulation: "PMLA 2002", clause: "Section 12(1)(c)"}
 #   severity: low
-customer := object.get(input, "customer", {})
+customer := c if {
+	c := object.get(input, "customer", {})
+} else := {}
 
 # METADATA
 # title: RFC 3339 timestamp format
@@ -16,11 +18,47 @@ customer := object.get(input, "customer", {})
 #   citations:
 #     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 4"}
 #   severity: low
-rfc3339_pattern := `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`
+rfc3339_pattern := `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+
+# METADATA
+# title: Days in each month
+# description: Days of January to December in a common year.
+# custom:
+#   citations:
+#     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 4"}
+#   severity: low
+month_days := [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+# METADATA
+# title: Century year that is not a leap year
+# description: True for years divisible by 100 but not by 400.
+# custom:
+#   citations:
+#     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 4"}
+#   severity: low
+century_common_year(y) if {
+	y % 100 == 0
+	y % 400 != 0
+}
+
+# METADATA
+# title: Days in a given month
+# description: Number of days of month m of year y (Gregorian calendar).
+# custom:
+#   citations:
+#     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 4"}
+#   severity: low
+days_in_month(y, m) := 29 if {
+	m == 2
+	y % 4 == 0
+	not century_common_year(y)
+} else := month_days[m - 1]
 
 # METADATA
 # title: Timestamp is well formed
-# description: True when the value is a string in RFC 3339 form.
+# description: >-
+#   True when the value is a string in RFC 3339 form naming a real calendar date, so that
+#   time.parse_rfc3339_ns cannot fail on it.
 # custom:
 #   citations:
 #     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 4"}
@@ -28,6 +66,7 @@ rfc3339_pattern := `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-
 valid_timestamp(ts) if {
 	is_string(ts)
 	regex.match(rfc3339_pattern, ts)
+	to_number(substring(ts, 8, 2)) <= days_in_month(to_number(substring(ts, 0, 4)), to_number(substring(ts, 5, 2)))
 }
 
 # METADATA
@@ -70,7 +109,7 @@ ist_month(ns) := [y, m] if {
 #   citations:
 #     - {regulation: "PMLA 2002", clause: "Section 12(1)(a)"}
 #   severity: low
-is_transaction_event if input.event.type == "transaction"
+is_transaction_event if event_type == "transaction"
 
 # METADATA
 # title: Recognised event types
@@ -80,3 +119,14 @@ is_transaction_event if input.event.type == "transaction"
 #     - {regulation: "PMLA 2002", clause: "Section 12(1)(a)"}
 #   severity: low
 event_types := {"onboarding", "transaction"}
+
+# METADATA
+# title: Event type
+# description: input.event.type, or "(missing)" when absent.
+# custom:
+#   citations:
+#     - {regulation: "PMLA 2002", clause: "Section 12(1)(a)"}
+#   severity: low
+event_type := t if {
+	t := input.event.type
+} else := "(missing)"

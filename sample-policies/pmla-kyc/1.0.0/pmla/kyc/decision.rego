@@ -28,15 +28,18 @@ package pmla.kyc
 #     - {regulation: "PMLA 2002", clause: "Section 12(1)(c)"}
 #     - {regulation: "UAPA 1967", clause: "Section 51A"}
 #   severity: critical
-block := union({
-	event_timestamp_invalid,
-	event_type_unrecognised,
-	transaction_details_missing,
-	officially_valid_document_missing,
-	identity_not_verified,
-	pan_or_form60_missing,
-	sanctions_list_match,
-})
+block := {finding |
+	some findings in [
+		event_timestamp_invalid,
+		event_type_unrecognised,
+		transaction_details_missing,
+		officially_valid_document_missing,
+		identity_not_verified,
+		pan_or_form60_missing,
+		sanctions_list_match,
+	]
+	some finding in findings
+}
 
 # METADATA
 # title: Escalation findings
@@ -46,15 +49,18 @@ block := union({
 #     - {regulation: "RBI KYC Direction 2016", clause: "Para 41"}
 #     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 8(2)"}
 #   severity: high
-escalate := union({
-	sanctions_screening_missing,
-	pep_senior_management_approval_missing,
-	risk_category_unassigned,
-	enhanced_due_diligence_incomplete,
-	structuring_suspected,
-	periodic_kyc_update_overdue,
-	kyc_update_date_missing,
-})
+escalate := {finding |
+	some findings in [
+		sanctions_screening_missing,
+		pep_senior_management_approval_missing,
+		risk_category_unassigned,
+		enhanced_due_diligence_incomplete,
+		structuring_suspected,
+		periodic_kyc_update_overdue,
+		kyc_update_date_missing,
+	]
+	some finding in findings
+}
 
 # METADATA
 # title: Audit findings
@@ -64,11 +70,14 @@ escalate := union({
 #     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 3(1)(A)"}
 #     - {regulation: "RBI KYC Direction 2016", clause: "Para 41(a)(iv)"}
 #   severity: medium
-audit := union({
-	cash_transaction_report_required,
-	cash_series_report_required,
-	enhanced_monitoring_required,
-})
+audit := {finding |
+	some findings in [
+		cash_transaction_report_required,
+		cash_series_report_required,
+		enhanced_monitoring_required,
+	]
+	some finding in findings
+}
 
 # METADATA
 # title: Outcome by precedence

@@ -31,11 +31,11 @@ event_timestamp_invalid contains reason if {
 #     - {regulation: "PML (Maintenance of Records) Rules 2005", clause: "Rule 3"}
 #   severity: high
 event_type_unrecognised contains reason if {
-	not input.event.type in event_types
+	not event_type in event_types
 	reason := {
 		"rule": "event_type_unrecognised",
 		"citation": "PMLA 2002 Section 12(1)(a)",
-		"message": sprintf("event.type %v is not one of onboarding, transaction", [object.get(object.get(input, "event", {}), "type", "(missing)")]),
+		"message": sprintf("event.type %v is not one of onboarding, transaction", [event_type]),
 	}
 }
 

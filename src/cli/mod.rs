@@ -1,0 +1,138 @@
+//! The command line: argument parsing, one module per subcommand, and the
+//! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
+
+mod import;
+mod matrix;
+pub mod output;
+mod rules;
+mod versions;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+use crate::store::Store;
+use output::Format;
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success; 1 a check failed (a failing test, a BLOCK under --fail-on, \
+a DIVERGED replay, a broken chain); 2 bad usage or bad input. \
+(opa test uses 2 for failing tests and 1 for load errors; Gavel follows the scheme above.)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gavel",
+    version,
+    about = "A terminal workbench for policy-as-code compliance: Rego policies, versions, decisions, replay and sign-off.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// The store (SQLite file). Default: the platform data dir's gavel.db.
+    #[arg(long, global = true, env = "GAVEL_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub format: Format,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import bundle directories as immutable policy versions.
+    Import(import::Args),
+    /// List the stored policy versions.
+    Versions,
+    /// List the rules of a version with their titles and citations.
+    Rules(rules::Args),
+    /// The regulation mapping matrix of a version, with its gaps.
+    Matrix(matrix::Args),
+}
+
+/// What a command found: success, a check that failed (exit 1), or bad
+/// input it has already reported on stderr (exit 2) while it went on with
+/// the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    CheckFailed,
+    InputRejected,
+}
+
+/// Shared by every command: the output stream and format.
+pub struct Ctx<'a> {
+    pub out: &'a mut dyn Write,
+    pub format: Format,
+    pub db: Option<PathBuf>,
+}
+
+impl Ctx<'_> {
+    pub fn open_store(&self) -> Result<Store, Error> {
+        let path = match &self.db {
+            Some(p) => p.clone(),
+            None => Store::default_path()?,
+        };
+        Store::open(&path)
+    }
+}
+
+/// Parses the arguments, runs the command, and maps the result to an exit
+/// code. Diagnostics go to stderr, results to stdout.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut ctx = Ctx {
+        out: &mut out,
+        format: cli.format,
+        db: cli.db.clone(),
+    };
+    let result = run(&mut ctx, cli.command).and_then(|s| {
+        ctx.out.flush()?;
+        Ok(s)
+    });
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::CheckFailed) => ExitCode::from(1),
+        Ok(Status::InputRejected) => ExitCode::from(2),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
+    match command {
+        Command::Import(args) => import::run(ctx, args),
+        Command::Versions => versions::run(ctx),
+        Command::Rules(args) => rules::run(ctx, args),
+        Command::Matrix(args) => matrix::run(ctx, args),
+    }
+}
+
+/// A closed pipe (`gavel rules x | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints an error on stderr, escaped: it may quote untrusted input.
+pub fn report_error(e: &dyn std::fmt::Display) {
+    eprintln!("gavel: {}", crate::sanitize::escape(&format!("{e:#}")));
+}

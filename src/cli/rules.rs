@@ -1,0 +1,95 @@
+//! `gavel rules NAME@VERSION`
+
+use serde::Serialize;
+
+use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
+use super::{Ctx, Status};
+use crate::sanitize::escape;
+use crate::store::{StoredRule, VersionRef};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The version, as NAME@VERSION.
+    version: String,
+}
+
+#[derive(Serialize)]
+struct RulesDoc<'a> {
+    version: &'a VersionRef,
+    content_hash: &'a str,
+    entrypoints: Vec<String>,
+    rules: &'a [StoredRule],
+}
+
+pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
+    let reference = VersionRef::parse(&args.version)?;
+    let store = ctx.open_store()?;
+    let version = store.find_version(&reference)?;
+    let rules = store.rules_of(version.id)?;
+    let entrypoints: Vec<String> = rules.iter().filter(|r| r.entrypoint).map(StoredRule::path).collect();
+    if ctx.format == Format::Json {
+        write_json(
+            ctx.out,
+            &RulesDoc {
+                version: &reference,
+                content_hash: &version.content_hash,
+                entrypoints,
+                rules: &rules,
+            },
+        )?;
+        return Ok(Status::Ok);
+    }
+    let cited = rules.iter().filter(|r| !r.citations.is_empty()).count();
+    writeln!(
+        ctx.out,
+        "{}  {}  {} rules ({} cited)",
+        escape(&reference.to_string()),
+        short_hash(&version.content_hash),
+        rules.len(),
+        cited
+    )?;
+    if !entrypoints.is_empty() {
+        writeln!(ctx.out, "entrypoint: {}", escape(&entrypoints.join(", ")))?;
+    }
+    let titles = store.package_titles(version.id)?;
+    let width = terminal_width();
+    let mut package: Option<&str> = None;
+    let mut table: Option<Table> = None;
+    for rule in &rules {
+        if package != Some(rule.package.as_str()) {
+            if let Some(t) = table.take() {
+                write!(ctx.out, "{}", t.render(width))?;
+            }
+            package = Some(rule.package.as_str());
+            let title = titles.iter().find(|(p, _)| p == &rule.package).map(|(_, t)| t.as_str());
+            writeln!(ctx.out)?;
+            match title {
+                Some(t) => writeln!(ctx.out, "{}  {}", escape(&rule.package), escape(t))?,
+                None => writeln!(ctx.out, "{}", escape(&rule.package))?,
+            }
+            table = Some(
+                Table::new(&[
+                    ("RULE", Shrink::End { min: 16 }, Align::Left),
+                    ("LINE", Shrink::Fixed, Align::Right),
+                    ("CITATION", Shrink::End { min: 14 }, Align::Left),
+                    ("TITLE", Shrink::End { min: 12 }, Align::Left),
+                ])
+                .indent(2),
+            );
+        }
+        let citations: Vec<String> = rule.citations.iter().map(|c| c.label()).collect();
+        let name = if rule.entrypoint { format!("{} (entrypoint)", rule.name) } else { rule.name.clone() };
+        if let Some(t) = table.as_mut() {
+            t.row(vec![
+                name,
+                rule.line_start.to_string(),
+                if citations.is_empty() { "-".into() } else { citations.join("; ") },
+                rule.title.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+    }
+    if let Some(t) = table {
+        write!(ctx.out, "{}", t.render(width))?;
+    }
+    Ok(Status::Ok)
+}
