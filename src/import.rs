@@ -66,10 +66,17 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
         files: bundle.files.len(),
         modules: catalog.modules.len(),
         rules: policy_rules.len(),
-        rules_with_citations: policy_rules.iter().filter(|r| !r.citations().is_empty()).count(),
+        rules_with_citations: policy_rules
+            .iter()
+            .filter(|r| !r.citations().is_empty())
+            .count(),
         entrypoints: catalog.entrypoints(),
         rego_version: if rego_v0 { 0 } else { 1 },
-        warnings: catalog.warnings.iter().map(|w| format!("{}/{w}", dir.display())).collect(),
+        warnings: catalog
+            .warnings
+            .iter()
+            .map(|w| format!("{}/{w}", dir.display()))
+            .collect(),
         ignored: bundle.ignored,
         reference,
     })
@@ -81,7 +88,9 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
 /// manifest's `revision`, else a semver-named directory.
 fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Result<VersionRef> {
     let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let dir_name = canonical.file_name().map(|n| n.to_string_lossy().to_string());
+    let dir_name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string());
     let dir_is_version = dir_name
         .as_deref()
         .is_some_and(|n| semver::Version::parse(n).is_ok());
@@ -99,7 +108,12 @@ fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Resul
                 dir_name.clone()
             }
         })
-        .ok_or_else(|| Error::Invalid(format!("{}: cannot tell the bundle's name: pass --name", dir.display())))?;
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: cannot tell the bundle's name: pass --name",
+                dir.display()
+            ))
+        })?;
     let version = opts
         .version
         .clone()

@@ -108,7 +108,10 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
             (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
                 let da = a.len() - a.trim_start_matches(|c: char| c.is_ascii_digit()).len();
                 let db = b.len() - b.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                let (na, nb) = (a[..da].trim_start_matches('0'), b[..db].trim_start_matches('0'));
+                let (na, nb) = (
+                    a[..da].trim_start_matches('0'),
+                    b[..db].trim_start_matches('0'),
+                );
                 let ord = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
                 if ord != Ordering::Equal {
                     return ord;
@@ -135,7 +138,10 @@ mod tests {
     fn natural_order() {
         let mut v = vec!["Rule 154", "Rule 9", "Rule 16", "s.134(5)", "Rule 016b"];
         v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(v, ["Rule 9", "Rule 16", "Rule 016b", "Rule 154", "s.134(5)"]);
+        assert_eq!(
+            v,
+            ["Rule 9", "Rule 16", "Rule 016b", "Rule 154", "s.134(5)"]
+        );
         assert_eq!(natural_cmp("a", "a"), Ordering::Equal);
     }
 }

@@ -39,7 +39,9 @@ fn push_escaped(out: &mut String, c: char) {
         // C0 controls and DEL in caret notation, as `cat -v` shows them.
         '\0'..='\x1f' => {
             out.push('^');
-            out.push(char::from(u8::try_from(u32::from(c) + 0x40).unwrap_or(b'?')));
+            out.push(char::from(
+                u8::try_from(u32::from(c) + 0x40).unwrap_or(b'?'),
+            ));
         }
         '\x7f' => out.push_str("^?"),
         c if needs_escape(c) => out.push_str(&format!("<U+{:04X}>", u32::from(c))),
@@ -70,7 +72,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed() {
-        assert!(matches!(escape("GFR 2017 Rule 173 — ₹2,50,000"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape("GFR 2017 Rule 173 — ₹2,50,000"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -93,6 +98,10 @@ mod tests {
     fn output_never_holds_an_escapable_char() {
         let nasty: String = (0u32..0x3000).filter_map(char::from_u32).collect();
         assert!(!escape(&nasty).chars().any(needs_escape));
-        assert!(!escape_multiline(&nasty).chars().any(|c| c != '\n' && needs_escape(c)));
+        assert!(
+            !escape_multiline(&nasty)
+                .chars()
+                .any(|c| c != '\n' && needs_escape(c))
+        );
     }
 }

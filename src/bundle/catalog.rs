@@ -8,8 +8,8 @@
 use regorus::unstable::{Module, Parser, Rule, RuleHead, Source};
 use serde::Serialize;
 
-use super::metadata::{self, Annotation, MetadataBlock};
 use super::Bundle;
+use super::metadata::{self, Annotation, MetadataBlock};
 use crate::error::{Error, Result};
 
 /// What a rule is, in OPA's terms.
@@ -61,6 +61,9 @@ pub struct RuleInfo {
     pub file: String,
     pub line_start: u32,
     pub line_end: u32,
+    /// Defined in a `*_test.rego` file: test scaffolding, not decision logic.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_test_module: bool,
     /// The literal of a constant (`threshold := 250000` gives `250000`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -74,10 +77,19 @@ impl RuleInfo {
         self.name.starts_with("test_") || self.name.starts_with("todo_test_")
     }
 
+    /// Part of the decision logic: neither a test nor a rule of a test file.
+    pub fn is_policy(&self) -> bool {
+        !self.is_test() && !self.in_test_module
+    }
+
     /// `gfr/procurement/decision`: the path callers query and decision logs
     /// record.
     pub fn path(&self) -> String {
-        format!("{}/{}", self.package.replace('.', "/"), self.name.replace('.', "/"))
+        format!(
+            "{}/{}",
+            self.package.replace('.', "/"),
+            self.name.replace('.', "/")
+        )
     }
 
     pub fn title(&self) -> Option<&str> {
@@ -89,7 +101,9 @@ impl RuleInfo {
     }
 
     pub fn citations(&self) -> &[metadata::Citation] {
-        self.annotation.as_ref().map_or(&[], |a| a.citations.as_slice())
+        self.annotation
+            .as_ref()
+            .map_or(&[], |a| a.citations.as_slice())
     }
 }
 
@@ -121,9 +135,9 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Rules that are not tests.
+    /// Rules of the decision logic (not tests, not test scaffolding).
     pub fn policy_rules(&self) -> impl Iterator<Item = &RuleInfo> {
-        self.rules.iter().filter(|r| !r.is_test())
+        self.rules.iter().filter(|r| r.is_policy())
     }
 
     pub fn entrypoints(&self) -> Vec<String> {
@@ -156,7 +170,9 @@ impl Catalog {
                 if let Some(scope @ ("rule" | "document")) = b.annotation.scope.as_deref() {
                     return Err(Error::input(
                         format!("{file}:{}", b.start_line),
-                        format!("annotation scope '{scope}' must be applied to a rule, not a package"),
+                        format!(
+                            "annotation scope '{scope}' must be applied to a rule, not a package"
+                        ),
                     ));
                 }
                 Some(b.annotation.clone())
@@ -175,10 +191,13 @@ impl Catalog {
             let (name, kind, value) = describe_rule(rule);
             let annotation = match annotation_for(span.line, &mut used) {
                 Some((_, b)) => {
-                    if let Some(scope @ ("package" | "subpackages")) = b.annotation.scope.as_deref() {
+                    if let Some(scope @ ("package" | "subpackages")) = b.annotation.scope.as_deref()
+                    {
                         return Err(Error::input(
                             format!("{file}:{}", b.start_line),
-                            format!("annotation scope '{scope}' must be applied to a package, not a rule"),
+                            format!(
+                                "annotation scope '{scope}' must be applied to a package, not a rule"
+                            ),
                         ));
                     }
                     Some(b.annotation.clone())
@@ -192,6 +211,7 @@ impl Catalog {
                 file: file.to_string(),
                 line_start: span.line,
                 line_end: line_of.line(span.end),
+                in_test_module: is_test,
                 value,
                 annotation,
             });
@@ -218,7 +238,9 @@ pub fn parse_module(file: &str, text: &str, rego_v0: bool) -> Result<Module> {
             .enable_rego_v1()
             .map_err(|e| located_error(file, &e.to_string()))?;
     }
-    parser.parse().map_err(|e| located_error(file, &e.to_string()))
+    parser
+        .parse()
+        .map_err(|e| located_error(file, &e.to_string()))
 }
 
 /// Turns regorus's rustc-style message (`--> file:line:col`, a source
@@ -268,7 +290,9 @@ fn describe_rule(rule: &Rule) -> (String, RuleKind, Option<String>) {
                 };
                 (ref_name(text), kind, value)
             }
-            RuleHead::Set { refr, .. } => (ref_name(refr.span().text()), RuleKind::PartialSet, None),
+            RuleHead::Set { refr, .. } => {
+                (ref_name(refr.span().text()), RuleKind::PartialSet, None)
+            }
             RuleHead::Func { refr, .. } => (ref_name(refr.span().text()), RuleKind::Function, None),
         },
     }
@@ -319,7 +343,10 @@ mod tests {
         let src = "# METADATA\n# title: Module\npackage a.b\n\n# METADATA\n# title: Threshold\n# custom:\n#   citation: GFR 2017 Rule 154\nthreshold := 250000\n\ndeny contains msg if {\n  input.x > threshold\n  msg := \"x\"\n}\n\nf(x) := y if {\n  y := x + 1\n}\n\ndefault allow := false\n\nobj[k] := 1 if {\n  some k in input.ks\n}\n\n# METADATA\n# entrypoint: true\ndecision := {\"outcome\": \"APPROVE\"}\n";
         let c = catalog(src);
         assert_eq!(c.modules[0].package, "a.b");
-        assert_eq!(c.modules[0].annotation.as_ref().unwrap().title.as_deref(), Some("Module"));
+        assert_eq!(
+            c.modules[0].annotation.as_ref().unwrap().title.as_deref(),
+            Some("Module")
+        );
         let r: Vec<(&str, RuleKind, u32, u32)> = c
             .rules
             .iter()
@@ -363,7 +390,11 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_one_located_line() {
-        let b = Bundle::from_texts([("x/bad.rego".to_string(), "package p\n\nr if {\n  1 +\n}\n".to_string())]).unwrap();
+        let b = Bundle::from_texts([(
+            "x/bad.rego".to_string(),
+            "package p\n\nr if {\n  1 +\n}\n".to_string(),
+        )])
+        .unwrap();
         let err = Catalog::build(&b, false).unwrap_err().to_string();
         assert!(err.starts_with("x/bad.rego:"), "{err}");
         assert!(!err.contains('\n'), "{err}");

@@ -19,7 +19,10 @@ pub fn parse_data_file(file: &BundleFile) -> Result<Value> {
     } else {
         yaml_serde::from_str(&file.text).map_err(|e| {
             let line = e.location().map_or(1, |l| l.line());
-            Error::input(format!("{}:{line}", file.path), format!("invalid YAML: {e}"))
+            Error::input(
+                format!("{}:{line}", file.path),
+                format!("invalid YAML: {e}"),
+            )
         })
     }
 }
@@ -46,8 +49,12 @@ pub fn merged_data(bundle: &Bundle) -> Result<Value> {
             m.insert((*key).to_string(), wrapped);
             wrapped = Value::Object(m);
         }
-        merge(&mut root, wrapped, &mut vec!["data".to_string()])
-            .map_err(|at| Error::input(file.path.clone(), format!("conflicts with another data file at {at}")))?;
+        merge(&mut root, wrapped, &mut vec!["data".to_string()]).map_err(|at| {
+            Error::input(
+                file.path.clone(),
+                format!("conflicts with another data file at {at}"),
+            )
+        })?;
     }
     Ok(root)
 }
@@ -93,12 +100,18 @@ mod tests {
             ("a/b/data.json", r#"{"z": [3]}"#),
         ]);
         let d = merged_data(&b).unwrap();
-        assert_eq!(d, serde_json::json!({"top": 1, "a": {"x": 1, "y": 2, "b": {"z": [3]}}}));
+        assert_eq!(
+            d,
+            serde_json::json!({"top": 1, "a": {"x": 1, "y": 2, "b": {"z": [3]}}})
+        );
     }
 
     #[test]
     fn conflicts_name_the_path() {
-        let b = bundle(&[("data.json", r#"{"a": {"x": 1}}"#), ("a/data.json", r#"{"x": 2}"#)]);
+        let b = bundle(&[
+            ("data.json", r#"{"a": {"x": 1}}"#),
+            ("a/data.json", r#"{"x": 2}"#),
+        ]);
         let err = merged_data(&b).unwrap_err().to_string();
         assert!(err.contains("data.a.x"), "{err}");
     }

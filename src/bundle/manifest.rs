@@ -20,9 +20,8 @@ pub struct Manifest {
 impl Manifest {
     /// Parses manifest text; `file` names it in errors.
     pub fn parse(text: &str) -> Result<Manifest, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            format!("{}:{}: invalid JSON: {e}", e.line(), e.column())
-        })?;
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| format!("{}:{}: invalid JSON: {e}", e.line(), e.column()))?;
         let Value::Object(obj) = &value else {
             return Err("1:1: a manifest must be a JSON object".into());
         };

@@ -185,7 +185,9 @@ fn parse_yaml(yaml: &str, marker_line: u32) -> Result<Annotation, MetadataError>
     {
         return Err(MetadataError {
             line: key_line("scope"),
-            message: format!("invalid METADATA scope '{s}' (rule, document, package or subpackages)"),
+            message: format!(
+                "invalid METADATA scope '{s}' (rule, document, package or subpackages)"
+            ),
         });
     }
     let entrypoint = match map.get("entrypoint") {
@@ -198,8 +200,8 @@ fn parse_yaml(yaml: &str, marker_line: u32) -> Result<Annotation, MetadataError>
             });
         }
     };
-    let related_resources = related_resources(map.get("related_resources"))
-        .map_err(|message| MetadataError {
+    let related_resources =
+        related_resources(map.get("related_resources")).map_err(|message| MetadataError {
             line: key_line("related_resources"),
             message,
         })?;
@@ -242,7 +244,11 @@ fn related_resources(value: Option<&Value>) -> Result<Vec<RelatedResource>, Stri
     let items = match value {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
-        Some(other) => return Err(format!("METADATA 'related_resources' must be a list, found {other}")),
+        Some(other) => {
+            return Err(format!(
+                "METADATA 'related_resources' must be a list, found {other}"
+            ));
+        }
     };
     items
         .iter()
@@ -258,7 +264,10 @@ fn related_resources(value: Option<&Value>) -> Result<Vec<RelatedResource>, Stri
                     .ok_or("a related_resources entry needs a 'ref'")?;
                 Ok(RelatedResource {
                     reference: reference.to_string(),
-                    description: m.get("description").and_then(Value::as_str).map(String::from),
+                    description: m
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(String::from),
                 })
             }
             other => Err(format!("invalid related_resources entry {other}")),
@@ -397,7 +406,10 @@ mod tests {
         let src = "# METADATA\n# custom:\n#   citation: GFR 2017 Rule 160\n#   frameworks:\n#     cis-aws-1.4: [\"2.5\", \"2.6\"]\nr := 1\n";
         let a = one(src).annotation;
         let labels: Vec<String> = a.citations.iter().map(Citation::label).collect();
-        assert_eq!(labels, ["GFR 2017 Rule 160", "cis-aws-1.4 2.5", "cis-aws-1.4 2.6"]);
+        assert_eq!(
+            labels,
+            ["GFR 2017 Rule 160", "cis-aws-1.4 2.5", "cis-aws-1.4 2.6"]
+        );
     }
 
     #[test]
@@ -438,6 +450,10 @@ mod tests {
 
     #[test]
     fn indented_comments_are_not_blocks() {
-        assert!(parse_blocks("r if {\n  # METADATA\n  true\n}\n").unwrap().is_empty());
+        assert!(
+            parse_blocks("r if {\n  # METADATA\n  true\n}\n")
+                .unwrap()
+                .is_empty()
+        );
     }
 }

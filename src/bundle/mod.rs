@@ -36,7 +36,10 @@ impl FileKind {
             Some(FileKind::Module)
         } else if matches!(name, "data.json" | "data.yaml" | "data.yml") {
             Some(FileKind::Data)
-        } else if path.starts_with("cases/") && name.ends_with(".json") && path.matches('/').count() == 1 {
+        } else if path.starts_with("cases/")
+            && name.ends_with(".json")
+            && path.matches('/').count() == 1
+        {
             Some(FileKind::Cases)
         } else {
             None
@@ -111,7 +114,9 @@ impl Bundle {
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()) || e.file_name() == ".manifest");
+            .filter_entry(|e| {
+                e.depth() == 0 || !is_hidden(e.file_name()) || e.file_name() == ".manifest"
+            });
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(dir, e))?;
             if !entry.file_type().is_file() {
@@ -155,9 +160,8 @@ impl Bundle {
             )));
         }
         let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
-            Some(f) => Manifest::parse(&f.text).map_err(|m| {
-                Error::Invalid(format!("{}/.manifest:{m}", dir.display()))
-            })?,
+            Some(f) => Manifest::parse(&f.text)
+                .map_err(|m| Error::Invalid(format!("{}/.manifest:{m}", dir.display())))?,
             None => Manifest::default(),
         };
         Ok(Bundle {
@@ -175,7 +179,9 @@ impl Bundle {
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
-            Some(f) => Manifest::parse(&f.text).map_err(|m| Error::Invalid(format!(".manifest:{m}")))?,
+            Some(f) => {
+                Manifest::parse(&f.text).map_err(|m| Error::Invalid(format!(".manifest:{m}")))?
+            }
             None => Manifest::default(),
         };
         Ok(Bundle {
@@ -189,7 +195,11 @@ impl Bundle {
     /// for each file `path NUL sha256-hex LF`, hashed together. Any change to
     /// any file, or a file added, removed or renamed, changes it.
     pub fn content_hash(&self) -> String {
-        content_hash(self.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())))
+        content_hash(
+            self.files
+                .iter()
+                .map(|f| (f.path.as_str(), f.sha256.as_str())),
+        )
     }
 
     pub fn modules(&self) -> impl Iterator<Item = &BundleFile> {

@@ -77,5 +77,9 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     if ctx.format == Format::Json {
         write_json(ctx.out, &reports)?;
     }
-    Ok(if failed { Status::InputRejected } else { Status::Ok })
+    Ok(if failed {
+        Status::InputRejected
+    } else {
+        Status::Ok
+    })
 }

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
 use super::{Ctx, Status};
+use crate::bundle::Citation;
 use crate::matrix::Matrix;
 use crate::sanitize::escape;
 use crate::store::VersionRef;
@@ -48,31 +49,43 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         matrix.rows.len(),
         matrix.gaps.len()
     )?;
+    // File paths are shown relative to the directory every file shares.
+    let prefix = common_dir(
+        matrix
+            .rows
+            .iter()
+            .map(|r| r.file.as_str())
+            .chain(matrix.gaps.iter().map(|g| g.file.as_str())),
+    );
+    if !prefix.is_empty() {
+        writeln!(ctx.out, "files under {}", escape(&prefix))?;
+    }
     writeln!(ctx.out)?;
     let width = terminal_width();
+    // One heading per clause, its rules beneath: at 80 columns the rule
+    // names, not the repeated clause text, get the room.
     let mut t = Table::new(&[
-        ("REGULATION", Shrink::End { min: 10 }, Align::Left),
-        ("CLAUSE", Shrink::End { min: 10 }, Align::Left),
-        ("RULE", Shrink::End { min: 14 }, Align::Left),
-        ("FILE:LINE", Shrink::Start { min: 14 }, Align::Left),
-        ("TITLE", Shrink::End { min: 8 }, Align::Left),
-    ]);
+        ("RULE", Shrink::End { min: 20 }, Align::Left),
+        ("FILE:LINE", Shrink::Start { min: 18 }, Align::Left),
+        ("TITLE", Shrink::End { min: 12 }, Align::Left),
+    ])
+    .indent(2);
     let mut previous: Option<(&str, &str)> = None;
     for row in &matrix.rows {
-        // Repeated regulation and clause cells are blanked so the clauses
-        // read as groups.
         let key = (row.regulation.as_str(), row.clause.as_str());
-        let (reg, clause) = match previous {
-            Some((r, c)) if r == key.0 && c == key.1 => (String::new(), String::new()),
-            Some((r, _)) if r == key.0 => (String::new(), row.clause.clone()),
-            _ => (row.regulation.clone(), row.clause.clone()),
-        };
-        previous = Some(key);
+        if previous != Some(key) {
+            t.section(
+                &Citation {
+                    regulation: row.regulation.clone(),
+                    clause: row.clause.clone(),
+                }
+                .label(),
+            );
+            previous = Some(key);
+        }
         t.row(vec![
-            reg,
-            clause,
             row.rule.clone(),
-            format!("{}:{}", row.file, row.line),
+            format!("{}:{}", &row.file[prefix.len()..], row.line),
             row.title.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
@@ -85,7 +98,11 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     if matrix.gaps.is_empty() {
         writeln!(ctx.out, "gaps: none (every rule cites a regulation)")?;
     } else {
-        writeln!(ctx.out, "gaps: {} rules cite no regulation", matrix.gaps.len())?;
+        writeln!(
+            ctx.out,
+            "gaps: {} rules cite no regulation",
+            matrix.gaps.len()
+        )?;
         let mut g = Table::new(&[
             ("RULE", Shrink::End { min: 14 }, Align::Left),
             ("FILE:LINE", Shrink::Start { min: 14 }, Align::Left),
@@ -95,11 +112,41 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         for gap in &matrix.gaps {
             g.row(vec![
                 gap.rule.clone(),
-                format!("{}:{}", gap.file, gap.line),
+                format!("{}:{}", &gap.file[prefix.len()..], gap.line),
                 gap.title.clone().unwrap_or_else(|| "-".into()),
             ]);
         }
         write!(ctx.out, "{}", g.render(width))?;
     }
     Ok(Status::Ok)
+}
+
+/// The longest directory prefix (ending in `/`) shared by every path.
+fn common_dir<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
+    let Some(first) = paths.next() else {
+        return String::new();
+    };
+    let mut prefix = first.rfind('/').map_or("", |i| &first[..=i]);
+    for p in paths {
+        while !p.starts_with(prefix) {
+            prefix = prefix[..prefix.len() - 1]
+                .rfind('/')
+                .map_or("", |i| &prefix[..=i]);
+        }
+    }
+    prefix.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_dir;
+
+    #[test]
+    fn common_directory() {
+        assert_eq!(common_dir(["a/b/x.rego", "a/b/y.rego"].into_iter()), "a/b/");
+        assert_eq!(common_dir(["a/b/x.rego", "a/c/y.rego"].into_iter()), "a/");
+        assert_eq!(common_dir(["a/b/x.rego", "ab/y.rego"].into_iter()), "");
+        assert_eq!(common_dir(["x.rego"].into_iter()), "");
+        assert_eq!(common_dir([].into_iter()), "");
+    }
 }

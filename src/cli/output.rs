@@ -29,7 +29,9 @@ pub fn terminal_width() -> Option<usize> {
         return Some(cols);
     }
     if std::io::stdout().is_terminal() {
-        return crossterm::terminal::size().ok().map(|(w, _)| usize::from(w));
+        return crossterm::terminal::size()
+            .ok()
+            .map(|(w, _)| usize::from(w));
     }
     None
 }
@@ -57,8 +59,14 @@ pub struct Table {
     headers: Vec<&'static str>,
     shrink: Vec<Shrink>,
     align: Vec<Align>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Row>,
     indent: usize,
+}
+
+enum Row {
+    Cells(Vec<String>),
+    /// A heading line between rows, printed whole at the left margin.
+    Section(String),
 }
 
 impl Table {
@@ -78,12 +86,18 @@ impl Table {
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(
+        self.rows.push(Row::Cells(
             cells
                 .into_iter()
                 .map(|c| sanitize::escape(&c).into_owned())
                 .collect(),
-        );
+        ));
+    }
+
+    /// A heading line that groups the rows after it.
+    pub fn section(&mut self, text: &str) {
+        self.rows
+            .push(Row::Section(sanitize::escape(text).into_owned()));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,14 +111,18 @@ impl Table {
             .map(|i| {
                 self.rows
                     .iter()
-                    .map(|r| r.get(i).map_or(0, |c| c.width()))
+                    .map(|r| match r {
+                        Row::Cells(cells) => cells.get(i).map_or(0, |c| c.width()),
+                        Row::Section(_) => 0,
+                    })
                     .chain([self.headers[i].width()])
                     .max()
                     .unwrap_or(0)
             })
             .collect();
         if let Some(width) = width {
-            let total = |w: &[usize]| self.indent + w.iter().sum::<usize>() + 2 * n.saturating_sub(1);
+            let total =
+                |w: &[usize]| self.indent + w.iter().sum::<usize>() + 2 * n.saturating_sub(1);
             for i in (0..n).rev() {
                 let over = total(&widths).saturating_sub(width);
                 if over == 0 {
@@ -118,15 +136,31 @@ impl Table {
             }
         }
         let mut out = String::new();
-        let header: Vec<String> = self.headers.iter().map(|h| h.to_string()).collect();
+        let header = Row::Cells(self.headers.iter().map(|h| h.to_string()).collect());
         for row in std::iter::once(&header).chain(self.rows.iter()) {
+            let row = match row {
+                Row::Cells(cells) => cells,
+                Row::Section(text) => {
+                    out.push_str(&fit(
+                        text,
+                        width.unwrap_or(usize::MAX),
+                        Shrink::End { min: 0 },
+                    ));
+                    out.push('\n');
+                    continue;
+                }
+            };
             let mut line = " ".repeat(self.indent);
-            for i in 0..n {
+            for (i, (&width, (&shrink, &align))) in widths
+                .iter()
+                .zip(self.shrink.iter().zip(&self.align))
+                .enumerate()
+            {
                 let cell = row.get(i).map_or("", String::as_str);
-                let cell = fit(cell, widths[i], self.shrink[i]);
-                let pad = widths[i].saturating_sub(cell.width());
+                let cell = fit(cell, width, shrink);
+                let pad = width.saturating_sub(cell.width());
                 let last = i + 1 == n;
-                match self.align[i] {
+                match align {
                     Align::Left => {
                         line.push_str(&cell);
                         if !last {
@@ -196,7 +230,8 @@ pub fn short_hash(hash: &str) -> String {
 
 /// An RFC 3339 time shortened for tables: `2026-11-22 10:31`.
 pub fn short_time(t: &str) -> String {
-    t.get(..16).map_or_else(|| t.to_string(), |s| s.replace('T', " "))
+    t.get(..16)
+        .map_or_else(|| t.to_string(), |s| s.replace('T', " "))
 }
 
 #[cfg(test)]
@@ -210,10 +245,17 @@ mod tests {
             ("N", Shrink::Fixed, Align::Right),
             ("TITLE", Shrink::End { min: 6 }, Align::Left),
         ]);
-        t.row(vec!["alpha".into(), "7".into(), "A very long title indeed".into()]);
+        t.row(vec![
+            "alpha".into(),
+            "7".into(),
+            "A very long title indeed".into(),
+        ]);
         t.row(vec!["b".into(), "12".into(), "short".into()]);
         let wide = t.render(None);
-        assert_eq!(wide, "NAME    N  TITLE\nalpha   7  A very long title indeed\nb      12  short\n");
+        assert_eq!(
+            wide,
+            "NAME    N  TITLE\nalpha   7  A very long title indeed\nb      12  short\n"
+        );
         let narrow = t.render(Some(22));
         assert!(narrow.lines().all(|l| l.width() <= 22), "{narrow}");
         assert!(narrow.contains("A very…"), "{narrow}");
@@ -221,7 +263,14 @@ mod tests {
 
     #[test]
     fn paths_shrink_from_the_start() {
-        assert_eq!(fit("gfr/procurement/bidding.rego:20", 16, Shrink::Start { min: 8 }), "…bidding.rego:20");
+        assert_eq!(
+            fit(
+                "gfr/procurement/bidding.rego:20",
+                16,
+                Shrink::Start { min: 8 }
+            ),
+            "…bidding.rego:20"
+        );
     }
 
     #[test]

@@ -26,7 +26,11 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let store = ctx.open_store()?;
     let version = store.find_version(&reference)?;
     let rules = store.rules_of(version.id)?;
-    let entrypoints: Vec<String> = rules.iter().filter(|r| r.entrypoint).map(StoredRule::path).collect();
+    let entrypoints: Vec<String> = rules
+        .iter()
+        .filter(|r| r.entrypoint)
+        .map(StoredRule::path)
+        .collect();
     if ctx.format == Format::Json {
         write_json(
             ctx.out,
@@ -52,44 +56,45 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         writeln!(ctx.out, "entrypoint: {}", escape(&entrypoints.join(", ")))?;
     }
     let titles = store.package_titles(version.id)?;
-    let width = terminal_width();
-    let mut package: Option<&str> = None;
-    let mut table: Option<Table> = None;
+    writeln!(ctx.out)?;
+    let mut t = Table::new(&[
+        ("RULE", Shrink::End { min: 16 }, Align::Left),
+        ("LINE", Shrink::Fixed, Align::Right),
+        ("CITATION", Shrink::End { min: 14 }, Align::Left),
+        ("TITLE", Shrink::End { min: 12 }, Align::Left),
+    ])
+    .indent(4);
+    let (mut package, mut file) = (None, None);
     for rule in &rules {
         if package != Some(rule.package.as_str()) {
-            if let Some(t) = table.take() {
-                write!(ctx.out, "{}", t.render(width))?;
-            }
             package = Some(rule.package.as_str());
-            let title = titles.iter().find(|(p, _)| p == &rule.package).map(|(_, t)| t.as_str());
-            writeln!(ctx.out)?;
-            match title {
-                Some(t) => writeln!(ctx.out, "{}  {}", escape(&rule.package), escape(t))?,
-                None => writeln!(ctx.out, "{}", escape(&rule.package))?,
+            file = None;
+            match titles.iter().find(|(p, _)| p == &rule.package) {
+                Some((_, title)) => t.section(&format!("{}  {}", rule.package, title)),
+                None => t.section(&rule.package),
             }
-            table = Some(
-                Table::new(&[
-                    ("RULE", Shrink::End { min: 16 }, Align::Left),
-                    ("LINE", Shrink::Fixed, Align::Right),
-                    ("CITATION", Shrink::End { min: 14 }, Align::Left),
-                    ("TITLE", Shrink::End { min: 12 }, Align::Left),
-                ])
-                .indent(2),
-            );
+        }
+        if file != Some(rule.file.as_str()) {
+            file = Some(rule.file.as_str());
+            t.section(&format!("  {}", rule.file));
         }
         let citations: Vec<String> = rule.citations.iter().map(|c| c.label()).collect();
-        let name = if rule.entrypoint { format!("{} (entrypoint)", rule.name) } else { rule.name.clone() };
-        if let Some(t) = table.as_mut() {
-            t.row(vec![
-                name,
-                rule.line_start.to_string(),
-                if citations.is_empty() { "-".into() } else { citations.join("; ") },
-                rule.title.clone().unwrap_or_else(|| "-".into()),
-            ]);
-        }
+        let name = if rule.entrypoint {
+            format!("{} (entrypoint)", rule.name)
+        } else {
+            rule.name.clone()
+        };
+        t.row(vec![
+            name,
+            rule.line_start.to_string(),
+            if citations.is_empty() {
+                "-".into()
+            } else {
+                citations.join("; ")
+            },
+            rule.title.clone().unwrap_or_else(|| "-".into()),
+        ]);
     }
-    if let Some(t) = table {
-        write!(ctx.out, "{}", t.render(width))?;
-    }
+    write!(ctx.out, "{}", t.render(terminal_width()))?;
     Ok(Status::Ok)
 }

@@ -1,6 +1,8 @@
 //! `gavel versions`
 
-use super::output::{Align, Format, Shrink, Table, short_hash, short_time, terminal_width, write_json};
+use super::output::{
+    Align, Format, Shrink, Table, short_hash, short_time, terminal_width, write_json,
+};
 use super::{Ctx, Status};
 
 pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
@@ -11,7 +13,10 @@ pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     if versions.is_empty() {
-        writeln!(ctx.out, "no policy versions stored yet: gavel import BUNDLE_DIR")?;
+        writeln!(
+            ctx.out,
+            "no policy versions stored yet: gavel import BUNDLE_DIR"
+        )?;
         return Ok(Status::Ok);
     }
     let mut t = Table::new(&[

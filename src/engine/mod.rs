@@ -60,13 +60,19 @@ mod tests {
         ]);
         let p = LoadedPolicy::load(&b, false).unwrap();
         let mut e = p.engine().clone();
-        assert_eq!(e.eval_rule("data.p.allow".into()).unwrap(), Value::from(true));
+        assert_eq!(
+            e.eval_rule("data.p.allow".into()).unwrap(),
+            Value::from(true)
+        );
     }
 
     #[test]
     fn analysis_errors_are_located() {
         let b = bundle(&[("p.rego", "package p\n\nallow if {\n  x == 1\n}\n")]);
-        let err = LoadedPolicy::load(&b, false).err().expect("unsafe var").to_string();
+        let err = LoadedPolicy::load(&b, false)
+            .err()
+            .expect("unsafe var")
+            .to_string();
         assert!(err.starts_with("p.rego:4:"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }

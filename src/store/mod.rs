@@ -82,7 +82,9 @@ impl Store {
 
     /// The schema version (the number of migrations applied).
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 }
 
@@ -102,9 +104,15 @@ mod tests {
         let s = Store::open(&path).unwrap();
         let v = s.schema_version().unwrap();
         assert!(v >= 1);
-        let mode: String = s.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = s
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = s.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = s
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
         drop(s);
         assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), v);
@@ -114,7 +122,11 @@ mod tests {
     fn a_file_that_is_not_a_store_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.db");
-        std::fs::write(&path, "this is not sqlite, just text long enough to be a header....").unwrap();
+        std::fs::write(
+            &path,
+            "this is not sqlite, just text long enough to be a header....",
+        )
+        .unwrap();
         let err = Store::open(&path).err().expect("refused").to_string();
         assert!(err.contains("x.db"), "{err}");
     }

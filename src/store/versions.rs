@@ -19,7 +19,9 @@ pub struct VersionRef {
 impl VersionRef {
     pub fn parse(s: &str) -> Result<VersionRef> {
         let (name, version) = s.split_once('@').ok_or_else(|| {
-            Error::Invalid(format!("'{s}': expected NAME@VERSION, e.g. gfr-procurement@1.0.0"))
+            Error::Invalid(format!(
+                "'{s}': expected NAME@VERSION, e.g. gfr-procurement@1.0.0"
+            ))
         })?;
         check_name("name", name)?;
         check_name("version", version)?;
@@ -41,7 +43,10 @@ pub fn check_name(what: &str, s: &str) -> Result<()> {
     if s.is_empty() {
         return Err(Error::Invalid(format!("empty bundle {what}")));
     }
-    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control() || *c == '@' || *c == '/') {
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '@' || *c == '/')
+    {
         return Err(Error::Invalid(format!(
             "bundle {what} '{}' may not contain {:?}",
             s.escape_debug(),
@@ -102,7 +107,11 @@ pub struct StoredRule {
 
 impl StoredRule {
     pub fn path(&self) -> String {
-        format!("{}/{}", self.package.replace('.', "/"), self.name.replace('.', "/"))
+        format!(
+            "{}/{}",
+            self.package.replace('.', "/"),
+            self.name.replace('.', "/")
+        )
     }
 }
 
@@ -156,7 +165,8 @@ impl Store {
             params![reference.name],
             |r| r.get(0),
         )?;
-        let manifest = serde_json::to_string(&bundle.manifest).map_err(|e| Error::Engine(e.to_string()))?;
+        let manifest =
+            serde_json::to_string(&bundle.manifest).map_err(|e| Error::Engine(e.to_string()))?;
         tx.execute(
             "INSERT INTO versions (bundle_id, version, content_hash, rego_v0, manifest, source_path, imported_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -164,8 +174,12 @@ impl Store {
         )?;
         let version_id = tx.last_insert_rowid();
         {
-            let mut blob = tx.prepare_cached("INSERT INTO blobs (sha256, text) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
-            let mut file = tx.prepare_cached("INSERT INTO files (version_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut blob = tx.prepare_cached(
+                "INSERT INTO blobs (sha256, text) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?;
+            let mut file = tx.prepare_cached(
+                "INSERT INTO files (version_id, path, kind, sha256) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for f in &bundle.files {
                 blob.execute(params![f.sha256, f.text])?;
                 file.execute(params![version_id, f.path, f.kind.as_str(), f.sha256])?;
@@ -175,15 +189,23 @@ impl Store {
             )?;
             for m in &catalog.modules {
                 let title = m.annotation.as_ref().and_then(|a| a.title.clone());
-                module.execute(params![version_id, m.file, m.package, m.is_test, title, to_json(&m.annotation)])?;
+                module.execute(params![
+                    version_id,
+                    m.file,
+                    m.package,
+                    m.is_test,
+                    title,
+                    to_json(&m.annotation)
+                ])?;
             }
             let mut rule = tx.prepare_cached(
                 "INSERT INTO rules (version_id, package, name, kind, file, line_start, line_end, is_test, entrypoint,
                                     title, description, severity, value, annotation)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
-            let mut citation =
-                tx.prepare_cached("INSERT INTO citations (rule_id, seq, regulation, clause) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut citation = tx.prepare_cached(
+                "INSERT INTO citations (rule_id, seq, regulation, clause) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for r in &catalog.rules {
                 let a = r.annotation.as_ref();
                 rule.execute(params![
@@ -194,7 +216,7 @@ impl Store {
                     r.file,
                     r.line_start,
                     r.line_end,
-                    r.is_test(),
+                    !r.is_policy(),
                     r.is_entrypoint(),
                     a.and_then(|a| a.title.clone()),
                     a.and_then(|a| a.description.clone()),
@@ -236,7 +258,11 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| version_order(&a.version, &b.version)));
+        out.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then_with(|| version_order(&a.version, &b.version))
+        });
         Ok(out)
     }
 
@@ -256,17 +282,24 @@ impl Store {
             .map(|v| v.version.as_str())
             .collect();
         Err(Error::NotFound(if same_name.is_empty() {
-            format!("{reference}: no bundle named '{}' in the store (see `gavel versions`)", reference.name)
+            format!(
+                "{reference}: no bundle named '{}' in the store (see `gavel versions`)",
+                reference.name
+            )
         } else {
-            format!("{reference}: not in the store; stored versions of {}: {}", reference.name, same_name.join(", "))
+            format!(
+                "{reference}: not in the store; stored versions of {}: {}",
+                reference.name,
+                same_name.join(", ")
+            )
         }))
     }
 
     /// The rules of a version in file order, with their citations.
     pub fn rules_of(&self, version_id: i64) -> Result<Vec<StoredRule>> {
-        let mut cites = self
-            .conn()
-            .prepare_cached("SELECT regulation, clause FROM citations WHERE rule_id = ?1 ORDER BY seq")?;
+        let mut cites = self.conn().prepare_cached(
+            "SELECT regulation, clause FROM citations WHERE rule_id = ?1 ORDER BY seq",
+        )?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, package, name, kind, file, line_start, line_end, entrypoint, title, description, severity,
                     value, annotation
@@ -358,7 +391,10 @@ mod tests {
     #[test]
     fn version_refs() {
         let r = VersionRef::parse("gfr-procurement@1.0.0").unwrap();
-        assert_eq!((r.name.as_str(), r.version.as_str()), ("gfr-procurement", "1.0.0"));
+        assert_eq!(
+            (r.name.as_str(), r.version.as_str()),
+            ("gfr-procurement", "1.0.0")
+        );
         assert_eq!(r.to_string(), "gfr-procurement@1.0.0");
         assert!(VersionRef::parse("nover").is_err());
         assert!(VersionRef::parse("@1").is_err());

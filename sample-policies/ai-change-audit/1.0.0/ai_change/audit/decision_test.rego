@@ -283,11 +283,10 @@ test_medium_tier_needs_one_approver if {
 test_exception_inside_window_waives_high_risk_review if {
 	pr := object.union(hotfix_pr, {"exception": exception_record})
 	d := data.ai_change.audit.decision with input as pr with time.now_ns as now_10h
-	print(d)
 	d.outcome == "APPROVE_WITH_AUDIT"
 	rules(d) == {"exception_waiver_applied", "exception_follow_up_pending"}
-	d.reasons[0].message == "policy exception EXC-2026-0142 waives high_risk_second_approver_missing (approved by deepa.iyer)"
-	d.reasons[2].message == "policy exception EXC-2026-0142 logged 10 h ago; follow-up due within 48 h"
+	d.reasons[0].message == "policy exception EXC-2026-0142 logged 10 h ago; follow-up due within 48 h"
+	d.reasons[1].message == "policy exception EXC-2026-0142 waives high_risk_second_approver_missing (approved by deepa.iyer)"
 }
 
 test_exception_at_exactly_48_hours_still_pending if {
@@ -394,6 +393,8 @@ test_exception_on_non_ai_change_is_audited if {
 }
 
 # ---------------------------------------------------------------- decision order
+# Blocking findings first, then escalations, then audit notes; inside each
+# group sorted by citation, then message.
 
 test_reasons_ordered_block_then_escalate_then_audit if {
 	pr := object.union(hotfix_pr, {
@@ -402,12 +403,11 @@ test_reasons_ordered_block_then_escalate_then_audit if {
 		"exception": object.union(exception_record, {"waives": ["high_risk_second_approver_missing"]}),
 	})
 	d := data.ai_change.audit.decision with input as pr with time.now_ns as now_73h
-	print(d)
 	d.outcome == "BLOCK"
 	[r.rule | some r in d.reasons] == [
 		"model_not_approved",
-		"exception_follow_up_overdue",
 		"high_risk_security_review_missing",
+		"exception_follow_up_overdue",
 		"author_listed_as_approver",
 		"exception_waiver_applied",
 	]

@@ -1,0 +1,3 @@
+package g.proc
+
+zzz := 1

@@ -1,0 +1,5 @@
+package g.proc
+
+known if input.m == "a"
+
+known_b := input.m == "a"
