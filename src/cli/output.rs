@@ -258,7 +258,7 @@ mod tests {
         );
         let narrow = t.render(Some(22));
         assert!(narrow.lines().all(|l| l.width() <= 22), "{narrow}");
-        assert!(narrow.contains("A very…"), "{narrow}");
+        assert!(narrow.contains("alpha   7  A very lon…"), "{narrow}");
     }
 
     #[test]

@@ -104,6 +104,15 @@ test_impossible_date_blocks if {
 	"event_timestamp_invalid" in rules_of(kyc.block) with input as inp
 }
 
+test_leap_day_timestamps if {
+	kyc.valid_timestamp("2024-02-29T09:00:00+05:30")
+	kyc.valid_timestamp("2000-02-29T09:00:00Z")
+	not kyc.valid_timestamp("2100-02-29T09:00:00Z")
+	not kyc.valid_timestamp("2025-02-29T09:00:00+05:30")
+	not kyc.valid_timestamp("2025-04-31T09:00:00+05:30")
+	not kyc.valid_timestamp("2025-03-14 11:20:00")
+}
+
 test_unknown_event_type_blocks if {
 	inp := object.union(base_txn, {"event": {"type": "txn"}})
 	d := kyc.decision with input as inp
