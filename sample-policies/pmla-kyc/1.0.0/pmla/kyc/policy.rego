@@ -526,14 +526,14 @@ edd_required if not edd_not_required
 # custom:
 #   citations:
 #     - {regulation: "RBI KYC Direction 2016", clause: "Para 12"}
-#     - {regulation: "RBI KYC Direction 2016", clause: "Para 41(a)(ii)"}
+#     - {regulation: "RBI KYC Direction 2016", clause: "Para 41(a)(vi)"}
 #   severity: high
 enhanced_due_diligence_incomplete contains reason if {
 	edd_required
 	object.get(object.get(customer, "due_diligence", {}), "edd_completed", false) != true
 	reason := {
 		"rule": "enhanced_due_diligence_incomplete",
-		"citation": "RBI KYC Direction 2016 Para 12; Para 41(a)(ii)",
+		"citation": "RBI KYC Direction 2016 Para 12; Para 41(a)(vi)",
 		"message": sprintf("enhanced due diligence required (risk category %v, PEP category %v) but not recorded as complete", [risk_category, pep_category]),
 	}
 }

@@ -1,0 +1,2 @@
+package p
+c := input.k

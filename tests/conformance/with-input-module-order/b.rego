@@ -1,0 +1,2 @@
+package p
+s contains 1 if c.v == 1
