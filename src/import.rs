@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::bundle::{Bundle, Catalog};
-use crate::engine::LoadedPolicy;
+use crate::engine::{LoadOptions, LoadedPolicy};
 use crate::error::{Error, Result};
 use crate::store::versions::{Stored, check_name};
 use crate::store::{Store, VersionRef};
@@ -46,7 +46,7 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
     let reference = resolve_reference(dir, &bundle, opts)?;
     let rego_v0 = bundle.is_rego_v0(opts.v0_compatible);
     let catalog = Catalog::build(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;
-    LoadedPolicy::load(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;
+    LoadedPolicy::load(&bundle, LoadOptions::new(rego_v0)).map_err(|e| prefix_dir(dir, e))?;
     let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let stored = store.store_version(
         &reference,

@@ -4,6 +4,7 @@
 //! command line and the workbench are thin shells over the same functions.
 
 pub mod bundle;
+pub mod canonical;
 pub mod engine;
 pub mod error;
 pub mod import;

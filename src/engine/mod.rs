@@ -1,47 +1,134 @@
 //! regorus, set up the way Gavel needs it: a version's modules and data in
-//! one prepared engine, with OPA's non-strict builtin errors.
+//! one prepared engine, OPA's non-strict builtin errors, `time.now_ns`
+//! pinned per evaluation, an evaluation time limit, coverage and prints.
 
+pub mod clock;
+pub mod convert;
+pub mod evaluate;
+pub mod outcome;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, Value};
 
 use crate::bundle::catalog::located_error;
 use crate::bundle::{Bundle, data};
 use crate::error::{Error, Result};
 
+pub use evaluate::{EvalRequest, Evaluation, RuleOutcome, resolve_entrypoint};
+
+/// The default evaluation time limit, as `opa test --timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How to load a version.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    pub rego_v0: bool,
+    /// Each evaluation (a decision, a test) stops with an error past this.
+    pub timeout: Duration,
+}
+
+impl LoadOptions {
+    pub fn new(rego_v0: bool) -> LoadOptions {
+        LoadOptions {
+            rego_v0,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
 /// A version loaded into regorus and checked: every module parsed, the data
 /// merged, and the engine's own checks (safety, scheduling) run once.
 pub struct LoadedPolicy {
     engine: Engine,
+    /// Package -> the packages its modules import (`data.` stripped).
+    imports: HashMap<String, BTreeSet<String>>,
+    test_files: HashSet<String>,
 }
 
 impl LoadedPolicy {
     /// Loads every module and the merged data of a bundle.
-    pub fn load(bundle: &Bundle, rego_v0: bool) -> Result<LoadedPolicy> {
+    pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
         let mut engine = Engine::new();
-        engine.set_rego_v0(rego_v0);
+        engine.set_rego_v0(opts.rego_v0);
         // OPA treats builtin errors as undefined outside strict mode.
         engine.set_strict_builtin_errors(false);
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: opts.timeout,
+            check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
+        });
+        clock::install(&mut engine)?;
         for module in bundle.modules() {
             engine
                 .add_policy(module.path.clone(), module.text.clone())
                 .map_err(|e| located_error(&module.path, &e.to_string()))?;
         }
         let data = data::merged_data(bundle)?;
-        let text = serde_json::to_string(&data).map_err(|e| Error::Engine(e.to_string()))?;
         engine
-            .add_data(Value::from_json_str(&text).map_err(|e| Error::Engine(e.to_string()))?)
+            .add_data(Value::from(data))
             .map_err(|e| Error::Invalid(format!("data: {e}")))?;
         // add_policy only parses: the engine analyses the modules at the
         // first evaluation, so evaluate a trivial query to surface its errors.
         engine
             .eval_query("true".to_string(), false)
             .map_err(|e| located_error("policy", &e.to_string()))?;
-        Ok(LoadedPolicy { engine })
+        engine.set_enable_coverage(true);
+        engine.set_gather_prints(true);
+        let imports = imports_by_package(&mut engine);
+        let test_files = bundle
+            .modules()
+            .filter(|m| m.is_test_module())
+            .map(|m| m.path.clone())
+            .collect();
+        Ok(LoadedPolicy {
+            engine,
+            imports,
+            test_files,
+        })
     }
 
     /// The prepared engine; clone it per evaluation or worker.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
+
+    pub fn is_test_file(&self, file: &str) -> bool {
+        self.test_files.contains(file)
+    }
+
+    /// A package and every package its modules import.
+    pub fn package_and_imports(&self, package: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::from([package.to_string()]);
+        if let Some(imports) = self.imports.get(package) {
+            out.extend(imports.iter().cloned());
+        }
+        out
+    }
+}
+
+fn imports_by_package(engine: &mut Engine) -> HashMap<String, BTreeSet<String>> {
+    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for module in engine.get_modules() {
+        let package: String = module
+            .package
+            .refr
+            .span()
+            .text()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let entry = out.entry(package).or_default();
+        for import in &module.imports {
+            let text = import.refr.span().text();
+            if let Some(path) = text.strip_prefix("data.") {
+                entry.insert(path.to_string());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -55,24 +142,19 @@ mod tests {
     #[test]
     fn loads_modules_and_data() {
         let b = bundle(&[
-            ("p.rego", "package p\nallow if data.cfg.limit > 2\n"),
+            ("p.rego", "package p\nimport data.cfg\nallow if data.cfg.limit > 2\n"),
             ("cfg/data.json", r#"{"limit": 3}"#),
         ]);
-        let p = LoadedPolicy::load(&b, false).unwrap();
+        let p = LoadedPolicy::load(&b, LoadOptions::new(false)).unwrap();
         let mut e = p.engine().clone();
-        assert_eq!(
-            e.eval_rule("data.p.allow".into()).unwrap(),
-            Value::from(true)
-        );
+        assert_eq!(e.eval_rule("data.p.allow".into()).unwrap(), Value::from(true));
+        assert_eq!(p.package_and_imports("p"), BTreeSet::from(["cfg".to_string(), "p".to_string()]));
     }
 
     #[test]
     fn analysis_errors_are_located() {
         let b = bundle(&[("p.rego", "package p\n\nallow if {\n  x == 1\n}\n")]);
-        let err = LoadedPolicy::load(&b, false)
-            .err()
-            .expect("unsafe var")
-            .to_string();
+        let err = LoadedPolicy::load(&b, LoadOptions::new(false)).err().expect("unsafe var").to_string();
         assert!(err.starts_with("p.rego:4:"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }

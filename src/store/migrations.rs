@@ -94,6 +94,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
         BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
     "#,
+    // 2: decisions, append-only and hash-chained in `seq` order.
+    r#"
+    CREATE TABLE decisions (
+        seq             INTEGER PRIMARY KEY,
+        decision_id     TEXT NOT NULL UNIQUE,
+        path            TEXT NOT NULL,
+        timestamp       TEXT NOT NULL,
+        ts_ns           INTEGER NOT NULL,
+        bundle_name     TEXT,
+        bundle_revision TEXT,
+        version_id      INTEGER REFERENCES versions(id),
+        policy_hash     TEXT,
+        outcome         TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        -- The OPA event as canonical JSON, every field kept.
+        event           TEXT NOT NULL,
+        rule_outcomes   TEXT,
+        chain_hash      TEXT NOT NULL
+    );
+    CREATE INDEX decisions_by_time ON decisions(ts_ns, seq);
+    CREATE INDEX decisions_by_outcome ON decisions(outcome, ts_ns, seq);
+    CREATE INDEX decisions_by_version ON decisions(version_id, ts_ns, seq);
+    CREATE INDEX decisions_by_path ON decisions(path, ts_ns, seq);
+    "#,
 ];
 
 /// Applies every migration the store has not had yet, each in its own

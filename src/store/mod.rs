@@ -3,6 +3,7 @@
 //! exceptions). WAL, a busy timeout and foreign keys are set at open;
 //! numbered migrations bring the schema up to date.
 
+pub mod decisions;
 mod migrations;
 pub mod versions;
 
@@ -13,6 +14,7 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
+pub use decisions::DecisionRecord;
 pub use versions::{StoredRule, VersionRef, VersionSummary};
 
 /// How long a writer waits for another before giving up: long enough that

@@ -1,0 +1,53 @@
+//! Canonical JSON: object keys sorted at every level, no whitespace. Hashes
+//! (the decision chain) and result comparisons (replay) use it, so it must
+//! not depend on how a map happens to be ordered.
+
+use serde_json::Value;
+
+/// The canonical text of a JSON value.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write(v, &mut out);
+    out
+}
+
+fn write(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_and_compact() {
+        let v: Value = serde_json::from_str(r#"{"b": [1, {"z": 1, "a": "x\n"}], "a": null}"#).unwrap();
+        assert_eq!(canonical_json(&v), r#"{"a":null,"b":[1,{"a":"x\n","z":1}]}"#);
+    }
+}

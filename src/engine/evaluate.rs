@@ -1,0 +1,223 @@
+//! One decision: an entrypoint evaluated on one input under one loaded
+//! version, with its outcome, the outcome of every cited rule (the "why was
+//! this denied" answer) and the lines that ran.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use regorus::Value as RegoValue;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::outcome::outcome_of;
+use super::{LoadedPolicy, clock, convert};
+use crate::bundle::Citation;
+use crate::error::{Error, Result};
+use crate::store::StoredRule;
+
+/// Whether one cited rule produced a value for this input.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct RuleOutcome {
+    pub package: String,
+    pub rule: String,
+    pub file: String,
+    pub line: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub citations: Vec<Citation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    pub fired: bool,
+}
+
+/// The result of one evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// `gfr/procurement/decision`.
+    pub entrypoint: String,
+    /// `None` when the entrypoint was undefined for this input.
+    pub result: Option<Value>,
+    pub outcome: String,
+    pub rule_outcomes: Vec<RuleOutcome>,
+    /// Policy lines that ran, by file (test files left out).
+    pub lines_ran: BTreeMap<String, Vec<u32>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prints: Vec<String>,
+    /// What `time.now_ns` returned.
+    pub now_ns: i64,
+    pub duration_ns: u64,
+}
+
+/// Picks the entrypoint: the one named (as `a/b/c`, `a.b.c` or `data.a.b.c`),
+/// else the only rule marked `entrypoint: true`.
+pub fn resolve_entrypoint(rules: &[StoredRule], requested: Option<&str>) -> Result<String> {
+    let marked: BTreeSet<String> = rules.iter().filter(|r| r.entrypoint).map(StoredRule::path).collect();
+    if let Some(req) = requested {
+        let path = req.trim_start_matches("data.").trim_start_matches("data/").replace('.', "/");
+        let path = path.trim_matches('/').to_string();
+        if path.is_empty() {
+            return Err(Error::Invalid(format!("'{req}' is not an entrypoint path")));
+        }
+        if !rules.iter().any(|r| r.path() == path || path.starts_with(&format!("{}/", r.path()))) {
+            return Err(Error::NotFound(format!(
+                "no rule {path} in this version{}",
+                listing(" (entrypoints: ", &marked, ")")
+            )));
+        }
+        return Ok(path);
+    }
+    match marked.len() {
+        1 => Ok(marked.into_iter().next().unwrap_or_default()),
+        0 => Err(Error::Invalid(
+            "no rule is marked `entrypoint: true` in its METADATA: name the entrypoint, e.g. pkg/rule".into(),
+        )),
+        _ => Err(Error::Invalid(format!(
+            "several entrypoints: name one of {}",
+            marked.into_iter().collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn listing(prefix: &str, items: &BTreeSet<String>, suffix: &str) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}{}{suffix}", items.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// What to evaluate.
+pub struct EvalRequest<'a> {
+    pub entrypoint: &'a str,
+    pub input: &'a Value,
+    /// Extra data merged over the version's data (`--data`).
+    pub extra_data: Option<&'a Value>,
+    /// What `time.now_ns` returns.
+    pub now_ns: i64,
+}
+
+impl LoadedPolicy {
+    /// Evaluates one entrypoint on one input. `rules` is the version's rule
+    /// catalog: its cited rules in the entrypoint's package and the packages
+    /// that package imports get a fired / not-fired outcome.
+    pub fn evaluate(&self, rules: &[StoredRule], req: &EvalRequest) -> Result<Evaluation> {
+        let mut engine = self.engine().clone();
+        if let Some(extra) = req.extra_data {
+            engine
+                .add_data(RegoValue::from(extra.clone()))
+                .map_err(|e| Error::Invalid(format!("--data: {e}")))?;
+        }
+        engine.set_input(RegoValue::from(req.input.clone()));
+        engine.clear_coverage_data();
+        let query = format!("data.{}", req.entrypoint.replace('/', "."));
+        let started = Instant::now();
+        let value = clock::with_pinned(req.now_ns, || engine.eval_rule(query.clone()))
+            .map_err(|e| self.evaluation_error(req.entrypoint, &e.to_string()))?;
+        let duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let result = convert::to_json(&value)?;
+        let covered = self.covered_lines(&engine)?;
+        let rule_outcomes = self.rule_outcomes(&mut engine, rules, req, &covered)?;
+        let prints = engine.take_prints().unwrap_or_default();
+        Ok(Evaluation {
+            entrypoint: req.entrypoint.to_string(),
+            outcome: outcome_of(result.as_ref()),
+            result,
+            rule_outcomes,
+            lines_ran: covered
+                .into_iter()
+                .filter(|(file, _)| !self.is_test_file(file))
+                .map(|(file, lines)| (file, lines.into_iter().collect()))
+                .collect(),
+            prints,
+            now_ns: req.now_ns,
+            duration_ns,
+        })
+    }
+
+    fn evaluation_error(&self, entrypoint: &str, raw: &str) -> Error {
+        let (location, message) = crate::bundle::catalog::split_engine_message(raw);
+        Error::input(
+            location.unwrap_or_else(|| entrypoint.to_string()),
+            format!("evaluation failed: {message}"),
+        )
+    }
+
+    /// Covered lines per file from the engine's coverage since it was cleared.
+    pub(crate) fn covered_lines(&self, engine: &regorus::Engine) -> Result<HashMap<String, BTreeSet<u32>>> {
+        let report = engine
+            .get_coverage_report()
+            .map_err(|e| Error::Engine(format!("coverage: {e}")))?;
+        Ok(report
+            .files
+            .into_iter()
+            .filter(|f| !f.covered.is_empty())
+            .map(|f| (f.path, f.covered))
+            .collect())
+    }
+
+    fn rule_outcomes(
+        &self,
+        engine: &mut regorus::Engine,
+        rules: &[StoredRule],
+        req: &EvalRequest,
+        covered: &HashMap<String, BTreeSet<u32>>,
+    ) -> Result<Vec<RuleOutcome>> {
+        let package = req
+            .entrypoint
+            .rsplit_once('/')
+            .map_or(String::new(), |(p, _)| p.replace('/', "."));
+        let packages = self.package_and_imports(&package);
+        let mut by_name: HashMap<String, bool> = HashMap::new();
+        let mut out = Vec::new();
+        for rule in rules {
+            if rule.citations.is_empty() || !packages.contains(&rule.package) {
+                continue;
+            }
+            // A rule whose body starts below its head reports its head line
+            // as covered only when it produced a value. A one-line rule's head
+            // shares its line with its body, so its value is asked for.
+            let fired = if rule.line_end > rule.line_start
+                && rule.value.is_none()
+                && rule.kind != crate::bundle::RuleKind::Default
+            {
+                covered.get(&rule.file).is_some_and(|l| l.contains(&rule.line_start))
+            } else {
+                let path = rule.path();
+                match by_name.get(&path) {
+                    Some(f) => *f,
+                    None => {
+                        let f = clock::with_pinned(req.now_ns, || {
+                            engine.eval_rule(format!("data.{}", path.replace('/', ".")))
+                        })
+                        .map(|v| produced_a_value(&v))
+                        .unwrap_or(false);
+                        by_name.insert(path, f);
+                        f
+                    }
+                }
+            };
+            out.push(RuleOutcome {
+                package: rule.package.clone(),
+                rule: rule.name.clone(),
+                file: rule.file.clone(),
+                line: rule.line_start,
+                title: rule.title.clone(),
+                citations: rule.citations.clone(),
+                severity: rule.severity.clone(),
+                fired,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A rule produced a value: defined, and not `false` or an empty set.
+fn produced_a_value(v: &RegoValue) -> bool {
+    match v {
+        RegoValue::Undefined | RegoValue::Bool(false) => false,
+        RegoValue::Set(s) => !s.is_empty(),
+        RegoValue::Object(o) => !o.is_empty(),
+        _ => true,
+    }
+}
