@@ -5,13 +5,16 @@
 
 pub mod bundle;
 pub mod canonical;
+pub mod decide;
 pub mod engine;
 pub mod error;
 pub mod import;
+pub mod json_input;
 pub mod store;
 
 pub use error::{Error, Result};
 pub mod matrix;
+pub mod policy_version;
 pub mod sanitize;
 
 // The shells over the core.

@@ -1,6 +1,7 @@
 //! The command line: argument parsing, one module per subcommand, and the
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
+mod eval;
 mod import;
 mod matrix;
 pub mod output;
@@ -52,6 +53,8 @@ pub enum Command {
     Rules(rules::Args),
     /// The regulation mapping matrix of a version, with its gaps.
     Matrix(matrix::Args),
+    /// Evaluate a version on an input: result, outcome, and the cited rules that fired.
+    Eval(eval::Args),
 }
 
 /// What a command found: success, a check that failed (exit 1), or bad
@@ -121,6 +124,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Versions => versions::run(ctx),
         Command::Rules(args) => rules::run(ctx, args),
         Command::Matrix(args) => matrix::run(ctx, args),
+        Command::Eval(args) => eval::run(ctx, args),
     }
 }
 

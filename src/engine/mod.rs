@@ -2,10 +2,12 @@
 //! one prepared engine, OPA's non-strict builtin errors, `time.now_ns`
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
+pub mod ast;
 pub mod clock;
 pub mod convert;
 pub mod evaluate;
 pub mod outcome;
+pub mod recursion;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -65,6 +67,16 @@ impl LoadedPolicy {
             engine
                 .add_policy(module.path.clone(), module.text.clone())
                 .map_err(|e| located_error(&module.path, &e.to_string()))?;
+        }
+        // Before anything evaluates: regorus would overflow its stack on a
+        // recursive rule and take the process down with it.
+        {
+            let modules: Vec<(String, &regorus::unstable::Module)> = engine
+                .get_modules()
+                .iter()
+                .map(|m| (m.package.span.source.file().clone(), m.as_ref()))
+                .collect();
+            recursion::check(&modules)?;
         }
         let data = data::merged_data(bundle)?;
         engine

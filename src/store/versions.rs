@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Store, now_rfc3339};
-use crate::bundle::{Annotation, Bundle, Catalog, Citation, RuleKind};
+use crate::bundle::{Annotation, Bundle, Catalog, Citation, RuleInfo, RuleKind};
 use crate::error::{Error, Result};
 
 /// `NAME@VERSION`, as the user writes it.
@@ -103,6 +103,27 @@ pub struct StoredRule {
     pub citations: Vec<Citation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotation: Option<Annotation>,
+}
+
+impl From<&RuleInfo> for StoredRule {
+    fn from(r: &RuleInfo) -> StoredRule {
+        let a = r.annotation.as_ref();
+        StoredRule {
+            package: r.package.clone(),
+            name: r.name.clone(),
+            kind: r.kind,
+            file: r.file.clone(),
+            line_start: r.line_start,
+            line_end: r.line_end,
+            entrypoint: r.is_entrypoint(),
+            title: a.and_then(|a| a.title.clone()),
+            description: a.and_then(|a| a.description.clone()),
+            severity: a.and_then(|a| a.severity().map(String::from)),
+            value: r.value.clone(),
+            citations: r.citations().to_vec(),
+            annotation: r.annotation.clone(),
+        }
+    }
 }
 
 impl StoredRule {
