@@ -361,3 +361,9 @@ test_block_outranks_escalate_and_audit if {
 	d.reasons[0].rule == "initiator_is_approver"
 	rules_of(d) == {"initiator_is_approver", "dual_approval_insufficient", "finance_approver_missing", "rpt_audit_committee_approval_missing", "rpt_disclosure_required"}
 }
+
+test_payment_without_company_or_counterparty_approves if {
+	d := data.companies_act.sod.decision with input as object.remove(base, ["company", "counterparty"])
+	d.outcome == "APPROVE"
+	not data.companies_act.sod.unlisted with input as object.remove(base, ["company", "counterparty"])
+}

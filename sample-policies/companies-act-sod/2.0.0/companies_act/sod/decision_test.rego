@@ -61,9 +61,11 @@ test_clean_payment_approves if {
 	d.reasons == []
 }
 
-test_thresholds_1_1_0 if {
+test_thresholds_2_0_0 if {
 	data.companies_act.sod.dual_approval_threshold == 100000
 	data.companies_act.sod.finance_approver_threshold == 1000000
+	data.companies_act.sod.material_rpt_absolute_limit == 10000000000
+	data.companies_act.sod.omnibus_unforeseen_cap == 10000000
 	data.companies_act.sod.min_independent_approvals == 2
 	data.companies_act.sod.board_approval_threshold == 50000000
 }
@@ -360,4 +362,126 @@ test_block_outranks_escalate_and_audit if {
 	d.outcome == "BLOCK"
 	d.reasons[0].rule == "initiator_is_approver"
 	rules_of(d) == {"initiator_is_approver", "dual_approval_insufficient", "finance_approver_missing", "rpt_audit_committee_approval_missing", "rpt_disclosure_required"}
+}
+
+omnibus := {
+	"approved": true,
+	"type": "omnibus",
+	"resolution_ref": "AC/2025-26/02",
+	"approved_on": "2025-04-15",
+	"valid_from": "2025-04-15",
+	"valid_until": "2026-03-31",
+	"max_amount": 2500000,
+	"independent_directors_only": true,
+}
+
+rpt_omnibus := set_field(rpt, "audit_committee_approval", omnibus)
+
+test_missing_transaction_date_blocks if {
+	d := data.companies_act.sod.decision with input as object.remove(base, ["transaction_date"])
+	d.outcome == "BLOCK"
+	rules_of(d) == {"transaction_date_invalid"}
+}
+
+test_malformed_transaction_date_blocks if {
+	d := data.companies_act.sod.decision with input as object.union(base, {"transaction_date": "14/07/2025"})
+	"transaction_date_invalid" in rules_of(d)
+}
+
+test_omnibus_within_period_and_limit_audits if {
+	d := data.companies_act.sod.decision with input as rpt_omnibus
+	d.outcome == "APPROVE_WITH_AUDIT"
+	rules_of(d) == {"rpt_disclosure_required", "rpt_omnibus_quarterly_review"}
+}
+
+test_omnibus_after_period_escalates if {
+	d := data.companies_act.sod.decision with input as object.union(rpt_omnibus, {"transaction_date": "2026-04-02"})
+	d.outcome == "ESCALATE"
+	rules_of(d) == {"rpt_omnibus_period_lapsed", "rpt_disclosure_required"}
+}
+
+test_omnibus_without_period_escalates if {
+	i := set_field(rpt, "audit_committee_approval", object.remove(omnibus, ["valid_until"]))
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "ESCALATE"
+	"rpt_omnibus_period_lapsed" in rules_of(d)
+}
+
+test_omnibus_longer_than_a_year_escalates if {
+	i := set_field(rpt, "audit_committee_approval", object.union(omnibus, {"valid_until": "2026-06-30"}))
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "ESCALATE"
+	rules_of(d) == {"rpt_omnibus_period_too_long", "rpt_disclosure_required"}
+}
+
+test_omnibus_exactly_one_year_audits if {
+	i := set_field(rpt, "audit_committee_approval", object.union(omnibus, {"valid_until": "2026-04-15"}))
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "APPROVE_WITH_AUDIT"
+}
+
+test_omnibus_above_limit_escalates if {
+	d := data.companies_act.sod.decision with input as object.union(rpt_omnibus, {"amount": 3100000})
+	d.outcome == "ESCALATE"
+	rules_of(d) == {"rpt_omnibus_limit_exceeded", "rpt_disclosure_required"}
+	contains(d.reasons[0].message, "INR 2500000")
+}
+
+test_omnibus_without_limit_escalates if {
+	i := set_field(rpt, "audit_committee_approval", object.remove(omnibus, ["max_amount"]))
+	d := data.companies_act.sod.decision with input as i
+	"rpt_omnibus_limit_exceeded" in rules_of(d)
+	contains(d.reasons[0].message, "none stated")
+}
+
+test_omnibus_unforeseen_capped_at_one_crore if {
+	i := set_field(rpt, "audit_committee_approval", object.union(omnibus, {"unforeseen": true, "max_amount": 15000000}))
+	d := data.companies_act.sod.decision with input as object.union(i, {"amount": 12000000})
+	"rpt_omnibus_limit_exceeded" in rules_of(d)
+	d2 := data.companies_act.sod.decision with input as object.union(i, {"amount": 9500000})
+	d2.outcome == "APPROVE_WITH_AUDIT"
+}
+
+test_omnibus_unforeseen_without_max_uses_cap if {
+	i := set_field(rpt, "audit_committee_approval", object.union(object.remove(omnibus, ["max_amount"]), {"unforeseen": true}))
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "APPROVE_WITH_AUDIT"
+}
+
+material_co := object.union(rpt.company, {"annual_consolidated_turnover": 12500000000})
+
+test_material_rpt_without_shareholder_approval_escalates if {
+	i := object.union(rpt, {"company": material_co, "counterparty": {"fy_cumulative_value": 1249000000}})
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "ESCALATE"
+	rules_of(d) == {"material_rpt_shareholder_approval_missing", "rpt_disclosure_required"}
+}
+
+test_material_rpt_with_shareholder_approval_audits if {
+	i := object.union(rpt, {
+		"company": material_co,
+		"counterparty": {"fy_cumulative_value": 1249000000},
+		"shareholder_approval": {"approved": true, "resolution_ref": "AGM/2025/ITEM-7", "approved_on": "2025-08-08"},
+	})
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "APPROVE_WITH_AUDIT"
+}
+
+test_rpt_below_materiality_audits if {
+	i := object.union(rpt, {"company": material_co, "counterparty": {"fy_cumulative_value": 1200000000}})
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "APPROVE_WITH_AUDIT"
+}
+
+test_materiality_without_turnover_uses_1000_crore if {
+	i := object.union(rpt, {"counterparty": {"fy_cumulative_value": 1249000000}})
+	d := data.companies_act.sod.decision with input as i
+	d.outcome == "APPROVE_WITH_AUDIT"
+	data.companies_act.sod.material_rpt_threshold == 10000000000 with input as i
+}
+
+test_payment_without_company_or_counterparty_approves if {
+	d := data.companies_act.sod.decision with input as object.remove(base, ["company", "counterparty"])
+	d.outcome == "APPROVE"
+	not data.companies_act.sod.unlisted with input as object.remove(base, ["company", "counterparty"])
 }

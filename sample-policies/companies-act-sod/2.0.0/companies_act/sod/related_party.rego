@@ -263,6 +263,19 @@ rpt_omnibus_period_lapsed contains reason if {
 }
 
 # METADATA
+# title: Omnibus period longer than one year
+# description: The approval's valid_until falls more than one calendar year after its valid_from.
+# custom:
+#   citations:
+#     - {regulation: "SEBI LODR 2015", clause: "Reg. 23(3)(e)"}
+#   severity: high
+omnibus_overlong if {
+	iso_date(ac_approval.valid_from)
+	iso_date(ac_approval.valid_until)
+	date_ns(ac_approval.valid_until) > time.add_date(date_ns(ac_approval.valid_from), 1, 0, 0)
+}
+
+# METADATA
 # title: Omnibus approval valid for more than one year
 # description: An omnibus approval may be valid for at most one year; one granted for longer does not cover the transaction.
 # custom:
@@ -271,9 +284,7 @@ rpt_omnibus_period_lapsed contains reason if {
 #   severity: high
 rpt_omnibus_period_too_long contains reason if {
 	omnibus_in_use
-	iso_date(ac_approval.valid_from)
-	iso_date(ac_approval.valid_until)
-	date_ns(ac_approval.valid_until) > time.add_date(date_ns(ac_approval.valid_from), 1, 0, 0)
+	omnibus_overlong
 	reason := finding(
 		"rpt_omnibus_period_too_long",
 		"SEBI LODR 2015 Reg. 23(3)(e)",
@@ -299,9 +310,20 @@ rpt_omnibus_limit_exceeded contains reason if {
 	reason := finding(
 		"rpt_omnibus_limit_exceeded",
 		"SEBI LODR 2015 Reg. 23(3)(c)",
-		sprintf("transaction of INR %v is not within the per-transaction limit of omnibus approval %v (limit: %v); escalate to the audit committee for specific approval", [amount, ac_approval.resolution_ref, object.get({"l": omnibus_limit}, "l", "none stated")]),
+		sprintf("transaction of INR %v is not within the per-transaction limit of omnibus approval %v (limit: %v); escalate to the audit committee for specific approval", [amount, ac_approval.resolution_ref, omnibus_limit_text]),
 	)
 }
+
+# METADATA
+# title: Omnibus limit as text
+# description: The omnibus per-transaction limit for messages, or "none stated".
+# custom:
+#   citations:
+#     - {regulation: "SEBI LODR 2015", clause: "Reg. 23(3)(c)"}
+#   severity: low
+omnibus_limit_text := sprintf("INR %v", [omnibus_limit]) if {
+	is_number(omnibus_limit)
+} else := "none stated"
 
 # METADATA
 # title: Transaction within the omnibus limit
@@ -324,6 +346,9 @@ omnibus_within_limit if amount <= omnibus_limit
 #   severity: low
 rpt_omnibus_quarterly_review contains reason if {
 	omnibus_in_use
+	omnibus_period_covers
+	not omnibus_overlong
+	omnibus_within_limit
 	reason := finding(
 		"rpt_omnibus_quarterly_review",
 		"SEBI LODR 2015 Reg. 23(3)(d)",
