@@ -47,7 +47,11 @@ mod tests {
 
     #[test]
     fn sorted_and_compact() {
-        let v: Value = serde_json::from_str(r#"{"b": [1, {"z": 1, "a": "x\n"}], "a": null}"#).unwrap();
-        assert_eq!(canonical_json(&v), r#"{"a":null,"b":[1,{"a":"x\n","z":1}]}"#);
+        let v: Value =
+            serde_json::from_str(r#"{"b": [1, {"z": 1, "a": "x\n"}], "a": null}"#).unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":null,"b":[1,{"a":"x\n","z":1}]}"#
+        );
     }
 }

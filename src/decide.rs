@@ -32,21 +32,37 @@ pub fn evaluate(
 /// The decision-log event of an evaluation, as OPA would write it, with a
 /// new decision id. `time.now_ns` goes into `nd_builtin_cache` as OPA
 /// records it, so replay pins the same value.
-pub fn decision_record(version: &PolicyVersion, eval: &Evaluation, input: &Value) -> DecisionRecord {
+pub fn decision_record(
+    version: &PolicyVersion,
+    eval: &Evaluation,
+    input: &Value,
+) -> DecisionRecord {
     let mut event = Map::new();
-    event.insert("decision_id".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+    event.insert(
+        "decision_id".into(),
+        Value::String(uuid::Uuid::new_v4().to_string()),
+    );
     event.insert("path".into(), Value::String(eval.entrypoint.clone()));
     event.insert("input".into(), input.clone());
     if let Some(result) = &eval.result {
         event.insert("result".into(), result.clone());
     }
-    event.insert("timestamp".into(), Value::String(clock::format_rfc3339_ns(eval.now_ns)));
+    event.insert(
+        "timestamp".into(),
+        Value::String(clock::format_rfc3339_ns(eval.now_ns)),
+    );
     event.insert(
         "bundles".into(),
         json!({ version.summary.name.clone(): {"revision": version.summary.version.clone()} }),
     );
-    event.insert("nd_builtin_cache".into(), json!({"time.now_ns": {"[]": eval.now_ns}}));
-    event.insert("metrics".into(), json!({"timer_rego_query_eval_ns": eval.duration_ns}));
+    event.insert(
+        "nd_builtin_cache".into(),
+        json!({"time.now_ns": {"[]": eval.now_ns}}),
+    );
+    event.insert(
+        "metrics".into(),
+        json!({"timer_rego_query_eval_ns": eval.duration_ns}),
+    );
     event.insert("labels".into(), json!({"app": "gavel"}));
     DecisionRecord {
         event,
@@ -59,7 +75,12 @@ pub fn decision_record(version: &PolicyVersion, eval: &Evaluation, input: &Value
 }
 
 /// Stores an evaluation as a decision and returns its id.
-pub fn record(store: &mut Store, version: &PolicyVersion, eval: &Evaluation, input: &Value) -> Result<String> {
+pub fn record(
+    store: &mut Store,
+    version: &PolicyVersion,
+    eval: &Evaluation,
+    input: &Value,
+) -> Result<String> {
     let rec = decision_record(version, eval, input);
     let id = rec.decision_id().to_string();
     store.append_decisions(std::slice::from_ref(&rec))?;

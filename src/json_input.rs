@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 /// Parses JSON text; `origin` names it in errors.
 pub fn parse_json(origin: &str, text: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
-        Error::input(format!("{origin}:{}:{}", e.line(), e.column()), format!("invalid JSON: {}", strip_position(&e.to_string())))
+        Error::input(
+            format!("{origin}:{}:{}", e.line(), e.column()),
+            format!("invalid JSON: {}", strip_position(&e.to_string())),
+        )
     })
 }
 
@@ -26,8 +29,15 @@ pub fn read_document(path: &str) -> Result<Value> {
         return parse_json("<stdin>", &text);
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Error::input(path, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(
+            path,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })?;
     let is_yaml = Path::new(path)
         .extension()
         .is_some_and(|e| e == "yaml" || e == "yml");
@@ -56,7 +66,9 @@ mod tests {
 
     #[test]
     fn errors_say_where() {
-        let err = parse_json("in.json", "{\n  \"a\": [1,\n}").unwrap_err().to_string();
+        let err = parse_json("in.json", "{\n  \"a\": [1,\n}")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("in.json:3:1: invalid JSON"), "{err}");
         assert!(!err.contains("at line"), "{err}");
         let deep = "[".repeat(200) + &"]".repeat(200);

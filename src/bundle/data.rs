@@ -32,8 +32,8 @@ pub fn merged_data(bundle: &Bundle) -> Result<Value> {
     let mut root = Value::Object(Map::new());
     for file in bundle.files_of(FileKind::Data) {
         let value = parse_data_file(file)?;
-        let dir: Vec<&str> = file
-            .path
+        let dir: Vec<&str> = bundle
+            .data_relative(&file.path)
             .rsplit_once('/')
             .map(|(d, _)| d.split('/').collect())
             .unwrap_or_default();
@@ -121,6 +121,18 @@ mod tests {
         let b = bundle(&[("a/data.json", "{\n  \"x\": ,\n}")]);
         let err = merged_data(&b).unwrap_err().to_string();
         assert!(err.starts_with("a/data.json:2:"), "{err}");
+    }
+
+    #[test]
+    fn combined_bundles_keep_their_data_paths() {
+        let a = bundle(&[("x/data.json", r#"{"a": 1}"#)]);
+        let b = bundle(&[("y/data.json", r#"{"b": 2}"#)]);
+        let c = Bundle::combine(vec![("dir/one".into(), a), ("two".into(), b)]);
+        assert_eq!(
+            merged_data(&c).unwrap(),
+            serde_json::json!({"x": {"a": 1}, "y": {"b": 2}})
+        );
+        assert!(c.files.iter().any(|f| f.path == "dir/one/p.rego"));
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub struct Bundle {
     /// Files in the directory that are not part of the bundle (shown to the
     /// user so that nothing is dropped silently).
     pub ignored: Vec<String>,
+    /// Path prefixes under which whole bundles were combined: a data file's
+    /// data path is its directory relative to its prefix.
+    pub mounts: Vec<String>,
 }
 
 impl Bundle {
@@ -168,7 +171,49 @@ impl Bundle {
             manifest,
             files,
             ignored,
+            mounts: Vec::new(),
         })
+    }
+
+    /// Several bundles as one, as `opa test dir1 dir2` loads them: every
+    /// file's path is prefixed with its bundle's label (the directory as the
+    /// user gave it), data stays at its own bundle's paths, and the first
+    /// manifest is kept.
+    pub fn combine(parts: Vec<(String, Bundle)>) -> Bundle {
+        let mut combined = Bundle {
+            manifest: parts
+                .first()
+                .map(|(_, b)| b.manifest.clone())
+                .unwrap_or_default(),
+            files: Vec::new(),
+            ignored: Vec::new(),
+            mounts: Vec::new(),
+        };
+        for (label, bundle) in parts {
+            let label = label.trim_end_matches('/').to_string();
+            for mut f in bundle.files {
+                f.path = format!("{label}/{}", f.path);
+                combined.files.push(f);
+            }
+            combined
+                .ignored
+                .extend(bundle.ignored.into_iter().map(|p| format!("{label}/{p}")));
+            combined.mounts.push(label);
+        }
+        combined.files.sort_by(|a, b| a.path.cmp(&b.path));
+        combined
+    }
+
+    /// A data file's path relative to the bundle it came from.
+    pub fn data_relative<'a>(&self, path: &'a str) -> &'a str {
+        self.mounts
+            .iter()
+            .filter_map(|m| {
+                path.strip_prefix(m.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+            })
+            .min_by_key(|r| r.len())
+            .unwrap_or(path)
     }
 
     /// Rebuilds a bundle from stored `(path, text)` pairs.
@@ -188,6 +233,7 @@ impl Bundle {
             manifest,
             files,
             ignored: Vec::new(),
+            mounts: Vec::new(),
         })
     }
 

@@ -58,8 +58,9 @@ struct EvalDoc<'a> {
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
     let now_ns = match &args.now {
-        Some(t) => clock::parse_rfc3339_ns(t)
-            .ok_or_else(|| anyhow::anyhow!("--now {t}: not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)"))?,
+        Some(t) => clock::parse_rfc3339_ns(t).ok_or_else(|| {
+            anyhow::anyhow!("--now {t}: not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)")
+        })?,
         None => clock::wall_clock_ns(),
     };
     let timeout = timeout(args.timeout)?;
@@ -67,13 +68,22 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let extra = args.data.as_deref().map(read_document).transpose()?;
     let mut store = ctx.open_store()?;
     let version = PolicyVersion::load(&store, &reference, timeout)?;
-    let eval = decide::evaluate(&version, args.entrypoint.as_deref(), &input, extra.as_ref(), now_ns)?;
+    let eval = decide::evaluate(
+        &version,
+        args.entrypoint.as_deref(),
+        &input,
+        extra.as_ref(),
+        now_ns,
+    )?;
     let decision_id = if args.record {
         Some(decide::record(&mut store, &version, &eval, &input)?)
     } else {
         None
     };
-    let failed = args.fail_on.iter().any(|o| o.trim().eq_ignore_ascii_case(&eval.outcome));
+    let failed = args
+        .fail_on
+        .iter()
+        .any(|o| o.trim().eq_ignore_ascii_case(&eval.outcome));
     if ctx.format == Format::Json {
         write_json(
             ctx.out,
@@ -88,10 +98,18 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     } else {
         print_text(ctx, &version, &eval, decision_id.as_deref(), args.explain)?;
         if failed {
-            writeln!(ctx.out, "\noutcome {} is in --fail-on: failing", escape(&eval.outcome))?;
+            writeln!(
+                ctx.out,
+                "\noutcome {} is in --fail-on: failing",
+                escape(&eval.outcome)
+            )?;
         }
     }
-    Ok(if failed { Status::CheckFailed } else { Status::Ok })
+    Ok(if failed {
+        Status::CheckFailed
+    } else {
+        Status::Ok
+    })
 }
 
 /// Seconds as a Duration, refusing nonsense.
@@ -152,7 +170,11 @@ fn print_text(
             t.row(vec![
                 if r.fired { "yes".into() } else { "-".into() },
                 r.rule.clone(),
-                r.citations.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+                r.citations
+                    .iter()
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 r.title.clone().unwrap_or_default(),
             ]);
         }
@@ -191,7 +213,13 @@ pub fn line_ranges(lines: &[u32]) -> String {
         runs.insert(s, e);
     }
     runs.into_iter()
-        .map(|(s, e)| if s == e { s.to_string() } else { format!("{s}-{e}") })
+        .map(|(s, e)| {
+            if s == e {
+                s.to_string()
+            } else {
+                format!("{s}-{e}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -3,9 +3,11 @@
 
 mod eval;
 mod import;
+mod junit;
 mod matrix;
 pub mod output;
 mod rules;
+mod test;
 mod versions;
 
 use std::io::Write;
@@ -55,6 +57,8 @@ pub enum Command {
     Matrix(matrix::Args),
     /// Evaluate a version on an input: result, outcome, and the cited rules that fired.
     Eval(eval::Args),
+    /// Run Rego unit tests (opa test semantics) and case files, with coverage.
+    Test(test::Args),
 }
 
 /// What a command found: success, a check that failed (exit 1), or bad
@@ -119,12 +123,16 @@ pub fn main() -> ExitCode {
 }
 
 fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
+    if ctx.format == Format::Junit && !matches!(command, Command::Test(_)) {
+        anyhow::bail!("--format junit is for `gavel test`; use text or json here");
+    }
     match command {
         Command::Import(args) => import::run(ctx, args),
         Command::Versions => versions::run(ctx),
         Command::Rules(args) => rules::run(ctx, args),
         Command::Matrix(args) => matrix::run(ctx, args),
         Command::Eval(args) => eval::run(ctx, args),
+        Command::Test(args) => test::run(ctx, args),
     }
 }
 

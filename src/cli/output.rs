@@ -13,6 +13,8 @@ use crate::sanitize;
 pub enum Format {
     Text,
     Json,
+    /// JUnit XML, for `gavel test`.
+    Junit,
 }
 
 /// Writes a value as pretty JSON and a newline.

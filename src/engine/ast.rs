@@ -40,11 +40,15 @@ fn coverage_query(query: &Query, lines: &mut BTreeSet<u32>) {
     for stmt in &query.stmts {
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
-            Literal::SomeIn { value, collection, .. } => {
+            Literal::SomeIn {
+                value, collection, ..
+            } => {
                 coverage_expr(value, lines);
                 coverage_expr(collection, lines);
             }
-            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => coverage_expr(expr, lines),
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
+                coverage_expr(expr, lines)
+            }
             Literal::Every { domain, query, .. } => {
                 coverage_expr(domain, lines);
                 coverage_query(query, lines);
@@ -55,7 +59,9 @@ fn coverage_query(query: &Query, lines: &mut BTreeSet<u32>) {
 
 fn coverage_expr(expr: &Expr, lines: &mut BTreeSet<u32>) {
     match expr {
-        Expr::ArrayCompr { query, .. } | Expr::SetCompr { query, .. } | Expr::ObjectCompr { query, .. } => {
+        Expr::ArrayCompr { query, .. }
+        | Expr::SetCompr { query, .. }
+        | Expr::ObjectCompr { query, .. } => {
             coverage_query(query, lines);
         }
         other => {
@@ -77,8 +83,13 @@ fn children(expr: &Expr, all: bool) -> Vec<&Expr> {
         | Expr::Bool { .. }
         | Expr::Null { .. }
         | Expr::Var { .. } => vec![],
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| i.as_ref()).collect(),
-        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [k.as_ref(), v.as_ref()]).collect(),
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            items.iter().map(|i| i.as_ref()).collect()
+        }
+        Expr::Object { fields, .. } => fields
+            .iter()
+            .flat_map(|(_, k, v)| [k.as_ref(), v.as_ref()])
+            .collect(),
         Expr::ArrayCompr { term, .. } | Expr::SetCompr { term, .. } => {
             if all {
                 vec![term.as_ref()]
@@ -108,7 +119,12 @@ fn children(expr: &Expr, all: bool) -> Vec<&Expr> {
         | Expr::BoolExpr { lhs, rhs, .. }
         | Expr::ArithExpr { lhs, rhs, .. }
         | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs.as_ref(), rhs.as_ref()],
-        Expr::Membership { key, value, collection, .. } => {
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
             let mut v: Vec<&Expr> = key.iter().map(|k| k.as_ref()).collect();
             v.push(value.as_ref());
             v.push(collection.as_ref());
@@ -164,7 +180,12 @@ fn visit_query(query: &Query, visit: &mut dyn FnMut(&Expr)) {
     for stmt in &query.stmts {
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
-            Literal::SomeIn { key, value, collection, .. } => {
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
                 if let Some(k) = key {
                     visit_expr(k, visit);
                 }
@@ -188,7 +209,9 @@ fn visit_query(query: &Query, visit: &mut dyn FnMut(&Expr)) {
 pub fn visit_expr(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
     visit(expr);
     match expr {
-        Expr::ArrayCompr { query, .. } | Expr::SetCompr { query, .. } | Expr::ObjectCompr { query, .. } => {
+        Expr::ArrayCompr { query, .. }
+        | Expr::SetCompr { query, .. }
+        | Expr::ObjectCompr { query, .. } => {
             visit_query(query, visit);
         }
         _ => {}
@@ -215,7 +238,11 @@ mod tests {
         e.set_input(regorus::Value::from_json_str(r#"{"amount": 1, "ys": []}"#).unwrap());
         e.eval_query("data.p".into(), false).unwrap();
         let r = e.get_coverage_report().unwrap();
-        let theirs: BTreeSet<u32> = r.files[0].covered.union(&r.files[0].not_covered).copied().collect();
+        let theirs: BTreeSet<u32> = r.files[0]
+            .covered
+            .union(&r.files[0].not_covered)
+            .copied()
+            .collect();
         assert_eq!(lines, theirs.into_iter().collect::<Vec<_>>());
     }
 }

@@ -64,8 +64,11 @@ mod tests {
     fn pinned_time_is_seen_and_restored() {
         let mut e = Engine::new();
         install(&mut e).unwrap();
-        e.add_policy("p.rego".into(), "package p\nt := time.now_ns()\n".into()).unwrap();
-        let v = with_pinned(1_700_000_000_123_456_789, || e.clone().eval_rule("data.p.t".into()).unwrap());
+        e.add_policy("p.rego".into(), "package p\nt := time.now_ns()\n".into())
+            .unwrap();
+        let v = with_pinned(1_700_000_000_123_456_789, || {
+            e.clone().eval_rule("data.p.t".into()).unwrap()
+        });
         assert_eq!(v, Value::from(1_700_000_000_123_456_789_i64));
         let live = e.eval_rule("data.p.t".into()).unwrap().as_i64().unwrap();
         assert!(live > 1_700_000_000_123_456_789);
@@ -88,7 +91,10 @@ mod tests {
     fn rfc3339_round_trip() {
         let ns = parse_rfc3339_ns("2026-11-22T10:31:00.123456789Z").unwrap();
         assert_eq!(format_rfc3339_ns(ns), "2026-11-22T10:31:00.123456789Z");
-        assert_eq!(parse_rfc3339_ns("2026-11-22T10:31:00+05:30"), parse_rfc3339_ns("2026-11-22T05:01:00Z"));
+        assert_eq!(
+            parse_rfc3339_ns("2026-11-22T10:31:00+05:30"),
+            parse_rfc3339_ns("2026-11-22T05:01:00Z")
+        );
         assert_eq!(parse_rfc3339_ns("yesterday"), None);
     }
 }

@@ -23,7 +23,10 @@ mod tests {
     fn conversions() {
         assert_eq!(to_json(&RegoValue::Undefined).unwrap(), None);
         let v = RegoValue::from_json_str(r#"{"b": [1, 2.5, "x"], "a": null}"#).unwrap();
-        assert_eq!(to_json(&v).unwrap(), Some(serde_json::json!({"a": null, "b": [1, 2.5, "x"]})));
+        assert_eq!(
+            to_json(&v).unwrap(),
+            Some(serde_json::json!({"a": null, "b": [1, 2.5, "x"]}))
+        );
         let mut set = std::collections::BTreeSet::new();
         set.insert(RegoValue::from("b"));
         set.insert(RegoValue::from("a"));

@@ -52,14 +52,24 @@ pub struct Evaluation {
 /// Picks the entrypoint: the one named (as `a/b/c`, `a.b.c` or `data.a.b.c`),
 /// else the only rule marked `entrypoint: true`.
 pub fn resolve_entrypoint(rules: &[StoredRule], requested: Option<&str>) -> Result<String> {
-    let marked: BTreeSet<String> = rules.iter().filter(|r| r.entrypoint).map(StoredRule::path).collect();
+    let marked: BTreeSet<String> = rules
+        .iter()
+        .filter(|r| r.entrypoint)
+        .map(StoredRule::path)
+        .collect();
     if let Some(req) = requested {
-        let path = req.trim_start_matches("data.").trim_start_matches("data/").replace('.', "/");
+        let path = req
+            .trim_start_matches("data.")
+            .trim_start_matches("data/")
+            .replace('.', "/");
         let path = path.trim_matches('/').to_string();
         if path.is_empty() {
             return Err(Error::Invalid(format!("'{req}' is not an entrypoint path")));
         }
-        if !rules.iter().any(|r| r.path() == path || path.starts_with(&format!("{}/", r.path()))) {
+        if !rules
+            .iter()
+            .any(|r| r.path() == path || path.starts_with(&format!("{}/", r.path())))
+        {
             return Err(Error::NotFound(format!(
                 "no rule {path} in this version{}",
                 listing(" (entrypoints: ", &marked, ")")
@@ -83,7 +93,10 @@ fn listing(prefix: &str, items: &BTreeSet<String>, suffix: &str) -> String {
     if items.is_empty() {
         String::new()
     } else {
-        format!("{prefix}{}{suffix}", items.iter().cloned().collect::<Vec<_>>().join(", "))
+        format!(
+            "{prefix}{}{suffix}",
+            items.iter().cloned().collect::<Vec<_>>().join(", ")
+        )
     }
 }
 
@@ -144,7 +157,10 @@ impl LoadedPolicy {
     }
 
     /// Covered lines per file from the engine's coverage since it was cleared.
-    pub(crate) fn covered_lines(&self, engine: &regorus::Engine) -> Result<HashMap<String, BTreeSet<u32>>> {
+    pub(crate) fn covered_lines(
+        &self,
+        engine: &regorus::Engine,
+    ) -> Result<HashMap<String, BTreeSet<u32>>> {
         let report = engine
             .get_coverage_report()
             .map_err(|e| Error::Engine(format!("coverage: {e}")))?;
@@ -181,7 +197,9 @@ impl LoadedPolicy {
                 && rule.value.is_none()
                 && rule.kind != crate::bundle::RuleKind::Default
             {
-                covered.get(&rule.file).is_some_and(|l| l.contains(&rule.line_start))
+                covered
+                    .get(&rule.file)
+                    .is_some_and(|l| l.contains(&rule.line_start))
             } else {
                 let path = rule.path();
                 match by_name.get(&path) {

@@ -3,11 +3,14 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod ast;
+pub mod cases;
 pub mod clock;
 pub mod convert;
 pub mod evaluate;
 pub mod outcome;
 pub mod recursion;
+pub mod suite;
+pub mod testing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -154,19 +157,31 @@ mod tests {
     #[test]
     fn loads_modules_and_data() {
         let b = bundle(&[
-            ("p.rego", "package p\nimport data.cfg\nallow if data.cfg.limit > 2\n"),
+            (
+                "p.rego",
+                "package p\nimport data.cfg\nallow if data.cfg.limit > 2\n",
+            ),
             ("cfg/data.json", r#"{"limit": 3}"#),
         ]);
         let p = LoadedPolicy::load(&b, LoadOptions::new(false)).unwrap();
         let mut e = p.engine().clone();
-        assert_eq!(e.eval_rule("data.p.allow".into()).unwrap(), Value::from(true));
-        assert_eq!(p.package_and_imports("p"), BTreeSet::from(["cfg".to_string(), "p".to_string()]));
+        assert_eq!(
+            e.eval_rule("data.p.allow".into()).unwrap(),
+            Value::from(true)
+        );
+        assert_eq!(
+            p.package_and_imports("p"),
+            BTreeSet::from(["cfg".to_string(), "p".to_string()])
+        );
     }
 
     #[test]
     fn analysis_errors_are_located() {
         let b = bundle(&[("p.rego", "package p\n\nallow if {\n  x == 1\n}\n")]);
-        let err = LoadedPolicy::load(&b, LoadOptions::new(false)).err().expect("unsafe var").to_string();
+        let err = LoadedPolicy::load(&b, LoadOptions::new(false))
+            .err()
+            .expect("unsafe var")
+            .to_string();
         assert!(err.starts_with("p.rego:4:"), "{err}");
         assert!(!err.contains('\n'), "{err}");
     }

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn outcomes() {
-        assert_eq!(outcome_of(Some(&json!({"outcome": "BLOCK", "reasons": []}))), "BLOCK");
+        assert_eq!(
+            outcome_of(Some(&json!({"outcome": "BLOCK", "reasons": []}))),
+            "BLOCK"
+        );
         assert_eq!(outcome_of(Some(&json!(true))), "allow");
         assert_eq!(outcome_of(Some(&json!(false))), "deny");
         assert_eq!(outcome_of(Some(&json!([]))), "allow");

@@ -45,7 +45,9 @@ pub fn check(modules: &[(String, &Module)]) -> Result<()> {
             .map(|n| n.split('.').next().unwrap_or(&n).to_string())
             .collect();
         for rule in &module.policy {
-            let Some(name) = rule_name(rule) else { continue };
+            let Some(name) = rule_name(rule) else {
+                continue;
+            };
             let from = format!("{package}.{name}");
             let mut ctx = Ctx {
                 package: &package,
@@ -63,14 +65,25 @@ pub fn check(modules: &[(String, &Module)]) -> Result<()> {
         let first = &nodes[&cycle[0]];
         return Err(Error::input(
             format!("{}:{}", first.file, first.line),
-            format!("rego_recursion_error: rule {} is recursive: {}", cycle[0], cycle.join(" -> ")),
+            format!(
+                "rego_recursion_error: rule {} is recursive: {}",
+                cycle[0],
+                cycle.join(" -> ")
+            ),
         ));
     }
     Ok(())
 }
 
 fn package_path(module: &Module) -> String {
-    let text: String = module.package.refr.span().text().chars().filter(|c| !c.is_whitespace()).collect();
+    let text: String = module
+        .package
+        .refr
+        .span()
+        .text()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     format!("data.{text}")
 }
 
@@ -78,7 +91,9 @@ fn package_path(module: &Module) -> String {
 fn rule_name(rule: &Rule) -> Option<String> {
     let refr = match rule {
         Rule::Spec { head, .. } => match head {
-            RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. } => refr,
+            RuleHead::Compr { refr, .. }
+            | RuleHead::Set { refr, .. }
+            | RuleHead::Func { refr, .. } => refr,
         },
         Rule::Default { refr, .. } => refr,
     };
@@ -150,13 +165,23 @@ fn bound_vars(rule: &Rule) -> HashSet<String> {
             }
         });
     };
-    if let Rule::Spec { head: RuleHead::Func { args, .. }, .. } | Rule::Default { args, .. } = rule {
+    if let Rule::Spec {
+        head: RuleHead::Func { args, .. },
+        ..
+    }
+    | Rule::Default { args, .. } = rule
+    {
         for a in args {
             bind_pattern(a, &mut bound);
         }
     }
     super::ast::visit_rule_exprs(rule, &mut |e| {
-        if let Expr::AssignExpr { op: AssignOp::ColEq, lhs, .. } = e {
+        if let Expr::AssignExpr {
+            op: AssignOp::ColEq,
+            lhs,
+            ..
+        } = e
+        {
             super::ast::visit_expr(lhs, &mut |x| {
                 if let Expr::Var { span, .. } = x {
                     bound.insert(span.text().to_string());
@@ -175,7 +200,9 @@ fn bound_vars(rule: &Rule) -> HashSet<String> {
 fn collect_declared(query: &Query, bound: &mut HashSet<String>) {
     for stmt in &query.stmts {
         match &stmt.literal {
-            Literal::SomeVars { vars, .. } => bound.extend(vars.iter().map(|v| v.text().to_string())),
+            Literal::SomeVars { vars, .. } => {
+                bound.extend(vars.iter().map(|v| v.text().to_string()))
+            }
             Literal::SomeIn { key, value, .. } => {
                 for e in key.iter().chain(std::iter::once(value)) {
                     super::ast::visit_expr(e, &mut |x| {
@@ -185,7 +212,9 @@ fn collect_declared(query: &Query, bound: &mut HashSet<String>) {
                     });
                 }
             }
-            Literal::Every { key, value, query, .. } => {
+            Literal::Every {
+                key, value, query, ..
+            } => {
                 if let Some(k) = key {
                     bound.insert(k.text().to_string());
                 }
@@ -293,13 +322,21 @@ impl Ctx<'_> {
                 self.expr(term);
                 self.query(query);
             }
-            Expr::ObjectCompr { key, value, query, .. } => {
+            Expr::ObjectCompr {
+                key, value, query, ..
+            } => {
                 self.expr(key);
                 self.expr(value);
                 self.query(query);
             }
-            Expr::String { .. } | Expr::RawString { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } => {}
-            Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().for_each(|i| self.expr(i)),
+            Expr::String { .. }
+            | Expr::RawString { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. } => {}
+            Expr::Array { items, .. } | Expr::Set { items, .. } => {
+                items.iter().for_each(|i| self.expr(i))
+            }
             Expr::Object { fields, .. } => {
                 for (_, k, v) in fields {
                     self.expr(k);
@@ -314,7 +351,12 @@ impl Ctx<'_> {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            Expr::Membership { key, value, collection, .. } => {
+            Expr::Membership {
+                key,
+                value,
+                collection,
+                ..
+            } => {
                 if let Some(k) = key {
                     self.expr(k);
                 }
@@ -330,7 +372,11 @@ impl Ctx<'_> {
         let full: Vec<String> = if root == "data" {
             comps.to_vec()
         } else if let Some(target) = self.imports.get(root) {
-            target.split('.').map(String::from).chain(comps[1..].iter().cloned()).collect()
+            target
+                .split('.')
+                .map(String::from)
+                .chain(comps[1..].iter().cloned())
+                .collect()
         } else if self.local_rules.contains(root) && !self.bound.contains(root) {
             self.package
                 .split('.')
@@ -360,7 +406,10 @@ impl Ctx<'_> {
 }
 
 /// The first cycle, in sorted order of its start, as a path back to itself.
-fn find_cycle(nodes: &BTreeSet<String>, edges: &HashMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+fn find_cycle(
+    nodes: &BTreeSet<String>,
+    edges: &HashMap<String, BTreeSet<String>>,
+) -> Option<Vec<String>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         Open,
@@ -375,7 +424,12 @@ fn find_cycle(nodes: &BTreeSet<String>, edges: &HashMap<String, BTreeSet<String>
         // Iterative DFS: (node, its successors, next successor index).
         let mut stack: Vec<(&str, Vec<&str>, usize)> = Vec::new();
         let succ = |n: &str| -> Vec<&str> {
-            edges.get(n).unwrap_or(&empty).iter().map(String::as_str).collect()
+            edges
+                .get(n)
+                .unwrap_or(&empty)
+                .iter()
+                .map(String::as_str)
+                .collect()
         };
         marks.insert(start, Mark::Open);
         stack.push((start, succ(start), 0));
@@ -386,7 +440,8 @@ fn find_cycle(nodes: &BTreeSet<String>, edges: &HashMap<String, BTreeSet<String>
                 match marks.get(n) {
                     Some(Mark::Open) => {
                         let pos = stack.iter().position(|(s, _, _)| *s == n).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[pos..].iter().map(|(s, _, _)| s.to_string()).collect();
+                        let mut cycle: Vec<String> =
+                            stack[pos..].iter().map(|(s, _, _)| s.to_string()).collect();
                         cycle.push(n.to_string());
                         return Some(cycle);
                     }
@@ -422,10 +477,23 @@ mod tests {
 
     #[test]
     fn direct_and_mutual_recursion_are_refused() {
-        let err = check_src(&[("r.rego", "package r\n\nf(x) := y if {\n  y := f(x + 1)\n}\n")]).unwrap_err().to_string();
-        assert_eq!(err, "r.rego:3: rego_recursion_error: rule data.r.f is recursive: data.r.f -> data.r.f");
-        let err = check_src(&[("r.rego", "package r\na if b\nb if c\nc if a\n")]).unwrap_err().to_string();
-        assert!(err.contains("data.r.a -> data.r.b -> data.r.c -> data.r.a"), "{err}");
+        let err = check_src(&[(
+            "r.rego",
+            "package r\n\nf(x) := y if {\n  y := f(x + 1)\n}\n",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "r.rego:3: rego_recursion_error: rule data.r.f is recursive: data.r.f -> data.r.f"
+        );
+        let err = check_src(&[("r.rego", "package r\na if b\nb if c\nc if a\n")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("data.r.a -> data.r.b -> data.r.c -> data.r.a"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -450,7 +518,9 @@ mod tests {
 
     #[test]
     fn a_whole_package_reference_reaches_its_rules() {
-        let err = check_src(&[("p.rego", "package p\nall := data.p\nx := 1\n")]).unwrap_err().to_string();
+        let err = check_src(&[("p.rego", "package p\nall := data.p\nx := 1\n")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("data.p.all -> data.p.all"), "{err}");
     }
 }

@@ -37,7 +37,10 @@ pub struct DecisionRecord {
 
 impl DecisionRecord {
     pub fn decision_id(&self) -> &str {
-        self.event.get("decision_id").and_then(Value::as_str).unwrap_or("")
+        self.event
+            .get("decision_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub fn path(&self) -> &str {
@@ -45,7 +48,10 @@ impl DecisionRecord {
     }
 
     pub fn timestamp(&self) -> &str {
-        self.event.get("timestamp").and_then(Value::as_str).unwrap_or("")
+        self.event
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// The first bundle named in `bundles`, with its revision.
@@ -62,7 +68,10 @@ impl DecisionRecord {
             gavel.insert("policy_hash".into(), Value::String(h.clone()));
         }
         if let Some(r) = &self.rule_outcomes {
-            gavel.insert("rule_outcomes".into(), serde_json::to_value(r).unwrap_or(Value::Null));
+            gavel.insert(
+                "rule_outcomes".into(),
+                serde_json::to_value(r).unwrap_or(Value::Null),
+            );
         }
         let mut doc = Map::new();
         doc.insert("event".into(), Value::Object(self.event.clone()));
@@ -88,7 +97,11 @@ impl Store {
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut previous: String = tx
-            .query_row("SELECT chain_hash FROM decisions ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT chain_hash FROM decisions ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?
             .unwrap_or_else(|| CHAIN_START.to_string());
         {
@@ -123,8 +136,13 @@ impl Store {
                         hash,
                     ])
                     .map_err(|e| match e {
-                        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                            Error::Conflict(format!("decision {} is already stored", r.decision_id()))
+                        rusqlite::Error::SqliteFailure(f, _)
+                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                        {
+                            Error::Conflict(format!(
+                                "decision {} is already stored",
+                                r.decision_id()
+                            ))
                         }
                         other => Error::Store(other),
                     })?;
@@ -157,26 +175,34 @@ impl Store {
                 },
             )
             .optional()?
-            .map(|(seq, event, outcome, policy_hash, rule_outcomes, version_id, source)| {
-                let event: Map<String, Value> = serde_json::from_str(&event)
-                    .map_err(|e| Error::Invalid(format!("decision {decision_id}: stored event is not JSON: {e}")))?;
-                Ok((
-                    seq,
-                    DecisionRecord {
-                        event,
-                        outcome,
-                        policy_hash,
-                        rule_outcomes: rule_outcomes.and_then(|r| serde_json::from_str(&r).ok()),
-                        version_id,
-                        source,
-                    },
-                ))
-            })
+            .map(
+                |(seq, event, outcome, policy_hash, rule_outcomes, version_id, source)| {
+                    let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
+                        Error::Invalid(format!(
+                            "decision {decision_id}: stored event is not JSON: {e}"
+                        ))
+                    })?;
+                    Ok((
+                        seq,
+                        DecisionRecord {
+                            event,
+                            outcome,
+                            policy_hash,
+                            rule_outcomes: rule_outcomes
+                                .and_then(|r| serde_json::from_str(&r).ok()),
+                            version_id,
+                            source,
+                        },
+                    ))
+                },
+            )
             .transpose()
     }
 
     pub fn count_decisions(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?)
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?)
     }
 }
 
@@ -218,8 +244,14 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let h1 = chain_hash(CHAIN_START, &record("a").canonical());
-        assert_eq!(hashes, [h1.clone(), chain_hash(&h1, &record("b").canonical())]);
-        assert!(matches!(s.append_decisions(&[record("a")]), Err(Error::Conflict(_))));
+        assert_eq!(
+            hashes,
+            [h1.clone(), chain_hash(&h1, &record("b").canonical())]
+        );
+        assert!(matches!(
+            s.append_decisions(&[record("a")]),
+            Err(Error::Conflict(_))
+        ));
         assert_eq!(s.count_decisions().unwrap(), 2);
         assert_eq!(a.bundle(), Some(("p".into(), "1.0.0".into())));
     }

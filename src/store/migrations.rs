@@ -118,6 +118,32 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX decisions_by_version ON decisions(version_id, ts_ns, seq);
     CREATE INDEX decisions_by_path ON decisions(path, ts_ns, seq);
     "#,
+    // 3: test runs of stored versions, with every result and the coverage.
+    r#"
+    CREATE TABLE test_runs (
+        id               INTEGER PRIMARY KEY,
+        version_id       INTEGER NOT NULL REFERENCES versions(id),
+        started_at       TEXT NOT NULL,
+        duration_ns      INTEGER NOT NULL,
+        total            INTEGER NOT NULL,
+        pass             INTEGER NOT NULL,
+        fail             INTEGER NOT NULL,
+        error            INTEGER NOT NULL,
+        skip             INTEGER NOT NULL,
+        filter           TEXT,
+        coverage         REAL,
+        coverage_report  TEXT
+    );
+    CREATE INDEX test_runs_by_version ON test_runs(version_id, id);
+
+    CREATE TABLE test_results (
+        run_id  INTEGER NOT NULL REFERENCES test_runs(id),
+        seq     INTEGER NOT NULL,
+        status  TEXT NOT NULL,
+        result  TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// Applies every migration the store has not had yet, each in its own

@@ -5,6 +5,7 @@
 
 pub mod decisions;
 mod migrations;
+pub mod test_runs;
 pub mod versions;
 
 use std::path::{Path, PathBuf};
