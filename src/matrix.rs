@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
+use crate::engine::suite::CoverageReport;
 use crate::store::StoredRule;
 
 /// One (clause, rule) pair.
@@ -21,6 +22,12 @@ pub struct MatrixRow {
     pub severity: Option<String>,
     pub file: String,
     pub line: u32,
+    /// Tests that reach the rule, from the version's last covered test run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests: Option<usize>,
+    /// Line coverage of the rule in that run, percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
 }
 
 /// A rule with no citation: a gap in the mapping.
@@ -32,21 +39,40 @@ pub struct Gap {
     pub title: Option<String>,
     pub file: String,
     pub line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Matrix {
     pub rows: Vec<MatrixRow>,
     pub gaps: Vec<Gap>,
+    /// Whether test columns come from a recorded run.
+    pub tested: bool,
 }
 
 impl Matrix {
     /// Builds the matrix from a version's (non-test) rules. Rows are sorted
     /// by regulation, then clause in natural order (Rule 9 before Rule 154),
     /// then rule.
-    pub fn build(rules: &[StoredRule]) -> Matrix {
-        let mut m = Matrix::default();
+    pub fn build(rules: &[StoredRule], coverage: Option<&CoverageReport>) -> Matrix {
+        let mut m = Matrix {
+            tested: coverage.is_some(),
+            ..Matrix::default()
+        };
         for r in rules {
+            let rc = coverage.and_then(|c| {
+                c.rules
+                    .iter()
+                    .find(|x| x.file == r.file && x.line == r.line_start && x.rule == r.name)
+            });
+            let (tests, cov) = match (coverage, rc) {
+                (Some(_), Some(rc)) => (Some(rc.tests.len()), Some(rc.coverage)),
+                (Some(_), None) => (Some(0), Some(0.0)),
+                _ => (None, None),
+            };
             if r.citations.is_empty() {
                 m.gaps.push(Gap {
                     package: r.package.clone(),
@@ -54,6 +80,8 @@ impl Matrix {
                     title: r.title.clone(),
                     file: r.file.clone(),
                     line: r.line_start,
+                    tests,
+                    coverage: cov,
                 });
                 continue;
             }
@@ -67,6 +95,8 @@ impl Matrix {
                     severity: r.severity.clone(),
                     file: r.file.clone(),
                     line: r.line_start,
+                    tests,
+                    coverage: cov,
                 });
             }
         }

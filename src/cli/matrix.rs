@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
+use super::output::{
+    Align, Format, Shrink, Table, short_hash, short_time, terminal_width, write_json,
+};
 use super::{Ctx, Status};
 use crate::bundle::Citation;
 use crate::matrix::Matrix;
@@ -19,6 +21,8 @@ pub struct Args {
 struct MatrixDoc<'a> {
     version: &'a VersionRef,
     content_hash: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_run: Option<&'a crate::store::test_runs::TestRun>,
     #[serde(flatten)]
     matrix: &'a Matrix,
 }
@@ -27,13 +31,18 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
     let store = ctx.open_store()?;
     let version = store.find_version(&reference)?;
-    let matrix = Matrix::build(&store.rules_of(version.id)?);
+    let run = store.latest_covered_run(version.id)?;
+    let matrix = Matrix::build(
+        &store.rules_of(version.id)?,
+        run.as_ref().and_then(|r| r.coverage_report.as_ref()),
+    );
     if ctx.format == Format::Json {
         write_json(
             ctx.out,
             &MatrixDoc {
                 version: &reference,
                 content_hash: &version.content_hash,
+                test_run: run.as_ref(),
                 matrix: &matrix,
             },
         )?;
@@ -49,6 +58,22 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         matrix.rows.len(),
         matrix.gaps.len()
     )?;
+    match &run {
+        Some(r) => writeln!(
+            ctx.out,
+            "tests: run #{} of {}: {}/{} passed, {:.1}% line coverage",
+            r.id,
+            short_time(&r.started_at),
+            r.summary.pass,
+            r.summary.total,
+            r.coverage.unwrap_or(0.0)
+        )?,
+        None => writeln!(
+            ctx.out,
+            "tests: no covered run recorded (gavel test {} --coverage)",
+            escape(&reference.to_string())
+        )?,
+    }
     // File paths are shown relative to the directory every file shares.
     let prefix = common_dir(
         matrix
@@ -67,6 +92,8 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let mut t = Table::new(&[
         ("RULE", Shrink::End { min: 20 }, Align::Left),
         ("FILE:LINE", Shrink::Start { min: 18 }, Align::Left),
+        ("TESTS", Shrink::Fixed, Align::Right),
+        ("COV", Shrink::Fixed, Align::Right),
         ("TITLE", Shrink::End { min: 12 }, Align::Left),
     ])
     .indent(2);
@@ -86,6 +113,8 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         t.row(vec![
             row.rule.clone(),
             format!("{}:{}", &row.file[prefix.len()..], row.line),
+            row.tests.map_or("-".into(), |n| n.to_string()),
+            row.coverage.map_or("-".into(), |c| format!("{c:.0}%")),
             row.title.clone().unwrap_or_else(|| "-".into()),
         ]);
     }

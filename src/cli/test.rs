@@ -192,7 +192,7 @@ fn print_text(
         )?;
         if matches!(t.result, TestStatus::Fail | TestStatus::Error) {
             let detail = junit::details(t);
-            for line in escape_multiline(&detail).lines().skip(1) {
+            for line in escape_multiline(&detail).lines() {
                 writeln!(out, "        {line}")?;
             }
             for p in &t.output {
@@ -262,11 +262,15 @@ fn print_text(
         if !gaps.is_empty() {
             writeln!(out, "citations with rules no test reaches:")?;
             for g in gaps {
+                let label = crate::bundle::Citation {
+                    regulation: g.regulation.clone(),
+                    clause: g.clause.clone(),
+                }
+                .label();
                 writeln!(
                     out,
-                    "  {} {}: {}",
-                    escape(&g.regulation),
-                    escape(&g.clause),
+                    "  {}: {}",
+                    escape(&label),
                     escape(&g.unreached.join(", "))
                 )?;
             }

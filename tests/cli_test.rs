@@ -1,0 +1,317 @@
+//! `gavel test` through the real binary: verdicts of every kind in text,
+//! JSON and JUnit; coverage and thresholds; --run; recorded runs.
+
+mod common;
+
+use common::{Env, copy_dir, samples};
+use quick_xml::events::Event;
+use serde_json::Value;
+
+const BROKEN_TESTS: &str = r#"package gfr.procurement_broken_test
+
+import data.gfr.procurement
+
+test_fails if {
+  data.gfr.procurement.decision.outcome == "NO_SUCH_OUTCOME" with input as {"contract_value": 1}
+}
+
+test_undefined if {
+  data.gfr.procurement.no_such_rule with input as {}
+}
+
+test_non_boolean := "yes"
+
+c := 1 if true
+c := 2 if true
+test_errors if c == 1
+
+test_prints if {
+  print("looking at", 42)
+  false
+}
+
+todo_test_later if false
+"#;
+
+/// A copy of a sample with broken tests and a broken case added.
+fn broken_sample(env: &Env) -> std::path::PathBuf {
+    let copy = env.dir.path().join("broken/1.0.0");
+    copy_dir(&samples().join("gfr-procurement/1.0.0"), &copy);
+    std::fs::write(copy.join("gfr/procurement/broken_test.rego"), BROKEN_TESTS).unwrap();
+    let cases = serde_json::json!([
+        {"name": "wrong outcome", "input": {"contract_value": 1}, "expect": {"outcome": "ESCALATE"}},
+        {"name": "wrong result", "input": {"contract_value": 1}, "expect": {"result": {"outcome": "BLOCK", "reasons": []}}}
+    ]);
+    std::fs::write(copy.join("cases/broken.json"), cases.to_string()).unwrap();
+    copy
+}
+
+#[test]
+fn every_sample_suite_passes() {
+    let env = Env::new();
+    for regime in std::fs::read_dir(samples()).unwrap() {
+        let regime = regime.unwrap().path();
+        if !regime.is_dir() {
+            continue;
+        }
+        for version in std::fs::read_dir(&regime).unwrap() {
+            let dir = version.unwrap().path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let (code, out, err) = env.run(&["test", dir.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", dir.display());
+            assert!(out.contains("PASS: "), "{out}");
+            assert!(!out.contains("FAIL: "), "{out}");
+        }
+    }
+}
+
+#[test]
+fn failure_kinds_in_text() {
+    let env = Env::new();
+    let dir = broken_sample(&env);
+    let (code, out, _) = env.run(&["test", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    for line in [
+        "  FAIL  test_fails",
+        "  FAIL  test_undefined",
+        "  FAIL  test_non_boolean",
+        "  ERROR test_errors",
+        "  FAIL  test_prints",
+        "  SKIP  todo_test_later",
+        "  FAIL  wrong outcome",
+        "  FAIL  wrong result",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    assert!(out.contains("value: undefined"), "{out}");
+    assert!(out.contains("value: \"yes\""), "{out}");
+    assert!(out.contains("rule conflicts with rule"), "{out}");
+    assert!(out.contains("broken_test.rego:20: looking at 42"), "{out}");
+    assert!(
+        out.contains("expected outcome ESCALATE, got BLOCK"),
+        "{out}"
+    );
+    assert!(out.contains("--- expected"), "{out}");
+    assert!(
+        out.contains("broken_test.rego:5: test_fails") || out.contains("broken_test.rego:5"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL: 6/"), "{out}");
+    assert!(out.contains("ERROR: 1/"), "{out}");
+    assert!(out.contains("SKIPPED: 1/"), "{out}");
+}
+
+#[test]
+fn failure_kinds_in_json() {
+    let env = Env::new();
+    let dir = broken_sample(&env);
+    let (code, out, _) = env.run(&["--format", "json", "test", dir.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let find = |name: &str| {
+        doc["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find("test_fails")["result"], "FAIL");
+    assert_eq!(
+        find("test_fails")["package"],
+        "data.gfr.procurement_broken_test"
+    );
+    assert_eq!(find("test_fails")["line"], 5);
+    assert!(
+        find("test_fails")["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("gfr/procurement/broken_test.rego")
+    );
+    assert!(find("test_fails")["duration_ns"].as_u64().is_some());
+    assert_eq!(find("test_undefined")["result"], "FAIL");
+    assert!(find("test_undefined").get("value").is_none());
+    assert_eq!(find("test_non_boolean")["value"], "yes");
+    assert_eq!(find("test_errors")["result"], "ERROR");
+    assert!(
+        find("test_errors")["error"]
+            .as_str()
+            .unwrap()
+            .contains("conflicts")
+    );
+    assert!(
+        find("test_prints")["output"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("looking at 42")
+    );
+    assert_eq!(find("todo_test_later")["result"], "SKIP");
+    assert_eq!(find("wrong outcome")["expected"]["outcome"], "ESCALATE");
+    assert_eq!(find("wrong outcome")["actual"]["outcome"], "BLOCK");
+    assert_eq!(doc["summary"]["error"], 1);
+}
+
+#[test]
+fn failure_kinds_in_junit() {
+    let env = Env::new();
+    let dir = broken_sample(&env);
+    let (code, out, _) = env.run(&["--format", "junit", "test", dir.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    // Well-formed, and shaped as JUnit readers expect.
+    let mut reader = quick_xml::Reader::from_str(&out);
+    let (mut suites, mut cases, mut failures, mut errors, mut skipped) = (0, 0, 0, 0, 0);
+    let mut root_attrs = Vec::new();
+    let mut depth = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = AsRef::<str>::as_ref(&e.name()).to_string();
+                let attrs: Vec<(String, String)> = e
+                    .attributes()
+                    .map(|a| {
+                        let a = a.unwrap();
+                        let key = AsRef::<str>::as_ref(&a.key).to_string();
+                        (
+                            key,
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .into_owned(),
+                        )
+                    })
+                    .collect();
+                match name.as_str() {
+                    "testsuites" => {
+                        assert_eq!(depth, 0);
+                        root_attrs = attrs;
+                    }
+                    "testsuite" => {
+                        suites += 1;
+                        for k in ["name", "tests", "failures", "errors", "skipped", "time"] {
+                            assert!(attrs.iter().any(|(a, _)| a == k), "testsuite lacks {k}");
+                        }
+                    }
+                    "testcase" => {
+                        cases += 1;
+                        for k in ["classname", "name", "time"] {
+                            assert!(attrs.iter().any(|(a, _)| a == k), "testcase lacks {k}");
+                        }
+                    }
+                    "failure" => failures += 1,
+                    "error" => errors += 1,
+                    "skipped" => skipped += 1,
+                    "system-out" => {}
+                    other => panic!("unexpected element {other}"),
+                }
+                depth += 1;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let root = |k: &str| {
+        root_attrs
+            .iter()
+            .find(|(a, _)| a == k)
+            .unwrap()
+            .1
+            .parse::<usize>()
+            .unwrap()
+    };
+    assert!(suites >= 2);
+    assert_eq!(root("tests"), cases);
+    assert_eq!(root("failures"), failures);
+    assert_eq!(root("errors"), errors);
+    assert_eq!(root("skipped"), skipped);
+    assert_eq!((failures, errors, skipped), (6, 1, 1));
+}
+
+#[test]
+fn run_filters_by_full_name() {
+    let env = Env::new();
+    let dir = broken_sample(&env);
+    let doc = {
+        let (_, out, _) = env.run(&[
+            "--format",
+            "json",
+            "test",
+            dir.to_str().unwrap(),
+            "--run",
+            "broken_test.test_(fails|errors)$",
+        ]);
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let names: Vec<&str> = doc["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["test_fails", "test_errors"]);
+}
+
+#[test]
+fn a_module_that_does_not_parse_stops_the_run() {
+    let env = Env::new();
+    let dir = broken_sample(&env);
+    std::fs::write(
+        dir.join("gfr/procurement/zz_bad.rego"),
+        "package x\n\nallow if {\n",
+    )
+    .unwrap();
+    let (code, out, err) = env.run(&["test", dir.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("zz_bad.rego:"), "{err}");
+    assert!(!out.contains("PASS"), "{out}");
+}
+
+#[test]
+fn coverage_threshold_and_recorded_runs() {
+    let env = Env::new();
+    // A rule no test reaches keeps coverage below 100 %.
+    let src = "package c\n\n# METADATA\n# custom:\n#   citation: C s.1\nhigh if {\n  input.x > 10\n}\n\n# METADATA\n# custom:\n#   citation: C s.2\nlow if {\n  input.x < 0\n}\n";
+    let tests = "package c_test\n\ntest_high if data.c.high with input as {\"x\": 11}\n";
+    let b = env.bundle("c/1.0.0", &[("c.rego", src), ("c_test.rego", tests)]);
+    env.run(&["import", b.to_str().unwrap()]);
+    let (code, out, _) = env.run(&["test", "c@1.0.0", "--threshold", "90"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("coverage 50.00% is below the threshold 90%"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rules no test reaches:\n  low (c.rego:13)"),
+        "{out}"
+    );
+    assert!(out.contains("C s.2: low"), "{out}");
+    assert!(out.contains("recorded test run #1 of c@1.0.0"), "{out}");
+    let (code, _, _) = env.run(&["test", "c@1.0.0", "--threshold", "50"]);
+    assert_eq!(code, 0);
+
+    let (_, out, _) = env.run(&["--format", "json", "test", "c@1.0.0", "--coverage"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["coverage"]["coverage"], 50.0);
+    assert_eq!(
+        doc["coverage"]["files"]["c.rego"]["not_covered"],
+        serde_json::json!([14])
+    );
+    let high = doc["coverage"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "high")
+        .unwrap()
+        .clone();
+    assert_eq!(high["tests"], serde_json::json!(["data.c_test.test_high"]));
+
+    let m = env.json(&["matrix", "c@1.0.0"]);
+    assert_eq!(m["tested"], true);
+    let rows = m["rows"].as_array().unwrap();
+    let row = |r: &str| rows.iter().find(|x| x["rule"] == r).unwrap().clone();
+    assert_eq!(row("high")["tests"], 1);
+    assert_eq!(row("high")["coverage"], 100.0);
+    assert_eq!(row("low")["tests"], 0);
+    assert_eq!(row("low")["coverage"], 0.0);
+}
