@@ -7,6 +7,7 @@ pub mod cases;
 pub mod clock;
 pub mod convert;
 pub mod evaluate;
+pub mod normalize;
 pub mod outcome;
 pub mod recursion;
 pub mod suite;
@@ -67,8 +68,9 @@ impl LoadedPolicy {
         });
         clock::install(&mut engine)?;
         for module in bundle.modules() {
+            let text = normalize::normalize(&module.path, &module.text, opts.rego_v0)?;
             engine
-                .add_policy(module.path.clone(), module.text.clone())
+                .add_policy(module.path.clone(), text.into_owned())
                 .map_err(|e| located_error(&module.path, &e.to_string()))?;
         }
         // Before anything evaluates: regorus would overflow its stack on a

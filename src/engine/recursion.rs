@@ -103,7 +103,7 @@ fn rule_name(rule: &Rule) -> Option<String> {
 }
 
 /// `import data.a.b` -> `b: data.a.b`; `import data.a.b as c` -> `c: data.a.b`.
-fn import_aliases(module: &Module) -> HashMap<String, String> {
+pub(crate) fn import_aliases(module: &Module) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for import in &module.imports {
         let mut comps = Vec::new();
@@ -156,7 +156,7 @@ fn static_chain<'a>(expr: &'a Expr, comps: &mut Vec<String>, dynamic: &mut Vec<&
 }
 
 /// Names a rule binds itself: they are not references to rules.
-fn bound_vars(rule: &Rule) -> HashSet<String> {
+pub(crate) fn bound_vars(rule: &Rule) -> HashSet<String> {
     let mut bound = HashSet::new();
     let bind_pattern = |e: &Expr, bound: &mut HashSet<String>| {
         super::ast::visit_expr(e, &mut |x| {
