@@ -315,3 +315,35 @@ fn coverage_threshold_and_recorded_runs() {
     assert_eq!(row("low")["tests"], 0);
     assert_eq!(row("low")["coverage"], 0.0);
 }
+
+#[test]
+fn data_files_load_as_opa_test_loads_them() {
+    let env = Env::new();
+    // No manifest: every JSON/YAML file is data under its directory's path.
+    let plain = env.bundle(
+        "plain",
+        &[
+            ("p.rego", "package p\nlimit := data.cfg.limits.max\n"),
+            ("cfg/limits.json", r#"{"limits": {"max": 3}}"#),
+            ("cfg/more.yaml", "names: [a, b]\n"),
+            ("p_test.rego", "package p_test\ntest_max if data.p.limit == 3\ntest_names if data.cfg.names == [\"a\", \"b\"]\n"),
+        ],
+    );
+    let (code, out, err) = env.run(&["test", plain.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    // With a manifest it is a bundle: only data.json / data.yaml are data.
+    let bundled = env.bundle(
+        "bundled",
+        &[
+            (".manifest", "{}"),
+            ("p.rego", "package p\nlimit := data.cfg.limits.max\n"),
+            ("cfg/limits.json", r#"{"limits": {"max": 3}}"#),
+            (
+                "p_test.rego",
+                "package p_test\ntest_max if data.p.limit == 3\n",
+            ),
+        ],
+    );
+    let (code, out, _) = env.run(&["test", bundled.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+}

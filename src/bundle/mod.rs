@@ -26,7 +26,30 @@ pub enum FileKind {
     Cases,
 }
 
+/// Which JSON/YAML files are data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFiles {
+    /// Bundle semantics: only `data.json` / `data.yaml` / `data.yml`.
+    Bundle,
+    /// `opa test DIR` without bundle mode: every `*.json` / `*.yaml` /
+    /// `*.yml` (except Gavel's `cases/*.json` and the manifest).
+    All,
+}
+
 impl FileKind {
+    /// The kind of a path under the given data-file rule.
+    pub fn of_with(path: &str, data: DataFiles) -> Option<FileKind> {
+        match FileKind::of(path) {
+            None if data == DataFiles::All
+                && [".json", ".yaml", ".yml"].iter().any(|e| path.ends_with(e))
+                && !path.rsplit('/').next().unwrap_or(path).starts_with('.') =>
+            {
+                Some(FileKind::Data)
+            }
+            other => other,
+        }
+    }
+
     /// The kind of a bundle-relative path (with `/` separators), if any.
     pub fn of(path: &str) -> Option<FileKind> {
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -104,6 +127,11 @@ impl Bundle {
     /// `.manifest` are skipped, as OPA does; symlinks are followed, and a
     /// symlink loop is an error.
     pub fn read_dir(dir: &Path) -> Result<Bundle> {
+        Self::read_dir_with(dir, DataFiles::Bundle)
+    }
+
+    /// Reads a directory with the given rule for data files.
+    pub fn read_dir_with(dir: &Path, data: DataFiles) -> Result<Bundle> {
         let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
         if !meta.is_dir() {
             return Err(Error::Invalid(format!(
@@ -133,7 +161,7 @@ impl Bundle {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            let Some(kind) = FileKind::of(&rel) else {
+            let Some(kind) = FileKind::of_with(&rel, data) else {
                 ignored.push(rel);
                 continue;
             };
@@ -311,6 +339,19 @@ mod tests {
         assert_eq!(FileKind::of("cases/sub/c.json"), None);
         assert_eq!(FileKind::of("README.md"), None);
         assert_eq!(FileKind::of("x/other.json"), None);
+        assert_eq!(
+            FileKind::of_with("x/other.json", DataFiles::All),
+            Some(FileKind::Data)
+        );
+        assert_eq!(
+            FileKind::of_with("x/o.yml", DataFiles::All),
+            Some(FileKind::Data)
+        );
+        assert_eq!(
+            FileKind::of_with("cases/c.json", DataFiles::All),
+            Some(FileKind::Cases)
+        );
+        assert_eq!(FileKind::of_with("README.md", DataFiles::All), None);
     }
 
     #[test]

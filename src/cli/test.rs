@@ -14,7 +14,7 @@ use super::eval::{line_ranges, timeout};
 use super::junit;
 use super::output::{Align, Format, Shrink, Table, terminal_width, write_json};
 use super::{Ctx, Status};
-use crate::bundle::{Bundle, Catalog};
+use crate::bundle::{Bundle, Catalog, DataFiles};
 use crate::engine::suite::{SuiteReport, run_suite};
 use crate::engine::testing::{RunOptions, TestStatus};
 use crate::engine::{LoadOptions, LoadedPolicy};
@@ -99,7 +99,15 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     } else {
         let mut parts = Vec::new();
         for dir in &args.targets {
-            parts.push((dir.clone(), Bundle::read_dir(Path::new(dir))?));
+            // A directory with a .manifest is a bundle (only data.json /
+            // data.yaml are data); otherwise every JSON/YAML file is data, as
+            // `opa test DIR` loads it.
+            let mode = if Path::new(dir).join(".manifest").is_file() {
+                DataFiles::Bundle
+            } else {
+                DataFiles::All
+            };
+            parts.push((dir.clone(), Bundle::read_dir_with(Path::new(dir), mode)?));
         }
         let bundle = Bundle::combine(parts);
         let rego_v0 = bundle.is_rego_v0(args.v0_compatible);
