@@ -6,6 +6,8 @@
 pub mod bundle;
 pub mod canonical;
 pub mod decide;
+pub mod decision_import;
+pub mod decision_log;
 pub mod engine;
 pub mod error;
 pub mod import;
@@ -15,7 +17,9 @@ pub mod store;
 pub use error::{Error, Result};
 pub mod matrix;
 pub mod policy_version;
+pub mod replay;
 pub mod sanitize;
+pub mod verify;
 
 // The shells over the core.
 pub mod cli;

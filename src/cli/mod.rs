@@ -1,13 +1,16 @@
 //! The command line: argument parsing, one module per subcommand, and the
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
+mod decisions;
 mod eval;
 mod import;
 mod junit;
 mod matrix;
 pub mod output;
+mod replay;
 mod rules;
 mod test;
+mod verify;
 mod versions;
 
 use std::io::Write;
@@ -59,6 +62,13 @@ pub enum Command {
     Eval(eval::Args),
     /// Run Rego unit tests (opa test semantics) and case files, with coverage.
     Test(test::Args),
+    /// Decision logs: import, list, show, export.
+    #[command(subcommand)]
+    Decisions(decisions::Command),
+    /// Replay stored decisions under their own version or another one.
+    Replay(replay::Args),
+    /// Walk the decision chain and report the first decision that does not match.
+    Verify,
 }
 
 /// What a command found: success, a check that failed (exit 1), or bad
@@ -133,6 +143,9 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Matrix(args) => matrix::run(ctx, args),
         Command::Eval(args) => eval::run(ctx, args),
         Command::Test(args) => test::run(ctx, args),
+        Command::Decisions(cmd) => decisions::run(ctx, cmd),
+        Command::Replay(args) => replay::run(ctx, args),
+        Command::Verify => verify::run(ctx),
     }
 }
 

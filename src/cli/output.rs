@@ -58,7 +58,7 @@ pub enum Align {
 /// A text table. Every cell is escaped; columns shrink in the order they
 /// were declared shrinkable, last first, until the table fits.
 pub struct Table {
-    headers: Vec<&'static str>,
+    headers: Vec<String>,
     shrink: Vec<Shrink>,
     align: Vec<Align>,
     rows: Vec<Row>,
@@ -72,9 +72,9 @@ enum Row {
 }
 
 impl Table {
-    pub fn new(columns: &[(&'static str, Shrink, Align)]) -> Table {
+    pub fn new(columns: &[(&str, Shrink, Align)]) -> Table {
         Table {
-            headers: columns.iter().map(|c| c.0).collect(),
+            headers: columns.iter().map(|c| c.0.to_string()).collect(),
             shrink: columns.iter().map(|c| c.1).collect(),
             align: columns.iter().map(|c| c.2).collect(),
             rows: Vec::new(),

@@ -92,7 +92,6 @@ impl LoadedPolicy {
         engine
             .eval_query("true".to_string(), false)
             .map_err(|e| located_error("policy", &e.to_string()))?;
-        engine.set_enable_coverage(true);
         engine.set_gather_prints(true);
         let imports = imports_by_package(&mut engine);
         let test_files = bundle

@@ -1,9 +1,13 @@
 //! Decisions: OPA decision-log events with Gavel's outcome, policy hash and
 //! rule outcomes, append-only and hash-chained. Each row's `chain_hash` is
-//! `sha256(previous chain_hash || canonical JSON of the record)`, so an
-//! edited, deleted or reordered row breaks the chain from there on.
+//! `sha256(previous chain_hash || canonical JSON of the record)`, where the
+//! record is `{"event": <the OPA event>, "gavel": {outcome, policy_hash,
+//! rule_outcomes}}`, so an edited, deleted or reordered row breaks the chain.
+//! `chain_head` keeps the count and the last hash, so a truncated chain shows.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params, params_from_iter};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -54,30 +58,55 @@ impl DecisionRecord {
             .unwrap_or("")
     }
 
+    pub fn input(&self) -> &Value {
+        self.event.get("input").unwrap_or(&Value::Null)
+    }
+
+    /// `None` when the decision was undefined.
+    pub fn result(&self) -> Option<&Value> {
+        self.event.get("result")
+    }
+
     /// The first bundle named in `bundles`, with its revision.
     pub fn bundle(&self) -> Option<(String, String)> {
         let (name, b) = self.event.get("bundles")?.as_object()?.iter().next()?;
         Some((name.clone(), b.get("revision")?.as_str()?.to_string()))
     }
 
-    /// What the chain hashes: the event and Gavel's fields, canonically.
+    /// What the chain hashes.
     pub fn canonical(&self) -> String {
-        let mut gavel = Map::new();
-        gavel.insert("outcome".into(), Value::String(self.outcome.clone()));
-        if let Some(h) = &self.policy_hash {
-            gavel.insert("policy_hash".into(), Value::String(h.clone()));
-        }
-        if let Some(r) = &self.rule_outcomes {
-            gavel.insert(
-                "rule_outcomes".into(),
-                serde_json::to_value(r).unwrap_or(Value::Null),
-            );
-        }
-        let mut doc = Map::new();
-        doc.insert("event".into(), Value::Object(self.event.clone()));
-        doc.insert("gavel".into(), Value::Object(gavel));
-        canonical_json(&Value::Object(doc))
+        chain_document(
+            &canonical_json(&Value::Object(self.event.clone())),
+            &self.outcome,
+            self.policy_hash.as_deref(),
+            self.rule_outcomes.as_deref(),
+        )
     }
+}
+
+/// `{"event":<canonical event>,"gavel":{...}}`, canonical: "event" sorts
+/// before "gavel", so the event's canonical text is reused as it is.
+pub fn chain_document(
+    canonical_event: &str,
+    outcome: &str,
+    policy_hash: Option<&str>,
+    rule_outcomes: Option<&[RuleOutcome]>,
+) -> String {
+    let mut gavel = Map::new();
+    gavel.insert("outcome".into(), Value::String(outcome.to_string()));
+    if let Some(h) = policy_hash {
+        gavel.insert("policy_hash".into(), Value::String(h.to_string()));
+    }
+    if let Some(r) = rule_outcomes {
+        gavel.insert(
+            "rule_outcomes".into(),
+            serde_json::to_value(r).unwrap_or(Value::Null),
+        );
+    }
+    format!(
+        "{{\"event\":{canonical_event},\"gavel\":{}}}",
+        canonical_json(&Value::Object(gavel))
+    )
 }
 
 /// `sha256(previous || canonical)` as hex.
@@ -88,121 +117,409 @@ pub fn chain_hash(previous: &str, canonical: &str) -> String {
     hex::encode(h.finalize())
 }
 
+/// A decision ready to append, with its event already canonical.
+pub struct NewDecision {
+    pub canonical_event: String,
+    pub decision_id: String,
+    pub path: String,
+    pub timestamp: String,
+    pub bundle: Option<(String, String)>,
+    pub outcome: String,
+    pub policy_hash: Option<String>,
+    pub rule_outcomes: Option<Vec<RuleOutcome>>,
+    pub version_id: Option<i64>,
+    pub source: &'static str,
+    /// Where it came from (a JSONL line number), for reports.
+    pub line: u64,
+}
+
+impl NewDecision {
+    pub fn from_record(r: &DecisionRecord, source: &'static str) -> NewDecision {
+        NewDecision {
+            canonical_event: canonical_json(&Value::Object(r.event.clone())),
+            decision_id: r.decision_id().to_string(),
+            path: r.path().to_string(),
+            timestamp: r.timestamp().to_string(),
+            bundle: r.bundle(),
+            outcome: r.outcome.clone(),
+            policy_hash: r.policy_hash.clone(),
+            rule_outcomes: r.rule_outcomes.clone(),
+            version_id: r.version_id,
+            source,
+            line: 0,
+        }
+    }
+}
+
+/// What appending a batch did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    pub appended: u64,
+    /// The same decision id with the same event: skipped.
+    pub identical: u64,
+    /// The same decision id with a different event: (line, id).
+    pub conflicts: Vec<(u64, String)>,
+}
+
+/// A page of the decision list (newest first).
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionRow {
+    pub seq: i64,
+    pub decision_id: String,
+    pub timestamp: String,
+    pub path: String,
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
+    #[serde(skip)]
+    pub ts_ns: i64,
+}
+
+/// Filters of `decisions list` and batch replay.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionFilter {
+    pub outcome: Option<String>,
+    pub version_id: Option<i64>,
+    pub path: Option<String>,
+    /// Inclusive bounds in ns since the epoch.
+    pub since_ns: Option<i64>,
+    pub until_ns: Option<i64>,
+    /// Substring of the event text.
+    pub text: Option<String>,
+}
+
+impl DecisionFilter {
+    fn sql(&self, params: &mut Vec<rusqlite::types::Value>) -> String {
+        let mut w = Vec::new();
+        if let Some(o) = &self.outcome {
+            w.push("d.outcome = ?".to_string());
+            params.push(o.clone().into());
+        }
+        if let Some(v) = self.version_id {
+            w.push("d.version_id = ?".to_string());
+            params.push(v.into());
+        }
+        if let Some(p) = &self.path {
+            w.push("d.path = ?".to_string());
+            params.push(p.clone().into());
+        }
+        if let Some(t) = self.since_ns {
+            w.push("d.ts_ns >= ?".to_string());
+            params.push(t.into());
+        }
+        if let Some(t) = self.until_ns {
+            w.push("d.ts_ns <= ?".to_string());
+            params.push(t.into());
+        }
+        if let Some(t) = &self.text {
+            w.push("instr(d.event, ?) > 0".to_string());
+            params.push(t.clone().into());
+        }
+        if w.is_empty() {
+            "1".to_string()
+        } else {
+            w.join(" AND ")
+        }
+    }
+}
+
+fn sql_err(e: rusqlite::Error, id: &str) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Error::Conflict(format!("decision {id} is already stored"))
+        }
+        other => Error::Store(other),
+    }
+}
+
 impl Store {
     /// Appends decisions in one transaction, extending the chain. A writer
     /// takes the lock up front (IMMEDIATE) so two appenders cannot both read
-    /// the same chain tip.
-    pub fn append_decisions(&mut self, records: &[DecisionRecord]) -> Result<()> {
+    /// the same chain tip. A decision id already stored is skipped when its
+    /// event is identical and reported as a conflict when it differs.
+    pub fn append(&mut self, batch: &[NewDecision]) -> Result<AppendOutcome> {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut previous: String = tx
-            .query_row(
-                "SELECT chain_hash FROM decisions ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or_else(|| CHAIN_START.to_string());
+        let (mut count, mut last_seq, mut previous): (i64, i64, String) = tx.query_row(
+            "SELECT count, last_seq, chain_hash FROM chain_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut out = AppendOutcome::default();
         {
+            let mut existing =
+                tx.prepare_cached("SELECT event FROM decisions WHERE decision_id = ?1")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decisions (decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
                                         policy_hash, outcome, source, event, rule_outcomes, chain_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
-            for r in records {
-                let canonical = r.canonical();
-                let hash = chain_hash(&previous, &canonical);
-                let ts_ns = crate::engine::clock::parse_rfc3339_ns(r.timestamp()).unwrap_or(0);
-                let (bundle_name, bundle_revision) = r.bundle().unzip();
-                let rule_outcomes = r
+            let mut in_batch: HashMap<&str, &str> = HashMap::new();
+            for d in batch {
+                let stored: Option<String> = match in_batch.get(d.decision_id.as_str()) {
+                    Some(ev) => Some((*ev).to_string()),
+                    None => existing
+                        .query_row(params![d.decision_id], |r| r.get(0))
+                        .optional()?,
+                };
+                if let Some(ev) = stored {
+                    if ev == d.canonical_event {
+                        out.identical += 1;
+                    } else {
+                        out.conflicts.push((d.line, d.decision_id.clone()));
+                    }
+                    continue;
+                }
+                let doc = chain_document(
+                    &d.canonical_event,
+                    &d.outcome,
+                    d.policy_hash.as_deref(),
+                    d.rule_outcomes.as_deref(),
+                );
+                let hash = chain_hash(&previous, &doc);
+                let ts_ns = crate::engine::clock::parse_rfc3339_ns(&d.timestamp).unwrap_or(0);
+                let (bundle_name, bundle_revision) = d.bundle.clone().unzip();
+                let rule_outcomes = d
                     .rule_outcomes
                     .as_ref()
                     .map(|o| serde_json::to_string(o).unwrap_or_default());
                 insert
                     .execute(params![
-                        r.decision_id(),
-                        r.path(),
-                        r.timestamp(),
+                        d.decision_id,
+                        d.path,
+                        d.timestamp,
                         ts_ns,
                         bundle_name,
                         bundle_revision,
-                        r.version_id,
-                        r.policy_hash,
-                        r.outcome,
-                        r.source,
-                        canonical_json(&Value::Object(r.event.clone())),
+                        d.version_id,
+                        d.policy_hash,
+                        d.outcome,
+                        d.source,
+                        d.canonical_event,
                         rule_outcomes,
                         hash,
                     ])
-                    .map_err(|e| match e {
-                        rusqlite::Error::SqliteFailure(f, _)
-                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                        {
-                            Error::Conflict(format!(
-                                "decision {} is already stored",
-                                r.decision_id()
-                            ))
-                        }
-                        other => Error::Store(other),
-                    })?;
+                    .map_err(|e| sql_err(e, &d.decision_id))?;
+                last_seq = tx.last_insert_rowid();
+                count += 1;
                 previous = hash;
+                in_batch.insert(d.decision_id.as_str(), d.canonical_event.as_str());
+                out.appended += 1;
             }
         }
+        tx.execute(
+            "UPDATE chain_head SET count = ?1, last_seq = ?2, chain_hash = ?3 WHERE id = 1",
+            params![count, last_seq, previous],
+        )?;
         tx.commit()?;
-        Ok(())
+        Ok(out)
+    }
+
+    /// Appends whole records (as `gavel eval --record` makes them).
+    pub fn append_decisions(&mut self, records: &[DecisionRecord]) -> Result<()> {
+        let batch: Vec<NewDecision> = records
+            .iter()
+            .map(|r| NewDecision::from_record(r, "eval"))
+            .collect();
+        let out = self.append(&batch)?;
+        match out.conflicts.first() {
+            Some((_, id)) => Err(Error::Conflict(format!(
+                "decision {id} is already stored with other content"
+            ))),
+            None if out.identical > 0 => Err(Error::Conflict("decision is already stored".into())),
+            None => Ok(()),
+        }
     }
 
     /// One decision by id, with its chain position.
     pub fn get_decision(&self, decision_id: &str) -> Result<Option<(i64, DecisionRecord)>> {
-        self.conn()
+        let seq: Option<i64> = self
+            .conn()
             .query_row(
-                "SELECT seq, event, outcome, policy_hash, rule_outcomes, version_id, source
-                 FROM decisions WHERE decision_id = ?1",
+                "SELECT seq FROM decisions WHERE decision_id = ?1",
                 params![decision_id],
-                |r| {
-                    let event: String = r.get(1)?;
-                    let rule_outcomes: Option<String> = r.get(4)?;
-                    Ok((
-                        r.get::<_, i64>(0)?,
+                |r| r.get(0),
+            )
+            .optional()?;
+        match seq {
+            Some(seq) => Ok(self.decision_at(seq)?.map(|(r, _)| (seq, r))),
+            None => Ok(None),
+        }
+    }
+
+    /// The decision at a chain position, with its chain hash.
+    pub fn decision_at(&self, seq: i64) -> Result<Option<(DecisionRecord, String)>> {
+        let row = self
+            .conn()
+            .prepare_cached(
+                "SELECT event, outcome, policy_hash, rule_outcomes, version_id, source, chain_hash
+                 FROM decisions WHERE seq = ?1",
+            )?
+            .query_row(params![seq], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })
+            .optional()?;
+        row.map(
+            |(event, outcome, policy_hash, rule_outcomes, version_id, source, chain)| {
+                let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
+                    Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
+                })?;
+                Ok((
+                    DecisionRecord {
                         event,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        rule_outcomes,
-                        r.get::<_, Option<i64>>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?
-            .map(
-                |(seq, event, outcome, policy_hash, rule_outcomes, version_id, source)| {
-                    let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
-                        Error::Invalid(format!(
-                            "decision {decision_id}: stored event is not JSON: {e}"
-                        ))
-                    })?;
-                    Ok((
-                        seq,
-                        DecisionRecord {
-                            event,
-                            outcome,
-                            policy_hash,
-                            rule_outcomes: rule_outcomes
-                                .and_then(|r| serde_json::from_str(&r).ok()),
-                            version_id,
-                            source,
-                        },
-                    ))
-                },
-            )
-            .transpose()
+                        outcome,
+                        policy_hash,
+                        rule_outcomes: rule_outcomes.and_then(|r| serde_json::from_str(&r).ok()),
+                        version_id,
+                        source,
+                    },
+                    chain,
+                ))
+            },
+        )
+        .transpose()
     }
 
     pub fn count_decisions(&self) -> Result<i64> {
         Ok(self
             .conn()
             .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?)
+    }
+
+    /// A page of decisions, newest first, after the keyset `(ts_ns, seq)`
+    /// when one is given: no OFFSET, so any page costs the same.
+    pub fn list_decisions(
+        &self,
+        filter: &DecisionFilter,
+        after: Option<(i64, i64)>,
+        limit: usize,
+    ) -> Result<Vec<DecisionRow>> {
+        let mut p: Vec<rusqlite::types::Value> = Vec::new();
+        let mut wheres = filter.sql(&mut p);
+        if let Some((ts, seq)) = after {
+            wheres.push_str(" AND (d.ts_ns, d.seq) < (?, ?)");
+            p.push(ts.into());
+            p.push(seq.into());
+        }
+        p.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        let sql = format!(
+            "SELECT d.seq, d.decision_id, d.timestamp, d.path, d.outcome, b.name || '@' || v.version, d.policy_hash,
+                    d.bundle_name || '@' || d.bundle_revision, d.ts_ns
+             FROM decisions d LEFT JOIN versions v ON v.id = d.version_id LEFT JOIN bundles b ON b.id = v.bundle_id
+             WHERE {wheres} ORDER BY d.ts_ns DESC, d.seq DESC LIMIT ?"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(p), |r| {
+                Ok(DecisionRow {
+                    seq: r.get(0)?,
+                    decision_id: r.get(1)?,
+                    timestamp: r.get(2)?,
+                    path: r.get(3)?,
+                    outcome: r.get(4)?,
+                    version: r.get(5)?,
+                    policy_hash: r.get(6)?,
+                    bundle: r.get(7)?,
+                    ts_ns: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Chain positions matching a filter, in chain order.
+    pub fn decision_seqs(&self, filter: &DecisionFilter) -> Result<Vec<i64>> {
+        let mut p: Vec<rusqlite::types::Value> = Vec::new();
+        let wheres = filter.sql(&mut p);
+        let sql = format!("SELECT d.seq FROM decisions d WHERE {wheres} ORDER BY d.seq");
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(p), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Calls `f` on every decision in chain order (streamed, not loaded).
+    pub fn for_each_decision(
+        &self,
+        filter: &DecisionFilter,
+        mut f: impl FnMut(i64, DecisionRecord, String) -> Result<()>,
+    ) -> Result<()> {
+        let mut p: Vec<rusqlite::types::Value> = Vec::new();
+        let wheres = filter.sql(&mut p);
+        let sql = format!(
+            "SELECT d.seq, d.event, d.outcome, d.policy_hash, d.rule_outcomes, d.version_id, d.source, d.chain_hash
+             FROM decisions d WHERE {wheres} ORDER BY d.seq"
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(p))?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let event: String = r.get(1)?;
+            let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
+                Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
+            })?;
+            let rule_outcomes: Option<String> = r.get(4)?;
+            let rec = DecisionRecord {
+                event,
+                outcome: r.get(2)?,
+                policy_hash: r.get(3)?,
+                rule_outcomes: rule_outcomes.and_then(|s| serde_json::from_str(&s).ok()),
+                version_id: r.get(5)?,
+                source: r.get(6)?,
+            };
+            f(seq, rec, r.get(7)?)?;
+        }
+        Ok(())
+    }
+
+    /// Decisions at the given chain positions, in that order.
+    pub fn decisions_by_seq(&self, seqs: &[i64]) -> Result<Vec<(i64, DecisionRecord)>> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for &seq in seqs {
+            if let Some((rec, _)) = self.decision_at(seq)? {
+                out.push((seq, rec));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored version with this content hash (the newest, if several).
+    pub fn version_by_hash(&self, hash: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM versions WHERE content_hash = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![hash], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The stored version named `name` at `version`: (id, content hash).
+    pub fn version_by_name(&self, name: &str, version: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT v.id, v.content_hash FROM versions v JOIN bundles b ON b.id = v.bundle_id
+                 WHERE b.name = ?1 AND v.version = ?2",
+            )?
+            .query_row(params![name, version], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
     }
 }
 
@@ -254,5 +571,63 @@ mod tests {
         ));
         assert_eq!(s.count_decisions().unwrap(), 2);
         assert_eq!(a.bundle(), Some(("p".into(), "1.0.0".into())));
+        // The canonical record is the canonical JSON of {event, gavel}.
+        let mut doc = Map::new();
+        doc.insert("event".into(), Value::Object(record("a").event));
+        doc.insert(
+            "gavel".into(),
+            json!({"outcome": "APPROVE", "policy_hash": "sha256:00"}),
+        );
+        assert_eq!(record("a").canonical(), canonical_json(&Value::Object(doc)));
+    }
+
+    #[test]
+    fn identical_ids_are_skipped_and_different_ones_conflict() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = NewDecision::from_record(&record("a"), "import");
+        let mut changed = record("a");
+        changed.event.insert("input".into(), json!({"a": 2}));
+        let mut c = NewDecision::from_record(&changed, "import");
+        c.line = 3;
+        let out = s
+            .append(&[a, NewDecision::from_record(&record("a"), "import"), c])
+            .unwrap();
+        assert_eq!(out.appended, 1);
+        assert_eq!(out.identical, 1);
+        assert_eq!(out.conflicts, vec![(3, "a".to_string())]);
+    }
+
+    #[test]
+    fn pages_newest_first_with_keysets() {
+        let mut s = Store::open_in_memory().unwrap();
+        let recs: Vec<DecisionRecord> = (0..5)
+            .map(|i| {
+                let mut r = record(&format!("d{i}"));
+                r.event
+                    .insert("timestamp".into(), json!(format!("2026-11-22T10:00:0{i}Z")));
+                r
+            })
+            .collect();
+        s.append_decisions(&recs).unwrap();
+        let first = s
+            .list_decisions(&DecisionFilter::default(), None, 2)
+            .unwrap();
+        assert_eq!(
+            first
+                .iter()
+                .map(|r| r.decision_id.as_str())
+                .collect::<Vec<_>>(),
+            ["d4", "d3"]
+        );
+        let last = first.last().unwrap();
+        let next = s
+            .list_decisions(&DecisionFilter::default(), Some((last.ts_ns, last.seq)), 2)
+            .unwrap();
+        assert_eq!(
+            next.iter()
+                .map(|r| r.decision_id.as_str())
+                .collect::<Vec<_>>(),
+            ["d2", "d1"]
+        );
     }
 }

@@ -144,6 +144,41 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, seq)
     ) WITHOUT ROWID;
     "#,
+    // 4: decisions become append-only; the chain's head is kept apart so a
+    // truncated chain shows; replays are recorded.
+    r#"
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+
+    CREATE TABLE chain_head (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        count       INTEGER NOT NULL,
+        last_seq    INTEGER NOT NULL,
+        chain_hash  TEXT NOT NULL
+    );
+    INSERT INTO chain_head (id, count, last_seq, chain_hash)
+        SELECT 1, count(*), coalesce(max(seq), 0),
+               coalesce((SELECT chain_hash FROM decisions ORDER BY seq DESC LIMIT 1), '')
+        FROM decisions;
+
+    CREATE TABLE replays (
+        id                INTEGER PRIMARY KEY,
+        decision_seq      INTEGER NOT NULL REFERENCES decisions(seq),
+        batch_id          TEXT,
+        version_id        INTEGER REFERENCES versions(id),
+        own_version       INTEGER NOT NULL,
+        verdict           TEXT NOT NULL,
+        original_outcome  TEXT NOT NULL,
+        replayed_outcome  TEXT,
+        replayed_result   TEXT,
+        reason            TEXT,
+        replayed_at       TEXT NOT NULL
+    );
+    CREATE INDEX replays_by_decision ON replays(decision_seq, id);
+    CREATE INDEX replays_by_batch ON replays(batch_id);
+    "#,
 ];
 
 /// Applies every migration the store has not had yet, each in its own

@@ -5,6 +5,7 @@
 
 pub mod decisions;
 mod migrations;
+pub mod replays;
 pub mod test_runs;
 pub mod versions;
 

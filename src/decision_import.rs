@@ -1,0 +1,194 @@
+//! Importing an OPA decision log: streamed line by line (a 1 GB log is never
+//! in memory), parsed on one thread while the other appends batches, each
+//! batch one transaction. Bad lines are reported and skipped; good lines
+//! are kept.
+
+use std::io::BufRead;
+use std::sync::mpsc;
+
+use serde::Serialize;
+
+use crate::decision_log::{LineError, ParsedLine, VersionResolver, parse_line};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::decisions::NewDecision;
+
+/// Lines per transaction: large enough to amortise the commit, small enough
+/// that a crash loses little and memory stays flat.
+pub const BATCH: usize = 5_000;
+
+/// Rejected lines kept for the summary; the rest are only counted (each is
+/// still reported as it is met).
+const KEEP_REJECTED: usize = 1_000;
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct ImportSummary {
+    pub lines: u64,
+    pub imported: u64,
+    /// Already stored with the same content: skipped.
+    pub identical: u64,
+    /// Good lines naming a version that is not in the store (imported all
+    /// the same, without a policy hash unless the line carried one).
+    pub unknown_version: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    /// The first rejected lines, with their reasons.
+    pub rejected_lines: Vec<RejectedLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedLine {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl ImportSummary {
+    fn reject(&mut self, e: LineError) {
+        self.rejected += 1;
+        if self.rejected_lines.len() < KEEP_REJECTED {
+            self.rejected_lines.push(RejectedLine {
+                line: e.line,
+                reason: e.reason,
+            });
+        }
+    }
+}
+
+/// Callbacks: progress (lines read, bytes read) and each rejected line as it
+/// is met.
+pub struct ImportHooks<'a> {
+    pub progress: &'a mut dyn FnMut(u64, u64),
+    pub rejected: &'a mut dyn FnMut(&LineError),
+}
+
+type Batch = Vec<std::result::Result<ParsedLine, LineError>>;
+
+/// Imports every line of `reader`.
+pub fn import_decisions(
+    store: &mut Store,
+    reader: impl BufRead + Send,
+    hooks: ImportHooks,
+) -> Result<ImportSummary> {
+    let (tx, rx) = mpsc::sync_channel::<(Batch, u64, u64)>(2);
+    let mut summary = ImportSummary::default();
+    let mut resolver = VersionResolver::new();
+    std::thread::scope(|scope| -> Result<()> {
+        let reader_thread = scope.spawn(move || read_batches(reader, tx));
+        for (batch, lines, bytes) in rx {
+            summary.lines = lines;
+            let mut new = Vec::with_capacity(batch.len());
+            for item in batch {
+                match item {
+                    Err(e) => {
+                        (hooks.rejected)(&e);
+                        summary.reject(e);
+                    }
+                    Ok(p) => new.push(to_new(store, &mut resolver, p, &mut summary)?),
+                }
+            }
+            let out = store.append(&new)?;
+            summary.imported += out.appended;
+            summary.identical += out.identical;
+            for (line, id) in out.conflicts {
+                let e = LineError {
+                    line,
+                    reason: format!(
+                        "decision {id} is already stored with different content (conflict)"
+                    ),
+                };
+                (hooks.rejected)(&e);
+                summary.conflicts += 1;
+                summary.reject(e);
+            }
+            (hooks.progress)(lines, bytes);
+        }
+        reader_thread
+            .join()
+            .map_err(|_| Error::Engine("the reader thread stopped".into()))?
+    })?;
+    Ok(summary)
+}
+
+fn to_new(
+    store: &Store,
+    resolver: &mut VersionResolver,
+    p: ParsedLine,
+    summary: &mut ImportSummary,
+) -> Result<NewDecision> {
+    let version = resolver.resolve(store, &p.event)?;
+    if version.is_none() {
+        summary.unknown_version += 1;
+    }
+    let str_field = |k: &str| {
+        p.event
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let bundle = p
+        .event
+        .get("bundles")
+        .and_then(|b| b.as_object())
+        .and_then(|b| b.iter().next())
+        .and_then(|(n, b)| Some((n.clone(), b.get("revision")?.as_str()?.to_string())));
+    Ok(NewDecision {
+        decision_id: str_field("decision_id"),
+        path: str_field("path"),
+        timestamp: str_field("timestamp"),
+        bundle,
+        outcome: p.outcome,
+        // The stored version's hash wins; an exported hash is kept for a
+        // version this store does not hold.
+        policy_hash: version.as_ref().map(|(_, h)| h.clone()).or(p.exported_hash),
+        rule_outcomes: p.exported_rule_outcomes,
+        version_id: version.map(|(id, _)| id),
+        source: "import",
+        line: p.line,
+        canonical_event: p.canonical_event,
+    })
+}
+
+/// Reads and parses lines into batches on its own thread.
+fn read_batches(mut reader: impl BufRead, tx: mpsc::SyncSender<(Batch, u64, u64)>) -> Result<()> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut batch: Batch = Vec::with_capacity(BATCH);
+    let (mut line, mut bytes) = (0u64, 0u64);
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::io("decision log", e))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        bytes += n as u64;
+        let text = trim_line(&buf);
+        if text.is_empty() {
+            continue;
+        }
+        batch.push(parse_line(text, line));
+        if batch.len() >= BATCH {
+            if tx.send((std::mem::take(&mut batch), line, bytes)).is_err() {
+                return Ok(());
+            }
+            batch.reserve(BATCH);
+        }
+    }
+    let _ = tx.send((batch, line, bytes));
+    Ok(())
+}
+
+fn trim_line(buf: &[u8]) -> &[u8] {
+    let mut end = buf.len();
+    while end > 0 && matches!(buf[end - 1], b'\n' | b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    let mut start = 0;
+    while start < end && matches!(buf[start], b' ' | b'\t') {
+        start += 1;
+    }
+    &buf[start..end]
+}

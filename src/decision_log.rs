@@ -1,0 +1,210 @@
+//! OPA decision-log events, one JSON object per line: parsing a line into a
+//! decision record (every field kept), and the line Gavel exports back.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use crate::canonical::canonical_json;
+use crate::engine::RuleOutcome;
+use crate::engine::outcome::outcome_of;
+use crate::error::Result;
+use crate::store::{DecisionRecord, Store};
+
+/// Why a line was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Resolves `bundles.NAME.revision` to a stored version, with a cache.
+pub struct VersionResolver {
+    cache: HashMap<(String, String), Option<(i64, String)>>,
+}
+
+impl Default for VersionResolver {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VersionResolver {
+    pub fn new() -> VersionResolver {
+        VersionResolver {
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The stored version (id, content hash) named by the event's bundles.
+    pub fn resolve(
+        &mut self,
+        store: &Store,
+        event: &Map<String, Value>,
+    ) -> Result<Option<(i64, String)>> {
+        let Some(bundles) = event.get("bundles").and_then(Value::as_object) else {
+            return Ok(None);
+        };
+        for (name, b) in bundles {
+            let Some(revision) = b.get("revision").and_then(Value::as_str) else {
+                continue;
+            };
+            let key = (name.clone(), revision.to_string());
+            if !self.cache.contains_key(&key) {
+                let found = store.version_by_name(name, revision)?;
+                self.cache.insert(key.clone(), found);
+            }
+            if let Some(Some(v)) = self.cache.get(&key) {
+                return Ok(Some(v.clone()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A parsed line: the event (with any exported `gavel` key taken off) and
+/// what that key said.
+pub struct ParsedLine {
+    /// 1-based line number in the log.
+    pub line: u64,
+    pub event: Map<String, Value>,
+    /// The canonical JSON of `event`, computed once.
+    pub canonical_event: String,
+    pub outcome: String,
+    pub exported_hash: Option<String>,
+    pub exported_rule_outcomes: Option<Vec<RuleOutcome>>,
+}
+
+/// Parses one line of a decision log. `line` is 1-based, for errors.
+pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, LineError> {
+    let err = |reason: String| LineError { line, reason };
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "not UTF-8 (invalid byte at column {})",
+            e.valid_up_to() + 1
+        ))
+    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        if e.is_eof() {
+            err(format!("truncated JSON (ends at column {})", e.column()))
+        } else {
+            err(format!("not JSON: {e}"))
+        }
+    })?;
+    let Value::Object(mut event) = value else {
+        return Err(err("not a JSON object".into()));
+    };
+    match event.get("decision_id") {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        Some(_) => return Err(err("decision_id must be a non-empty string".into())),
+        None => return Err(err("missing decision_id".into())),
+    }
+    match event.get("path") {
+        Some(Value::String(_)) => {}
+        Some(_) => return Err(err("path must be a string".into())),
+        None => return Err(err("missing path".into())),
+    }
+    if !event.contains_key("input") {
+        return Err(err("missing input".into()));
+    }
+    if let Some(t) = event.get("timestamp")
+        && t.as_str()
+            .and_then(crate::engine::clock::parse_rfc3339_ns)
+            .is_none()
+    {
+        return Err(err(format!("timestamp {t} is not an RFC 3339 time")));
+    }
+    // Gavel's own fields, on an exported line, come back out of the event.
+    let gavel = event.remove("gavel");
+    let exported_hash = gavel
+        .as_ref()
+        .and_then(|g| g.get("policy_hash"))
+        .and_then(Value::as_str)
+        .map(String::from);
+    let exported_rule_outcomes = gavel
+        .as_ref()
+        .and_then(|g| g.get("rule_outcomes"))
+        .and_then(|r| serde_json::from_value(r.clone()).ok());
+    let outcome = outcome_of(event.get("result"));
+    let canonical_event = canonical_json(&Value::Object(event.clone()));
+    Ok(ParsedLine {
+        line,
+        event,
+        canonical_event,
+        outcome,
+        exported_hash,
+        exported_rule_outcomes,
+    })
+}
+
+/// The exported line of a stored decision: the OPA event with Gavel's fields
+/// under `gavel`.
+pub fn export_line(rec: &DecisionRecord, seq: i64, chain_hash: &str) -> String {
+    let mut gavel = Map::new();
+    gavel.insert("outcome".into(), Value::String(rec.outcome.clone()));
+    if let Some(h) = &rec.policy_hash {
+        gavel.insert("policy_hash".into(), Value::String(h.clone()));
+    }
+    if let Some(r) = &rec.rule_outcomes {
+        gavel.insert(
+            "rule_outcomes".into(),
+            serde_json::to_value(r).unwrap_or(Value::Null),
+        );
+    }
+    gavel.insert("chain_seq".into(), Value::from(seq));
+    gavel.insert("chain_hash".into(), Value::String(chain_hash.to_string()));
+    let mut event = rec.event.clone();
+    event.insert("gavel".into(), Value::Object(gavel));
+    canonical_json(&Value::Object(event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_lines_keep_every_field() {
+        let line = br#"{"decision_id":"d1","path":"a/b","input":{"x":1},"result":true,"timestamp":"2026-11-22T10:00:00.123456789Z","bundles":{"a":{"revision":"1.0.0"}},"custom_field":[1,2],"metrics":{"timer_rego_query_eval_ns":12}}"#;
+        let p = parse_line(line, 1).unwrap();
+        assert_eq!(p.outcome, "allow");
+        assert_eq!(p.event["custom_field"], serde_json::json!([1, 2]));
+        assert!(p.canonical_event.starts_with(r#"{"bundles":"#));
+    }
+
+    #[test]
+    fn no_result_means_undefined() {
+        let p = parse_line(br#"{"decision_id":"d1","path":"a","input":{}}"#, 1).unwrap();
+        assert_eq!(p.outcome, "undefined");
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"not json", "not JSON"),
+            (
+                br#"{"decision_id":"d1","path":"a","input""#,
+                "truncated JSON",
+            ),
+            (b"[1,2]", "not a JSON object"),
+            (br#"{"path":"a","input":{}}"#, "missing decision_id"),
+            (br#"{"decision_id":"d","input":{}}"#, "missing path"),
+            (br#"{"decision_id":"d","path":"a"}"#, "missing input"),
+            (b"{\"decision_id\":\"d\xff\"}", "not UTF-8"),
+            (
+                br#"{"decision_id":"d","path":"a","input":{},"timestamp":"yesterday"}"#,
+                "not an RFC 3339 time",
+            ),
+        ];
+        for (line, want) in cases {
+            let e = parse_line(line, 7)
+                .err()
+                .unwrap_or_else(|| panic!("accepted {line:?}"));
+            assert_eq!(e.line, 7);
+            assert!(
+                e.reason.contains(want),
+                "{} does not contain {want}",
+                e.reason
+            );
+        }
+    }
+}

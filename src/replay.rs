@@ -1,0 +1,605 @@
+//! Replay: a stored decision evaluated again, under the exact version it was
+//! made with (by content hash) -> DETERMINISTIC or DIVERGED, or under
+//! another version -> UNCHANGED or CHANGED; ERROR when it cannot run. Batch
+//! replay runs on every core (one prepared engine per version, cloned per
+//! evaluation) and sums up the impact.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::bundle::Citation;
+use crate::engine::cases::{json_diff, json_equal};
+use crate::engine::outcome::outcome_of;
+use crate::engine::{EvalRequest, RuleOutcome, clock};
+use crate::error::{Error, Result};
+use crate::policy_version::PolicyVersion;
+use crate::store::{DecisionRecord, Store, VersionRef};
+
+/// A replay's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Own version, same result.
+    Deterministic,
+    /// Own version, another result.
+    Diverged,
+    /// Another version, same result.
+    Unchanged,
+    /// Another version, another result.
+    Changed,
+    /// It could not run (version missing, evaluation error).
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Deterministic => "DETERMINISTIC",
+            Verdict::Diverged => "DIVERGED",
+            Verdict::Unchanged => "UNCHANGED",
+            Verdict::Changed => "CHANGED",
+            Verdict::Error => "ERROR",
+        }
+    }
+}
+
+/// A cited rule whose firing differs between the two evaluations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleChange {
+    pub package: String,
+    pub rule: String,
+    pub citations: Vec<Citation>,
+    /// `None`: the rule does not exist on that side.
+    pub before: Option<bool>,
+    pub after: Option<bool>,
+}
+
+/// One replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayResult {
+    pub decision_id: String,
+    #[serde(skip)]
+    pub seq: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<VersionRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    /// The version replayed under, when it is not the decision's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<VersionRef>,
+    #[serde(skip)]
+    pub against_id: Option<i64>,
+    pub verdict: Verdict,
+    pub original_outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_outcome: Option<String>,
+    pub result_match: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_result: Option<Value>,
+    /// Unified diff of the results (original `-`, replayed `+`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_changes: Vec<RuleChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `time.now_ns` as pinned for the replay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub now_ns: Option<i64>,
+}
+
+/// The time a decision was made, as replay pins `time.now_ns`: the event's
+/// `nd_builtin_cache` value when it carries one, else its timestamp.
+pub fn pinned_now(rec: &DecisionRecord) -> Option<i64> {
+    let cached = rec
+        .event
+        .get("nd_builtin_cache")
+        .and_then(|c| c.get("time.now_ns"))
+        .and_then(|c| match c {
+            Value::Object(m) => m.get("[]").or_else(|| m.values().next()),
+            other => Some(other),
+        })
+        .and_then(Value::as_i64);
+    cached.or_else(|| clock::parse_rfc3339_ns(rec.timestamp()))
+}
+
+/// The rule a decision queried: its `path` without OPA's API prefixes.
+pub fn entrypoint_of(rec: &DecisionRecord) -> String {
+    let p = rec.path().trim_matches('/');
+    let p = p.strip_prefix("v1/data/").unwrap_or(p);
+    let p = p.strip_prefix("data/").unwrap_or(p);
+    let p = p.strip_prefix("data.").unwrap_or(p);
+    p.replace('.', "/")
+}
+
+/// Versions loaded once and shared by every worker.
+pub struct VersionCache<'s> {
+    store: &'s Store,
+    timeout: Duration,
+    by_id: HashMap<i64, Arc<PolicyVersion>>,
+    failed: HashMap<i64, String>,
+}
+
+impl<'s> VersionCache<'s> {
+    pub fn new(store: &'s Store, timeout: Duration) -> VersionCache<'s> {
+        VersionCache {
+            store,
+            timeout,
+            by_id: HashMap::new(),
+            failed: HashMap::new(),
+        }
+    }
+
+    /// The version with this id, loaded (or why it cannot be).
+    pub fn get(&mut self, id: i64) -> std::result::Result<Arc<PolicyVersion>, String> {
+        if let Some(v) = self.by_id.get(&id) {
+            return Ok(v.clone());
+        }
+        if let Some(e) = self.failed.get(&id) {
+            return Err(e.clone());
+        }
+        let loaded = self
+            .store
+            .list_versions()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .find(|v| v.id == id)
+            .ok_or_else(|| format!("version #{id} is not in the store"))
+            .and_then(|s| {
+                PolicyVersion::load(self.store, &s.reference(), self.timeout)
+                    .map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(v) => {
+                let v = Arc::new(v);
+                self.by_id.insert(id, v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                self.failed.insert(id, e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The version a decision was made with, by content hash.
+    pub fn own_version(
+        &mut self,
+        rec: &DecisionRecord,
+    ) -> std::result::Result<Arc<PolicyVersion>, String> {
+        let by_hash = match &rec.policy_hash {
+            Some(h) => self.store.version_by_hash(h).map_err(|e| e.to_string())?,
+            None => None,
+        };
+        match (by_hash, rec.version_id, &rec.policy_hash) {
+            (Some(id), _, _) => self.get(id),
+            (None, _, Some(h)) => Err(format!(
+                "the version it was made with ({h}) is not in the store{}",
+                rec.bundle()
+                    .map(|(n, r)| format!(" (bundle {n} revision {r})"))
+                    .unwrap_or_default()
+            )),
+            (None, Some(id), None) => self.get(id),
+            (None, None, None) => Err(match rec.bundle() {
+                Some((n, r)) => format!("its version {n}@{r} is not in the store"),
+                None => "the decision names no bundle version".to_string(),
+            }),
+        }
+    }
+}
+
+/// Replays one decision under `version` (its own when `own`).
+pub fn replay_with(
+    rec: &DecisionRecord,
+    seq: i64,
+    version: &PolicyVersion,
+    own: bool,
+    detail: bool,
+) -> ReplayResult {
+    let mut r = ReplayResult {
+        decision_id: rec.decision_id().to_string(),
+        seq,
+        version: None,
+        policy_hash: rec.policy_hash.clone(),
+        against: (!own).then(|| version.reference()),
+        against_id: (!own).then_some(version.summary.id),
+        verdict: Verdict::Error,
+        original_outcome: rec.outcome.clone(),
+        replayed_outcome: None,
+        result_match: false,
+        replayed_result: None,
+        diff: None,
+        rule_changes: Vec::new(),
+        reason: None,
+        now_ns: None,
+    };
+    if own {
+        r.version = Some(version.reference());
+    }
+    let Some(now_ns) = pinned_now(rec) else {
+        r.reason = Some("the decision has no timestamp or recorded time.now_ns to pin".into());
+        return r;
+    };
+    r.now_ns = Some(now_ns);
+    let entrypoint = entrypoint_of(rec);
+    match version
+        .policy
+        .evaluate_result(&entrypoint, rec.input(), now_ns)
+    {
+        Err(e) => r.reason = Some(e.to_string()),
+        Ok(result) => {
+            r.result_match = json_equal(rec.result(), result.as_ref());
+            r.replayed_outcome = Some(outcome_of(result.as_ref()));
+            r.verdict = match (own, r.result_match) {
+                (true, true) => Verdict::Deterministic,
+                (true, false) => Verdict::Diverged,
+                (false, true) => Verdict::Unchanged,
+                (false, false) => Verdict::Changed,
+            };
+            if !r.result_match && detail {
+                r.diff = Some(json_diff(rec.result(), result.as_ref()));
+            }
+            r.replayed_result = result;
+        }
+    }
+    r
+}
+
+/// Which cited rules fire differently under `before` and `after`.
+pub fn rule_changes(
+    rec: &DecisionRecord,
+    before: &PolicyVersion,
+    after: &PolicyVersion,
+) -> Result<Vec<RuleChange>> {
+    let now_ns = pinned_now(rec).unwrap_or(0);
+    let entrypoint = entrypoint_of(rec);
+    let outcomes = |v: &PolicyVersion| -> Result<Vec<RuleOutcome>> {
+        Ok(v.policy
+            .evaluate(
+                &v.rules,
+                &EvalRequest {
+                    entrypoint: &entrypoint,
+                    input: rec.input(),
+                    extra_data: None,
+                    now_ns,
+                },
+            )?
+            .rule_outcomes)
+    };
+    let (a, b) = (outcomes(before)?, outcomes(after)?);
+    let key = |o: &RuleOutcome| (o.package.clone(), o.rule.clone());
+    type Sides = (Option<bool>, Option<bool>, Vec<Citation>);
+    let mut fired: BTreeMap<(String, String), Sides> = BTreeMap::new();
+    for o in &a {
+        let e = fired
+            .entry(key(o))
+            .or_insert((None, None, o.citations.clone()));
+        e.0 = Some(e.0.unwrap_or(false) || o.fired);
+    }
+    for o in &b {
+        let e = fired
+            .entry(key(o))
+            .or_insert((None, None, o.citations.clone()));
+        e.1 = Some(e.1.unwrap_or(false) || o.fired);
+        e.2 = o.citations.clone();
+    }
+    Ok(fired
+        .into_iter()
+        .filter(|(_, (x, y, _))| x != y && (x.unwrap_or(false) || y.unwrap_or(false)))
+        .map(|((package, rule), (before, after, citations))| RuleChange {
+            package,
+            rule,
+            citations,
+            before,
+            after,
+        })
+        .collect())
+}
+
+/// Replays one stored decision (under its own version, or `against`), with
+/// the diff and rule changes filled in, and records it.
+pub fn replay_one(
+    store: &mut Store,
+    decision_id: &str,
+    against: Option<&VersionRef>,
+    timeout: Duration,
+) -> Result<ReplayResult> {
+    let (seq, rec) = store
+        .get_decision(decision_id)?
+        .ok_or_else(|| Error::NotFound(format!("no decision {decision_id} in the store")))?;
+    let result = {
+        let mut cache = VersionCache::new(store, timeout);
+        let own = cache.own_version(&rec);
+        match against {
+            None => match &own {
+                Ok(v) => replay_with(&rec, seq, v, true, true),
+                Err(reason) => error_result(&rec, seq, reason),
+            },
+            Some(reference) => {
+                let target = store.find_version(reference)?;
+                let target = cache.get(target.id).map_err(Error::Invalid)?;
+                let mut r = replay_with(&rec, seq, &target, false, true);
+                if let Ok(v) = &own {
+                    r.version = Some(v.reference());
+                    if r.verdict == Verdict::Changed {
+                        r.rule_changes = rule_changes(&rec, v, &target).unwrap_or_default();
+                    }
+                }
+                r
+            }
+        }
+    };
+    store.record_replays(None, std::slice::from_ref(&result))?;
+    Ok(result)
+}
+
+fn error_result(rec: &DecisionRecord, seq: i64, reason: &str) -> ReplayResult {
+    ReplayResult {
+        decision_id: rec.decision_id().to_string(),
+        seq,
+        version: rec
+            .bundle()
+            .map(|(name, version)| VersionRef { name, version }),
+        policy_hash: rec.policy_hash.clone(),
+        against: None,
+        against_id: None,
+        verdict: Verdict::Error,
+        original_outcome: rec.outcome.clone(),
+        replayed_outcome: None,
+        result_match: false,
+        replayed_result: None,
+        diff: None,
+        rule_changes: Vec::new(),
+        reason: Some(reason.to_string()),
+        now_ns: pinned_now(rec),
+    }
+}
+
+/// A rule behind changed decisions, counted.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleImpact {
+    pub package: String,
+    pub rule: String,
+    pub citations: Vec<Citation>,
+    /// Decisions in which it fires only after the change.
+    pub now_fires: u64,
+    /// Decisions in which it no longer fires.
+    pub stopped_firing: u64,
+}
+
+/// The sum of a batch replay.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImpactReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<VersionRef>,
+    pub batch_id: String,
+    pub replayed: u64,
+    pub verdicts: BTreeMap<Verdict, u64>,
+    /// Original outcome -> new outcome -> count.
+    pub transitions: BTreeMap<String, BTreeMap<String, u64>>,
+    pub outcomes_before: BTreeMap<String, u64>,
+    pub outcomes_after: BTreeMap<String, u64>,
+    pub rules: Vec<RuleImpact>,
+    /// Some decisions whose result changed (or diverged).
+    pub changed_sample: Vec<String>,
+    /// Some errors, with their reasons.
+    pub error_sample: Vec<(String, String)>,
+    pub duration_ms: u64,
+}
+
+impl ImpactReport {
+    pub fn count(&self, v: Verdict) -> u64 {
+        self.verdicts.get(&v).copied().unwrap_or(0)
+    }
+}
+
+/// Options of a batch replay.
+pub struct BatchOptions<'a> {
+    pub filter: crate::store::decisions::DecisionFilter,
+    pub against: Option<&'a VersionRef>,
+    pub timeout: Duration,
+    pub threads: usize,
+}
+
+const CHUNK: usize = 4_000;
+const SAMPLE: usize = 20;
+
+/// Replays every decision the filter selects, records each result, and
+/// returns the impact report. `progress(done, total)`; `cancel` stops it
+/// between chunks.
+pub fn replay_all(
+    store: &mut Store,
+    opts: &BatchOptions,
+    progress: &dyn Fn(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<ImpactReport> {
+    let started = std::time::Instant::now();
+    let seqs = store.decision_seqs(&opts.filter)?;
+    let total = seqs.len() as u64;
+    let batch_id = uuid::Uuid::new_v4().to_string();
+    let mut report = ImpactReport {
+        against: opts.against.cloned(),
+        batch_id: batch_id.clone(),
+        ..ImpactReport::default()
+    };
+    let against_id = match opts.against {
+        Some(r) => Some(store.find_version(r)?.id),
+        None => None,
+    };
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let mut rule_impacts: BTreeMap<(String, String), RuleImpact> = BTreeMap::new();
+    let mut done = 0u64;
+    for chunk in seqs.chunks(CHUNK) {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let records = store.decisions_by_seq(chunk)?;
+        // Versions are loaded on this thread, then shared read-only.
+        let (own, target) = {
+            let mut cache = VersionCache::new(store, opts.timeout);
+            let own: Vec<std::result::Result<Arc<PolicyVersion>, String>> =
+                records.iter().map(|(_, r)| cache.own_version(r)).collect();
+            let target = match against_id {
+                Some(id) => Some(cache.get(id).map_err(Error::Invalid)?),
+                None => None,
+            };
+            (own, target)
+        };
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<Option<ReplayResult>> = vec![None; records.len()];
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            for _ in 0..threads.max(1) {
+                let tx = tx.clone();
+                let (next, records, own, target) = (&next, &records, &own, &target);
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((seq, rec)) = records.get(i) else {
+                            break;
+                        };
+                        let r = match (target, &own[i]) {
+                            (Some(t), own_v) => {
+                                let mut r = replay_with(rec, *seq, t, false, false);
+                                if let Ok(v) = own_v {
+                                    r.version = Some(v.reference());
+                                    if r.verdict == Verdict::Changed {
+                                        r.rule_changes =
+                                            rule_changes(rec, v, t).unwrap_or_default();
+                                    }
+                                }
+                                r
+                            }
+                            (None, Ok(v)) => replay_with(rec, *seq, v, true, false),
+                            (None, Err(reason)) => error_result(rec, *seq, reason),
+                        };
+                        if tx.send((i, r)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for (i, r) in rx {
+                results[i] = Some(r);
+            }
+        });
+        let results: Vec<ReplayResult> = results.into_iter().flatten().collect();
+        for r in &results {
+            tally(&mut report, &mut rule_impacts, r);
+        }
+        store.record_replays(Some(&batch_id), &results)?;
+        done += results.len() as u64;
+        progress(done, total);
+    }
+    report.rules = rule_impacts.into_values().collect();
+    report
+        .rules
+        .sort_by_key(|r| std::cmp::Reverse(r.now_fires + r.stopped_firing));
+    report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(report)
+}
+
+fn tally(
+    report: &mut ImpactReport,
+    rules: &mut BTreeMap<(String, String), RuleImpact>,
+    r: &ReplayResult,
+) {
+    report.replayed += 1;
+    *report.verdicts.entry(r.verdict).or_default() += 1;
+    *report
+        .outcomes_before
+        .entry(r.original_outcome.clone())
+        .or_default() += 1;
+    match &r.replayed_outcome {
+        Some(after) => {
+            *report.outcomes_after.entry(after.clone()).or_default() += 1;
+            *report
+                .transitions
+                .entry(r.original_outcome.clone())
+                .or_default()
+                .entry(after.clone())
+                .or_default() += 1;
+        }
+        None => {
+            if report.error_sample.len() < SAMPLE {
+                report
+                    .error_sample
+                    .push((r.decision_id.clone(), r.reason.clone().unwrap_or_default()));
+            }
+        }
+    }
+    if matches!(r.verdict, Verdict::Changed | Verdict::Diverged)
+        && report.changed_sample.len() < SAMPLE
+    {
+        report.changed_sample.push(r.decision_id.clone());
+    }
+    for c in &r.rule_changes {
+        let e = rules
+            .entry((c.package.clone(), c.rule.clone()))
+            .or_insert_with(|| RuleImpact {
+                package: c.package.clone(),
+                rule: c.rule.clone(),
+                citations: c.citations.clone(),
+                now_fires: 0,
+                stopped_firing: 0,
+            });
+        if c.after == Some(true) {
+            e.now_fires += 1;
+        } else {
+            e.stopped_firing += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(event: Value) -> DecisionRecord {
+        let Value::Object(event) = event else {
+            unreachable!()
+        };
+        DecisionRecord {
+            event,
+            outcome: "allow".into(),
+            policy_hash: None,
+            rule_outcomes: None,
+            version_id: None,
+            source: "import".into(),
+        }
+    }
+
+    #[test]
+    fn time_is_pinned_from_the_cache_then_the_timestamp() {
+        let a = rec(
+            json!({"timestamp": "2026-11-20T10:00:00Z", "nd_builtin_cache": {"time.now_ns": {"[]": 5}}}),
+        );
+        assert_eq!(pinned_now(&a), Some(5));
+        let b = rec(json!({"timestamp": "2026-11-20T10:00:00Z"}));
+        assert_eq!(pinned_now(&b), Some(1_795_168_800_000_000_000));
+        assert_eq!(pinned_now(&rec(json!({}))), None);
+    }
+
+    #[test]
+    fn entrypoints_from_paths() {
+        for (path, want) in [
+            ("gfr/procurement/decision", "gfr/procurement/decision"),
+            ("/v1/data/a/b", "a/b"),
+            ("data.a.b", "a/b"),
+            ("data/a/b", "a/b"),
+        ] {
+            assert_eq!(entrypoint_of(&rec(json!({"path": path}))), want);
+        }
+    }
+}

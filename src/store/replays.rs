@@ -1,0 +1,102 @@
+//! Recorded replays: which decision, under which version, with what verdict
+//! and when, so packets and the TUI can say "replayed 2026-11-20:
+//! DETERMINISTIC".
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, now_rfc3339};
+use crate::error::Result;
+use crate::replay::ReplayResult;
+
+/// A replay as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayRecord {
+    pub id: i64,
+    pub decision_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub own_version: bool,
+    pub verdict: String,
+    pub original_outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub replayed_at: String,
+}
+
+impl Store {
+    /// Records replay results in one transaction.
+    pub fn record_replays(
+        &mut self,
+        batch_id: Option<&str>,
+        results: &[ReplayResult],
+    ) -> Result<()> {
+        let now = now_rfc3339();
+        let tx = self.conn_mut().transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO replays (decision_seq, batch_id, version_id, own_version, verdict, original_outcome,
+                                      replayed_outcome, replayed_result, reason, replayed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut version_of = tx.prepare_cached(
+                "SELECT v.id FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE b.name = ?1 AND v.version = ?2",
+            )?;
+            for r in results {
+                let version_id: Option<i64> = match (r.against_id, &r.against, &r.version) {
+                    (Some(id), _, _) => Some(id),
+                    (None, Some(v), _) | (None, None, Some(v)) => version_of
+                        .query_row(params![v.name, v.version], |row| row.get(0))
+                        .ok(),
+                    _ => None,
+                };
+                insert.execute(params![
+                    r.seq,
+                    batch_id,
+                    version_id,
+                    r.against.is_none(),
+                    r.verdict.as_str(),
+                    r.original_outcome,
+                    r.replayed_outcome,
+                    r.replayed_result.as_ref().map(|v| v.to_string()),
+                    r.reason,
+                    now,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The replays of one decision, newest first.
+    pub fn replays_of(&self, decision_id: &str) -> Result<Vec<ReplayRecord>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.id, d.decision_id, r.batch_id, b.name || '@' || v.version, r.own_version, r.verdict,
+                    r.original_outcome, r.replayed_outcome, r.reason, r.replayed_at
+             FROM replays r JOIN decisions d ON d.seq = r.decision_seq
+             LEFT JOIN versions v ON v.id = r.version_id LEFT JOIN bundles b ON b.id = v.bundle_id
+             WHERE d.decision_id = ?1 ORDER BY r.id DESC",
+        )?;
+        let rows = stmt
+            .query_map(params![decision_id], |r| {
+                Ok(ReplayRecord {
+                    id: r.get(0)?,
+                    decision_id: r.get(1)?,
+                    batch_id: r.get(2)?,
+                    version: r.get(3)?,
+                    own_version: r.get(4)?,
+                    verdict: r.get(5)?,
+                    original_outcome: r.get(6)?,
+                    replayed_outcome: r.get(7)?,
+                    reason: r.get(8)?,
+                    replayed_at: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}
