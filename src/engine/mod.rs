@@ -3,6 +3,7 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod ast;
+pub mod builtins;
 pub mod cases;
 pub mod clock;
 pub mod convert;
@@ -67,6 +68,9 @@ impl LoadedPolicy {
             check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
         });
         clock::install(&mut engine)?;
+        if opts.rego_v0 {
+            builtins::install_v0(&mut engine)?;
+        }
         for module in bundle.modules() {
             let text = normalize::normalize(&module.path, &module.text, opts.rego_v0)?;
             engine

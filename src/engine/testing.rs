@@ -146,6 +146,11 @@ pub struct TestSpec {
     pub file: String,
     pub line: u32,
     pub skip: bool,
+    /// `test_x[k] if ...`: a partial-object test with sub-results.
+    partial_object: bool,
+    /// `test_x(a) if ...`: OPA reports a function named like a test as an
+    /// error, as it cannot run it without arguments.
+    function: bool,
     module: Ref<Module>,
     rule: Ref<Rule>,
 }
@@ -176,11 +181,12 @@ pub fn discover(policy: &LoadedPolicy) -> Vec<TestSpec> {
             let Rule::Spec { head, .. } = rule.as_ref() else {
                 continue;
             };
-            let refr = match head {
-                RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => refr,
-                // Functions are not tests, whatever their name.
-                RuleHead::Func { .. } => continue,
+            let (refr, function) = match head {
+                RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } => (refr, false),
+                RuleHead::Func { refr, .. } => (refr, true),
             };
+            let partial_object =
+                matches!(head, RuleHead::Compr { .. }) && refr.span().text().contains('[');
             let text: String = refr
                 .span()
                 .text()
@@ -209,6 +215,8 @@ pub fn discover(policy: &LoadedPolicy) -> Vec<TestSpec> {
                 file: file.clone(),
                 line: rule.span().line,
                 skip,
+                partial_object,
+                function,
                 module: module.clone(),
                 rule: rule.clone(),
             });
@@ -298,6 +306,14 @@ fn run_one(
         r.result = TestStatus::Skip;
         return r;
     }
+    if spec.function {
+        r.result = TestStatus::Error;
+        r.error = Some(format!(
+            "{}:{}: {}.{} is a function: a test must be a rule, not a function",
+            spec.file, spec.line, spec.package, spec.rule_name
+        ));
+        return r;
+    }
     if coverage {
         engine.clear_coverage_data();
     }
@@ -326,17 +342,19 @@ fn run_one(
             {
                 value = value[comp].clone();
             }
-            judge(&mut r, &value);
+            judge(&mut r, &value, spec.partial_object);
         }
     }
     r
 }
 
-/// OPA's verdict on a test's value.
-fn judge(r: &mut TestResult, value: &RegoValue) {
+/// OPA's verdict on a test's value: `true` passes; a partial-object test
+/// passes when every sub-result is `true` (none at all passes too, as in
+/// OPA's runner); anything else fails.
+fn judge(r: &mut TestResult, value: &RegoValue, partial_object: bool) {
     match value {
         RegoValue::Bool(true) => r.result = TestStatus::Pass,
-        RegoValue::Object(fields) if !fields.is_empty() => {
+        RegoValue::Object(fields) if partial_object => {
             r.sub_results = fields
                 .iter()
                 .map(|(k, v)| SubResult {
@@ -430,6 +448,9 @@ test_obj[name] := v if {
   v := name == "a"
 }
 test_obj_ok[name] := true if { some name in ["a"] }
+test_obj_empty[name] := true if { some name in [] }
+test_complete_object := {"a": true}
+test_fn(x) if x == 1
 f(x) := x
 test_with_mock if f(1) == 2 with f as 2
 c := 1 if true
@@ -449,6 +470,9 @@ test_set contains 1 if true
             ("test_dup#01", TestStatus::Fail),
             ("test_obj", TestStatus::Fail),
             ("test_obj_ok", TestStatus::Pass),
+            ("test_obj_empty", TestStatus::Pass),
+            ("test_complete_object", TestStatus::Fail),
+            ("test_fn", TestStatus::Error),
             ("test_with_mock", TestStatus::Pass),
             ("test_conflict", TestStatus::Error),
             ("test_set", TestStatus::Fail),
