@@ -174,7 +174,7 @@ fn print_one(ctx: &mut Ctx, r: &ReplayResult) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()> {
+pub(crate) fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()> {
     let out = &mut *ctx.out;
     let under = match &r.against {
         Some(a) => format!("against {}", escape(&a.to_string())),
