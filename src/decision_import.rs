@@ -117,7 +117,7 @@ fn to_new(
     summary: &mut ImportSummary,
 ) -> Result<NewDecision> {
     let version = resolver.resolve(store, &p.event)?;
-    if version.is_none() {
+    if version.is_none() && p.event.contains_key("bundles") {
         summary.unknown_version += 1;
     }
     let str_field = |k: &str| {

@@ -47,6 +47,15 @@ impl Env {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
     }
 
+    /// Runs with `--format json`, expecting exit `code`, and parses stdout.
+    pub fn json_code(&self, args: &[&str], code: i32) -> serde_json::Value {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let (got, out, err) = self.run(&all);
+        assert_eq!(got, code, "gavel {args:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    }
+
     /// Writes a bundle directory from (relative path, text) pairs.
     pub fn bundle(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
         let root = self.dir.path().join(name);

@@ -1,0 +1,347 @@
+//! Decision logs, the hash chain and replay, through the real binary.
+
+mod common;
+
+use common::{Env, samples};
+use serde_json::Value;
+
+fn decisions_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-decisions")
+}
+
+/// A store with every sample version and every sample decision.
+fn sample_store() -> Env {
+    let env = Env::new();
+    let mut dirs = Vec::new();
+    for regime in std::fs::read_dir(samples()).unwrap() {
+        let regime = regime.unwrap().path();
+        if regime.is_dir() {
+            for v in std::fs::read_dir(&regime).unwrap() {
+                let v = v.unwrap().path();
+                if v.is_dir() {
+                    dirs.push(v.to_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    let mut args = vec!["import"];
+    args.extend(dirs.iter().map(String::as_str));
+    let (code, _, err) = env.run(&args);
+    assert_eq!(code, 0, "{err}");
+    for f in std::fs::read_dir(decisions_dir()).unwrap() {
+        let f = f.unwrap().path();
+        let (code, out, err) = env.run(&["decisions", "import", f.to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    env
+}
+
+#[test]
+fn every_sample_decision_replays_deterministic() {
+    let env = sample_store();
+    let report = env.json(&["replay", "--all"]);
+    assert_eq!(report["replayed"], 1500);
+    assert_eq!(report["verdicts"]["DETERMINISTIC"], 1500, "{report}");
+    let (code, out, _) = env.run(&["verify"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("chain OK: 1500 decisions"), "{out}");
+}
+
+#[test]
+fn replay_against_the_next_version_shows_real_transitions() {
+    let env = sample_store();
+    let report = env.json(&[
+        "replay",
+        "--all",
+        "--version",
+        "gfr-procurement@1.0.0",
+        "--against",
+        "gfr-procurement@1.1.0",
+    ]);
+    let replayed = report["replayed"].as_u64().unwrap();
+    assert!(replayed > 100, "{report}");
+    assert!(
+        report["verdicts"]["CHANGED"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    // The matrix is right: recompute each transition with `gavel eval`
+    // under 1.1.0 for a handful of changed decisions.
+    for id in report["changed_sample"].as_array().unwrap().iter().take(5) {
+        let id = id.as_str().unwrap();
+        let shown = env.json(&["decisions", "show", id]);
+        let input = env.dir.path().join(format!("{id}.json"));
+        std::fs::write(&input, shown["input"].to_string()).unwrap();
+        let now = shown["timestamp"].as_str().unwrap();
+        let new = env.json(&[
+            "eval",
+            "gfr-procurement@1.1.0",
+            "--input",
+            input.to_str().unwrap(),
+            "--now",
+            now,
+        ]);
+        let one = env.json(&["replay", id, "--against", "gfr-procurement@1.1.0"]);
+        assert_eq!(one["replayed_outcome"], new["outcome"], "{id}");
+        assert_eq!(one["replayed_result"], new["result"], "{id}");
+        assert_eq!(one["verdict"], "CHANGED");
+    }
+    // Counts add up: every transition cell, summed, is every replay.
+    let total: u64 = report["transitions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|row| {
+            row.as_object()
+                .unwrap()
+                .values()
+                .map(|n| n.as_u64().unwrap())
+        })
+        .sum();
+    assert_eq!(total, replayed);
+    let (code, text, _) = env.run(&[
+        "replay",
+        "--all",
+        "--version",
+        "gfr-procurement@1.0.0",
+        "--against",
+        "gfr-procurement@1.1.0",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("transitions (rows: original outcome, columns: replayed outcome)"),
+        "{text}"
+    );
+    assert!(text.contains("rules behind the changes:"), "{text}");
+}
+
+#[test]
+fn single_replay_reports_its_verdict_and_is_recorded() {
+    let env = sample_store();
+    let list = env.json(&[
+        "decisions",
+        "list",
+        "--version",
+        "gfr-procurement@1.0.0",
+        "--limit",
+        "1",
+    ]);
+    let id = list[0]["decision_id"].as_str().unwrap().to_string();
+    let (code, out, _) = env.run(&["replay", &id]);
+    assert_eq!(code, 0);
+    assert!(out.contains("verdict    DETERMINISTIC"), "{out}");
+    assert!(out.contains("result     matches"), "{out}");
+    assert!(
+        out.contains("version    gfr-procurement@1.0.0  sha256:"),
+        "{out}"
+    );
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM replays r JOIN decisions d ON d.seq = r.decision_seq WHERE d.decision_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn diverged_and_missing_versions() {
+    let env = Env::new();
+    let src = "package m\n\n# METADATA\n# entrypoint: true\ndecision := {\"outcome\": \"APPROVE\", \"n\": input.n}\n";
+    let b = env.bundle("m/1.0.0", &[("m.rego", src)]);
+    env.run(&["import", b.to_str().unwrap()]);
+    // A log line whose recorded result the version does not give.
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        [
+            r#"{"decision_id":"same","path":"m/decision","input":{"n":1},"result":{"outcome":"APPROVE","n":1},"timestamp":"2026-11-20T10:00:00Z","bundles":{"m":{"revision":"1.0.0"}}}"#,
+            r#"{"decision_id":"tampered","path":"m/decision","input":{"n":1},"result":{"outcome":"APPROVE","n":2},"timestamp":"2026-11-20T10:00:01Z","bundles":{"m":{"revision":"1.0.0"}}}"#,
+            r#"{"decision_id":"orphan","path":"m/decision","input":{"n":1},"timestamp":"2026-11-20T10:00:02Z","bundles":{"m":{"revision":"9.9.9"}}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, _) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("1 decisions name a version that is not in the store"),
+        "{out}"
+    );
+    let (code, out, _) = env.run(&["replay", "tampered"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("verdict    DIVERGED"), "{out}");
+    assert!(out.contains("-  \"n\": 2"), "{out}");
+    assert!(out.contains("+  \"n\": 1"), "{out}");
+    let (code, out, _) = env.run(&["replay", "orphan"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("verdict    ERROR"), "{out}");
+    assert!(out.contains("m@9.9.9 is not in the store"), "{out}");
+    let report = env.json_code(&["replay", "--all"], 1);
+    assert_eq!(report["verdicts"]["DETERMINISTIC"], 1);
+    assert_eq!(report["verdicts"]["DIVERGED"], 1);
+    assert_eq!(report["verdicts"]["ERROR"], 1);
+    let shown = env.json(&["decisions", "show", "orphan"]);
+    assert_eq!(shown["outcome"], "undefined");
+}
+
+#[test]
+fn bad_lines_are_reported_and_good_ones_kept() {
+    let env = Env::new();
+    let log = env.dir.path().join("log.jsonl");
+    let good = |id: &str, n: u32| {
+        format!(
+            r#"{{"decision_id":"{id}","path":"p/allow","input":{{"n":{n}}},"result":true,"timestamp":"2026-11-20T10:00:00Z","extra_field":{{"kept":true}}}}"#
+        )
+    };
+    let mut bytes = Vec::new();
+    for line in [
+        good("a", 1),
+        "not json at all".into(),
+        good("b", 2),
+        r#"{"path":"p","input":{}}"#.into(),
+        r#"{"decision_id":"c","path":"p","input":{"#.into(),
+        good("a", 1),
+        good("a", 9),
+    ] {
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(b"{\"decision_id\":\"\xff\"}\n");
+    std::fs::write(&log, bytes).unwrap();
+    let (code, out, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(
+            "imported 2 decisions from 8 lines; 1 already stored; 5 rejected (1 conflicts)"
+        ),
+        "{out}"
+    );
+    for want in [
+        "log.jsonl:2: not JSON",
+        "log.jsonl:4: missing decision_id",
+        "log.jsonl:5: truncated JSON",
+        "log.jsonl:7: decision a is already stored with different content (conflict)",
+        "log.jsonl:8: not UTF-8",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in {err}");
+    }
+    let shown = env.json(&["decisions", "show", "a"]);
+    assert_eq!(shown["event"]["extra_field"]["kept"], true);
+    assert_eq!(shown["outcome"], "allow");
+    // Stdin works too.
+    let out = env
+        .gavel(&["decisions", "import", "-"])
+        .write_stdin(good("z", 3))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn export_then_import_round_trips_exactly() {
+    let env = sample_store();
+    let (code, first, _) = env.run(&["decisions", "export"]);
+    assert_eq!(code, 0);
+    assert_eq!(first.lines().count(), 1500);
+    let line: Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    assert!(
+        line["gavel"]["policy_hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    assert!(line["gavel"]["outcome"].is_string());
+
+    // A fresh store without the versions: the exported hashes are kept.
+    let other = Env::new();
+    let file = other.dir.path().join("export.jsonl");
+    std::fs::write(&file, &first).unwrap();
+    let (code, out, err) = other.run(&["decisions", "import", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, second, _) = other.run(&["decisions", "export"]);
+    assert_eq!(first, second);
+    let (code, _, _) = other.run(&["verify"]);
+    assert_eq!(code, 0);
+}
+
+/// Tampering with plain SQL, as someone with the file could.
+fn tamper(env: &Env, sql: &str) -> String {
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER IF EXISTS decisions_no_update; DROP TRIGGER IF EXISTS decisions_no_delete; {sql}"
+    ))
+    .unwrap();
+    drop(conn);
+    let (code, out, _) = env.run(&["verify"]);
+    assert_eq!(code, 1, "verify passed after: {sql}\n{out}");
+    out
+}
+
+fn small_chain() -> Env {
+    let env = Env::new();
+    let log = env.dir.path().join("log.jsonl");
+    let lines: Vec<String> = (1..=5)
+        .map(|i| format!(r#"{{"decision_id":"d{i}","path":"p/allow","input":{{"n":{i}}},"result":true,"timestamp":"2026-11-20T10:00:0{i}Z"}}"#))
+        .collect();
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    env.run(&["decisions", "import", log.to_str().unwrap()]);
+    let (code, _, _) = env.run(&["verify"]);
+    assert_eq!(code, 0);
+    env
+}
+
+#[test]
+fn verify_catches_an_edit() {
+    let env = small_chain();
+    let out = tamper(
+        &env,
+        "UPDATE decisions SET event = replace(event, '\"n\":3', '\"n\":4') WHERE decision_id = 'd3';",
+    );
+    assert!(
+        out.contains("decision d3 (chain position 3) was edited"),
+        "{out}"
+    );
+    let env = small_chain();
+    let out = tamper(
+        &env,
+        "UPDATE decisions SET outcome = 'deny' WHERE decision_id = 'd2';",
+    );
+    assert!(
+        out.contains("decision d2 (chain position 2) was edited"),
+        "{out}"
+    );
+}
+
+#[test]
+fn verify_catches_a_deletion() {
+    let env = small_chain();
+    let out = tamper(&env, "DELETE FROM decisions WHERE decision_id = 'd2';");
+    assert!(
+        out.contains("1 decision(s) deleted just before decision d3"),
+        "{out}"
+    );
+    let env = small_chain();
+    let out = tamper(&env, "DELETE FROM decisions WHERE decision_id = 'd5';");
+    assert!(
+        out.contains("the chain ends early: it holds 4 decisions, its head records 5"),
+        "{out}"
+    );
+    let env = small_chain();
+    let out = tamper(&env, "DELETE FROM decisions WHERE decision_id = 'd1';");
+    assert!(out.contains("deleted just before decision d2"), "{out}");
+}
+
+#[test]
+fn verify_catches_a_reordering() {
+    let env = small_chain();
+    let out = tamper(
+        &env,
+        "UPDATE decisions SET seq = 100 WHERE seq = 2; UPDATE decisions SET seq = 2 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = 100;",
+    );
+    assert!(
+        out.contains("decision d3 (chain position 2) was moved: it was chained after decision d2"),
+        "{out}"
+    );
+}
