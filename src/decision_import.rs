@@ -116,28 +116,18 @@ fn to_new(
     p: ParsedLine,
     summary: &mut ImportSummary,
 ) -> Result<NewDecision> {
-    let version = resolver.resolve(store, &p.event)?;
-    if version.is_none() && p.event.contains_key("bundles") {
+    let version = match &p.bundle {
+        Some((name, revision)) => resolver.resolve(store, name, revision)?,
+        None => None,
+    };
+    if version.is_none() && p.names_bundles {
         summary.unknown_version += 1;
     }
-    let str_field = |k: &str| {
-        p.event
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let bundle = p
-        .event
-        .get("bundles")
-        .and_then(|b| b.as_object())
-        .and_then(|b| b.iter().next())
-        .and_then(|(n, b)| Some((n.clone(), b.get("revision")?.as_str()?.to_string())));
     Ok(NewDecision {
-        decision_id: str_field("decision_id"),
-        path: str_field("path"),
-        timestamp: str_field("timestamp"),
-        bundle,
+        decision_id: p.decision_id,
+        path: p.path,
+        timestamp: p.timestamp,
+        bundle: p.bundle,
         outcome: p.outcome,
         // The stored version's hash wins; an exported hash is kept for a
         // version this store does not hold.

@@ -36,40 +36,36 @@ impl VersionResolver {
         }
     }
 
-    /// The stored version (id, content hash) named by the event's bundles.
+    /// The stored version (id, content hash) of a bundle name and revision.
     pub fn resolve(
         &mut self,
         store: &Store,
-        event: &Map<String, Value>,
+        name: &str,
+        revision: &str,
     ) -> Result<Option<(i64, String)>> {
-        let Some(bundles) = event.get("bundles").and_then(Value::as_object) else {
-            return Ok(None);
-        };
-        for (name, b) in bundles {
-            let Some(revision) = b.get("revision").and_then(Value::as_str) else {
-                continue;
-            };
-            let key = (name.clone(), revision.to_string());
-            if !self.cache.contains_key(&key) {
-                let found = store.version_by_name(name, revision)?;
-                self.cache.insert(key.clone(), found);
-            }
-            if let Some(Some(v)) = self.cache.get(&key) {
-                return Ok(Some(v.clone()));
-            }
+        let key = (name.to_string(), revision.to_string());
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(found.clone());
         }
-        Ok(None)
+        let found = store.version_by_name(name, revision)?;
+        self.cache.insert(key, found.clone());
+        Ok(found)
     }
 }
 
-/// A parsed line: the event (with any exported `gavel` key taken off) and
-/// what that key said.
+/// A parsed line: the event as canonical JSON (with any exported `gavel`
+/// key taken off) and the few fields the store indexes. The parsed tree is
+/// dropped at once, so a batch of lines costs about its text.
 pub struct ParsedLine {
     /// 1-based line number in the log.
     pub line: u64,
-    pub event: Map<String, Value>,
-    /// The canonical JSON of `event`, computed once.
     pub canonical_event: String,
+    pub decision_id: String,
+    pub path: String,
+    pub timestamp: String,
+    /// The first bundle named in `bundles`: (name, revision).
+    pub bundle: Option<(String, String)>,
+    pub names_bundles: bool,
     pub outcome: String,
     pub exported_hash: Option<String>,
     pub exported_rule_outcomes: Option<Vec<RuleOutcome>>,
@@ -94,26 +90,32 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
     let Value::Object(mut event) = value else {
         return Err(err("not a JSON object".into()));
     };
-    match event.get("decision_id") {
-        Some(Value::String(s)) if !s.is_empty() => {}
+    let decision_id = match event.get("decision_id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(_) => return Err(err("decision_id must be a non-empty string".into())),
         None => return Err(err("missing decision_id".into())),
-    }
-    match event.get("path") {
-        Some(Value::String(_)) => {}
+    };
+    let path = match event.get("path") {
+        Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(err("path must be a string".into())),
         None => return Err(err("missing path".into())),
-    }
+    };
     if !event.contains_key("input") {
         return Err(err("missing input".into()));
     }
-    if let Some(t) = event.get("timestamp")
-        && t.as_str()
-            .and_then(crate::engine::clock::parse_rfc3339_ns)
-            .is_none()
-    {
-        return Err(err(format!("timestamp {t} is not an RFC 3339 time")));
-    }
+    let timestamp = match event.get("timestamp") {
+        None => String::new(),
+        Some(t) => match t.as_str() {
+            Some(s) if crate::engine::clock::parse_rfc3339_ns(s).is_some() => s.to_string(),
+            _ => return Err(err(format!("timestamp {t} is not an RFC 3339 time"))),
+        },
+    };
+    let names_bundles = event.contains_key("bundles");
+    let bundle = event
+        .get("bundles")
+        .and_then(Value::as_object)
+        .and_then(|b| b.iter().next())
+        .and_then(|(n, b)| Some((n.clone(), b.get("revision")?.as_str()?.to_string())));
     // Gavel's own fields, on an exported line, come back out of the event.
     let gavel = event.remove("gavel");
     let exported_hash = gavel
@@ -126,11 +128,15 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
         .and_then(|g| g.get("rule_outcomes"))
         .and_then(|r| serde_json::from_value(r.clone()).ok());
     let outcome = outcome_of(event.get("result"));
-    let canonical_event = canonical_json(&Value::Object(event.clone()));
+    let canonical_event = canonical_json(&Value::Object(event));
     Ok(ParsedLine {
         line,
-        event,
         canonical_event,
+        decision_id,
+        path,
+        timestamp,
+        bundle,
+        names_bundles,
         outcome,
         exported_hash,
         exported_rule_outcomes,
@@ -167,8 +173,9 @@ mod tests {
         let line = br#"{"decision_id":"d1","path":"a/b","input":{"x":1},"result":true,"timestamp":"2026-11-22T10:00:00.123456789Z","bundles":{"a":{"revision":"1.0.0"}},"custom_field":[1,2],"metrics":{"timer_rego_query_eval_ns":12}}"#;
         let p = parse_line(line, 1).unwrap();
         assert_eq!(p.outcome, "allow");
-        assert_eq!(p.event["custom_field"], serde_json::json!([1, 2]));
+        assert!(p.canonical_event.contains(r#""custom_field":[1,2]"#));
         assert!(p.canonical_event.starts_with(r#"{"bundles":"#));
+        assert_eq!(p.bundle, Some(("a".into(), "1.0.0".into())));
     }
 
     #[test]

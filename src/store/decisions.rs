@@ -92,21 +92,26 @@ pub fn chain_document(
     policy_hash: Option<&str>,
     rule_outcomes: Option<&[RuleOutcome]>,
 ) -> String {
-    let mut gavel = Map::new();
-    gavel.insert("outcome".into(), Value::String(outcome.to_string()));
+    // Written by hand (keys in sorted order) rather than through a map: this
+    // runs once per imported decision.
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut doc = String::with_capacity(canonical_event.len() + 128);
+    doc.push_str("{\"event\":");
+    doc.push_str(canonical_event);
+    doc.push_str(",\"gavel\":{\"outcome\":");
+    doc.push_str(&quote(outcome));
     if let Some(h) = policy_hash {
-        gavel.insert("policy_hash".into(), Value::String(h.to_string()));
+        doc.push_str(",\"policy_hash\":");
+        doc.push_str(&quote(h));
     }
     if let Some(r) = rule_outcomes {
-        gavel.insert(
-            "rule_outcomes".into(),
-            serde_json::to_value(r).unwrap_or(Value::Null),
-        );
+        doc.push_str(",\"rule_outcomes\":");
+        doc.push_str(&canonical_json(
+            &serde_json::to_value(r).unwrap_or(Value::Null),
+        ));
     }
-    format!(
-        "{{\"event\":{canonical_event},\"gavel\":{}}}",
-        canonical_json(&Value::Object(gavel))
-    )
+    doc.push_str("}}");
+    doc
 }
 
 /// `sha256(previous || canonical)` as hex.
@@ -263,14 +268,8 @@ impl Store {
             )?;
             let mut in_batch: HashMap<&str, &str> = HashMap::new();
             for d in batch {
-                let stored: Option<String> = match in_batch.get(d.decision_id.as_str()) {
-                    Some(ev) => Some((*ev).to_string()),
-                    None => existing
-                        .query_row(params![d.decision_id], |r| r.get(0))
-                        .optional()?,
-                };
-                if let Some(ev) = stored {
-                    if ev == d.canonical_event {
+                if let Some(ev) = in_batch.get(d.decision_id.as_str()) {
+                    if *ev == d.canonical_event {
                         out.identical += 1;
                     } else {
                         out.conflicts.push((d.line, d.decision_id.clone()));
@@ -290,23 +289,35 @@ impl Store {
                     .rule_outcomes
                     .as_ref()
                     .map(|o| serde_json::to_string(o).unwrap_or_default());
-                insert
-                    .execute(params![
-                        d.decision_id,
-                        d.path,
-                        d.timestamp,
-                        ts_ns,
-                        bundle_name,
-                        bundle_revision,
-                        d.version_id,
-                        d.policy_hash,
-                        d.outcome,
-                        d.source,
-                        d.canonical_event,
-                        rule_outcomes,
-                        hash,
-                    ])
-                    .map_err(|e| sql_err(e, &d.decision_id))?;
+                let inserted = insert.execute(params![
+                    d.decision_id,
+                    d.path,
+                    d.timestamp,
+                    ts_ns,
+                    bundle_name,
+                    bundle_revision,
+                    d.version_id,
+                    d.policy_hash,
+                    d.outcome,
+                    d.source,
+                    d.canonical_event,
+                    rule_outcomes,
+                    hash,
+                ]);
+                // The same id already stored: no lookup first (new ids are
+                // the common case), the unique index says so.
+                if let Err(rusqlite::Error::SqliteFailure(f, _)) = &inserted
+                    && f.code == rusqlite::ErrorCode::ConstraintViolation
+                {
+                    let ev: String = existing.query_row(params![d.decision_id], |r| r.get(0))?;
+                    if ev == d.canonical_event {
+                        out.identical += 1;
+                    } else {
+                        out.conflicts.push((d.line, d.decision_id.clone()));
+                    }
+                    continue;
+                }
+                inserted.map_err(|e| sql_err(e, &d.decision_id))?;
                 last_seq = tx.last_insert_rowid();
                 count += 1;
                 previous = hash;

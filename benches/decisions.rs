@@ -1,0 +1,215 @@
+//! Benchmarks of the auditor's path (issue 4), printed as figures:
+//! - import of 1,000,000 generated decision events (~500-byte inputs);
+//! - batch replay of 100,000 stored decisions against a sample version;
+//! - peak resident memory, to show streaming keeps it flat.
+//!
+//! `cargo bench --bench decisions` (GAVEL_BENCH_EVENTS / GAVEL_BENCH_REPLAYS
+//! change the sizes).
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use gavel::decision_import::{ImportHooks, import_decisions};
+use gavel::import::{ImportOptions, import_bundle};
+use gavel::replay::{BatchOptions, replay_all};
+use gavel::store::decisions::DecisionFilter;
+use gavel::store::{Store, VersionRef};
+use serde_json::Value;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Writes `n` events cycling through the sample decisions of a regime,
+/// each with a fresh id and time.
+fn write_log(path: &Path, template: &Path, n: usize) -> u64 {
+    let lines: Vec<Value> = std::fs::read_to_string(template)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut bytes = 0u64;
+    for i in 0..n {
+        let mut e = lines[i % lines.len()].clone();
+        e["decision_id"] = Value::String(format!("bench-{i:09}"));
+        let ns = 1_790_812_800_000_000_000_i64 + i as i64 * 1_000_000;
+        e["timestamp"] = Value::String(gavel::engine::clock::format_rfc3339_ns(ns));
+        e["nd_builtin_cache"] = serde_json::json!({"time.now_ns": {"[]": ns}});
+        let line = serde_json::to_string(&e).unwrap();
+        bytes += line.len() as u64 + 1;
+        writeln!(out, "{line}").unwrap();
+    }
+    out.flush().unwrap();
+    bytes
+}
+
+/// Writes `n` synthetic events with ~500-byte inputs (the issue's size).
+fn write_synthetic_log(path: &Path, n: usize) -> u64 {
+    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut bytes = 0u64;
+    for i in 0..n {
+        let ns = 1_790_812_800_000_000_000_i64 + i as i64 * 1_000_000;
+        let e = serde_json::json!({
+            "decision_id": format!("synthetic-{i:09}"),
+            "path": "gfr/procurement/decision",
+            "input": {
+                "request_id": format!("REQ-{i:08}"),
+                "department": "Department of Expenditure",
+                "subject": "Supply of laboratory reagents for the regional testing centre",
+                "contract_value": 100_000 + (i % 900) * 1000,
+                "procurement_method": "limited_tender",
+                "quotations": [
+                    {"vendor_name": "Alpha Scientific", "vendor_pan": "AAACA1234A", "amount": 250000, "responsive": true},
+                    {"vendor_name": "Beta Labs", "vendor_pan": "AAACB1234B", "amount": 262000, "responsive": true},
+                    {"vendor_name": "Gamma Traders", "vendor_pan": "AAACG1234C", "amount": 270500, "responsive": i % 7 != 0}
+                ],
+                "budget": {"verified": true, "head_of_account": "2052-00-090", "available_balance": 900000}
+            },
+            "result": {"outcome": "APPROVE", "reasons": []},
+            "timestamp": gavel::engine::clock::format_rfc3339_ns(ns),
+            "bundles": {"gfr-procurement": {"revision": "1.0.0"}},
+            "labels": {"id": "bench", "version": "1.0"},
+            "metrics": {"timer_rego_query_eval_ns": 51234}
+        });
+        let line = serde_json::to_string(&e).unwrap();
+        bytes += line.len() as u64 + 1;
+        writeln!(out, "{line}").unwrap();
+    }
+    out.flush().unwrap();
+    bytes
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let events = env_usize("GAVEL_BENCH_EVENTS", 1_000_000);
+    let replays = env_usize("GAVEL_BENCH_REPLAYS", 100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let template = root.join("sample-decisions/gfr-procurement.jsonl");
+
+    // Import.
+    let mut store = Store::open(&dir.path().join("import.db")).unwrap();
+    for v in ["1.0.0", "1.1.0"] {
+        import_bundle(
+            &mut store,
+            &root.join("sample-policies/gfr-procurement").join(v),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    }
+    let log = dir.path().join("events.jsonl");
+    let bytes = write_synthetic_log(&log, events);
+    // The parsing half alone, on one thread.
+    {
+        let text = std::fs::read(&log).unwrap();
+        let t = Instant::now();
+        let mut n = 0usize;
+        for (i, line) in text
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            n += gavel::decision_log::parse_line(line, i as u64 + 1)
+                .map(|p| p.canonical_event.len())
+                .unwrap_or(0);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "parse only: {:.1} µs/event ({n} bytes canonical)",
+            secs * 1e6 / events as f64
+        );
+    }
+    let rss_before = peak_rss_mb();
+    let t = Instant::now();
+    let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&log).unwrap());
+    let summary = import_decisions(
+        &mut store,
+        file,
+        ImportHooks {
+            progress: &mut |_, _| {},
+            rejected: &mut |e| panic!("rejected {e:?}"),
+        },
+    )
+    .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(summary.imported as usize, events);
+    println!(
+        "import: {events} events, {:.0} MB log ({} bytes/event), {secs:.2} s, {:.0} events/s; peak RSS {:.0} MB (before {:.0} MB)",
+        bytes as f64 / 1e6,
+        bytes / events as u64,
+        events as f64 / secs,
+        peak_rss_mb(),
+        rss_before
+    );
+    drop(store);
+
+    // Replay.
+    let mut store = Store::open(&dir.path().join("replay.db")).unwrap();
+    for v in ["1.0.0", "1.1.0"] {
+        import_bundle(
+            &mut store,
+            &root.join("sample-policies/gfr-procurement").join(v),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    }
+    let log = dir.path().join("replay.jsonl");
+    write_log(&log, &template, replays);
+    let file = std::io::BufReader::new(std::fs::File::open(&log).unwrap());
+    import_decisions(
+        &mut store,
+        file,
+        ImportHooks {
+            progress: &mut |_, _| {},
+            rejected: &mut |_| {},
+        },
+    )
+    .unwrap();
+    for (label, against) in [
+        ("own version", None),
+        (
+            "against 1.1.0",
+            Some(VersionRef::parse("gfr-procurement@1.1.0").unwrap()),
+        ),
+    ] {
+        let t = Instant::now();
+        let report = replay_all(
+            &mut store,
+            &BatchOptions {
+                filter: DecisionFilter::default(),
+                against: against.as_ref(),
+                timeout: std::time::Duration::from_secs(5),
+                threads: 0,
+            },
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "replay {label}: {} decisions in {secs:.2} s, {:.0} decisions/s, verdicts {:?}; peak RSS {:.0} MB",
+            report.replayed,
+            report.replayed as f64 / secs,
+            report.verdicts,
+            peak_rss_mb()
+        );
+    }
+}
