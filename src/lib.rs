@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod decide;
 pub mod decision_import;
 pub mod decision_log;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod import;

@@ -2,6 +2,7 @@
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
 mod decisions;
+mod diff;
 mod eval;
 mod import;
 mod junit;
@@ -67,6 +68,8 @@ pub enum Command {
     Decisions(decisions::Command),
     /// Replay stored decisions under their own version or another one.
     Replay(replay::Args),
+    /// Compare two versions: text diff per file and semantic diff of the rules.
+    Diff(diff::Args),
     /// Walk the decision chain and report the first decision that does not match.
     Verify,
 }
@@ -145,6 +148,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Test(args) => test::run(ctx, args),
         Command::Decisions(cmd) => decisions::run(ctx, cmd),
         Command::Replay(args) => replay::run(ctx, args),
+        Command::Diff(args) => diff::run(ctx, args),
         Command::Verify => verify::run(ctx),
     }
 }
