@@ -284,7 +284,7 @@ fn describe_rule(rule: &Rule) -> (String, RuleKind, Option<String>) {
                 };
                 let value = match assign {
                     Some(a) if bodies.is_empty() && kind == RuleKind::Complete => {
-                        Some(a.value.span().text().to_string())
+                        Some(value_text(&a.value))
                     }
                     _ => None,
                 };
@@ -295,6 +295,19 @@ fn describe_rule(rule: &Rule) -> (String, RuleKind, Option<String>) {
             }
             RuleHead::Func { refr, .. } => (ref_name(refr.span().text()), RuleKind::Function, None),
         },
+    }
+}
+
+/// The source of a rule's value; a string literal keeps its quotes (its
+/// span covers only the characters between them).
+fn value_text(e: &regorus::unstable::Expr) -> String {
+    match e {
+        regorus::unstable::Expr::String { value, .. }
+        | regorus::unstable::Expr::RawString { value, .. } => value.as_string().map_or_else(
+            |_| e.span().text().to_string(),
+            |s| serde_json::to_string(s.as_ref()).unwrap_or_default(),
+        ),
+        other => other.span().text().to_string(),
     }
 }
 
@@ -364,6 +377,9 @@ mod tests {
             ]
         );
         assert_eq!(c.rules[0].value.as_deref(), Some("250000"));
+        let s = catalog("package p\ncur := \"INR\"\nraw := `a\\b`\n");
+        assert_eq!(s.rules[0].value.as_deref(), Some("\"INR\""));
+        assert_eq!(s.rules[1].value.as_deref(), Some("\"a\\\\b\""));
         assert_eq!(c.rules[0].citations()[0].label(), "GFR 2017 Rule 154");
         assert_eq!(c.entrypoints(), ["a/b/decision"]);
         assert!(c.warnings.is_empty());
