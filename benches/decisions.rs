@@ -18,11 +18,27 @@ use gavel::store::decisions::DecisionFilter;
 use gavel::store::{Store, VersionRef};
 use serde_json::Value;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+fn rss_mb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn peak_rss_mb() -> f64 {
@@ -36,6 +52,12 @@ fn peak_rss_mb() -> f64 {
             })
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Resets the peak-RSS mark (Linux: `5` to clear_refs), so each phase's
+/// peak is its own.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Writes `n` events cycling through the sample decisions of a regime,
@@ -117,17 +139,15 @@ fn main() {
     }
     let log = dir.path().join("events.jsonl");
     let bytes = write_synthetic_log(&log, events);
-    // The parsing half alone, on one thread.
+    // The parsing half alone, on one thread, streamed.
     {
-        let text = std::fs::read(&log).unwrap();
+        use std::io::BufRead;
+        let reader = std::io::BufReader::new(std::fs::File::open(&log).unwrap());
         let t = Instant::now();
         let mut n = 0usize;
-        for (i, line) in text
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .enumerate()
-        {
-            n += gavel::decision_log::parse_line(line, i as u64 + 1)
+        for (i, line) in reader.split(b'\n').enumerate() {
+            let line = line.unwrap();
+            n += gavel::decision_log::parse_line(&line, i as u64 + 1)
                 .map(|p| p.canonical_event.len())
                 .unwrap_or(0);
         }
@@ -137,6 +157,7 @@ fn main() {
             secs * 1e6 / events as f64
         );
     }
+    reset_peak_rss();
     let rss_before = peak_rss_mb();
     let t = Instant::now();
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&log).unwrap());
@@ -183,6 +204,7 @@ fn main() {
         },
     )
     .unwrap();
+    reset_peak_rss();
     for (label, against) in [
         ("own version", None),
         (
