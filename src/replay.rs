@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::bundle::Citation;
 use crate::engine::cases::{json_diff, json_equal};
+use crate::engine::fast::{FastEvaluator, FastProgram};
 use crate::engine::outcome::outcome_of;
 use crate::engine::{EvalRequest, RuleOutcome, clock};
 use crate::error::{Error, Result};
@@ -117,42 +118,59 @@ pub fn entrypoint_of(rec: &DecisionRecord) -> String {
     p.replace('.', "/")
 }
 
-/// Versions loaded once and shared by every worker.
-pub struct VersionCache<'s> {
-    store: &'s Store,
+/// Versions loaded once and shared by every worker, with their entrypoints
+/// compiled for the VM.
+pub struct VersionCache {
     timeout: Duration,
     by_id: HashMap<i64, Arc<PolicyVersion>>,
     failed: HashMap<i64, String>,
+    fast: HashMap<(i64, String), Option<Arc<FastProgram>>>,
 }
 
-impl<'s> VersionCache<'s> {
-    pub fn new(store: &'s Store, timeout: Duration) -> VersionCache<'s> {
+impl VersionCache {
+    pub fn new(timeout: Duration) -> VersionCache {
         VersionCache {
-            store,
             timeout,
             by_id: HashMap::new(),
             failed: HashMap::new(),
+            fast: HashMap::new(),
         }
     }
 
+    /// The VM program of a version's entrypoint, compiled once (`None`:
+    /// the VM cannot take it).
+    pub fn fast(&mut self, version: &PolicyVersion, entrypoint: &str) -> Option<Arc<FastProgram>> {
+        self.fast
+            .entry((version.summary.id, entrypoint.to_string()))
+            .or_insert_with(|| {
+                version
+                    .policy
+                    .compile_fast(&version.bundle, entrypoint, self.timeout)
+                    .map(Arc::new)
+            })
+            .clone()
+    }
+
     /// The version with this id, loaded (or why it cannot be).
-    pub fn get(&mut self, id: i64) -> std::result::Result<Arc<PolicyVersion>, String> {
+    pub fn get(
+        &mut self,
+        store: &Store,
+        id: i64,
+    ) -> std::result::Result<Arc<PolicyVersion>, String> {
         if let Some(v) = self.by_id.get(&id) {
             return Ok(v.clone());
         }
         if let Some(e) = self.failed.get(&id) {
             return Err(e.clone());
         }
-        let loaded = self
-            .store
+        let loaded = store
             .list_versions()
             .map_err(|e| e.to_string())?
             .into_iter()
             .find(|v| v.id == id)
             .ok_or_else(|| format!("version #{id} is not in the store"))
             .and_then(|s| {
-                PolicyVersion::load(self.store, &s.reference(), self.timeout)
-                    .map_err(|e| e.to_string())
+                PolicyVersion::load(store, &s.reference(), self.timeout).map_err(|e| e.to_string())
             });
         match loaded {
             Ok(v) => {
@@ -170,21 +188,22 @@ impl<'s> VersionCache<'s> {
     /// The version a decision was made with, by content hash.
     pub fn own_version(
         &mut self,
+        store: &Store,
         rec: &DecisionRecord,
     ) -> std::result::Result<Arc<PolicyVersion>, String> {
         let by_hash = match &rec.policy_hash {
-            Some(h) => self.store.version_by_hash(h).map_err(|e| e.to_string())?,
+            Some(h) => store.version_by_hash(h).map_err(|e| e.to_string())?,
             None => None,
         };
         match (by_hash, rec.version_id, &rec.policy_hash) {
-            (Some(id), _, _) => self.get(id),
+            (Some(id), _, _) => self.get(store, id),
             (None, _, Some(h)) => Err(format!(
                 "the version it was made with ({h}) is not in the store{}",
                 rec.bundle()
                     .map(|(n, r)| format!(" (bundle {n} revision {r})"))
                     .unwrap_or_default()
             )),
-            (None, Some(id), None) => self.get(id),
+            (None, Some(id), None) => self.get(store, id),
             (None, None, None) => Err(match rec.bundle() {
                 Some((n, r)) => format!("its version {n}@{r} is not in the store"),
                 None => "the decision names no bundle version".to_string(),
@@ -193,13 +212,16 @@ impl<'s> VersionCache<'s> {
     }
 }
 
-/// Replays one decision under `version` (its own when `own`).
+/// Replays one decision under `version` (its own when `own`). With `fast`,
+/// the VM answers first; the interpreter decides whenever the VM's result
+/// differs from the recorded one (or the VM fails).
 pub fn replay_with(
     rec: &DecisionRecord,
     seq: i64,
     version: &PolicyVersion,
     own: bool,
     detail: bool,
+    fast: Option<&mut FastEvaluator>,
 ) -> ReplayResult {
     let mut r = ReplayResult {
         decision_id: rec.decision_id().to_string(),
@@ -227,10 +249,16 @@ pub fn replay_with(
     };
     r.now_ns = Some(now_ns);
     let entrypoint = entrypoint_of(rec);
-    match version
-        .policy
-        .evaluate_result(&entrypoint, rec.input(), now_ns)
-    {
+    let confirmed = fast
+        .and_then(|f| f.eval(rec.input(), now_ns))
+        .filter(|r| json_equal(rec.result(), r.as_ref()));
+    let evaluated = match confirmed {
+        Some(r) => Ok(r),
+        None => version
+            .policy
+            .evaluate_result(&entrypoint, rec.input(), now_ns),
+    };
+    match evaluated {
         Err(e) => r.reason = Some(e.to_string()),
         Ok(result) => {
             r.result_match = json_equal(rec.result(), result.as_ref());
@@ -313,17 +341,17 @@ pub fn replay_one(
         .get_decision(decision_id)?
         .ok_or_else(|| Error::NotFound(format!("no decision {decision_id} in the store")))?;
     let result = {
-        let mut cache = VersionCache::new(store, timeout);
-        let own = cache.own_version(&rec);
+        let mut cache = VersionCache::new(timeout);
+        let own = cache.own_version(store, &rec);
         match against {
             None => match &own {
-                Ok(v) => replay_with(&rec, seq, v, true, true),
+                Ok(v) => replay_with(&rec, seq, v, true, true, None),
                 Err(reason) => error_result(&rec, seq, reason),
             },
             Some(reference) => {
                 let target = store.find_version(reference)?;
-                let target = cache.get(target.id).map_err(Error::Invalid)?;
-                let mut r = replay_with(&rec, seq, &target, false, true);
+                let target = cache.get(store, target.id).map_err(Error::Invalid)?;
+                let mut r = replay_with(&rec, seq, &target, false, true, None);
                 if let Ok(v) = &own {
                     r.version = Some(v.reference());
                     if r.verdict == Verdict::Changed {
@@ -438,38 +466,56 @@ pub fn replay_all(
     };
     let mut rule_impacts: BTreeMap<(String, String), RuleImpact> = BTreeMap::new();
     let mut done = 0u64;
+    let mut cache = VersionCache::new(opts.timeout);
+    let target = match against_id {
+        Some(id) => Some(cache.get(store, id).map_err(Error::Invalid)?),
+        None => None,
+    };
     for chunk in seqs.chunks(CHUNK) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let records = store.decisions_by_seq(chunk)?;
-        // Versions are loaded on this thread, then shared read-only.
-        let (own, target) = {
-            let mut cache = VersionCache::new(store, opts.timeout);
-            let own: Vec<std::result::Result<Arc<PolicyVersion>, String>> =
-                records.iter().map(|(_, r)| cache.own_version(r)).collect();
-            let target = match against_id {
-                Some(id) => Some(cache.get(id).map_err(Error::Invalid)?),
-                None => None,
+        // Versions and VM programs are prepared on this thread, then shared
+        // read-only by the workers.
+        let mut jobs: Vec<Job> = Vec::with_capacity(records.len());
+        for (_, rec) in &records {
+            let own = cache.own_version(store, rec);
+            let runs_under = match (&target, &own) {
+                (Some(t), _) => Some(t.clone()),
+                (None, Ok(v)) => Some(v.clone()),
+                (None, Err(_)) => None,
             };
-            (own, target)
-        };
+            let fast = runs_under
+                .as_ref()
+                .and_then(|v| cache.fast(v, &entrypoint_of(rec)));
+            jobs.push(Job { own, fast });
+        }
         let next = AtomicUsize::new(0);
         let mut results: Vec<Option<ReplayResult>> = vec![None; records.len()];
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel();
             for _ in 0..threads.max(1) {
                 let tx = tx.clone();
-                let (next, records, own, target) = (&next, &records, &own, &target);
+                let (next, records, jobs, target) = (&next, &records, &jobs, &target);
                 scope.spawn(move || {
+                    // One VM per program, per worker.
+                    let mut vms: HashMap<*const FastProgram, Option<FastEvaluator>> =
+                        HashMap::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some((seq, rec)) = records.get(i) else {
                             break;
                         };
-                        let r = match (target, &own[i]) {
+                        let job = &jobs[i];
+                        let fast = job.fast.as_ref().and_then(|p| {
+                            vms.entry(Arc::as_ptr(p))
+                                .or_insert_with(|| FastEvaluator::new(p))
+                                .as_mut()
+                        });
+                        let r = match (target, &job.own) {
                             (Some(t), own_v) => {
-                                let mut r = replay_with(rec, *seq, t, false, false);
+                                let mut r = replay_with(rec, *seq, t, false, false, fast);
                                 if let Ok(v) = own_v {
                                     r.version = Some(v.reference());
                                     if r.verdict == Verdict::Changed {
@@ -479,7 +525,7 @@ pub fn replay_all(
                                 }
                                 r
                             }
-                            (None, Ok(v)) => replay_with(rec, *seq, v, true, false),
+                            (None, Ok(v)) => replay_with(rec, *seq, v, true, false, fast),
                             (None, Err(reason)) => error_result(rec, *seq, reason),
                         };
                         if tx.send((i, r)).is_err() {
@@ -507,6 +553,12 @@ pub fn replay_all(
         .sort_by_key(|r| std::cmp::Reverse(r.now_fires + r.stopped_firing));
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
+}
+
+/// What a worker needs for one decision.
+struct Job {
+    own: std::result::Result<Arc<PolicyVersion>, String>,
+    fast: Option<Arc<FastProgram>>,
 }
 
 fn tally(

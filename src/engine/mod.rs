@@ -8,6 +8,7 @@ pub mod cases;
 pub mod clock;
 pub mod convert;
 pub mod evaluate;
+pub mod fast;
 pub mod normalize;
 pub mod outcome;
 pub mod recursion;
