@@ -220,6 +220,15 @@ mod tests {
     #[test]
     fn numbers_compare_as_rego_does() {
         assert!(json_equal(Some(&json!({"a": 1})), Some(&json!({"a": 1.0}))));
+        assert!(json_equal(
+            Some(&json!([1.5, {"b": [2]}])),
+            Some(&json!([1.5, {"b": [2.0]}]))
+        ));
+        assert!(!json_equal(
+            Some(&json!({"a": 1})),
+            Some(&json!({"a": 1, "b": 2}))
+        ));
+        assert!(!json_equal(Some(&json!([1])), Some(&json!([1, 1]))));
         assert!(!json_equal(Some(&json!({"a": 1})), Some(&json!({"a": 2}))));
         assert!(!json_equal(None, Some(&json!(null))));
     }

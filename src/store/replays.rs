@@ -62,7 +62,12 @@ impl Store {
                     r.verdict.as_str(),
                     r.original_outcome,
                     r.replayed_outcome,
-                    r.replayed_result.as_ref().map(|v| v.to_string()),
+                    // Kept only when it differs from the decision's own result.
+                    if r.result_match {
+                        None
+                    } else {
+                        r.replayed_result.as_ref().map(|v| v.to_string())
+                    },
                     r.reason,
                     now,
                 ])?;
