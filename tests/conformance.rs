@@ -56,3 +56,8 @@ fn normalised_modules_keep_their_lines() {
         "{out}"
     );
 }
+
+#[test]
+fn builtins_give_opas_results() {
+    passes_like_opa("builtins");
+}

@@ -1,9 +1,14 @@
 //! Builtins Gavel registers over regorus's (extensions take precedence):
-//! OPA's deprecated builtins, which `opa test --v0-compatible` still accepts
-//! in Rego v0 modules and regorus 0.14.1 does not have.
+//! - `sprintf`, `json.remove` and `json.filter` with OPA's results where
+//!   regorus 0.14.1 differs (missing arguments print `%!v(MISSING)`; paths
+//!   may start with `/`); each adjusts its arguments and calls regorus's
+//!   own implementation;
+//! - OPA's deprecated builtins, which `opa test --v0-compatible` still
+//!   accepts in Rego v0 modules and regorus 0.14.1 does not have.
 
 use std::collections::BTreeSet;
 
+use regorus::unstable::{BUILTINS, Expr, Ref, Source, Span};
 use regorus::{Engine, Value};
 
 use crate::error::{Error, Result};
@@ -15,6 +20,123 @@ fn elements(v: &Value, name: &str) -> anyhow::Result<Vec<Value>> {
         serde_json::Value::Array(items) => Ok(items.into_iter().map(Value::from).collect()),
         _ => anyhow::bail!("{name}: operand must be an array or a set"),
     }
+}
+
+/// Calls regorus's own implementation of a builtin (shadowed by ours).
+fn call_original(name: &str, args: &[Value]) -> anyhow::Result<Value> {
+    let (f, _) = BUILTINS
+        .get(name)
+        .ok_or_else(|| anyhow::anyhow!("{name}: no such builtin"))?;
+    let source = Source::from_contents("<gavel builtin>".to_string(), " ".to_string())?;
+    let span = Span {
+        source,
+        line: 1,
+        col: 1,
+        start: 0,
+        end: 0,
+    };
+    let params: Vec<Ref<Expr>> = args
+        .iter()
+        .map(|_| {
+            Ref::new(Expr::Null {
+                span: span.clone(),
+                value: Value::Null,
+                eidx: 0,
+            })
+        })
+        .collect();
+    // Non-strict, as the engine runs: a builtin error is undefined.
+    Ok(f(&span, &params, args, false).unwrap_or(Value::Undefined))
+}
+
+/// The verbs of a format string, as regorus's sprintf reads them: `%`, an
+/// optional width or precision, one verb character; `%%` is a literal.
+/// Returns the byte ranges of the verbs.
+fn format_verbs(format: &str) -> Vec<(usize, usize)> {
+    let mut verbs = Vec::new();
+    let mut chars = format.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        match chars.peek() {
+            Some((_, '%')) => {
+                chars.next();
+            }
+            Some(_) => {
+                while chars
+                    .peek()
+                    .is_some_and(|(_, c)| c.is_ascii_digit() || *c == '.')
+                {
+                    chars.next();
+                }
+                if let Some((i, v)) = chars.next() {
+                    verbs.push((start, i + v.len_utf8()));
+                }
+            }
+            None => {}
+        }
+    }
+    verbs
+}
+
+/// `sprintf` as Go (and so OPA) prints it when arguments run short: each
+/// verb without an argument becomes `%!v(MISSING)` (with its own verb).
+fn sprintf(args: Vec<Value>) -> anyhow::Result<Value> {
+    let (Ok(format), Ok(values)) = (args[0].as_string(), args[1].as_array()) else {
+        return call_original("sprintf", &args);
+    };
+    let verbs = format_verbs(format);
+    if verbs.len() <= values.len() {
+        return call_original("sprintf", &args);
+    }
+    let mut adjusted = String::with_capacity(format.len() + 16);
+    let mut at = 0;
+    for (k, (start, end)) in verbs.iter().enumerate() {
+        if k < values.len() {
+            continue;
+        }
+        adjusted.push_str(&format[at..*start]);
+        let verb = format[*start..*end].chars().last().unwrap_or('v');
+        adjusted.push_str(&format!("%%!{verb}(MISSING)"));
+        at = *end;
+    }
+    adjusted.push_str(&format[at..]);
+    call_original("sprintf", &[Value::from(adjusted), args[1].clone()])
+}
+
+/// `json.remove` / `json.filter` paths: OPA reads `/a/b` as `a/b`.
+fn strip_leading_slashes(paths: &Value) -> Value {
+    let fix = |v: &Value| match v.as_string() {
+        Ok(s) if s.starts_with('/') => Value::from(s.trim_start_matches('/')),
+        _ => v.clone(),
+    };
+    match paths {
+        Value::Array(items) => Value::from(items.iter().map(fix).collect::<Vec<Value>>()),
+        Value::Set(items) => Value::from(items.iter().map(fix).collect::<BTreeSet<Value>>()),
+        other => other.clone(),
+    }
+}
+
+/// Registers the builtins every engine gets.
+pub fn install(engine: &mut Engine) -> Result<()> {
+    let add = |engine: &mut Engine, name: &str, n: u8, f: Box<dyn regorus::Extension>| {
+        engine
+            .add_extension(name.to_string(), n, f)
+            .map_err(|e| Error::Engine(format!("registering {name}: {e}")))
+    };
+    add(engine, "sprintf", 2, Box::new(sprintf))?;
+    for name in ["json.remove", "json.filter"] {
+        add(
+            engine,
+            name,
+            2,
+            Box::new(move |args: Vec<Value>| {
+                call_original(name, &[args[0].clone(), strip_leading_slashes(&args[1])])
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 /// Registers `re_match`, `any`, `all`, `set_diff`, `cast_array`, `cast_set`.
@@ -92,6 +214,34 @@ pub fn install_v0(engine: &mut Engine) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn eval(src: &str, rule: &str) -> Value {
+        let mut e = Engine::new();
+        install(&mut e).unwrap();
+        e.add_policy("p.rego".into(), src.into()).unwrap();
+        e.eval_rule(format!("data.p.{rule}")).unwrap()
+    }
+
+    #[test]
+    fn sprintf_with_missing_arguments_prints_as_go() {
+        let src = "package p\na := sprintf(\"%v %v\", [1])\nb := sprintf(\"%v-%d\", [\"x\", 2])\nc := sprintf(\"100%% %s %d\", [\"done\"])\n";
+        assert_eq!(eval(src, "a"), Value::from("1 %!v(MISSING)"));
+        assert_eq!(eval(src, "b"), Value::from("x-2"));
+        assert_eq!(eval(src, "c"), Value::from("100% done %!d(MISSING)"));
+    }
+
+    #[test]
+    fn json_paths_may_start_with_a_slash() {
+        let src = "package p\ndoc := {\"a\": {\"b\": 1, \"c\": 2}, \"d\": 3}\nr := json.remove(doc, [\"/a/b\"])\nf := json.filter(doc, [\"/a/b\", \"d\"])\n";
+        assert_eq!(
+            serde_json::to_string(&eval(src, "r")).unwrap(),
+            r#"{"a":{"c":2},"d":3}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&eval(src, "f")).unwrap(),
+            r#"{"a":{"b":1},"d":3}"#
+        );
+    }
 
     #[test]
     fn deprecated_builtins_in_v0() {

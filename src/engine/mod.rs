@@ -69,6 +69,7 @@ impl LoadedPolicy {
             check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
         });
         clock::install(&mut engine)?;
+        builtins::install(&mut engine)?;
         if opts.rego_v0 {
             builtins::install_v0(&mut engine)?;
         }
