@@ -61,3 +61,10 @@ fn normalised_modules_keep_their_lines() {
 fn builtins_give_opas_results() {
     passes_like_opa("builtins");
 }
+
+#[test]
+fn layout_constructs_read_as_opa_reads_them() {
+    // Bodiless v1 functions, several bodies for one head, a line starting
+    // with `(` after a ref: each fails or loads wrongly in bare regorus.
+    passes_like_opa("layout");
+}

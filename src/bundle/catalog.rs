@@ -152,12 +152,14 @@ impl Catalog {
     }
 
     fn add_module(&mut self, file: &str, text: &str, is_test: bool, rego_v0: bool) -> Result<()> {
-        let module = parse_module(file, text, rego_v0)?;
+        // Read as the engine reads it (same lines): see engine::layout.
+        let fixed = crate::engine::layout::fix_layout(text, rego_v0);
+        let module = parse_module(file, fixed.as_deref().unwrap_or(text), rego_v0)?;
         let blocks = metadata::parse_blocks(text)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;
         let package = compact(module.package.refr.span().text());
         let package_line = module.package.span.line;
-        let line_of = LineIndex::new(text);
+        let line_of = LineIndex::new(fixed.as_deref().unwrap_or(text));
         let mut used = vec![false; blocks.len()];
         let annotation_for = |line: u32, used: &mut Vec<bool>| -> Option<(usize, &MetadataBlock)> {
             let i = blocks.iter().position(|b| b.end_line + 1 == line)?;

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod convert;
 pub mod evaluate;
 pub mod fast;
+pub mod layout;
 pub mod normalize;
 pub mod outcome;
 pub mod recursion;

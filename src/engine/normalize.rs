@@ -18,8 +18,18 @@ use super::recursion::{bound_vars, import_aliases};
 use crate::bundle::catalog::parse_module;
 use crate::error::Result;
 
-/// The module text regorus should see.
+/// The module text regorus should see: the layout fixes of
+/// [`super::layout`], then import aliases spelled out.
 pub fn normalize<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
+    match super::layout::fix_layout(text, rego_v0) {
+        Some(fixed) => Ok(Cow::Owned(
+            expand_aliases(file, &fixed, rego_v0)?.into_owned(),
+        )),
+        None => expand_aliases(file, text, rego_v0),
+    }
+}
+
+fn expand_aliases<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
     if !text.contains("import") || !text.contains("data.") {
         return Ok(Cow::Borrowed(text));
     }
