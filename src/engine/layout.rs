@@ -133,14 +133,16 @@ fn edits(text: &str, rego_v0: bool) -> Vec<(usize, String)> {
     let mut previous: Option<&Line> = None;
     for line in &lines {
         let Some(first) = line.first else { continue };
-        if b[first] == b'(' && line.paren_depth == 0 && line.brace_depth > 0 {
-            if let Some(prev) = previous.and_then(|p| p.last) {
-                let ends_operand = b[prev].is_ascii_alphanumeric()
-                    || matches!(b[prev], b'_' | b']' | b')' | b'"' | b'`');
-                let keyword = KEYWORDS.contains(&word_ending_at(text, prev));
-                if ends_operand && !keyword {
-                    out.push((prev + 1, ";".to_string()));
-                }
+        if b[first] == b'('
+            && line.paren_depth == 0
+            && line.brace_depth > 0
+            && let Some(prev) = previous.and_then(|p| p.last)
+        {
+            let ends_operand = b[prev].is_ascii_alphanumeric()
+                || matches!(b[prev], b'_' | b']' | b')' | b'"' | b'`');
+            let keyword = KEYWORDS.contains(&word_ending_at(text, prev));
+            if ends_operand && !keyword {
+                out.push((prev + 1, ";".to_string()));
             }
         }
         previous = Some(line);
@@ -240,12 +242,12 @@ fn balanced_call(s: &str) -> bool {
 fn statement_start(text: &str, lines: &[Line], at: usize) -> usize {
     let idx = lines.partition_point(|l| l.start <= at).saturating_sub(1);
     for line in lines[..=idx].iter().rev() {
-        if line.paren_depth == 0 && line.brace_depth == 0 {
-            if let Some(f) = line.first {
-                if f <= at {
-                    return f;
-                }
-            }
+        if line.paren_depth == 0
+            && line.brace_depth == 0
+            && let Some(f) = line.first
+            && f <= at
+        {
+            return f;
         }
     }
     let _ = text;
