@@ -190,7 +190,7 @@ fn edits(text: &str, rego_v0: bool) -> Vec<(usize, String)> {
             j -= 1;
             first_open = starts[j];
         }
-        let head_start = statement_start(text, &lines, first_open);
+        let head_start = statement_start(&lines, first_open);
         let head = text[head_start..first_open].trim();
         let (head, had_if) = match head.strip_suffix("if") {
             Some(h) if h.ends_with(|c: char| c.is_whitespace()) => (h.trim_end(), true),
@@ -239,7 +239,7 @@ fn balanced_call(s: &str) -> bool {
 /// The offset where the top-level statement holding `at` begins: the first
 /// significant byte of the nearest line at or before `at` that starts at
 /// depth zero.
-fn statement_start(text: &str, lines: &[Line], at: usize) -> usize {
+fn statement_start(lines: &[Line], at: usize) -> usize {
     let idx = lines.partition_point(|l| l.start <= at).saturating_sub(1);
     for line in lines[..=idx].iter().rev() {
         if line.paren_depth == 0
@@ -250,7 +250,6 @@ fn statement_start(text: &str, lines: &[Line], at: usize) -> usize {
             return f;
         }
     }
-    let _ = text;
     0
 }
 
