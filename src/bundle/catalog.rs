@@ -157,7 +157,7 @@ impl Catalog {
         let module = parse_module(file, fixed.as_deref().unwrap_or(text), rego_v0)?;
         let blocks = metadata::parse_blocks(text)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;
-        let package = compact(module.package.refr.span().text());
+        let package = crate::engine::ast::package_name(&module);
         let package_line = module.package.span.line;
         let line_of = LineIndex::new(fixed.as_deref().unwrap_or(text));
         let mut used = vec![false; blocks.len()];

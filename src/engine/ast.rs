@@ -5,6 +5,18 @@ use std::collections::BTreeSet;
 
 use regorus::unstable::{Expr, Literal, Module, Query, Rule, RuleHead};
 
+/// A module's package, dotted, without `data.`: `gfr.procurement`.
+pub fn package_name(module: &Module) -> String {
+    module
+        .package
+        .refr
+        .span()
+        .text()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// The lines regorus's coverage report can mark covered or not covered in a
 /// module: the lines of the expressions of rule values, set keys, defaults
 /// and bodies, walked the way regorus walks them (comprehension terms and

@@ -135,14 +135,7 @@ impl LoadedPolicy {
 fn imports_by_package(engine: &mut Engine) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for module in engine.get_modules() {
-        let package: String = module
-            .package
-            .refr
-            .span()
-            .text()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let package = ast::package_name(module);
         let entry = out.entry(package).or_default();
         for import in &module.imports {
             let text = import.refr.span().text();

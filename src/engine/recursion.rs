@@ -76,15 +76,7 @@ pub fn check(modules: &[(String, &Module)]) -> Result<()> {
 }
 
 fn package_path(module: &Module) -> String {
-    let text: String = module
-        .package
-        .refr
-        .span()
-        .text()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    format!("data.{text}")
+    format!("data.{}", super::ast::package_name(module))
 }
 
 /// The rule's name under its package (`p`, or `a.b` for a ref head).
