@@ -68,3 +68,39 @@ fn layout_constructs_read_as_opa_reads_them() {
     // with `(` after a ref: each fails or loads wrongly in bare regorus.
     passes_like_opa("layout");
 }
+
+#[test]
+fn not_over_a_call_with_an_undefined_argument_is_undefined() {
+    // OPA binds call arguments before the `not`; `==` and bare references
+    // keep the plain reading.
+    passes_like_opa("negation");
+}
+
+#[test]
+fn the_not_warning_is_shown_on_import_and_test() {
+    let env = Env::new();
+    let src =
+        "package w\n\nis_admin(u) if u == \"root\"\n\ndeny if {\n  not is_admin(input.user)\n}\n";
+    let b = env.bundle("w/1.0.0", &[("w.rego", src)]);
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "w.rego:6: `not is_admin(input.user)` is undefined when `input.user` is undefined"
+        ),
+        "{err}"
+    );
+    let (_, _, err) = env.run(&["test", b.to_str().unwrap()]);
+    assert!(err.contains("write `not input.user` separately"), "{err}");
+    // And OPA's reading holds in eval: no user, no denial.
+    let input = env.dir.path().join("in.json");
+    std::fs::write(&input, "{}").unwrap();
+    let doc = env.json(&[
+        "eval",
+        "w@1.0.0",
+        "w/deny",
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(doc["outcome"], "undefined");
+}

@@ -155,6 +155,12 @@ impl Catalog {
         // Read as the engine reads it (same lines): see engine::layout.
         let fixed = crate::engine::layout::fix_layout(text, rego_v0);
         let module = parse_module(file, fixed.as_deref().unwrap_or(text), rego_v0)?;
+        // Where OPA's reading of `not` differs from the one authors expect.
+        let read = fixed.as_deref().unwrap_or(text);
+        for h in crate::engine::negation::find(&module, read) {
+            self.warnings
+                .extend(crate::engine::negation::warning(file, read, &h));
+        }
         let blocks = metadata::parse_blocks(text)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;
         let package = crate::engine::ast::package_name(&module);

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod evaluate;
 pub mod fast;
 pub mod layout;
+pub mod negation;
 pub mod normalize;
 pub mod outcome;
 pub mod recursion;

@@ -19,14 +19,22 @@ use crate::bundle::catalog::parse_module;
 use crate::error::Result;
 
 /// The module text regorus should see: the layout fixes of
-/// [`super::layout`], then import aliases spelled out.
+/// [`super::layout`], import aliases spelled out, then the terms OPA binds
+/// before a `not` (see [`super::negation`]).
 pub fn normalize<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
-    match super::layout::fix_layout(text, rego_v0) {
-        Some(fixed) => Ok(Cow::Owned(
-            expand_aliases(file, &fixed, rego_v0)?.into_owned(),
-        )),
-        None => expand_aliases(file, text, rego_v0),
+    let text = match super::layout::fix_layout(text, rego_v0) {
+        Some(fixed) => Cow::Owned(expand_aliases(file, &fixed, rego_v0)?.into_owned()),
+        None => expand_aliases(file, text, rego_v0)?,
+    };
+    if !text.contains("not") {
+        return Ok(text);
     }
+    let module = parse_module(file, &text, rego_v0)?;
+    let hoistings = super::negation::find(&module, &text);
+    Ok(match super::negation::rewrite(&text, &hoistings) {
+        Some(rewritten) => Cow::Owned(rewritten),
+        None => text,
+    })
 }
 
 fn expand_aliases<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {

@@ -67,7 +67,7 @@ consent_record_missing contains reason if {
 consent_not_granted contains reason if {
 	consent_basis
 	consent_present
-	not input.consent.status in {"granted", "withdrawn"}
+	not object.get(input.consent, "status", "missing") in {"granted", "withdrawn"}
 	reason := {
 		"rule": "consent_not_granted",
 		"citation": "DPDP Act 2023 Section 6(1)",
