@@ -36,32 +36,27 @@ pub struct Hoisting {
 
 /// Every `not` expression in a module that OPA rewrites.
 pub fn find(module: &Module, text: &str) -> Vec<Hoisting> {
+    // The first name of every rule head: a bare name that matches one is
+    // a reference to a rule.
     let rule_names: HashSet<String> = module
         .policy
         .iter()
-        .filter_map(|r| match r.as_ref() {
-            Rule::Spec { head, .. } => match head {
-                RuleHead::Compr { refr, .. }
-                | RuleHead::Set { refr, .. }
-                | RuleHead::Func { refr, .. } => Some(
-                    refr.span()
-                        .text()
-                        .split(['[', '.', '('])
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .to_string(),
-                ),
-            },
-            Rule::Default { refr, .. } => Some(
-                refr.span()
-                    .text()
-                    .split(['[', '.'])
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-            ),
+        .map(|r| {
+            let refr = match r.as_ref() {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. }
+                    | RuleHead::Set { refr, .. }
+                    | RuleHead::Func { refr, .. } => refr,
+                },
+                Rule::Default { refr, .. } => refr,
+            };
+            refr.span()
+                .text()
+                .split(['[', '.', '('])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
         })
         .collect();
     let mut out = Vec::new();
