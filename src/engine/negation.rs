@@ -32,6 +32,9 @@ pub struct Hoisting {
     pub braced: bool,
     /// Byte ranges of the terms bound first, in order.
     pub terms: Vec<(usize, usize)>,
+    /// The literal's `with` modifiers: each bound term carries them too, as
+    /// in OPA.
+    pub with: Option<String>,
 }
 
 /// Every `not` expression in a module that OPA rewrites.
@@ -101,7 +104,7 @@ impl Ctx<'_> {
     fn query(&self, q: &Query, braced: bool, out: &mut Vec<Hoisting>) {
         for stmt in &q.stmts {
             match &stmt.literal {
-                Literal::NotExpr { span, expr } if stmt.with_mods.is_empty() => {
+                Literal::NotExpr { span, expr } => {
                     let mut terms = Vec::new();
                     self.negated(expr, &mut terms);
                     // Only the outermost terms: binding one binds what it holds.
@@ -118,7 +121,21 @@ impl Ctx<'_> {
                         if matches!(self.text.as_bytes().get(end), Some(b'"' | b'`')) {
                             end += 1;
                         }
+                        let with = match (stmt.with_mods.first(), stmt.with_mods.last()) {
+                            (Some(first), Some(last)) => {
+                                let s = usize::try_from(first.span.start).unwrap_or(0);
+                                let mut e = range(&last.r#as).1;
+                                if matches!(self.text.as_bytes().get(e), Some(b'"' | b'`')) {
+                                    e += 1;
+                                }
+                                self.text
+                                    .get(s..e)
+                                    .map(|w| w.split_whitespace().collect::<Vec<_>>().join(" "))
+                            }
+                            _ => None,
+                        };
                         out.push(Hoisting {
+                            with,
                             start: usize::try_from(span.start).unwrap_or(0),
                             end,
                             line: span.line,
@@ -292,7 +309,10 @@ pub fn rewrite(text: &str, hoistings: &[Hoisting]) -> Option<String> {
             let term = &text[s..e];
             let name = format!("__gavel_not{n}__");
             n += 1;
-            prefix.push_str(&format!("{name} := {}; ", term.replace('\n', " ")));
+            match &h.with {
+                Some(w) => prefix.push_str(&format!("{name} := {} {w}; ", term.replace('\n', " "))),
+                None => prefix.push_str(&format!("{name} := {}; ", term.replace('\n', " "))),
+            }
             body.push_str(&text[at..s]);
             body.push_str(&name);
             body.push_str(&"\n".repeat(term.matches('\n').count()));
@@ -394,6 +414,17 @@ mod tests {
         );
         assert!(
             out.contains("c if { __gavel_not2__ := input.s; not __gavel_not2__ != \"x\" }"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn with_modifiers_go_with_the_bound_terms() {
+        let out = hoisted(
+            "package t\n\nt if {\n  not f(input.x) with input as {\"y\": 1}\n}\nf(x) := x\n",
+        );
+        assert!(
+            out.contains("__gavel_not0__ := input.x with input as {\"y\": 1}; not f(__gavel_not0__) with input as {\"y\": 1}"),
             "{out}"
         );
     }
