@@ -104,3 +104,10 @@ fn the_not_warning_is_shown_on_import_and_test() {
     ]);
     assert_eq!(doc["outcome"], "undefined");
 }
+
+#[test]
+fn the_same_constructs_in_rego_v0() {
+    // Twins of the v1 fixtures (those were checked against OPA; the
+    // reference binding parses only v1).
+    passes_like_opa("v0");
+}
