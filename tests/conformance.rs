@@ -111,3 +111,46 @@ fn the_same_constructs_in_rego_v0() {
     // reference binding parses only v1).
     passes_like_opa("v0");
 }
+
+#[test]
+fn coverage_names_the_users_lines_after_normalisation() {
+    let env = Env::new();
+    // Line 5 is rewritten (the `not` gets braces and a bound term), lines
+    // 8-13 gain a repeated head; coverage must still count the user's lines.
+    let policy = "package cov\n\nis_admin(u) if u == \"root\"\n\ndeny if not is_admin(input.user)\n\nv contains m if {\n  input.a\n  m := \"a\"\n} {\n  input.b\n  m := \"b\"\n}\n";
+    let tests = "package cov_test\n\ntest_deny if data.cov.deny with input as {\"user\": \"bob\"}\ntest_v if data.cov.v == {\"b\"} with input as {\"b\": true}\n";
+    let b = env.bundle("cov", &[("cov.rego", policy), ("cov_test.rego", tests)]);
+    let (code, out, err) = env.run(&[
+        "--format",
+        "json",
+        "test",
+        b.to_str().unwrap(),
+        "--coverage",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let files = doc["coverage"]["files"].as_object().unwrap();
+    let (_, f) = files.iter().find(|(k, _)| k.ends_with("cov.rego")).unwrap();
+    let covered: Vec<u64> = f["covered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let not_covered: Vec<u64> = f["not_covered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert!(covered.contains(&5), "{covered:?}");
+    assert!(
+        covered.contains(&11) && covered.contains(&12),
+        "{covered:?}"
+    );
+    assert!(not_covered.contains(&9), "{not_covered:?}");
+    assert!(
+        covered.iter().chain(&not_covered).all(|l| *l <= 13),
+        "{covered:?} {not_covered:?}"
+    );
+}
