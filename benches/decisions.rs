@@ -192,6 +192,7 @@ fn main() {
     )
     .unwrap();
     reset_peak_rss();
+    let only_own = std::env::var("GAVEL_BENCH_ONLY_OWN").is_ok();
     for (label, against) in [
         ("own version", None),
         (
@@ -199,6 +200,9 @@ fn main() {
             Some(VersionRef::parse("gfr-procurement@1.1.0").unwrap()),
         ),
     ] {
+        if only_own && against.is_some() {
+            continue;
+        }
         let t = Instant::now();
         let report = replay_all(
             &mut store,
