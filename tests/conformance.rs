@@ -154,3 +154,52 @@ fn coverage_names_the_users_lines_after_normalisation() {
         "{covered:?} {not_covered:?}"
     );
 }
+
+#[test]
+fn eval_and_replay_read_the_constructs_as_opa_does() {
+    let env = Env::new();
+    // The fixtures as policy modules (rules of `*_test.rego` files are not
+    // entrypoints).
+    let fixture = |name: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/conformance/{name}/{name}_test.rego")),
+        )
+        .unwrap()
+    };
+    let layout = fixture("layout");
+    let path = env.bundle("layout/1.0.0", &[("layout.rego", layout.as_str())]);
+    let (code, _, err) = env.run(&["import", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let input = env.dir.path().join("in.json");
+    std::fs::write(&input, r#"{"a": true, "b": true}"#).unwrap();
+    let doc = env.json(&[
+        "eval",
+        "layout@1.0.0",
+        "conformance/layout_test/violation",
+        "--input",
+        input.to_str().unwrap(),
+        "--record",
+    ]);
+    assert_eq!(doc["result"], serde_json::json!(["a", "b"]));
+    let id = doc["decision_id"].as_str().unwrap().to_string();
+    let replay = env.json(&["replay", &id]);
+    assert_eq!(replay["verdict"], "DETERMINISTIC");
+
+    let negation = fixture("negation");
+    let neg = env.bundle("negation/1.0.0", &[("negation.rego", negation.as_str())]);
+    env.run(&["import", neg.to_str().unwrap()]);
+    std::fs::write(&input, "{}").unwrap();
+    let doc = env.json(&[
+        "eval",
+        "negation@1.0.0",
+        "conformance/negation_test/deny_in",
+        "--input",
+        input.to_str().unwrap(),
+        "--record",
+    ]);
+    assert_eq!(doc["outcome"], "undefined");
+    let replay = env.json(&["replay", doc["decision_id"].as_str().unwrap()]);
+    assert_eq!(replay["verdict"], "DETERMINISTIC");
+    assert_eq!(replay["replayed_outcome"], "undefined");
+}
