@@ -79,11 +79,12 @@ fn scan(text: &str) -> (Vec<Line>, Vec<(usize, usize)>) {
                 while i < b.len() && b[i] != b'`' {
                     if b[i] == b'\n' {
                         // A raw string may span lines; keep the line table.
+                        // Lines inside the string are not code.
                         lines.push(Line {
                             start: i + 1,
                             paren_depth: paren,
                             brace_depth: brace,
-                            first: Some(i + 1),
+                            first: None,
                             last: None,
                         });
                     }
@@ -120,7 +121,7 @@ fn word_ending_at(text: &str, end: usize) -> &str {
     while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_') {
         s -= 1;
     }
-    &text[s..=end]
+    text.get(s..=end).unwrap_or("")
 }
 
 /// The edits: (offset, text to insert).
@@ -133,7 +134,7 @@ fn edits(text: &str, rego_v0: bool) -> Vec<(usize, String)> {
     let mut previous: Option<&Line> = None;
     for line in &lines {
         let Some(first) = line.first else { continue };
-        if b[first] == b'('
+        if b.get(first) == Some(&b'(')
             && line.paren_depth == 0
             && line.brace_depth > 0
             && let Some(prev) = previous.and_then(|p| p.last)
@@ -157,7 +158,9 @@ fn edits(text: &str, rego_v0: bool) -> Vec<(usize, String)> {
             if line.paren_depth != 0 || line.brace_depth != 0 || b[last] != b')' {
                 continue;
             }
-            let stmt = &text[first..=last];
+            let Some(stmt) = text.get(first..=last) else {
+                continue;
+            };
             let name_end = stmt.find('(').unwrap_or(0);
             let name = &stmt[..name_end];
             let is_head = !name.is_empty()
@@ -321,6 +324,33 @@ mod tests {
         let v0 = "package p\n\ndeny[msg] {\n  input.a\n  msg := \"a\"\n} {\n  input.b\n  msg := \"b\"\n}\n";
         let out = fixed(v0, true);
         assert!(out.contains("} deny[msg] {\n  input.b"), "{out}");
+    }
+
+    #[test]
+    fn any_text_is_safe() {
+        // Bytes a parser would refuse later must not make the scan panic.
+        for src in [
+            "é(\n(é",
+            "p if {\n  xé\n  (1)\n}",
+            "f(é)",
+            "}{é}{",
+            "\"é",
+            "`é\n(",
+            "((((",
+            "))))",
+        ] {
+            let _ = fix_layout(src, false);
+            let _ = fix_layout(src, true);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_keeps_lines(src in "[a-z(){}\\[\\]\"`#é\n ;:=.,_0-9]{0,80}", v0 in proptest::bool::ANY) {
+            if let Some(out) = fix_layout(&src, v0) {
+                proptest::prop_assert_eq!(out.matches('\n').count(), src.matches('\n').count());
+            }
+        }
     }
 
     #[test]
