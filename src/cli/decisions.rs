@@ -303,7 +303,7 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
     writeln!(
         out,
         "chain      position {seq}, hash {}",
-        &chain[..chain.len().min(16)]
+        chain.chars().take(16).collect::<String>()
     )?;
     writeln!(out, "\ninput:")?;
     for line in escape_multiline(&serde_json::to_string_pretty(rec.input())?).lines() {

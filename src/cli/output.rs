@@ -225,7 +225,7 @@ fn fit(cell: &str, width: usize, shrink: Shrink) -> String {
 /// A hash shortened for tables: `sha256:1a2b3c4d5e6f`.
 pub fn short_hash(hash: &str) -> String {
     match hash.strip_prefix("sha256:") {
-        Some(hex) => format!("sha256:{}", &hex[..hex.len().min(12)]),
+        Some(hex) => format!("sha256:{}", hex.chars().take(12).collect::<String>()),
         None => hash.chars().take(19).collect(),
     }
 }

@@ -18,7 +18,7 @@ pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
                 if report.head.is_empty() {
                     "(empty)"
                 } else {
-                    &report.head[..16]
+                    report.head.get(..16).unwrap_or(&report.head)
                 }
             )?,
             Some(b) => writeln!(ctx.out, "chain BROKEN: {}", b.describe())?,
