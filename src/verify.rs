@@ -67,12 +67,27 @@ pub struct ChainReport {
     pub head: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<Break>,
+    /// SQLite's integrity check, when it found anything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub integrity: Vec<String>,
+    /// Versions whose files no longer hash to what was stored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
 }
 
 impl ChainReport {
     pub fn ok(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && self.integrity.is_empty() && self.versions.is_empty()
     }
+}
+
+/// The whole store: SQLite's integrity, every version's hash, the chain.
+pub fn verify_store(store: &Store) -> Result<ChainReport> {
+    let integrity = store.integrity_problems()?;
+    let mut report = verify_chain(store)?;
+    report.versions = store.version_hash_problems()?;
+    report.integrity = integrity;
+    Ok(report)
 }
 
 /// Walks the whole chain in order.
@@ -155,6 +170,8 @@ pub fn verify_chain(store: &Store) -> Result<ChainReport> {
         decisions: count,
         head: previous,
         broken: None,
+        integrity: Vec::new(),
+        versions: Vec::new(),
     })
 }
 
@@ -163,6 +180,8 @@ fn broken(count: i64, head: &str, b: Break) -> ChainReport {
         decisions: count,
         head: head.to_string(),
         broken: Some(b),
+        integrity: Vec::new(),
+        versions: Vec::new(),
     }
 }
 

@@ -345,3 +345,35 @@ fn verify_catches_a_reordering() {
         "{out}"
     );
 }
+
+#[test]
+fn verify_checks_stored_versions_and_backup_copies_verify() {
+    let env = small_chain();
+    let b = env.bundle("v/1.0.0", &[("v.rego", "package v\nallow := true\n")]);
+    env.run(&["import", b.to_str().unwrap()]);
+    let (code, out, _) = env.run(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("store OK") && out.contains("versions OK"),
+        "{out}"
+    );
+
+    // A consistent copy, which verifies on its own; never over a file.
+    let copy = env.dir.path().join("copy.db");
+    let (code, out, _) = env.run(&["backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("chain OK: 5 decisions"), "{out}");
+    let (code, _, err) = env.run(&["backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+
+    // A stored policy text edited behind Gavel's back.
+    let out = tamper(
+        &env,
+        "DROP TRIGGER blobs_no_update; UPDATE blobs SET text = replace(text, 'true', 'false');",
+    );
+    assert!(
+        out.contains("version CHANGED: v@1.0.0: v.rego: its text no longer matches its hash"),
+        "{out}"
+    );
+}

@@ -70,8 +70,11 @@ pub enum Command {
     Replay(replay::Args),
     /// Compare two versions: text diff per file and semantic diff of the rules.
     Diff(diff::Args),
-    /// Walk the decision chain and report the first decision that does not match.
+    /// Check the store: SQLite's integrity, every version's files against its hash, and
+    /// the decision chain (the first decision edited, deleted or moved).
     Verify,
+    /// Write a consistent online copy of the store, then verify the copy.
+    Backup(verify::BackupArgs),
 }
 
 /// What a command found: success, a check that failed (exit 1), or bad
@@ -150,6 +153,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Replay(args) => replay::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
         Command::Verify => verify::run(ctx),
+        Command::Backup(args) => verify::backup(ctx, args),
     }
 }
 

@@ -4,6 +4,7 @@
 //! numbered migrations bring the schema up to date.
 
 pub mod decisions;
+mod integrity;
 mod migrations;
 pub mod replays;
 pub mod test_runs;

@@ -1,0 +1,74 @@
+//! Checks of the store itself: SQLite's own integrity check, and every
+//! stored version's files against their hashes; and online backups.
+
+use std::path::Path;
+
+use rusqlite::MAIN_DB;
+use sha2::{Digest, Sha256};
+
+use super::Store;
+use crate::bundle::content_hash;
+use crate::error::{Error, Result};
+
+impl Store {
+    /// SQLite's `integrity_check`: empty when the file is sound.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+
+    /// Every version whose files no longer hash to what was stored: a file
+    /// text changed, or the list of files no longer gives the version's hash.
+    pub fn version_hash_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        for v in self.list_versions()? {
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT f.path, f.sha256, b.text FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256
+                 WHERE f.version_id = ?1 ORDER BY f.path",
+            )?;
+            let files: Vec<(String, String, Option<String>)> = stmt
+                .query_map([v.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (path, sha, text) in &files {
+                match text {
+                    None => {
+                        problems.push(format!("{}: {path}: its text is missing", v.reference()))
+                    }
+                    Some(t) if hex::encode(Sha256::digest(t.as_bytes())) != *sha => {
+                        problems.push(format!(
+                            "{}: {path}: its text no longer matches its hash",
+                            v.reference()
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            let hash = content_hash(files.iter().map(|(p, s, _)| (p.as_str(), s.as_str())));
+            if hash != v.content_hash {
+                problems.push(format!(
+                    "{}: its files hash to {hash}, not to the stored {}",
+                    v.reference(),
+                    v.content_hash
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// A consistent online copy of the store (SQLite's backup API), safe
+    /// while other processes write to it.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::Invalid(format!(
+                "{}: already exists; choose a new file",
+                dest.display()
+            )));
+        }
+        self.conn()
+            .backup(MAIN_DB, dest, None::<fn(rusqlite::backup::Progress)>)
+            .map_err(|e| Error::Invalid(format!("{}: backup failed: {e}", dest.display())))
+    }
+}
