@@ -183,18 +183,26 @@ fn edits(text: &str, rego_v0: bool) -> Vec<(usize, String)> {
     let starts: Vec<usize> = bodies.iter().map(|(open, _)| *open).collect();
     for (k, (open, _)) in bodies.iter().enumerate().skip(1) {
         let (_, prev_close) = bodies[k - 1];
-        if !text[prev_close + 1..*open].trim().is_empty() {
+        // Only blank text between two bodies (unbalanced input can give
+        // ranges that make no sense: those are skipped).
+        let blank_between = |close: usize, open: usize| {
+            text.get(close + 1..open)
+                .is_some_and(|t| t.trim().is_empty())
+        };
+        if !blank_between(prev_close, *open) {
             continue;
         }
         // The head: from the statement's start to its first body.
         let mut first_open = starts[k - 1];
         let mut j = k - 1;
-        while j > 0 && text[bodies[j - 1].1 + 1..bodies[j].0].trim().is_empty() {
+        while j > 0 && blank_between(bodies[j - 1].1, bodies[j].0) {
             j -= 1;
             first_open = starts[j];
         }
         let head_start = statement_start(&lines, first_open);
-        let head = text[head_start..first_open].trim();
+        let Some(head) = text.get(head_start..first_open).map(str::trim) else {
+            continue;
+        };
         let (head, had_if) = match head.strip_suffix("if") {
             Some(h) if h.ends_with(|c: char| c.is_whitespace()) => (h.trim_end(), true),
             _ => (head, false),
