@@ -92,6 +92,11 @@ fn the_not_warning_is_shown_on_import_and_test() {
     );
     let (_, _, err) = env.run(&["test", b.to_str().unwrap()]);
     assert!(err.contains("write `not input.user` separately"), "{err}");
+    let (_, _, err) = env.run(&["test", "w@1.0.0"]);
+    assert!(
+        err.contains("w.rego:6: `not is_admin(input.user)`"),
+        "{err}"
+    );
     // And OPA's reading holds in eval: no user, no denial.
     let input = env.dir.path().join("in.json");
     std::fs::write(&input, "{}").unwrap();

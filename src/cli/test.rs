@@ -85,6 +85,12 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         let reference = VersionRef::parse(&args.targets[0])?;
         let mut store = ctx.open_store()?;
         let version = PolicyVersion::load(&store, &reference, timeout)?;
+        // The same warnings as on import (the `not` readings, stray METADATA).
+        if let Ok(catalog) = Catalog::build(&version.bundle, version.summary.rego_version == 0) {
+            for w in &catalog.warnings {
+                eprintln!("warning: {}", escape(w));
+            }
+        }
         let report = run_suite(
             &version.policy,
             &version.bundle,
