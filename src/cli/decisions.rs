@@ -201,7 +201,11 @@ fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     ]);
     for r in &rows {
         t.row(vec![
-            r.timestamp.replace('T', " "),
+            r.timestamp
+                .replace('T', " ")
+                .chars()
+                .take(19)
+                .collect::<String>(),
             r.decision_id.clone(),
             r.outcome.clone(),
             r.version
