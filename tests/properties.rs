@@ -1,0 +1,66 @@
+//! Property tests of the parsers that take untrusted text (issue 7 backs
+//! each fuzz target with one): they never panic, and what they promise holds
+//! for any input.
+
+use gavel::bundle::manifest::Manifest;
+use gavel::bundle::metadata::parse_blocks;
+use gavel::decision_log::parse_line;
+use gavel::sanitize::{escape, escape_multiline, needs_escape};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// METADATA blocks: any text, and text shaped like comment blocks.
+    #[test]
+    fn metadata_parser_never_panics(text in "(# ?(METADATA|[a-z_]{1,8}: ?[^\n]{0,12}|- [^\n]{0,8}|  [^\n]{0,10})\n|[a-z]{0,6}\n){0,12}") {
+        if let Ok(blocks) = parse_blocks(&text) {
+            for b in blocks {
+                prop_assert!(b.start_line <= b.end_line);
+                prop_assert!(b.end_line as usize <= text.lines().count());
+            }
+        }
+    }
+
+    #[test]
+    fn metadata_parser_takes_any_text(text in "\\PC{0,200}") {
+        let _ = parse_blocks(&text);
+    }
+
+    /// The manifest reader: any text gives a manifest or an error.
+    #[test]
+    fn manifest_reader_never_panics(text in "\\PC{0,120}") {
+        let _ = Manifest::parse(&text);
+    }
+
+    #[test]
+    fn manifest_reader_on_json_shapes(text in r#"\{("(revision|roots|rego_version|metadata)": ?(-?[0-9]{1,3}|"[a-z.]{0,5}"|\[[0-9",a-z ]{0,8}\]|\{\}|null|true),? ?){0,4}\}"#) {
+        let _ = Manifest::parse(&text);
+    }
+
+    /// A decision-log line: any bytes give a parsed line or a reason with
+    /// the line number.
+    #[test]
+    fn decision_log_line_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300), line in 1u64..1_000_000) {
+        if let Err(e) = parse_line(&bytes, line) {
+            prop_assert_eq!(e.line, line);
+            prop_assert!(!e.reason.is_empty());
+        }
+    }
+
+    #[test]
+    fn decision_log_line_on_event_shapes(text in r#"\{("(decision_id|path|input|result|timestamp|bundles)": ?("[a-z0-9:TZ-]{0,12}"|\{\}|[0-9]{1,4}|null|\[\]),? ?){0,6}\}"#) {
+        if let Ok(p) = parse_line(text.as_bytes(), 1) {
+            prop_assert!(!p.decision_id.is_empty());
+            prop_assert!(p.canonical_event.starts_with('{'), "not an object: {}", p.canonical_event);
+        }
+    }
+
+    /// The display sanitizer: nothing that can drive a terminal survives.
+    #[test]
+    fn sanitizer_output_is_inert(text in "\\PC{0,60}|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a ]{0,60}") {
+        prop_assert!(!escape(&text).chars().any(needs_escape));
+        prop_assert!(!escape_multiline(&text).chars().any(|c| c != '\n' && needs_escape(c)));
+        prop_assert_eq!(escape_multiline(&text).matches('\n').count(), text.matches('\n').count());
+    }
+}
