@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, IsTerminal};
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
+use super::output::{
+    Align, Format, Shrink, Table, rule_outcomes_table, short_hash, terminal_width, write_json,
+};
 use super::{Ctx, Status, report_error};
 use crate::decision_import::{ImportHooks, import_decisions};
 use crate::decision_log::export_line;
@@ -325,26 +327,7 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
     match &doc.rule_outcomes {
         Some(rules) => {
             writeln!(out, "\ncited rules ({source}):")?;
-            let mut t = Table::new(&[
-                ("FIRED", Shrink::Fixed, Align::Left),
-                ("RULE", Shrink::End { min: 16 }, Align::Left),
-                ("CITATION", Shrink::End { min: 14 }, Align::Left),
-            ])
-            .indent(2);
-            let mut sorted: Vec<&RuleOutcome> = rules.iter().collect();
-            sorted.sort_by_key(|r| !r.fired);
-            for r in sorted {
-                t.row(vec![
-                    if r.fired { "yes".into() } else { "-".into() },
-                    r.rule.clone(),
-                    r.citations
-                        .iter()
-                        .map(|c| c.label())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ]);
-            }
-            write!(out, "{}", t.render(terminal_width()))?;
+            write!(out, "{}", rule_outcomes_table(rules, terminal_width()))?;
         }
         None => writeln!(out, "\ncited rules: {source}")?,
     }

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
+use super::output::{Format, rule_outcomes_table, short_hash, terminal_width, write_json};
 use super::{Ctx, Status};
 use crate::decide;
-use crate::engine::{Evaluation, RuleOutcome, clock};
+use crate::engine::{Evaluation, clock};
 use crate::json_input::read_document;
 use crate::policy_version::PolicyVersion;
 use crate::sanitize::{escape, escape_multiline};
@@ -157,28 +157,11 @@ fn print_text(
         eval.rule_outcomes.len()
     )?;
     if !eval.rule_outcomes.is_empty() {
-        let mut t = Table::new(&[
-            ("FIRED", Shrink::Fixed, Align::Left),
-            ("RULE", Shrink::End { min: 16 }, Align::Left),
-            ("CITATION", Shrink::End { min: 14 }, Align::Left),
-            ("TITLE", Shrink::End { min: 10 }, Align::Left),
-        ])
-        .indent(2);
-        let mut ordered: Vec<&RuleOutcome> = eval.rule_outcomes.iter().collect();
-        ordered.sort_by_key(|r| !r.fired);
-        for r in ordered {
-            t.row(vec![
-                if r.fired { "yes".into() } else { "-".into() },
-                r.rule.clone(),
-                r.citations
-                    .iter()
-                    .map(|c| c.label())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                r.title.clone().unwrap_or_default(),
-            ]);
-        }
-        write!(out, "{}", t.render(terminal_width()))?;
+        write!(
+            out,
+            "{}",
+            rule_outcomes_table(&eval.rule_outcomes, terminal_width())
+        )?;
     }
     if !eval.prints.is_empty() {
         writeln!(out, "\nprint output:")?;

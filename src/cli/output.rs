@@ -222,6 +222,37 @@ fn fit(cell: &str, width: usize, shrink: Shrink) -> String {
     }
 }
 
+/// Citations as one cell: `GFR 2017 Rule 173; CVC Guidelines Contract award`.
+pub fn citation_labels(citations: &[crate::bundle::Citation]) -> String {
+    citations
+        .iter()
+        .map(|c| c.label())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The cited rules of a decision, those that fired first.
+pub fn rule_outcomes_table(rules: &[crate::engine::RuleOutcome], width: Option<usize>) -> String {
+    let mut t = Table::new(&[
+        ("FIRED", Shrink::Fixed, Align::Left),
+        ("RULE", Shrink::End { min: 16 }, Align::Left),
+        ("CITATION", Shrink::End { min: 14 }, Align::Left),
+        ("TITLE", Shrink::End { min: 10 }, Align::Left),
+    ])
+    .indent(2);
+    let mut ordered: Vec<&crate::engine::RuleOutcome> = rules.iter().collect();
+    ordered.sort_by_key(|r| !r.fired);
+    for r in ordered {
+        t.row(vec![
+            if r.fired { "yes".into() } else { "-".into() },
+            r.rule.clone(),
+            citation_labels(&r.citations),
+            r.title.clone().unwrap_or_default(),
+        ]);
+    }
+    t.render(width)
+}
+
 /// A hash shortened for tables: `sha256:1a2b3c4d5e6f`.
 pub fn short_hash(hash: &str) -> String {
     match hash.strip_prefix("sha256:") {

@@ -8,7 +8,9 @@ use anyhow::bail;
 
 use super::decisions::FilterArgs;
 use super::eval::timeout;
-use super::output::{Align, Format, Shrink, Table, short_hash, terminal_width, write_json};
+use super::output::{
+    Align, Format, Shrink, Table, citation_labels, short_hash, terminal_width, write_json,
+};
 use super::{Ctx, Status};
 use crate::replay::{BatchOptions, ImpactReport, ReplayResult, Verdict, replay_all, replay_one};
 use crate::sanitize::{escape, escape_multiline};
@@ -156,11 +158,7 @@ fn print_one(ctx: &mut Ctx, r: &ReplayResult) -> anyhow::Result<()> {
                 c.rule.clone(),
                 show(c.before).into(),
                 show(c.after).into(),
-                c.citations
-                    .iter()
-                    .map(|c| c.label())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                citation_labels(&c.citations),
             ]);
         }
         write!(out, "{}", t.render(terminal_width()))?;
@@ -235,11 +233,7 @@ pub(crate) fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()
                 ri.rule.clone(),
                 ri.now_fires.to_string(),
                 ri.stopped_firing.to_string(),
-                ri.citations
-                    .iter()
-                    .map(|c| c.label())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                citation_labels(&ri.citations),
             ]);
         }
         write!(out, "{}", t.render(terminal_width()))?;
