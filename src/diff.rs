@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
 
-use crate::bundle::{Bundle, Citation, RuleKind};
+use crate::bundle::Bundle;
 use crate::error::Result;
 use crate::store::{Store, StoredRule, VersionRef, VersionSummary};
 
@@ -185,46 +185,28 @@ pub struct RuleChanges {
     pub changed: Vec<RuleChange>,
 }
 
-/// A rule definition as one version has it.
+/// A rule definition as one version has it: the stored rule and its path.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleState {
-    pub package: String,
-    pub name: String,
     /// `gfr/procurement/decision`.
     pub path: String,
-    pub kind: RuleKind,
-    pub file: String,
-    pub line_start: u32,
-    pub line_end: u32,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub entrypoint: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    pub citations: Vec<Citation>,
+    #[serde(flatten)]
+    pub rule: StoredRule,
+}
+
+impl std::ops::Deref for RuleState {
+    type Target = StoredRule;
+
+    fn deref(&self) -> &StoredRule {
+        &self.rule
+    }
 }
 
 impl From<&StoredRule> for RuleState {
     fn from(r: &StoredRule) -> RuleState {
         RuleState {
-            package: r.package.clone(),
-            name: r.name.clone(),
             path: r.path(),
-            kind: r.kind,
-            file: r.file.clone(),
-            line_start: r.line_start,
-            line_end: r.line_end,
-            entrypoint: r.entrypoint,
-            title: r.title.clone(),
-            description: r.description.clone(),
-            severity: r.severity.clone(),
-            value: r.value.clone(),
-            citations: r.citations.clone(),
+            rule: r.clone(),
         }
     }
 }

@@ -3,8 +3,6 @@
 //! `--impact`) what replaying V1's stored decisions under V2 would change.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
-use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
@@ -16,7 +14,7 @@ use crate::bundle::Citation;
 use crate::diff::{
     Aspect, FileStatus, RuleState, VersionDiff, diff_versions, normalize_whitespace,
 };
-use crate::replay::{BatchOptions, ImpactReport, replay_all};
+use crate::replay::{BatchOptions, ImpactReport};
 use crate::sanitize::{escape, escape_multiline};
 use crate::store::VersionRef;
 use crate::store::decisions::DecisionFilter;
@@ -54,15 +52,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let diff = diff_versions(&store, &from, &to)?;
     let impact = if args.impact {
         let from_id = store.find_version(&from)?.id;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            indicatif::ProgressBar::new(0).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} decisions {per_sec} {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            )
-        });
-        let report = replay_all(
+        let report = super::replay::replay_with_progress(
             &mut store,
             &BatchOptions {
                 filter: DecisionFilter {
@@ -73,17 +63,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
                 timeout,
                 threads: 0,
             },
-            &|done, total| {
-                if let Some(b) = &bar {
-                    b.set_length(total);
-                    b.set_position(done);
-                }
-            },
-            &AtomicBool::new(false),
         )?;
-        if let Some(b) = &bar {
-            b.finish_and_clear();
-        }
         Some(report)
     } else {
         None

@@ -14,7 +14,7 @@ use super::output::{
 use super::{Ctx, Status};
 use crate::replay::{BatchOptions, ImpactReport, ReplayResult, Verdict, replay_all, replay_one};
 use crate::sanitize::{escape, escape_multiline};
-use crate::store::VersionRef;
+use crate::store::{Store, VersionRef};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -62,6 +62,33 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         });
     }
     let filter = args.filter.to_filter(&store)?;
+    let report = replay_with_progress(
+        &mut store,
+        &BatchOptions {
+            filter,
+            against: against.as_ref(),
+            timeout,
+            threads: args.parallel,
+        },
+    )?;
+    if ctx.format == Format::Json {
+        write_json(ctx.out, &report)?;
+    } else {
+        print_impact(ctx, &report)?;
+    }
+    Ok(if report.count(Verdict::Diverged) > 0 {
+        Status::CheckFailed
+    } else {
+        Status::Ok
+    })
+}
+
+/// Batch replay with a progress bar on stderr when it is a terminal; shared
+/// by `replay --all` and `diff --impact`.
+pub(crate) fn replay_with_progress(
+    store: &mut Store,
+    opts: &BatchOptions,
+) -> anyhow::Result<ImpactReport> {
     let bar = std::io::stderr().is_terminal().then(|| {
         indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template(
@@ -71,13 +98,8 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         )
     });
     let report = replay_all(
-        &mut store,
-        &BatchOptions {
-            filter,
-            against: against.as_ref(),
-            timeout,
-            threads: args.parallel,
-        },
+        store,
+        opts,
         &|done, total| {
             if let Some(b) = &bar {
                 b.set_length(total);
@@ -89,16 +111,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if ctx.format == Format::Json {
-        write_json(ctx.out, &report)?;
-    } else {
-        print_impact(ctx, &report)?;
-    }
-    Ok(if report.count(Verdict::Diverged) > 0 {
-        Status::CheckFailed
-    } else {
-        Status::Ok
-    })
+    Ok(report)
 }
 
 fn print_one(ctx: &mut Ctx, r: &ReplayResult) -> anyhow::Result<()> {

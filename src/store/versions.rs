@@ -82,7 +82,7 @@ impl VersionSummary {
 }
 
 /// A rule read back from the store.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredRule {
     pub package: String,
     pub name: String,
