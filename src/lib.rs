@@ -19,8 +19,10 @@ pub use error::{Error, Result};
 pub mod matrix;
 pub mod policy_version;
 pub mod replay;
+pub mod samples;
 pub mod sanitize;
 pub mod verify;
 
 // The shells over the core.
 pub mod cli;
+pub mod tui;

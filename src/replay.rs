@@ -337,6 +337,19 @@ pub fn replay_one(
     against: Option<&VersionRef>,
     timeout: Duration,
 ) -> Result<ReplayResult> {
+    let result = compute_replay(store, decision_id, against, timeout)?;
+    store.record_replays(None, std::slice::from_ref(&result))?;
+    Ok(result)
+}
+
+/// A replay with its diff and rule changes, not recorded: for looking again
+/// at a decision a batch has already replayed.
+pub fn compute_replay(
+    store: &Store,
+    decision_id: &str,
+    against: Option<&VersionRef>,
+    timeout: Duration,
+) -> Result<ReplayResult> {
     let (seq, rec) = store
         .get_decision(decision_id)?
         .ok_or_else(|| Error::NotFound(format!("no decision {decision_id} in the store")))?;
@@ -362,7 +375,6 @@ pub fn replay_one(
             }
         }
     };
-    store.record_replays(None, std::slice::from_ref(&result))?;
     Ok(result)
 }
 

@@ -87,15 +87,7 @@ impl FilterArgs {
 
 /// RFC 3339, or a bare date (its start, or its end for `--until`).
 fn time_arg(flag: &str, t: &str, end_of_day: bool) -> anyhow::Result<i64> {
-    if let Some(ns) = clock::parse_rfc3339_ns(t) {
-        return Ok(ns);
-    }
-    let suffix = if end_of_day {
-        "T23:59:59.999999999Z"
-    } else {
-        "T00:00:00Z"
-    };
-    clock::parse_rfc3339_ns(&format!("{t}{suffix}"))
+    clock::parse_time_bound(t, end_of_day)
         .with_context(|| format!("{flag} {t}: give an RFC 3339 time or a date (YYYY-MM-DD)"))
 }
 

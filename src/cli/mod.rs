@@ -2,6 +2,7 @@
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
 mod decisions;
+mod demo;
 mod diff;
 mod eval;
 mod import;
@@ -45,8 +46,21 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub format: Format,
 
+    /// The workbench's theme: dark, light, high-contrast, or a theme file.
+    #[arg(long, value_name = "THEME")]
+    pub theme: Option<String>,
+
+    /// Do not capture the mouse in the workbench.
+    #[arg(long)]
+    pub no_mouse: bool,
+
+    /// The workbench's config file (default: the platform config dir's gavel/config.toml).
+    #[arg(long, env = "GAVEL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Without a command, the interactive workbench opens on the store.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +89,10 @@ pub enum Command {
     Verify,
     /// Write a consistent online copy of the store, then verify the copy.
     Backup(verify::BackupArgs),
+    /// Seed a store with the bundled samples (every sample regime and its
+    /// decisions) and open the workbench on it. Default store: the platform
+    /// data dir's gavel/demo.db.
+    Demo(demo::Args),
 }
 
 /// What a command found: success, a check that failed (exit 1), or bad
@@ -115,6 +133,19 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let command = match cli.command {
+        None => return finish(workbench(&cli.db, cli.theme, cli.no_mouse, cli.config)),
+        Some(Command::Demo(args)) => {
+            return finish(demo::run(
+                &cli.db,
+                args,
+                cli.theme,
+                cli.no_mouse,
+                cli.config,
+            ));
+        }
+        Some(c) => c,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut ctx = Ctx {
@@ -122,7 +153,7 @@ pub fn main() -> ExitCode {
         format: cli.format,
         db: cli.db.clone(),
     };
-    let result = run(&mut ctx, cli.command).and_then(|s| {
+    let result = run(&mut ctx, command).and_then(|s| {
         ctx.out.flush()?;
         Ok(s)
     });
@@ -131,6 +162,38 @@ pub fn main() -> ExitCode {
         Ok(Status::CheckFailed) => ExitCode::from(1),
         Ok(Status::InputRejected) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Opens the workbench on `--db` (or the default store).
+fn workbench(
+    db: &Option<PathBuf>,
+    theme: Option<String>,
+    no_mouse: bool,
+    config: Option<PathBuf>,
+) -> anyhow::Result<Status> {
+    let db = match db {
+        Some(p) => p.clone(),
+        None => Store::default_path()?,
+    };
+    crate::tui::run(&crate::tui::Options {
+        db,
+        theme,
+        no_mouse,
+        config,
+    })?;
+    Ok(Status::Ok)
+}
+
+fn finish(result: anyhow::Result<Status>) -> ExitCode {
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::CheckFailed) => ExitCode::from(1),
+        Ok(Status::InputRejected) => ExitCode::from(2),
         Err(e) => {
             report_error(&e);
             ExitCode::from(2)
@@ -154,6 +217,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Diff(args) => diff::run(ctx, args),
         Command::Verify => verify::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),
+        Command::Demo(_) => anyhow::bail!("`gavel demo` opens the workbench; run it on its own"),
     }
 }
 

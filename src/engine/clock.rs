@@ -45,6 +45,20 @@ pub fn wall_clock_ns() -> i64 {
 }
 
 /// RFC 3339 text -> nanoseconds since the epoch.
+/// A time bound as a user writes it: RFC 3339, or a bare date (its start,
+/// or its end when `end_of_day`).
+pub fn parse_time_bound(t: &str, end_of_day: bool) -> Option<i64> {
+    if let Some(ns) = parse_rfc3339_ns(t) {
+        return Some(ns);
+    }
+    let suffix = if end_of_day {
+        "T23:59:59.999999999Z"
+    } else {
+        "T00:00:00Z"
+    };
+    parse_rfc3339_ns(&format!("{t}{suffix}"))
+}
+
 pub fn parse_rfc3339_ns(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text)
         .ok()

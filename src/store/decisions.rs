@@ -412,6 +412,18 @@ impl Store {
             .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?)
     }
 
+    /// How many decisions a filter selects.
+    pub fn count_decisions_matching(&self, filter: &DecisionFilter) -> Result<usize> {
+        let mut p: Vec<rusqlite::types::Value> = Vec::new();
+        let wheres = filter.sql(&mut p);
+        let sql = format!("SELECT count(*) FROM decisions d WHERE {wheres}");
+        let n: i64 = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(p), |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// A page of decisions, newest first, after the keyset `(ts_ns, seq)`
     /// when one is given: no OFFSET, so any page costs the same.
     pub fn list_decisions(
@@ -420,10 +432,39 @@ impl Store {
         after: Option<(i64, i64)>,
         limit: usize,
     ) -> Result<Vec<DecisionRow>> {
+        self.page_decisions(filter, after, limit, false)
+    }
+
+    /// The page just above the keyset `(ts_ns, seq)` in the newest-first
+    /// list (or the oldest page when none is given), still newest first:
+    /// how a list scrolls up, or jumps to its end, without OFFSET.
+    pub fn list_decisions_newer(
+        &self,
+        filter: &DecisionFilter,
+        before: Option<(i64, i64)>,
+        limit: usize,
+    ) -> Result<Vec<DecisionRow>> {
+        let mut rows = self.page_decisions(filter, before, limit, true)?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    fn page_decisions(
+        &self,
+        filter: &DecisionFilter,
+        keyset: Option<(i64, i64)>,
+        limit: usize,
+        ascending: bool,
+    ) -> Result<Vec<DecisionRow>> {
         let mut p: Vec<rusqlite::types::Value> = Vec::new();
         let mut wheres = filter.sql(&mut p);
-        if let Some((ts, seq)) = after {
-            wheres.push_str(" AND (d.ts_ns, d.seq) < (?, ?)");
+        let (cmp, order) = if ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        if let Some((ts, seq)) = keyset {
+            wheres.push_str(&format!(" AND (d.ts_ns, d.seq) {cmp} (?, ?)"));
             p.push(ts.into());
             p.push(seq.into());
         }
@@ -432,7 +473,7 @@ impl Store {
             "SELECT d.seq, d.decision_id, d.timestamp, d.path, d.outcome, b.name || '@' || v.version, d.policy_hash,
                     d.bundle_name || '@' || d.bundle_revision, d.ts_ns
              FROM decisions d LEFT JOIN versions v ON v.id = d.version_id LEFT JOIN bundles b ON b.id = v.bundle_id
-             WHERE {wheres} ORDER BY d.ts_ns DESC, d.seq DESC LIMIT ?"
+             WHERE {wheres} ORDER BY d.ts_ns {order}, d.seq {order} LIMIT ?"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt

@@ -77,6 +77,28 @@ impl Store {
         Ok(())
     }
 
+    /// The decisions of a batch whose result changed (or diverged), in chain
+    /// order: (decision id, original outcome, replayed outcome, verdict).
+    pub fn batch_changes(
+        &self,
+        batch_id: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String, Option<String>, String)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.decision_id, r.original_outcome, r.replayed_outcome, r.verdict
+             FROM replays r JOIN decisions d ON d.seq = r.decision_seq
+             WHERE r.batch_id = ?1 AND r.verdict IN ('CHANGED', 'DIVERGED', 'ERROR')
+             ORDER BY r.decision_seq LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(
+                params![batch_id, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// The replays of one decision, newest first.
     pub fn replays_of(&self, decision_id: &str) -> Result<Vec<ReplayRecord>> {
         let mut stmt = self.conn().prepare_cached(

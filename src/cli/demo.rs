@@ -1,0 +1,65 @@
+//! `gavel demo`: seeds a store with the bundled samples (embedded in the
+//! binary, so it works from any directory) and opens the workbench on it.
+
+use std::path::PathBuf;
+
+use crate::store::Store;
+
+use super::Status;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Seed the store and stop, without opening the workbench (for scripts).
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+/// The demo store: `--db`, else the platform data dir's `gavel/demo.db`.
+fn demo_path(db: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = db {
+        return Ok(p.clone());
+    }
+    let default = Store::default_path()?;
+    Ok(default.with_file_name("demo.db"))
+}
+
+pub fn run(
+    db: &Option<PathBuf>,
+    args: Args,
+    theme: Option<String>,
+    no_mouse: bool,
+    config: Option<PathBuf>,
+) -> anyhow::Result<Status> {
+    let path = demo_path(db)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut store = Store::open(&path)?;
+    eprintln!(
+        "gavel demo: seeding {} with the bundled samples",
+        path.display()
+    );
+    let report = crate::samples::seed(&mut store, &mut |step, steps, what| {
+        if step < steps {
+            eprintln!("  [{}/{steps}] {what}", step + 1);
+        }
+    })?;
+    eprintln!(
+        "gavel demo: {} versions ({} new), {} decisions ({} new)",
+        report.versions_new + report.versions_present,
+        report.versions_new,
+        report.decisions_new + report.decisions_present,
+        report.decisions_new
+    );
+    drop(store);
+    if args.no_tui {
+        return Ok(Status::Ok);
+    }
+    crate::tui::run(&crate::tui::Options {
+        db: path,
+        theme,
+        no_mouse,
+        config,
+    })?;
+    Ok(Status::Ok)
+}

@@ -1,0 +1,341 @@
+//! Long work off the UI thread: test runs, replays, evaluations, diffs and
+//! seeding run on worker threads, each with its own store connection, and
+//! report progress and their result over one channel. The screen never
+//! waits for them; `Esc` sets a job's cancel flag.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::diff::{VersionDiff, diff_versions};
+use crate::engine::suite::{SuiteReport, run_suite};
+use crate::engine::testing::RunOptions;
+use crate::engine::{DEFAULT_TIMEOUT, Evaluation};
+use crate::policy_version::PolicyVersion;
+use crate::replay::{
+    BatchOptions, ImpactReport, ReplayResult, compute_replay, replay_all, replay_one,
+};
+use crate::store::decisions::DecisionFilter;
+use crate::store::{Store, VersionRef};
+
+/// What a worker is asked to do.
+#[derive(Debug, Clone)]
+pub enum JobRequest {
+    RunTests {
+        version: VersionRef,
+    },
+    Replay {
+        decision_id: String,
+        against: Option<VersionRef>,
+    },
+    /// Looks again at a replayed decision, without recording it.
+    Compare {
+        decision_id: String,
+        against: Option<VersionRef>,
+    },
+    ReplayAll {
+        filter: DecisionFilter,
+        against: Option<VersionRef>,
+        label: String,
+    },
+    Evaluate {
+        version: VersionRef,
+        input: Value,
+        now_ns: i64,
+    },
+    Diff {
+        from: VersionRef,
+        to: VersionRef,
+    },
+    LoadSamples,
+}
+
+impl JobRequest {
+    pub fn label(&self) -> String {
+        match self {
+            JobRequest::RunTests { version } => format!("testing {version}"),
+            JobRequest::Replay { decision_id, .. } => format!("replaying {decision_id}"),
+            JobRequest::Compare { decision_id, .. } => format!("comparing {decision_id}"),
+            JobRequest::ReplayAll { label, .. } => format!("replaying {label}"),
+            JobRequest::Evaluate { version, .. } => format!("evaluating under {version}"),
+            JobRequest::Diff { from, to } => format!("diffing {from} and {to}"),
+            JobRequest::LoadSamples => "loading the samples".to_string(),
+        }
+    }
+}
+
+/// What a worker found.
+#[derive(Debug)]
+pub enum JobOutput {
+    Tests {
+        version: VersionRef,
+        report: Box<SuiteReport>,
+        run_id: i64,
+    },
+    Replay(Box<ReplayResult>),
+    Compare(Box<ReplayResult>),
+    Impact(Box<ImpactReport>),
+    Evaluated {
+        version: VersionRef,
+        evaluation: Box<Evaluation>,
+    },
+    Diff(Box<VersionDiff>),
+    SamplesLoaded {
+        versions: usize,
+        decisions: u64,
+    },
+}
+
+#[derive(Debug)]
+pub enum JobEvent {
+    Progress { id: u64, done: u64, total: u64 },
+    Finished { id: u64, output: JobOutput },
+    Failed { id: u64, error: String },
+}
+
+impl JobEvent {
+    pub fn id(&self) -> u64 {
+        match self {
+            JobEvent::Progress { id, .. }
+            | JobEvent::Finished { id, .. }
+            | JobEvent::Failed { id, .. } => *id,
+        }
+    }
+}
+
+/// A job in flight, as the status bar shows it.
+#[derive(Debug, Clone)]
+pub struct RunningJob {
+    pub id: u64,
+    pub label: String,
+    pub done: u64,
+    pub total: u64,
+    pub cancel: Arc<AtomicBool>,
+    pub cancellable: bool,
+}
+
+impl RunningJob {
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// Starts jobs and hands their events back.
+pub struct Jobs {
+    db: PathBuf,
+    next_id: u64,
+    tx: Sender<JobEvent>,
+    rx: Receiver<JobEvent>,
+    pub running: Vec<RunningJob>,
+    pub timeout: Duration,
+}
+
+impl Jobs {
+    pub fn new(db: PathBuf) -> Jobs {
+        let (tx, rx) = channel();
+        Jobs {
+            db,
+            next_id: 1,
+            tx,
+            rx,
+            running: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Starts `request` on a new thread and returns its id.
+    pub fn start(&mut self, request: JobRequest) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.running.push(RunningJob {
+            id,
+            label: request.label(),
+            done: 0,
+            total: 0,
+            cancel: cancel.clone(),
+            cancellable: matches!(
+                request,
+                JobRequest::ReplayAll { .. } | JobRequest::RunTests { .. }
+            ),
+        });
+        let tx = self.tx.clone();
+        let db = self.db.clone();
+        let timeout = self.timeout;
+        std::thread::spawn(move || {
+            let progress_tx = tx.clone();
+            let progress = move |done: u64, total: u64| {
+                let _ = progress_tx.send(JobEvent::Progress { id, done, total });
+            };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(&db, request, timeout, &progress, &cancel)
+            }));
+            let event = match outcome {
+                Ok(Ok(output)) => JobEvent::Finished { id, output },
+                Ok(Err(e)) => JobEvent::Failed {
+                    id,
+                    error: format!("{e:#}"),
+                },
+                Err(_) => JobEvent::Failed {
+                    id,
+                    error: "the job stopped unexpectedly".into(),
+                },
+            };
+            let _ = tx.send(event);
+        });
+        id
+    }
+
+    /// Events that arrived since the last call; progress is folded into
+    /// `running`, finished jobs leave it.
+    pub fn drain(&mut self) -> Vec<JobEvent> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.rx.try_recv() {
+            match &e {
+                JobEvent::Progress { id, done, total } => {
+                    if let Some(j) = self.running.iter_mut().find(|j| j.id == *id) {
+                        j.done = *done;
+                        j.total = *total;
+                    }
+                    continue;
+                }
+                JobEvent::Finished { id, .. } | JobEvent::Failed { id, .. } => {
+                    self.running.retain(|j| j.id != *id);
+                }
+            }
+            out.push(e);
+        }
+        out
+    }
+
+    /// Blocks until an event arrives or `timeout` passes (tests use this).
+    pub fn wait(&mut self, timeout: Duration) -> Vec<JobEvent> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => {
+                let mut first = vec![];
+                // Put it through the same bookkeeping as drain.
+                let _ = self.tx.send(e);
+                first.extend(self.drain());
+                first
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    pub fn cancel(&self, id: u64) -> bool {
+        match self.running.iter().find(|j| j.id == id && j.cancellable) {
+            Some(j) => {
+                j.cancel.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_running(&self, id: Option<u64>) -> bool {
+        id.is_some_and(|id| self.running.iter().any(|j| j.id == id))
+    }
+}
+
+fn run(
+    db: &std::path::Path,
+    request: JobRequest,
+    timeout: Duration,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> anyhow::Result<JobOutput> {
+    let mut store = Store::open(db)?;
+    Ok(match request {
+        JobRequest::RunTests { version } => {
+            let v = PolicyVersion::load(&store, &version, timeout)?;
+            let opts = RunOptions {
+                run: None,
+                coverage: true,
+                threads: 0,
+            };
+            let report = run_suite(
+                &v.policy,
+                &v.bundle,
+                &v.rules,
+                &opts,
+                &|done, total| progress(done as u64, total as u64),
+                cancel,
+            )?;
+            if cancel.load(Ordering::Relaxed) {
+                anyhow::bail!("test run of {version} cancelled: nothing recorded");
+            }
+            let run_id = store.record_test_run(v.summary.id, None, &report)?;
+            JobOutput::Tests {
+                version,
+                report: Box::new(report),
+                run_id,
+            }
+        }
+        JobRequest::Replay {
+            decision_id,
+            against,
+        } => JobOutput::Replay(Box::new(replay_one(
+            &mut store,
+            &decision_id,
+            against.as_ref(),
+            timeout,
+        )?)),
+        JobRequest::Compare {
+            decision_id,
+            against,
+        } => JobOutput::Compare(Box::new(compute_replay(
+            &store,
+            &decision_id,
+            against.as_ref(),
+            timeout,
+        )?)),
+        JobRequest::ReplayAll {
+            filter, against, ..
+        } => {
+            let report = replay_all(
+                &mut store,
+                &BatchOptions {
+                    filter,
+                    against: against.as_ref(),
+                    timeout,
+                    threads: 0,
+                },
+                progress,
+                cancel,
+            )?;
+            JobOutput::Impact(Box::new(report))
+        }
+        JobRequest::Evaluate {
+            version,
+            input,
+            now_ns,
+        } => {
+            let v = PolicyVersion::load(&store, &version, timeout)?;
+            let evaluation = crate::decide::evaluate(&v, None, &input, None, now_ns)?;
+            JobOutput::Evaluated {
+                version,
+                evaluation: Box::new(evaluation),
+            }
+        }
+        JobRequest::Diff { from, to } => {
+            JobOutput::Diff(Box::new(diff_versions(&store, &from, &to)?))
+        }
+        JobRequest::LoadSamples => {
+            let report = crate::samples::seed(&mut store, &mut |step, steps, _| {
+                progress(step as u64, steps as u64)
+            })?;
+            JobOutput::SamplesLoaded {
+                versions: report.versions_new + report.versions_present,
+                decisions: report.decisions_new + report.decisions_present,
+            }
+        }
+    })
+}

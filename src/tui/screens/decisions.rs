@@ -1,0 +1,780 @@
+//! Screen 3, Decisions: the whole store, newest first, keyset-paged so a
+//! million rows scroll as smoothly as ten (only a window of rows around the
+//! selection is ever loaded); a filter (`/`, and `o` to cycle outcomes);
+//! the selected decision's input and result as folded JSON, its outcome,
+//! per-rule outcomes with citations, chain position and past replays.
+//! `r` replays it under its own version, `a` against a chosen one, `e`
+//! opens it in the playground, `s` saves it as a regression case.
+
+use std::cell::Cell;
+use std::path::Path;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use serde_json::{Value, json};
+
+use super::{Ctx, Effect, Pick, Prompt, version_labels};
+use crate::engine::clock;
+use crate::replay::ReplayResult;
+use crate::store::decisions::{DecisionFilter, DecisionRow};
+use crate::store::replays::ReplayRecord;
+use crate::store::{DecisionRecord, VersionRef};
+use crate::tui::action::Action;
+use crate::tui::draw::View;
+use crate::tui::jobs::{JobOutput, JobRequest};
+use crate::tui::theme::{Slot, outcome_glyph};
+use crate::tui::widgets::json::JsonView;
+use crate::tui::widgets::{field, pane, safe, truncate};
+
+/// Rows fetched per page; the window keeps at most three pages.
+const PAGE: usize = 200;
+const OUTCOMES: [&str; 7] = [
+    "APPROVE",
+    "BLOCK",
+    "ESCALATE",
+    "APPROVE_WITH_AUDIT",
+    "allow",
+    "deny",
+    "undefined",
+];
+
+/// A filter as the user wrote it, and what it means.
+#[derive(Debug, Clone, Default)]
+pub struct FilterSpec {
+    pub text: String,
+    pub filter: DecisionFilter,
+}
+
+/// Reads `outcome:BLOCK version:NAME@V path:P since:T until:T words...`.
+pub fn parse_filter(text: &str, ctx: &Ctx) -> Result<DecisionFilter, String> {
+    let mut f = DecisionFilter::default();
+    let mut words = Vec::new();
+    for token in text.split_whitespace() {
+        match token.split_once(':') {
+            Some(("outcome", v)) => f.outcome = Some(v.to_string()),
+            Some(("path", v)) => f.path = Some(v.to_string()),
+            Some(("version", v)) => {
+                let r = VersionRef::parse(v).map_err(|e| e.to_string())?;
+                let found = ctx
+                    .versions
+                    .iter()
+                    .find(|s| s.name == r.name && s.version == r.version)
+                    .ok_or_else(|| format!("version:{v}: no such version in the store"))?;
+                f.version_id = Some(found.id);
+            }
+            Some(("since", v)) => {
+                f.since_ns = Some(
+                    clock::parse_time_bound(v, false)
+                        .ok_or_else(|| format!("since:{v}: give an RFC 3339 time or a date"))?,
+                )
+            }
+            Some(("until", v)) => {
+                f.until_ns = Some(
+                    clock::parse_time_bound(v, true)
+                        .ok_or_else(|| format!("until:{v}: give an RFC 3339 time or a date"))?,
+                )
+            }
+            _ => words.push(token),
+        }
+    }
+    if !words.is_empty() {
+        f.text = Some(words.join(" "));
+    }
+    Ok(f)
+}
+
+/// The selected decision, read in full.
+#[derive(Debug)]
+struct Detail {
+    seq: i64,
+    record: DecisionRecord,
+    input: JsonView,
+    result: Option<JsonView>,
+    replays: Vec<ReplayRecord>,
+}
+
+#[derive(Default)]
+pub struct DecisionsScreen {
+    filter: FilterSpec,
+    /// Loaded rows: `rows[0]` is the list's row number `first`.
+    rows: Vec<DecisionRow>,
+    first: usize,
+    /// The list's row count under the filter, when known.
+    total: Option<usize>,
+    /// Reached the oldest row (no more below the window).
+    at_end: bool,
+    selected: usize,
+    offset: Cell<usize>,
+    page: Cell<usize>,
+    /// 0 list, 1 input, 2 result.
+    focus: usize,
+    detail: Option<Detail>,
+    last_replay: Option<ReplayResult>,
+    job: Option<u64>,
+    list_area: Cell<Rect>,
+    error: Option<String>,
+}
+
+impl DecisionsScreen {
+    pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        self.first = 0;
+        self.selected = 0;
+        self.offset.set(0);
+        self.fetch_top(ctx);
+        Vec::new()
+    }
+
+    /// The row count, counted once per filter (an index count: fast even
+    /// at a million rows without a text filter).
+    fn count(&mut self, ctx: &Ctx) {
+        self.total = ctx.store.count_decisions_matching(&self.filter.filter).ok();
+    }
+
+    fn fetch_top(&mut self, ctx: &Ctx) {
+        match ctx.store.list_decisions(&self.filter.filter, None, PAGE) {
+            Ok(rows) => {
+                self.at_end = rows.len() < PAGE;
+                self.rows = rows;
+                self.first = 0;
+                self.error = None;
+            }
+            Err(e) => {
+                self.rows.clear();
+                self.error = Some(e.to_string());
+            }
+        }
+        self.count(ctx);
+        self.load_detail(ctx);
+    }
+
+    /// Keeps the selection inside the loaded window: pages in below or
+    /// above by keyset, and drops pages far from the selection.
+    fn ensure_loaded(&mut self, ctx: &Ctx) {
+        // Below the window.
+        while self.selected >= self.first + self.rows.len() && !self.at_end {
+            let Some(last) = self.rows.last() else { break };
+            let key = (last.ts_ns, last.seq);
+            match ctx
+                .store
+                .list_decisions(&self.filter.filter, Some(key), PAGE)
+            {
+                Ok(more) => {
+                    self.at_end = more.len() < PAGE;
+                    if more.is_empty() {
+                        break;
+                    }
+                    self.rows.extend(more);
+                    if self.rows.len() > 3 * PAGE {
+                        let drop = self.rows.len() - 3 * PAGE;
+                        self.rows.drain(..drop);
+                        self.first += drop;
+                    }
+                }
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if !self.rows.is_empty() && self.selected >= self.first + self.rows.len() {
+            self.selected = self.first + self.rows.len() - 1;
+        }
+        // Above the window.
+        while self.selected < self.first {
+            let Some(top) = self.rows.first() else { break };
+            let key = (top.ts_ns, top.seq);
+            match ctx
+                .store
+                .list_decisions_newer(&self.filter.filter, Some(key), PAGE)
+            {
+                Ok(more) => {
+                    if more.is_empty() {
+                        self.first = 0;
+                        break;
+                    }
+                    let n = more.len();
+                    let mut rows = more;
+                    rows.append(&mut self.rows);
+                    self.rows = rows;
+                    self.first = self.first.saturating_sub(n);
+                    if self.rows.len() > 3 * PAGE {
+                        self.rows.truncate(3 * PAGE);
+                        self.at_end = false;
+                    }
+                }
+                Err(e) => {
+                    self.error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The oldest page, for `G`.
+    fn jump_to_end(&mut self, ctx: &Ctx) {
+        match ctx
+            .store
+            .list_decisions_newer(&self.filter.filter, None, PAGE)
+        {
+            Ok(rows) => {
+                let total = self.total.unwrap_or(rows.len()).max(rows.len());
+                self.first = total - rows.len();
+                self.selected = total.saturating_sub(1);
+                self.rows = rows;
+                self.at_end = true;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn selected_row(&self) -> Option<&DecisionRow> {
+        self.rows.get(self.selected.checked_sub(self.first)?)
+    }
+
+    pub fn selected_id(&self) -> Option<String> {
+        self.selected_row().map(|r| r.decision_id.clone())
+    }
+
+    fn load_detail(&mut self, ctx: &Ctx) {
+        let Some(id) = self.selected_id() else {
+            self.detail = None;
+            return;
+        };
+        if self
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.record.decision_id() == id)
+        {
+            return;
+        }
+        self.last_replay = None;
+        self.detail = match ctx.store.get_decision(&id) {
+            Ok(Some((seq, record))) => Some(Detail {
+                seq,
+                input: JsonView::folded_below(record.input(), 3),
+                result: record.result().map(|r| JsonView::folded_below(r, 3)),
+                replays: ctx.store.replays_of(&id).unwrap_or_default(),
+                record,
+            }),
+            Ok(None) => None,
+            Err(e) => {
+                self.error = Some(e.to_string());
+                None
+            }
+        };
+    }
+
+    pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
+        match action {
+            Action::NextPane => self.focus = (self.focus + 1) % 3,
+            Action::PrevPane => self.focus = (self.focus + 2) % 3,
+            Action::Back if self.focus > 0 => self.focus = 0,
+            Action::Filter => {
+                return vec![Effect::OpenPrompt {
+                    title: "filter: outcome:O version:N@V path:P since:T until:T text".into(),
+                    initial: self.filter.text.clone(),
+                    prompt: Prompt::DecisionFilter,
+                }];
+            }
+            Action::Back if !self.filter.text.is_empty() => {
+                return self.set_filter(String::new(), ctx);
+            }
+            Action::CycleOutcome => {
+                let current = self.filter.filter.outcome.clone();
+                let next = match current.as_deref() {
+                    None => Some(OUTCOMES[0]),
+                    Some(o) => OUTCOMES
+                        .iter()
+                        .position(|x| *x == o)
+                        .and_then(|i| OUTCOMES.get(i + 1))
+                        .copied(),
+                };
+                let mut words: Vec<String> = self
+                    .filter
+                    .text
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("outcome:"))
+                    .map(String::from)
+                    .collect();
+                if let Some(o) = next {
+                    words.insert(0, format!("outcome:{o}"));
+                }
+                return self.set_filter(words.join(" "), ctx);
+            }
+            Action::ReplayOwn => {
+                if let Some(id) = self.selected_id() {
+                    return vec![Effect::Start(JobRequest::Replay {
+                        decision_id: id,
+                        against: None,
+                    })];
+                }
+            }
+            Action::ReplayAgainst => {
+                if let Some(id) = self.selected_id() {
+                    return vec![Effect::OpenPicker {
+                        title: format!("replay {} against", truncate(&id, 20)),
+                        items: version_labels(ctx.versions),
+                        pick: Pick::ReplayAgainst { decision_id: id },
+                    }];
+                }
+            }
+            Action::OpenInPlayground => {
+                if let Some(d) = &self.detail {
+                    let version = d
+                        .record
+                        .bundle()
+                        .map(|(name, version)| VersionRef { name, version });
+                    return vec![Effect::OpenPlayground {
+                        version,
+                        input: d.record.input().clone(),
+                        origin: format!("decision {}", d.record.decision_id()),
+                    }];
+                }
+            }
+            Action::SaveAsCase => {
+                if let Some(id) = self.selected_id() {
+                    let dir = self
+                        .detail
+                        .as_ref()
+                        .and_then(|d| d.record.bundle())
+                        .and_then(|(name, version)| {
+                            ctx.versions
+                                .iter()
+                                .find(|v| v.name == name && v.version == version)
+                                .and_then(|v| v.source_path.clone())
+                        })
+                        .unwrap_or_default();
+                    return vec![Effect::OpenPrompt {
+                        title: "save as a case in the bundle directory".into(),
+                        initial: dir,
+                        prompt: Prompt::SaveDecisionCase { decision_id: id },
+                    }];
+                }
+            }
+            a if self.focus == 1 => {
+                if let Some(d) = &mut self.detail {
+                    d.input.apply(a);
+                }
+            }
+            a if self.focus == 2 => {
+                if let Some(v) = self.detail.as_mut().and_then(|d| d.result.as_mut()) {
+                    v.apply(a);
+                }
+            }
+            a => self.move_selection(a, ctx),
+        }
+        Vec::new()
+    }
+
+    fn move_selection(&mut self, a: Action, ctx: &Ctx) {
+        let page = self.page.get().max(1);
+        let last = self.total.map(|t| t.saturating_sub(1));
+        let target = match a {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => self.selected + 1,
+            Action::PageUp => self.selected.saturating_sub(page),
+            Action::PageDown => self.selected + page,
+            Action::Top => 0,
+            Action::Bottom => {
+                self.jump_to_end(ctx);
+                self.load_detail(ctx);
+                return;
+            }
+            _ => return,
+        };
+        self.selected = match last {
+            Some(l) => target.min(l),
+            None => target,
+        };
+        if a == Action::Top && self.first > 0 {
+            self.fetch_top(ctx);
+            self.selected = 0;
+        }
+        self.ensure_loaded(ctx);
+        self.load_detail(ctx);
+    }
+
+    fn set_filter(&mut self, text: String, ctx: &Ctx) -> Vec<Effect> {
+        match parse_filter(&text, ctx) {
+            Ok(filter) => {
+                self.filter = FilterSpec { text, filter };
+                self.selected = 0;
+                self.offset.set(0);
+                self.detail = None;
+                self.fetch_top(ctx);
+                vec![Effect::Message(match self.total {
+                    Some(n) => format!("{n} decisions match"),
+                    None => "filter applied".into(),
+                })]
+            }
+            Err(e) => vec![Effect::Error(e)],
+        }
+    }
+
+    pub fn click(&mut self, col: u16, row: u16, ctx: &Ctx) -> Vec<Effect> {
+        let a = self.list_area.get();
+        if col >= a.x && col < a.x + a.width && row >= a.y && row < a.y + a.height {
+            self.focus = 0;
+            let i = self.offset.get() + usize::from(row - a.y);
+            if i >= self.first && i < self.first + self.rows.len() {
+                self.selected = i;
+                self.load_detail(ctx);
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn job_started(&mut self, id: u64) {
+        self.job = Some(id);
+    }
+
+    pub fn on_job(
+        &mut self,
+        _id: u64,
+        result: Result<JobOutput, String>,
+        ctx: &Ctx,
+    ) -> Vec<Effect> {
+        self.job = None;
+        match result {
+            Ok(JobOutput::Replay(r)) => {
+                let msg = format!(
+                    "{}: {} {}{}",
+                    r.decision_id,
+                    r.verdict.as_str(),
+                    r.against
+                        .as_ref()
+                        .map(|a| format!("against {a} "))
+                        .unwrap_or_default(),
+                    match &r.replayed_outcome {
+                        Some(o) if *o != r.original_outcome =>
+                            format!("({} -> {o})", r.original_outcome),
+                        Some(o) => format!("({o})"),
+                        None => r.reason.clone().unwrap_or_default(),
+                    }
+                );
+                if let Some(d) = &mut self.detail {
+                    if d.record.decision_id() == r.decision_id {
+                        d.replays = ctx.store.replays_of(&r.decision_id).unwrap_or_default();
+                    }
+                }
+                self.last_replay = Some(*r);
+                vec![Effect::Message(msg)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_pick(&mut self, pick: Pick, _index: usize, item: &str, _ctx: &Ctx) -> Vec<Effect> {
+        match (pick, VersionRef::parse(item)) {
+            (Pick::ReplayAgainst { decision_id }, Ok(v)) => {
+                vec![Effect::Start(JobRequest::Replay {
+                    decision_id,
+                    against: Some(v),
+                })]
+            }
+            (_, Err(e)) => vec![Effect::Error(e.to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        match prompt {
+            Prompt::DecisionFilter => self.set_filter(text.trim().to_string(), ctx),
+            Prompt::SaveDecisionCase { decision_id } => {
+                let Some(d) = self
+                    .detail
+                    .as_ref()
+                    .filter(|d| d.record.decision_id() == decision_id)
+                else {
+                    return vec![Effect::Error("select the decision again".into())];
+                };
+                match save_case(Path::new(text.trim()), &d.record) {
+                    Ok(msg) => vec![Effect::Message(msg)],
+                    Err(e) => vec![Effect::Error(e)],
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        let [list, detail] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(area);
+        self.draw_list(f, list, view);
+        self.draw_detail(f, detail, view);
+    }
+
+    fn draw_list(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let count = match self.total {
+            Some(n) => format!("{} of {n}", if n == 0 { 0 } else { self.selected + 1 }),
+            None => format!("{}", self.selected + 1),
+        };
+        let filter = if self.filter.text.is_empty() {
+            String::new()
+        } else {
+            format!(" /{}", self.filter.text)
+        };
+        let block = pane(
+            &format!("decisions {count}{filter}"),
+            self.focus == 0,
+            theme,
+        );
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        self.list_area.set(inner);
+        if let Some(e) = &self.error {
+            f.render_widget(Paragraph::new(safe(e, theme.style(Slot::Error))), inner);
+            return;
+        }
+        if self.rows.is_empty() {
+            f.render_widget(
+                Paragraph::new(Span::styled(
+                    if self.filter.text.is_empty() {
+                        "no decisions: gavel decisions import LOG.jsonl"
+                    } else {
+                        "no decision matches the filter (Esc clears it)"
+                    },
+                    theme.style(Slot::Muted),
+                )),
+                inner,
+            );
+            return;
+        }
+        let height = usize::from(inner.height).max(1);
+        self.page.set(height);
+        // The scroll offset, in list rows, kept inside the loaded window.
+        let mut offset = self.offset.get();
+        if self.selected < offset {
+            offset = self.selected;
+        } else if self.selected >= offset + height {
+            offset = self.selected + 1 - height;
+        }
+        offset = offset.max(self.first);
+        self.offset.set(offset);
+        let width = usize::from(inner.width);
+        let lines: Vec<Line> = (offset..offset + height)
+            .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+            .map(|(i, r)| {
+                let time = r
+                    .timestamp
+                    .get(..19)
+                    .unwrap_or(&r.timestamp)
+                    .replace('T', " ");
+                let version = r.version.as_deref().or(r.bundle.as_deref()).unwrap_or("?");
+                let rest = format!(" {time}  {}  {version}", r.decision_id);
+                let mut line = Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "{} {:<9}",
+                            outcome_glyph(&r.outcome),
+                            truncate(&r.outcome, 9)
+                        ),
+                        theme.outcome(&r.outcome),
+                    ),
+                    safe(
+                        &truncate(&rest, width.saturating_sub(11)),
+                        theme.style(Slot::Text),
+                    ),
+                ]);
+                if i == self.selected {
+                    line = line.style(theme.style(Slot::Selection));
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn draw_detail(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let Some(d) = &self.detail else {
+            f.render_widget(pane("decision", false, theme), area);
+            return;
+        };
+        let rules_height = d.record.rule_outcomes.as_ref().map_or(1, |r| {
+            r.iter().filter(|o| !o.citations.is_empty()).count().min(8) + 1
+        });
+        let head_height = u16::try_from(5 + rules_height + d.replays.len().min(3)).unwrap_or(12);
+        let [head, input, result] = Layout::vertical([
+            Constraint::Length(head_height + 2),
+            Constraint::Percentage(50),
+            Constraint::Percentage(50),
+        ])
+        .areas(area);
+        let r = &d.record;
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(
+                    format!("{} {}", outcome_glyph(&r.outcome), r.outcome),
+                    theme
+                        .outcome(&r.outcome)
+                        .add_modifier(ratatui::style::Modifier::BOLD),
+                ),
+                Span::styled("  ", theme.style(Slot::Text)),
+                safe(r.path(), theme.style(Slot::Text)),
+            ]),
+            field("id", r.decision_id(), theme),
+            field("time", r.timestamp(), theme),
+            field(
+                "version",
+                &format!(
+                    "{}  {}",
+                    r.bundle()
+                        .map(|(n, v)| format!("{n}@{v}"))
+                        .unwrap_or_else(|| "none named".into()),
+                    r.policy_hash.as_deref().unwrap_or("(not in the store)")
+                ),
+                theme,
+            ),
+            field("chain", &format!("#{}", d.seq), theme),
+        ];
+        match &r.rule_outcomes {
+            Some(outcomes) => {
+                let cited: Vec<_> = outcomes
+                    .iter()
+                    .filter(|o| !o.citations.is_empty())
+                    .collect();
+                let fired = cited.iter().filter(|o| o.fired).count();
+                lines.push(Line::from(Span::styled(
+                    format!("cited rules: {fired} of {} fired", cited.len()),
+                    theme.style(Slot::Muted),
+                )));
+                let mut shown: Vec<_> = cited.iter().filter(|o| o.fired).collect();
+                shown.extend(cited.iter().filter(|o| !o.fired));
+                for o in shown.into_iter().take(7) {
+                    let cites = o
+                        .citations
+                        .iter()
+                        .map(|c| c.label())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            if o.fired {
+                                "  ● fired "
+                            } else {
+                                "  ○       "
+                            },
+                            if o.fired {
+                                theme.style(Slot::Fail)
+                            } else {
+                                theme.style(Slot::Muted)
+                            },
+                        ),
+                        safe(&format!("{}  {cites}", o.rule), theme.style(Slot::Text)),
+                    ]));
+                }
+            }
+            None => lines.push(Line::from(Span::styled(
+                "no rule outcomes recorded (the version was not in the store at import)",
+                theme.style(Slot::Muted),
+            ))),
+        }
+        for rep in d.replays.iter().take(3) {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} replayed ", outcome_glyph(&rep.verdict)),
+                    theme.style(Slot::Muted),
+                ),
+                safe(
+                    &format!(
+                        "{}: {}{}",
+                        rep.replayed_at.get(..10).unwrap_or(&rep.replayed_at),
+                        rep.verdict,
+                        rep.version
+                            .as_ref()
+                            .filter(|_| !rep.own_version)
+                            .map(|v| format!(" against {v}"))
+                            .unwrap_or_default()
+                    ),
+                    theme.style(Slot::Text),
+                ),
+            ]));
+        }
+        if let Some(rep) = &self.last_replay {
+            if let Some(diff) = &rep.diff {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "last replay: {} (result differs: see the status line)",
+                        rep.verdict.as_str()
+                    ),
+                    theme.style(Slot::Warn),
+                )));
+                let _ = diff;
+            }
+        }
+        let block = pane("decision", false, theme);
+        f.render_widget(Paragraph::new(lines).block(block), head);
+        let ih = usize::from(input.height.saturating_sub(2));
+        f.render_widget(
+            Paragraph::new(d.input.render(theme, ih, self.focus == 1)).block(pane(
+                "input (Space folds)",
+                self.focus == 1,
+                theme,
+            )),
+            input,
+        );
+        let rh = usize::from(result.height.saturating_sub(2));
+        let result_lines = match &d.result {
+            Some(v) => v.render(theme, rh, self.focus == 2),
+            None => vec![Line::from(Span::styled(
+                "undefined: the entrypoint produced no value",
+                theme.style(Slot::Muted),
+            ))],
+        };
+        f.render_widget(
+            Paragraph::new(result_lines).block(pane("result", self.focus == 2, theme)),
+            result,
+        );
+    }
+}
+
+/// Appends a decision to `DIR/cases/regressions.json` as a case that
+/// expects its recorded outcome, with its decision id as provenance.
+pub fn save_case(dir: &Path, record: &DecisionRecord) -> Result<String, String> {
+    if dir.as_os_str().is_empty() {
+        return Err("name the bundle directory to save the case into".into());
+    }
+    if !dir.is_dir() {
+        return Err(format!("{}: not a directory", dir.display()));
+    }
+    let name = format!("decision {}", record.decision_id());
+    let case = json!({
+        "name": name,
+        "entrypoint": crate::replay::entrypoint_of(record),
+        "input": record.input(),
+        "expect": {"outcome": record.outcome},
+        "decision_id": record.decision_id(),
+    });
+    append_case(dir, case)
+}
+
+/// Adds a case to `DIR/cases/regressions.json` (made when missing); a case
+/// of the same name is replaced. Says where it wrote.
+pub fn append_case(dir: &Path, case: Value) -> Result<String, String> {
+    let cases_dir = dir.join("cases");
+    std::fs::create_dir_all(&cases_dir).map_err(|e| format!("{}: {e}", cases_dir.display()))?;
+    let path = cases_dir.join("regressions.json");
+    let mut cases: Vec<Value> = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a JSON array of cases: {e}", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let name = case.get("name").cloned();
+    cases.retain(|c| c.get("name") != name.as_ref());
+    cases.push(case);
+    let text = serde_json::to_string_pretty(&cases).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(format!(
+        "saved case {} in {} ({} cases)",
+        name.and_then(|n| n.as_str().map(String::from))
+            .unwrap_or_default(),
+        path.display(),
+        cases.len()
+    ))
+}

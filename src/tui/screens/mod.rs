@@ -1,0 +1,139 @@
+//! One module per screen. Screens never call each other: they change their
+//! own state and return `Effect`s (start a job, open a picker, show a
+//! message, open the playground...) that the app carries out, as gitui's
+//! queue does.
+
+pub mod decisions;
+pub mod diff;
+pub mod impact;
+pub mod playground;
+pub mod policies;
+pub mod tests;
+
+use serde_json::Value;
+
+use super::jobs::JobRequest;
+use crate::store::{Store, VersionRef, VersionSummary};
+
+/// The tabs, in key order `1`..`6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Policies,
+    Tests,
+    Decisions,
+    Impact,
+    Diff,
+    Playground,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Policies,
+        Tab::Tests,
+        Tab::Decisions,
+        Tab::Impact,
+        Tab::Diff,
+        Tab::Playground,
+    ];
+
+    pub fn from_number(n: u8) -> Option<Tab> {
+        Tab::ALL.get(usize::from(n).checked_sub(1)?).copied()
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Policies => "Policies",
+            Tab::Tests => "Tests",
+            Tab::Decisions => "Decisions",
+            Tab::Impact => "Replay / impact",
+            Tab::Diff => "Diff",
+            Tab::Playground => "Playground",
+        }
+    }
+
+    pub fn scope(self) -> super::action::Scope {
+        use super::action::Scope;
+        match self {
+            Tab::Policies => Scope::Policies,
+            Tab::Tests => Scope::Tests,
+            Tab::Decisions => Scope::Decisions,
+            Tab::Impact => Scope::Impact,
+            Tab::Diff => Scope::Diff,
+            Tab::Playground => Scope::Playground,
+        }
+    }
+}
+
+/// What a screen needs from the app while it handles an action.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    /// Every stored version, oldest name first, versions in semver order.
+    pub versions: &'a [VersionSummary],
+}
+
+/// Why a picker was opened: its choice goes back to the screen that asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pick {
+    /// Decisions: replay this decision against the chosen version.
+    ReplayAgainst {
+        decision_id: String,
+    },
+    /// Replay / impact: the version to replay the filtered decisions under
+    /// (the first item is "their own versions").
+    ImpactAgainst,
+    /// Diff: the first version, then the second.
+    DiffFrom,
+    DiffTo {
+        from: VersionRef,
+    },
+    /// Playground: the version to evaluate against.
+    PlaygroundVersion,
+}
+
+/// Why a one-line prompt was opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    /// Decisions: the filter (`outcome:BLOCK version:N@V path:P since:T until:T text`).
+    DecisionFilter,
+    /// Decisions: the bundle directory to save the selected decision into as a case.
+    SaveDecisionCase { decision_id: String },
+    /// Replay / impact: which decisions (the same filter language).
+    ImpactFilter,
+    /// Playground: the bundle directory to save the input into as a case.
+    SavePlaygroundCase,
+}
+
+/// What a screen asks the app to do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Message(String),
+    Error(String),
+    /// Start a job; its result comes back to the screen on the current tab
+    /// when it started (see `App::route`).
+    Start(JobRequest),
+    /// Cancel the screen's running job.
+    Cancel(u64),
+    OpenPicker {
+        title: String,
+        items: Vec<String>,
+        pick: Pick,
+    },
+    OpenPrompt {
+        title: String,
+        initial: String,
+        prompt: Prompt,
+    },
+    /// Open an input in the playground (from a decision or a case).
+    OpenPlayground {
+        version: Option<VersionRef>,
+        input: Value,
+        origin: String,
+    },
+    /// Reload the version list (after a test run, seeding...).
+    ReloadVersions,
+}
+
+/// `NAME@VERSION` labels of the versions, for pickers.
+pub fn version_labels(versions: &[VersionSummary]) -> Vec<String> {
+    versions.iter().map(|v| v.reference().to_string()).collect()
+}

@@ -1,0 +1,700 @@
+//! Screen 1, Policies: versions (grouped by bundle) -> modules and their
+//! rules -> a rule's panel (title, description, citations, related
+//! resources, severity, the tests that reach it, coverage, Gavel's warnings)
+//! over its source with the rule's lines marked. `m` shows the version's
+//! regulation mapping matrix instead, gaps marked.
+
+use std::cell::Cell;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Ctx, Effect, Pick, Prompt};
+use crate::bundle::{Bundle, Catalog};
+use crate::matrix::Matrix;
+use crate::store::StoredRule;
+use crate::store::test_runs::TestRun;
+use crate::tui::action::Action;
+use crate::tui::draw::View;
+use crate::tui::jobs::JobOutput;
+use crate::tui::theme::{Slot, outcome_glyph};
+use crate::tui::widgets::list::Cursor;
+use crate::tui::widgets::{field, pane, safe, truncate};
+
+/// A row of the middle pane: a module, or one of its rules.
+#[derive(Debug, Clone)]
+enum Row {
+    Module {
+        file: String,
+        package: String,
+        rules: usize,
+    },
+    Rule(usize),
+}
+
+/// What the screen knows of the selected version.
+#[derive(Debug, Default)]
+struct Loaded {
+    version_id: i64,
+    rules: Vec<StoredRule>,
+    rows: Vec<Row>,
+    bundle: Option<Bundle>,
+    warnings: Vec<String>,
+    run: Option<TestRun>,
+    matrix: Matrix,
+    error: Option<String>,
+}
+
+#[derive(Default)]
+pub struct PoliciesScreen {
+    versions: Cursor,
+    rows: Cursor,
+    /// 0 versions, 1 rules, 2 detail.
+    focus: usize,
+    detail_scroll: usize,
+    matrix: bool,
+    matrix_scroll: usize,
+    loaded: Loaded,
+    /// Where the lists were drawn, for mouse clicks.
+    version_area: Cell<Rect>,
+    rows_area: Cell<Rect>,
+}
+
+impl PoliciesScreen {
+    pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        self.versions.clamp(ctx.versions.len());
+        self.load_selected(ctx)
+    }
+
+    fn load_selected(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        let Some(v) = ctx.versions.get(self.versions.selected) else {
+            self.loaded = Loaded::default();
+            return Vec::new();
+        };
+        if self.loaded.version_id == v.id
+            && self.loaded.error.is_none()
+            && !self.loaded.rows.is_empty()
+        {
+            return Vec::new();
+        }
+        self.loaded = load(ctx, v.id, v.rego_version == 0);
+        self.rows = Cursor::default();
+        self.detail_scroll = 0;
+        self.matrix_scroll = 0;
+        Vec::new()
+    }
+
+    pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
+        match action {
+            Action::NextPane => self.focus = (self.focus + 1) % 3,
+            Action::PrevPane => self.focus = (self.focus + 2) % 3,
+            Action::Right | Action::Select if self.focus < 2 => self.focus += 1,
+            Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
+            Action::ToggleMatrix => {
+                self.matrix = !self.matrix;
+                self.focus = 2;
+            }
+            a => match self.focus {
+                0 => {
+                    let before = self.versions.selected;
+                    self.versions.apply(a, ctx.versions.len());
+                    if before != self.versions.selected {
+                        self.loaded.version_id = -1;
+                        return self.load_selected(ctx);
+                    }
+                }
+                1 => {
+                    if self.rows.apply(a, self.loaded.rows.len()) {
+                        self.detail_scroll = 0;
+                    }
+                }
+                _ => {
+                    let scroll = if self.matrix {
+                        &mut self.matrix_scroll
+                    } else {
+                        &mut self.detail_scroll
+                    };
+                    *scroll = match a {
+                        Action::Down => *scroll + 1,
+                        Action::Up => scroll.saturating_sub(1),
+                        Action::PageDown => *scroll + 20,
+                        Action::PageUp => scroll.saturating_sub(20),
+                        Action::Top => 0,
+                        _ => *scroll,
+                    };
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    pub fn click(&mut self, col: u16, row: u16, ctx: &Ctx) -> Vec<Effect> {
+        let hit = |r: Rect| col >= r.x && col < r.x + r.width && row >= r.y && row < r.y + r.height;
+        let va = self.version_area.get();
+        if hit(va) {
+            self.focus = 0;
+            if let Some(i) = self
+                .versions
+                .row_at(usize::from(row - va.y), ctx.versions.len())
+            {
+                self.versions.select(i, ctx.versions.len());
+                self.loaded.version_id = -1;
+                return self.load_selected(ctx);
+            }
+        }
+        let ra = self.rows_area.get();
+        if hit(ra) {
+            self.focus = 1;
+            if let Some(i) = self
+                .rows
+                .row_at(usize::from(row - ra.y), self.loaded.rows.len())
+            {
+                self.rows.select(i, self.loaded.rows.len());
+                self.detail_scroll = 0;
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn job_started(&mut self, _id: u64) {}
+
+    pub fn on_job(&mut self, _id: u64, _r: Result<JobOutput, String>, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    pub fn on_pick(&mut self, _p: Pick, _i: usize, _item: &str, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    pub fn on_prompt(&mut self, _p: Prompt, _t: &str, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// The selected rule, for tests and the detail pane.
+    pub fn selected_rule(&self) -> Option<&StoredRule> {
+        match self.loaded.rows.get(self.rows.selected)? {
+            Row::Rule(i) => self.loaded.rules.get(*i),
+            Row::Module { .. } => None,
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        let [left, mid, right] = Layout::horizontal([
+            Constraint::Percentage(22),
+            Constraint::Percentage(30),
+            Constraint::Percentage(48),
+        ])
+        .areas(area);
+        self.draw_versions(f, left, view);
+        self.draw_rows(f, mid, view);
+        if self.matrix {
+            self.draw_matrix(f, right, view);
+        } else {
+            self.draw_detail(f, right, view);
+        }
+    }
+
+    fn draw_versions(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let block = pane("versions", self.focus == 0, theme);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        self.version_area.set(inner);
+        let items = &version_rows(view.versions);
+        let range = self.versions.window(items.len(), usize::from(inner.height));
+        let lines: Vec<Line> = items[range.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let mut line = Line::from(safe(text, theme.style(Slot::Text)));
+                if range.start + i == self.versions.selected {
+                    line = line.style(theme.style(Slot::Selection));
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn draw_rows(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let title = format!("modules and rules ({})", self.loaded.rules.len());
+        let block = pane(&title, self.focus == 1, theme);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        self.rows_area.set(inner);
+        if let Some(e) = &self.loaded.error {
+            f.render_widget(Paragraph::new(safe(e, theme.style(Slot::Error))), inner);
+            return;
+        }
+        let width = usize::from(inner.width);
+        let range = self
+            .rows
+            .window(self.loaded.rows.len(), usize::from(inner.height));
+        let lines: Vec<Line> = self.loaded.rows[range.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut line = match row {
+                    Row::Module { file, rules, .. } => Line::from(vec![
+                        Span::styled("▾ ", theme.style(Slot::Muted)),
+                        safe(
+                            &truncate(file, width.saturating_sub(8)),
+                            theme.style(Slot::Title),
+                        ),
+                        Span::styled(format!(" ({rules})"), theme.style(Slot::Muted)),
+                    ]),
+                    Row::Rule(r) => {
+                        let rule = &self.loaded.rules[*r];
+                        let mark = if rule.citations.is_empty() {
+                            "  ○ "
+                        } else {
+                            "  ● "
+                        };
+                        let style = if rule.citations.is_empty() {
+                            theme.style(Slot::Warn)
+                        } else {
+                            theme.style(Slot::Text)
+                        };
+                        Line::from(vec![
+                            Span::styled(mark, style),
+                            safe(&truncate(&rule.name, width.saturating_sub(10)), style),
+                            Span::styled(
+                                format!(" :{}", rule.line_start),
+                                theme.style(Slot::Muted),
+                            ),
+                        ])
+                    }
+                };
+                if range.start + i == self.rows.selected {
+                    line = line.style(theme.style(Slot::Selection));
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn draw_detail(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let block = pane("rule", self.focus == 2, theme);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let mut lines: Vec<Line> = Vec::new();
+        let (file, span) = match self.loaded.rows.get(self.rows.selected) {
+            None => {
+                f.render_widget(
+                    Paragraph::new(Span::styled(
+                        "no version selected",
+                        theme.style(Slot::Muted),
+                    )),
+                    inner,
+                );
+                return;
+            }
+            Some(Row::Module {
+                file,
+                package,
+                rules,
+            }) => {
+                lines.push(field("module", file, theme));
+                lines.push(field("package", package, theme));
+                lines.push(field("rules", &rules.to_string(), theme));
+                (file.clone(), None)
+            }
+            Some(Row::Rule(i)) => {
+                let rule = &self.loaded.rules[*i];
+                self.rule_panel(rule, &mut lines, view);
+                (rule.file.clone(), Some((rule.line_start, rule.line_end)))
+            }
+        };
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("── {} ──", crate::sanitize::escape(&file)),
+            theme.style(Slot::Muted),
+        )));
+        let coverage = self
+            .loaded
+            .run
+            .as_ref()
+            .and_then(|r| r.coverage_report.as_ref());
+        let source_start = lines.len();
+        if let Some(text) = self
+            .loaded
+            .bundle
+            .as_ref()
+            .and_then(|b| b.files.iter().find(|bf| bf.path == file))
+            .map(|bf| bf.text.as_str())
+        {
+            source_lines(
+                text,
+                span,
+                coverage.and_then(|c| c.files.get(&file)),
+                view,
+                &mut lines,
+            );
+        }
+        // Start the source near the rule, unless the user scrolled.
+        let auto = span
+            .map(|(s, _)| source_start + usize::try_from(s).unwrap_or(0).saturating_sub(4))
+            .unwrap_or(0)
+            .saturating_sub(usize::from(inner.height) / 3);
+        let scroll = if self.detail_scroll == 0 {
+            auto.min(source_start.saturating_sub(0)).max(0)
+        } else {
+            self.detail_scroll
+        };
+        let scroll = if span.is_some() && self.detail_scroll == 0 {
+            // Keep the panel in view when the source is short enough.
+            if usize::from(inner.height) >= lines.len() {
+                0
+            } else {
+                scroll.min(source_start)
+            }
+        } else {
+            scroll
+        };
+        f.render_widget(
+            Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+            inner,
+        );
+    }
+
+    fn rule_panel(&self, rule: &StoredRule, lines: &mut Vec<Line<'static>>, view: &View) {
+        let theme = view.theme;
+        lines.push(Line::from(vec![
+            safe(
+                &format!("{}.{}", rule.package, rule.name),
+                theme.style(Slot::TitleFocused),
+            ),
+            Span::styled(
+                format!("  {}", rule.kind.as_str()),
+                theme.style(Slot::Muted),
+            ),
+            Span::styled(
+                if rule.entrypoint { "  entrypoint" } else { "" },
+                theme.style(Slot::Info),
+            ),
+        ]));
+        if let Some(t) = &rule.title {
+            lines.push(field("title", t, theme));
+        }
+        if let Some(d) = &rule.description {
+            lines.push(field("description", d, theme));
+        }
+        if rule.citations.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "○ no citation: a gap in the regulation mapping",
+                theme.style(Slot::Warn),
+            )));
+        }
+        for c in &rule.citations {
+            lines.push(Line::from(vec![
+                Span::styled("cites: ", theme.style(Slot::Muted)),
+                safe(&c.label(), theme.style(Slot::Info)),
+            ]));
+        }
+        if let Some(a) = &rule.annotation {
+            for r in &a.related_resources {
+                let text = match &r.description {
+                    Some(d) => format!("{} ({d})", r.reference),
+                    None => r.reference.clone(),
+                };
+                lines.push(field("related", &text, theme));
+            }
+        }
+        if let Some(s) = &rule.severity {
+            lines.push(field("severity", s, theme));
+        }
+        lines.push(field(
+            "defined",
+            &format!("{}:{}-{}", rule.file, rule.line_start, rule.line_end),
+            theme,
+        ));
+        match self
+            .loaded
+            .run
+            .as_ref()
+            .and_then(|r| r.coverage_report.as_ref().map(|c| (r, c)))
+        {
+            Some((run, cov)) => {
+                let rc = cov
+                    .rules
+                    .iter()
+                    .find(|c| {
+                        c.package == rule.package
+                            && c.rule == rule.name
+                            && c.line == rule.line_start
+                    })
+                    .or_else(|| {
+                        cov.rules
+                            .iter()
+                            .find(|c| c.package == rule.package && c.rule == rule.name)
+                    });
+                match rc {
+                    Some(rc) => {
+                        let style = if rc.tests.is_empty() {
+                            theme.style(Slot::Fail)
+                        } else {
+                            theme.style(Slot::Pass)
+                        };
+                        lines.push(Line::from(vec![
+                            Span::styled("coverage: ", theme.style(Slot::Muted)),
+                            Span::styled(
+                                format!(
+                                    "{:.0}% of {} lines, {} tests reach it (run #{} {})",
+                                    rc.coverage,
+                                    rc.lines,
+                                    rc.tests.len(),
+                                    run.id,
+                                    run.started_at
+                                ),
+                                style,
+                            ),
+                        ]));
+                        for t in rc.tests.iter().take(8) {
+                            lines.push(Line::from(vec![
+                                Span::styled(
+                                    format!("  {} ", outcome_glyph("PASS")),
+                                    theme.style(Slot::Pass),
+                                ),
+                                safe(t, theme.style(Slot::Text)),
+                            ]));
+                        }
+                        if rc.tests.len() > 8 {
+                            lines.push(Line::from(Span::styled(
+                                format!("  … and {} more", rc.tests.len() - 8),
+                                theme.style(Slot::Muted),
+                            )));
+                        }
+                    }
+                    None => lines.push(field("coverage", "not in the last run", theme)),
+                }
+            }
+            None => lines.push(Line::from(Span::styled(
+                "coverage: no recorded run yet (run the suite on tab 2)",
+                theme.style(Slot::Muted),
+            ))),
+        }
+        for w in self.warnings_of(rule) {
+            lines.push(Line::from(vec![
+                Span::styled("⚠ warning: ", theme.style(Slot::Warn)),
+                safe(w, theme.style(Slot::Warn)),
+            ]));
+        }
+    }
+
+    /// Gavel's warnings (the `not` readings, stray METADATA) inside a rule.
+    fn warnings_of<'a>(&'a self, rule: &StoredRule) -> impl Iterator<Item = &'a String> + 'a {
+        let file = rule.file.clone();
+        let (start, end) = (rule.line_start, rule.line_end);
+        self.loaded.warnings.iter().filter(move |w| {
+            let Some(rest) = w.strip_prefix(&format!("{file}:")) else {
+                return false;
+            };
+            let line: Option<u32> = rest.split(':').next().and_then(|n| n.parse().ok());
+            line.is_some_and(|l| l >= start && l <= end)
+        })
+    }
+
+    fn draw_matrix(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let m = &self.loaded.matrix;
+        let block = pane(
+            &format!(
+                "regulation mapping matrix ({} rows, {} gaps)",
+                m.rows.len(),
+                m.gaps.len()
+            ),
+            self.focus == 2,
+            theme,
+        );
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let mut lines: Vec<Line> = Vec::new();
+        let w = usize::from(inner.width);
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{:<28} {:<24} {:>5} {:>5}",
+                "CLAUSE", "RULE", "TESTS", "COV"
+            ),
+            theme.style(Slot::Title),
+        )));
+        let mut last = String::new();
+        for r in &m.rows {
+            let clause = format!("{} {}", r.regulation, r.clause);
+            let shown = if clause == last {
+                String::new()
+            } else {
+                clause.clone()
+            };
+            last = clause;
+            let tests = r.tests.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
+            let cov = r
+                .coverage
+                .map(|c| format!("{c:.0}%"))
+                .unwrap_or_else(|| "-".into());
+            let style = match r.tests {
+                Some(0) => theme.style(Slot::Fail),
+                _ => theme.style(Slot::Text),
+            };
+            lines.push(Line::from(safe(
+                &truncate(
+                    &format!(
+                        "{:<28} {:<24} {:>5} {:>5}",
+                        truncate(&shown, 28),
+                        truncate(&r.rule, 24),
+                        tests,
+                        cov
+                    ),
+                    w,
+                ),
+                style,
+            )));
+        }
+        lines.push(Line::from(""));
+        if m.gaps.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "✓ no gaps: every rule cites a clause",
+                theme.style(Slot::Pass),
+            )));
+        } else {
+            lines.push(Line::from(Span::styled(
+                format!("○ gaps: {} rules cite nothing", m.gaps.len()),
+                theme.style(Slot::Warn),
+            )));
+            for g in &m.gaps {
+                lines.push(Line::from(safe(
+                    &format!("  ○ {}.{}  {}:{}", g.package, g.rule, g.file, g.line),
+                    theme.style(Slot::Warn),
+                )));
+            }
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .scroll((u16::try_from(self.matrix_scroll).unwrap_or(u16::MAX), 0)),
+            inner,
+        );
+    }
+}
+
+/// The version rows as the left pane shows them: the bundle name on its
+/// first version only, then the version and its short hash.
+fn version_rows(versions: &[crate::store::VersionSummary]) -> Vec<String> {
+    let width = versions
+        .iter()
+        .map(|v| v.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut last = "";
+    versions
+        .iter()
+        .map(|v| {
+            let name = if v.name == last { "" } else { v.name.as_str() };
+            last = &v.name;
+            let hash: String = v
+                .content_hash
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(8)
+                .collect();
+            format!("{name:<width$} {} {hash}", v.version)
+        })
+        .collect()
+}
+
+/// Lines of a source file with numbers, the rule's lines marked (`▌`) and,
+/// when a run measured coverage, covered (`●`) and uncovered (`○`) lines.
+fn source_lines(
+    text: &str,
+    span: Option<(u32, u32)>,
+    coverage: Option<&crate::engine::suite::FileCoverage>,
+    view: &View,
+    out: &mut Vec<Line<'static>>,
+) {
+    let theme = view.theme;
+    for (i, l) in text.lines().enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let in_rule = span.is_some_and(|(s, e)| n >= s && n <= e);
+        let cov = coverage.and_then(|c| {
+            if c.covered.contains(&n) {
+                Some(("●", theme.style(Slot::Covered)))
+            } else if c.not_covered.contains(&n) {
+                Some(("○", theme.style(Slot::Uncovered)))
+            } else {
+                None
+            }
+        });
+        let (mark, mark_style) = cov.unwrap_or((" ", theme.style(Slot::Muted)));
+        let text_style = if in_rule {
+            theme.style(Slot::Highlight)
+        } else {
+            theme.style(Slot::Text)
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("{n:>4} "), theme.style(Slot::Muted)),
+            Span::styled(if in_rule { "▌" } else { " " }, theme.style(Slot::Key)),
+            Span::styled(mark, mark_style),
+            Span::raw(" "),
+            safe(l, text_style),
+        ]));
+    }
+}
+
+fn load(ctx: &Ctx, version_id: i64, rego_v0: bool) -> Loaded {
+    let result = (|| -> crate::Result<Loaded> {
+        let mut rules: Vec<StoredRule> = ctx
+            .store
+            .rules_of(version_id)?
+            .into_iter()
+            .filter(|r| !r.file.ends_with("_test.rego"))
+            .collect();
+        rules.sort_by(|a, b| a.file.cmp(&b.file).then(a.line_start.cmp(&b.line_start)));
+        let mut rows = Vec::new();
+        let mut i = 0;
+        while i < rules.len() {
+            let file = rules[i].file.clone();
+            let start = rows.len();
+            rows.push(Row::Module {
+                file: file.clone(),
+                package: rules[i].package.clone(),
+                rules: 0,
+            });
+            let mut n = 0;
+            while i < rules.len() && rules[i].file == file {
+                rows.push(Row::Rule(i));
+                i += 1;
+                n += 1;
+            }
+            if let Row::Module { rules, .. } = &mut rows[start] {
+                *rules = n;
+            }
+        }
+        let bundle = ctx.store.bundle_of(version_id)?;
+        let warnings = Catalog::build(&bundle, rego_v0)
+            .map(|c| c.warnings)
+            .unwrap_or_default();
+        let run = ctx.store.latest_covered_run(version_id)?;
+        let matrix = Matrix::build(
+            &rules,
+            run.as_ref().and_then(|r| r.coverage_report.as_ref()),
+        );
+        Ok(Loaded {
+            version_id,
+            rules,
+            rows,
+            bundle: Some(bundle),
+            warnings,
+            run,
+            matrix,
+            error: None,
+        })
+    })();
+    result.unwrap_or_else(|e| Loaded {
+        version_id,
+        error: Some(format!("{e}")),
+        ..Loaded::default()
+    })
+}

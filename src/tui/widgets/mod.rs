@@ -1,0 +1,78 @@
+//! Drawing helpers shared by the screens: escaped text, scrolled lists,
+//! folded JSON, panes with focus-aware borders.
+
+pub mod json;
+pub mod list;
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+
+use super::theme::{Slot, Theme};
+use crate::sanitize;
+
+/// Untrusted text as a span: escaped first, always.
+pub fn safe<'a>(text: &str, style: Style) -> Span<'a> {
+    Span::styled(sanitize::escape(text).into_owned(), style)
+}
+
+/// Untrusted multi-line text as lines, each escaped.
+pub fn safe_lines(text: &str, style: Style) -> Vec<Line<'static>> {
+    sanitize::escape_multiline(text)
+        .lines()
+        .map(|l| Line::from(Span::styled(l.to_string(), style)))
+        .collect()
+}
+
+/// A pane: borders in the focus colour and a title.
+pub fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(
+            format!(" {} ", sanitize::escape(title)),
+            theme.title(focused),
+        ))
+}
+
+/// `label: value` with the label muted.
+pub fn field<'a>(label: &str, value: &str, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), theme.style(Slot::Muted)),
+        safe(value, theme.style(Slot::Text)),
+    ])
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Cuts a string to `width` display columns with an ellipsis.
+pub fn truncate(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
