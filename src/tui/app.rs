@@ -484,6 +484,15 @@ impl App {
                     self.playground.open(version, &input, &origin);
                     self.tab = Tab::Playground;
                 }
+                Effect::RunImpact {
+                    filter,
+                    against,
+                    label,
+                } => {
+                    self.tab = Tab::Impact;
+                    let effects = self.impact.run_for(filter, against, label);
+                    self.apply_effects(effects);
+                }
                 Effect::ReloadVersions => {
                     if let Err(e) = self.reload() {
                         self.error(format!("{e}"));

@@ -102,9 +102,15 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
-    let store = app.store.path().display().to_string();
+    // The store's file name only: a full path would crowd the tabs.
+    let store = app
+        .store
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     spans.push(Span::styled(
-        format!("  {}", super::widgets::truncate(&store, 40)),
+        format!("  store: {}", super::widgets::truncate(&store, 30)),
         theme.style(Slot::Muted),
     ));
     f.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -43,5 +43,16 @@ impl ImpactScreen {
         Vec::new()
     }
 
+    /// Replays what `filter` selects under `against` (their own versions
+    /// when `None`): asked by the Diff screen's `i`.
+    pub fn run_for(
+        &mut self,
+        _filter: crate::store::decisions::DecisionFilter,
+        _against: Option<crate::store::VersionRef>,
+        _label: String,
+    ) -> Vec<Effect> {
+        Vec::new()
+    }
+
     pub fn draw(&self, _f: &mut Frame, _area: Rect, _view: &View) {}
 }

@@ -131,6 +131,13 @@ pub enum Effect {
     },
     /// Reload the version list (after a test run, seeding...).
     ReloadVersions,
+    /// Switch to Replay / impact and replay the decisions `filter` selects
+    /// under `against` (their own versions when `None`).
+    RunImpact {
+        filter: crate::store::decisions::DecisionFilter,
+        against: Option<VersionRef>,
+        label: String,
+    },
 }
 
 /// `NAME@VERSION` labels of the versions, for pickers.

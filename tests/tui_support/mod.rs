@@ -1,0 +1,137 @@
+//! Shared by the workbench tests: a store seeded with the bundled samples
+//! (seeded once, then copied per test), key presses, and renders through
+//! ratatui's TestBackend.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use gavel::store::Store;
+use gavel::tui::action::KeyMap;
+use gavel::tui::app::App;
+use gavel::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// A seeded store file, made once per test binary.
+fn template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("gavel-tui-template-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("template.db");
+        let _ = std::fs::remove_file(&path);
+        let mut store = Store::open(&path).unwrap();
+        gavel::samples::seed(&mut store, &mut |_, _, _| {}).unwrap();
+        // Fold the WAL into the file so a plain copy holds everything.
+        store
+            .conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        drop(store);
+        path
+    })
+}
+
+/// A fresh copy of the seeded store in `dir`, named `gavel.db`.
+pub fn seeded_db(dir: &Path) -> PathBuf {
+    let path = dir.join("gavel.db");
+    std::fs::copy(template(), &path).unwrap();
+    path
+}
+
+/// The workbench on a fresh copy of the seeded store (no mouse, dark theme
+/// without colours so snapshots hold text only).
+pub fn seeded_app(dir: &Path) -> App {
+    let db = seeded_db(dir);
+    App::new(db, KeyMap::default(), plain_theme(), false).unwrap()
+}
+
+pub fn empty_app(dir: &Path) -> App {
+    App::new(
+        dir.join("gavel.db"),
+        KeyMap::default(),
+        plain_theme(),
+        false,
+    )
+    .unwrap()
+}
+
+pub fn plain_theme() -> Theme {
+    Theme::load("dark", true).unwrap()
+}
+
+/// Presses keys: plain characters, or `<name>` for `<esc>`, `<enter>`,
+/// `<tab>`, `<s-tab>`, `<up>`, `<down>`, `<left>`, `<right>`, `<pgdn>`,
+/// `<pgup>`, `<bs>`, `<f5>`, `<c-x>` (Ctrl-x).
+pub fn press(app: &mut App, keys: &str) {
+    let mut chars = keys.chars().peekable();
+    while let Some(c) = chars.next() {
+        let event = if c == '<' && chars.peek().is_some_and(|n| *n != '>') {
+            let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
+            key_named(&name)
+        } else {
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+        };
+        app.on_key(event);
+    }
+}
+
+fn key_named(name: &str) -> KeyEvent {
+    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    match name {
+        "esc" => plain(KeyCode::Esc),
+        "enter" => plain(KeyCode::Enter),
+        "tab" => plain(KeyCode::Tab),
+        "s-tab" => KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT),
+        "up" => plain(KeyCode::Up),
+        "down" => plain(KeyCode::Down),
+        "left" => plain(KeyCode::Left),
+        "right" => plain(KeyCode::Right),
+        "pgdn" => plain(KeyCode::PageDown),
+        "pgup" => plain(KeyCode::PageUp),
+        "bs" => plain(KeyCode::Backspace),
+        "space" => plain(KeyCode::Char(' ')),
+        "lt" => plain(KeyCode::Char('<')),
+        "f5" => plain(KeyCode::F(5)),
+        ctrl if ctrl.starts_with("c-") => KeyEvent::new(
+            KeyCode::Char(ctrl.chars().nth(2).unwrap()),
+            KeyModifiers::CONTROL,
+        ),
+        other => panic!("unknown key <{other}>"),
+    }
+}
+
+/// Waits for the app's background jobs to finish and folds their results in.
+pub fn settle(app: &mut App) {
+    app.wait_for_jobs(Duration::from_secs(120));
+    assert!(
+        app.jobs.running.is_empty(),
+        "jobs still running after 120 s: {:?}",
+        app.jobs.running
+    );
+}
+
+/// The screen as text, one line per row, trailing spaces cut.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| {
+            gavel::tui::draw::draw(f, app);
+            gavel::tui::terminal::sweep(f.buffer_mut());
+        })
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
