@@ -36,3 +36,23 @@ fn policies_screen_renders() {
     println!("{screen}");
     assert!(screen.contains("ai-change-audit"), "{screen}");
 }
+
+#[test]
+fn decisions_screen_lists_and_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "3");
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert!(screen.contains("decisions 1 of 1500"), "{screen}");
+    press(
+        &mut app,
+        "/outcome:BLOCK version:gfr-procurement@1.0.0<enter>",
+    );
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert!(!screen.contains("APPROVE "), "{screen}");
+    press(&mut app, "G");
+    let screen = render(&app, 80, 24);
+    println!("{screen}");
+}

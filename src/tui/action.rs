@@ -126,6 +126,34 @@ impl Action {
         }
     }
 
+    /// A word or two for the status bar, where space is short.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Palette => "palette",
+            Action::Filter => "filter",
+            Action::ToggleMatrix => "matrix",
+            Action::RunTests => "run tests",
+            Action::ToggleCoverage => "coverage",
+            Action::ReplayOwn => "replay",
+            Action::ReplayAgainst => "replay against",
+            Action::OpenInPlayground => "playground",
+            Action::SaveAsCase => "save as case",
+            Action::CycleOutcome => "outcome",
+            Action::RunImpact => "run replay",
+            Action::PickVersions => "versions",
+            Action::ToggleSideBySide => "side by side",
+            Action::DiffImpact => "impact",
+            Action::Evaluate => "evaluate",
+            Action::SaveCase => "save case",
+            Action::PickVersion => "version",
+            Action::Select => "explain",
+            Action::LoadSamples => "load samples",
+            other => other.base_name(),
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Action> {
         if let Some(n) = name.strip_prefix("tab-") {
             return n
@@ -348,6 +376,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         "save as a regression case",
     ),
     h(
+        Key::plain(KeyCode::Enter),
+        Action::Select,
+        Decisions,
+        "explain: evaluate the cited rules' outcomes under its version",
+    ),
+    h(
         Key::ch('o'),
         Action::CycleOutcome,
         Decisions,
@@ -408,7 +442,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     b(Key::ctrl('c'), Action::ForceQuit, Global, "quit at once"),
     h(Key::ch('q'), Action::Quit, Global, "quit"),
     h(Key::ch('?'), Action::Help, Global, "keys and actions"),
-    b(Key::ch(':'), Action::Palette, Global, "command palette"),
+    h(Key::ch(':'), Action::Palette, Global, "command palette"),
     b(Key::ctrl('p'), Action::Palette, Global, "command palette"),
     b(Key::ch('1'), Action::GoTab(1), Global, "Policies"),
     b(Key::ch('2'), Action::GoTab(2), Global, "Tests"),
@@ -476,7 +510,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Global,
         "back out / cancel",
     ),
-    h(Key::ch('/'), Action::Filter, Global, "filter"),
+    b(Key::ch('/'), Action::Filter, Global, "filter"),
     b(
         Key::ctrl('r'),
         Action::Refresh,
@@ -601,12 +635,14 @@ impl KeyMap {
         out
     }
 
-    /// The status bar's hints for a screen.
+    /// The status bar's hints for a screen: each hinted action once, with
+    /// its short label.
     pub fn hints(&self, scope: Scope) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
         for b in self.bindings.iter().filter(|b| b.hint && b.scope == scope) {
-            if !out.iter().any(|(_, d)| *d == b.description) {
-                out.push((b.key.label(), b.description));
+            let label = b.action.short_label();
+            if !out.iter().any(|(_, d)| *d == label) {
+                out.push((b.key.label(), label));
             }
         }
         out

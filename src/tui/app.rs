@@ -413,6 +413,7 @@ impl App {
                 self.decisions.on_prompt(prompt, &text, &ctx)
             }
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
+            Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
             Prompt::SavePlaygroundCase => self.playground.on_prompt(prompt, &text, &ctx),
         };
         self.apply_effects(effects);

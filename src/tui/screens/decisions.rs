@@ -93,6 +93,9 @@ struct Detail {
     input: JsonView,
     result: Option<JsonView>,
     replays: Vec<ReplayRecord>,
+    /// Rule outcomes evaluated on request (`Enter`) when the decision was
+    /// imported without them, with the lines that ran.
+    explained: Option<crate::engine::Evaluation>,
 }
 
 #[derive(Default)]
@@ -256,6 +259,7 @@ impl DecisionsScreen {
                 input: JsonView::folded_below(record.input(), 3),
                 result: record.result().map(|r| JsonView::folded_below(r, 3)),
                 replays: ctx.store.replays_of(&id).unwrap_or_default(),
+                explained: None,
                 record,
             }),
             Ok(None) => None,
@@ -302,6 +306,21 @@ impl DecisionsScreen {
                     words.insert(0, format!("outcome:{o}"));
                 }
                 return self.set_filter(words.join(" "), ctx);
+            }
+            Action::Select if self.focus == 0 => {
+                if let Some(d) = &self.detail {
+                    let Some((name, version)) = d.record.bundle() else {
+                        return vec![Effect::Error(
+                            "this decision names no bundle version to evaluate under".into(),
+                        )];
+                    };
+                    return vec![Effect::Start(JobRequest::Evaluate {
+                        version: VersionRef { name, version },
+                        input: d.record.input().clone(),
+                        now_ns: crate::replay::pinned_now(&d.record)
+                            .unwrap_or_else(clock::wall_clock_ns),
+                    })];
+                }
             }
             Action::ReplayOwn => {
                 if let Some(id) = self.selected_id() {
@@ -462,6 +481,22 @@ impl DecisionsScreen {
                 self.last_replay = Some(*r);
                 vec![Effect::Message(msg)]
             }
+            Ok(JobOutput::Evaluated { evaluation, .. }) => {
+                if let Some(d) = &mut self.detail {
+                    let fired = evaluation.rule_outcomes.iter().filter(|o| o.fired).count();
+                    let same = evaluation.outcome == d.record.outcome;
+                    d.explained = Some(*evaluation);
+                    return vec![Effect::Message(format!(
+                        "evaluated under its version: {fired} rules fired; outcome {}",
+                        if same {
+                            "as recorded"
+                        } else {
+                            "DIFFERS from the record (replay it)"
+                        }
+                    ))];
+                }
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }
@@ -559,9 +594,10 @@ impl DecisionsScreen {
         let lines: Vec<Line> = (offset..offset + height)
             .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
             .map(|(i, r)| {
+                // Month, day and time: the year is rarely what tells rows apart.
                 let time = r
                     .timestamp
-                    .get(..19)
+                    .get(5..19)
                     .unwrap_or(&r.timestamp)
                     .replace('T', " ");
                 let version = r.version.as_deref().or(r.bundle.as_deref()).unwrap_or("?");
@@ -632,7 +668,8 @@ impl DecisionsScreen {
             ),
             field("chain", &format!("#{}", d.seq), theme),
         ];
-        match &r.rule_outcomes {
+        let evaluated = d.explained.as_ref().map(|e| &e.rule_outcomes);
+        match r.rule_outcomes.as_ref().or(evaluated) {
             Some(outcomes) => {
                 let cited: Vec<_> = outcomes
                     .iter()
@@ -670,7 +707,7 @@ impl DecisionsScreen {
                 }
             }
             None => lines.push(Line::from(Span::styled(
-                "no rule outcomes recorded (the version was not in the store at import)",
+                "rule outcomes: not in the log; Enter evaluates them under its version",
                 theme.style(Slot::Muted),
             ))),
         }

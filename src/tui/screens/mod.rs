@@ -93,6 +93,8 @@ pub enum Pick {
 /// Why a one-line prompt was opened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prompt {
+    /// Policies: rules whose name, title or citation contains the text.
+    RuleFilter,
     /// Decisions: the filter (`outcome:BLOCK version:N@V path:P since:T until:T text`).
     DecisionFilter,
     /// Decisions: the bundle directory to save the selected decision into as a case.

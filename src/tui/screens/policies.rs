@@ -53,9 +53,12 @@ pub struct PoliciesScreen {
     rows: Cursor,
     /// 0 versions, 1 rules, 2 detail.
     focus: usize,
-    detail_scroll: usize,
+    /// Source lines scrolled from where the rule's view opens (can go up).
+    detail_scroll: i64,
     matrix: bool,
     matrix_scroll: usize,
+    /// `/`: only rules whose name, title or citation contains this.
+    filter: String,
     loaded: Loaded,
     /// Where the lists were drawn, for mouse clicks.
     version_area: Cell<Rect>,
@@ -79,7 +82,7 @@ impl PoliciesScreen {
         {
             return Vec::new();
         }
-        self.loaded = load(ctx, v.id, v.rego_version == 0);
+        self.loaded = load(ctx, v.id, v.rego_version == 0, &self.filter);
         self.rows = Cursor::default();
         self.detail_scroll = 0;
         self.matrix_scroll = 0;
@@ -92,6 +95,16 @@ impl PoliciesScreen {
             Action::PrevPane => self.focus = (self.focus + 2) % 3,
             Action::Right | Action::Select if self.focus < 2 => self.focus += 1,
             Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
+            Action::Filter => {
+                return vec![Effect::OpenPrompt {
+                    title: "rules whose name, title or citation contains".into(),
+                    initial: self.filter.clone(),
+                    prompt: Prompt::RuleFilter,
+                }];
+            }
+            Action::Back if !self.filter.is_empty() && self.focus <= 1 => {
+                return self.on_prompt(Prompt::RuleFilter, "", ctx);
+            }
             Action::ToggleMatrix => {
                 self.matrix = !self.matrix;
                 self.focus = 2;
@@ -111,19 +124,25 @@ impl PoliciesScreen {
                     }
                 }
                 _ => {
-                    let scroll = if self.matrix {
-                        &mut self.matrix_scroll
+                    let step: i64 = match a {
+                        Action::Down => 1,
+                        Action::Up => -1,
+                        Action::PageDown => 20,
+                        Action::PageUp => -20,
+                        _ => 0,
+                    };
+                    if self.matrix {
+                        let m = i64::try_from(self.matrix_scroll).unwrap_or(0) + step;
+                        self.matrix_scroll = if a == Action::Top {
+                            0
+                        } else {
+                            usize::try_from(m.max(0)).unwrap_or(0)
+                        };
+                    } else if a == Action::Top {
+                        self.detail_scroll = 0;
                     } else {
-                        &mut self.detail_scroll
-                    };
-                    *scroll = match a {
-                        Action::Down => *scroll + 1,
-                        Action::Up => scroll.saturating_sub(1),
-                        Action::PageDown => *scroll + 20,
-                        Action::PageUp => scroll.saturating_sub(20),
-                        Action::Top => 0,
-                        _ => *scroll,
-                    };
+                        self.detail_scroll += step;
+                    }
                 }
             },
         }
@@ -168,8 +187,25 @@ impl PoliciesScreen {
         Vec::new()
     }
 
-    pub fn on_prompt(&mut self, _p: Prompt, _t: &str, _ctx: &Ctx) -> Vec<Effect> {
-        Vec::new()
+    pub fn on_prompt(&mut self, p: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        if p != Prompt::RuleFilter {
+            return Vec::new();
+        }
+        self.filter = text.trim().to_string();
+        self.loaded.version_id = -1;
+        self.load_selected(ctx);
+        self.focus = 1;
+        let rules = self
+            .loaded
+            .rows
+            .iter()
+            .filter(|r| matches!(r, Row::Rule(_)))
+            .count();
+        vec![Effect::Message(if self.filter.is_empty() {
+            "rule filter cleared".into()
+        } else {
+            format!("{rules} rules match '{}'", self.filter)
+        })]
     }
 
     /// The selected rule, for tests and the detail pane.
@@ -220,7 +256,11 @@ impl PoliciesScreen {
 
     fn draw_rows(&self, f: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme;
-        let title = format!("modules and rules ({})", self.loaded.rules.len());
+        let title = if self.filter.is_empty() {
+            format!("modules and rules ({})", self.loaded.rules.len())
+        } else {
+            format!("rules /{} ({})", self.filter, self.loaded.rules.len())
+        };
         let block = pane(&title, self.focus == 1, theme);
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -279,9 +319,6 @@ impl PoliciesScreen {
 
     fn draw_detail(&self, f: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme;
-        let block = pane("rule", self.focus == 2, theme);
-        let inner = block.inner(area);
-        f.render_widget(block, area);
         let mut lines: Vec<Line> = Vec::new();
         let (file, span) = match self.loaded.rows.get(self.rows.selected) {
             None => {
@@ -289,8 +326,9 @@ impl PoliciesScreen {
                     Paragraph::new(Span::styled(
                         "no version selected",
                         theme.style(Slot::Muted),
-                    )),
-                    inner,
+                    ))
+                    .block(pane("rule", self.focus == 2, theme)),
+                    area,
                 );
                 return;
             }
@@ -310,17 +348,27 @@ impl PoliciesScreen {
                 (rule.file.clone(), Some((rule.line_start, rule.line_end)))
             }
         };
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            format!("── {} ──", crate::sanitize::escape(&file)),
-            theme.style(Slot::Muted),
-        )));
+        // The panel on top (at most half the height), the source below it.
+        let width = usize::from(area.width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+        let panel_height = u16::try_from(rows + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height / 2);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(panel_height), Constraint::Min(3)]).areas(area);
+        let title = if span.is_some() { "rule" } else { "module" };
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(pane(title, false, theme)),
+            top,
+        );
         let coverage = self
             .loaded
             .run
             .as_ref()
             .and_then(|r| r.coverage_report.as_ref());
-        let source_start = lines.len();
+        let mut source = Vec::new();
         if let Some(text) = self
             .loaded
             .bundle
@@ -333,32 +381,24 @@ impl PoliciesScreen {
                 span,
                 coverage.and_then(|c| c.files.get(&file)),
                 view,
-                &mut lines,
+                &mut source,
             );
         }
-        // Start the source near the rule, unless the user scrolled.
-        let auto = span
-            .map(|(s, _)| source_start + usize::try_from(s).unwrap_or(0).saturating_sub(4))
-            .unwrap_or(0)
-            .saturating_sub(usize::from(inner.height) / 3);
-        let scroll = if self.detail_scroll == 0 {
-            auto.min(source_start.saturating_sub(0)).max(0)
-        } else {
-            self.detail_scroll
-        };
-        let scroll = if span.is_some() && self.detail_scroll == 0 {
-            // Keep the panel in view when the source is short enough.
-            if usize::from(inner.height) >= lines.len() {
-                0
-            } else {
-                scroll.min(source_start)
-            }
-        } else {
-            scroll
-        };
+        // The source opens a few lines above the rule; j/k scroll from there.
+        let height = usize::from(bottom.height.saturating_sub(2));
+        let start = span
+            .map(|(s, _)| usize::try_from(s).unwrap_or(0).saturating_sub(4))
+            .unwrap_or(0);
+        let max = source.len().saturating_sub(height.max(1));
+        let scroll =
+            usize::try_from((i64::try_from(start).unwrap_or(0) + self.detail_scroll).max(0))
+                .unwrap_or(0)
+                .min(max);
         f.render_widget(
-            Paragraph::new(lines).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
-            inner,
+            Paragraph::new(source)
+                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+                .block(pane(&file, self.focus == 2, theme)),
+            bottom,
         );
     }
 
@@ -638,12 +678,12 @@ fn source_lines(
             Span::styled(if in_rule { "▌" } else { " " }, theme.style(Slot::Key)),
             Span::styled(mark, mark_style),
             Span::raw(" "),
-            safe(l, text_style),
+            safe(&l.replace('\t', "    "), text_style),
         ]));
     }
 }
 
-fn load(ctx: &Ctx, version_id: i64, rego_v0: bool) -> Loaded {
+fn load(ctx: &Ctx, version_id: i64, rego_v0: bool, filter: &str) -> Loaded {
     let result = (|| -> crate::Result<Loaded> {
         let mut rules: Vec<StoredRule> = ctx
             .store
@@ -652,6 +692,19 @@ fn load(ctx: &Ctx, version_id: i64, rego_v0: bool) -> Loaded {
             .filter(|r| !r.file.ends_with("_test.rego"))
             .collect();
         rules.sort_by(|a, b| a.file.cmp(&b.file).then(a.line_start.cmp(&b.line_start)));
+        let all_rules = rules.clone();
+        let needle = filter.to_lowercase();
+        if !needle.is_empty() {
+            rules.retain(|r| {
+                r.name.to_lowercase().contains(&needle)
+                    || r.title
+                        .as_deref()
+                        .is_some_and(|t| t.to_lowercase().contains(&needle))
+                    || r.citations
+                        .iter()
+                        .any(|c| c.label().to_lowercase().contains(&needle))
+            });
+        }
         let mut rows = Vec::new();
         let mut i = 0;
         while i < rules.len() {
@@ -678,7 +731,7 @@ fn load(ctx: &Ctx, version_id: i64, rego_v0: bool) -> Loaded {
             .unwrap_or_default();
         let run = ctx.store.latest_covered_run(version_id)?;
         let matrix = Matrix::build(
-            &rules,
+            &all_rules,
             run.as_ref().and_then(|r| r.coverage_report.as_ref()),
         );
         Ok(Loaded {
