@@ -4,6 +4,7 @@
 mod tui_support;
 
 use gavel::tui::app::Overlay;
+
 use gavel::tui::screens::Tab;
 use tui_support::*;
 
@@ -55,4 +56,212 @@ fn decisions_screen_lists_and_filters() {
     press(&mut app, "G");
     let screen = render(&app, 80, 24);
     println!("{screen}");
+}
+
+#[test]
+fn rule_panel_shows_the_not_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("access").join("1.0.0");
+    std::fs::create_dir_all(bundle.join("access")).unwrap();
+    std::fs::write(
+        bundle.join("access/policy.rego"),
+        "package access\n\n# METADATA\n# title: Only admins may delete\n# custom:\n#   citations: [\"SOC 2 CC6.1\"]\ndeny if {\n\tinput.action == \"delete\"\n\tnot is_admin(input.user)\n}\n\nis_admin(u) if u.role == \"admin\"\n",
+    )
+    .unwrap();
+    let db = dir.path().join("gavel.db");
+    {
+        let mut store = gavel::store::Store::open(&db).unwrap();
+        gavel::import::import_bundle(&mut store, &bundle, &Default::default()).unwrap();
+    }
+    let mut app = gavel::tui::app::App::new(
+        db,
+        gavel::tui::action::KeyMap::default(),
+        plain_theme(),
+        false,
+    )
+    .unwrap();
+    // Versions -> rules; the module row, then the first rule.
+    press(&mut app, "<tab>j");
+    assert_eq!(
+        app.policies.selected_rule().map(|r| r.name.as_str()),
+        Some("deny")
+    );
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("warning:") && screen.contains("is undefined when"),
+        "the rule panel warns about `not is_admin(input.user)`:\n{screen}"
+    );
+    // And a rule filter narrows the list.
+    press(&mut app, "/is_adm<enter>");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("rules /is_adm (1)"), "{screen}");
+}
+
+#[test]
+fn first_run_offers_the_samples_and_loads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = empty_app(dir.path());
+    assert!(app.first_run);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("This store is empty"), "{screen}");
+    assert!(screen.contains("to load the bundled samples"), "{screen}");
+    press(&mut app, "L");
+    settle(&mut app);
+    assert!(!app.first_run);
+    assert_eq!(app.versions.len(), 13);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("gfr-procurement"), "{screen}");
+}
+
+#[test]
+fn help_and_palette_come_from_the_key_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "3?");
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    let screen = render(&app, 120, 40);
+    for text in [
+        "Decisions",
+        "replay under its own version",
+        "Ctrl-P",
+        "everywhere",
+    ] {
+        assert!(screen.contains(text), "help lists {text:?}:\n{screen}");
+    }
+    press(&mut app, "<esc>:replay-ag");
+    let entries = app.palette_entries("replay-ag");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("replay-against"), "{screen}");
+    // Enter runs it: the version picker opens.
+    press(&mut app, "<enter>");
+    assert!(
+        matches!(app.overlay, Some(Overlay::Picker { .. })),
+        "{:?}",
+        app.overlay
+    );
+    press(&mut app, "<esc>");
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn small_terminals_get_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = seeded_app(dir.path());
+    let screen = render(&app, 70, 20);
+    assert!(screen.contains("at least 80x24"), "{screen}");
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("[1 Policies]"), "{screen}");
+}
+
+#[test]
+fn decisions_keyset_paging_reaches_both_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "3");
+    // Down past several pages, to the end and back to the top.
+    for _ in 0..40 {
+        press(&mut app, "<pgdn>");
+    }
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("of 1500"), "{screen}");
+    press(&mut app, "G");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("decisions 1500 of 1500"), "{screen}");
+    for _ in 0..40 {
+        press(&mut app, "<pgup>");
+    }
+    press(&mut app, "g");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("decisions 1 of 1500"), "{screen}");
+    // The same top row as before any paging.
+    let fresh = seeded_app(tempfile::tempdir().unwrap().path());
+    assert_eq!(app.decisions.selected_id(), {
+        let mut f = fresh;
+        press(&mut f, "3");
+        f.decisions.selected_id()
+    });
+}
+
+#[test]
+fn snapshots_of_policies_and_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    // gfr-procurement@1.1.0, its second module's first rule.
+    press(&mut app, "jjjjjjjjj<tab>jjjjjjjjjjjjjjj");
+    for (w, h) in [(120, 40), (80, 24)] {
+        insta::assert_snapshot!(format!("policies_rule_{w}x{h}"), render(&app, w, h));
+    }
+    press(&mut app, "m");
+    for (w, h) in [(120, 40), (80, 24)] {
+        insta::assert_snapshot!(format!("policies_matrix_{w}x{h}"), render(&app, w, h));
+    }
+    press(&mut app, "3/outcome:ESCALATE<enter>jj");
+    app.message = None;
+    for (w, h) in [(120, 40), (80, 24)] {
+        insta::assert_snapshot!(format!("decisions_{w}x{h}"), render(&app, w, h));
+    }
+}
+
+#[test]
+fn replay_and_explain_from_the_decisions_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "3/version:gfr-procurement@1.0.0<enter>");
+    press(&mut app, "<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("cited rules:"), "{screen}");
+    press(&mut app, "r");
+    settle(&mut app);
+    let (msg, _) = app.message.clone().unwrap();
+    assert!(msg.contains("DETERMINISTIC"), "{msg}");
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("replayed") && screen.contains("DETERMINISTIC"),
+        "{screen}"
+    );
+    // Against another version: the picker, then the verdict.
+    press(&mut app, "a");
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        panic!("a opens the version picker");
+    };
+    let target = items
+        .iter()
+        .position(|i| i == "gfr-procurement@1.1.0")
+        .unwrap();
+    for _ in 0..target {
+        press(&mut app, "j");
+    }
+    press(&mut app, "<enter>");
+    settle(&mut app);
+    let (msg, _) = app.message.clone().unwrap();
+    assert!(
+        msg.contains("UNCHANGED") || msg.contains("CHANGED"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn save_a_decision_as_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir_all(&bundle).unwrap();
+    press(&mut app, "3s");
+    let Some(Overlay::Prompt { text, .. }) = &mut app.overlay else {
+        panic!("s asks for the bundle directory");
+    };
+    text.clear();
+    press(&mut app, &format!("{}<enter>", bundle.display()));
+    let (msg, _) = app.message.clone().unwrap();
+    assert!(msg.contains("regressions.json"), "{msg}");
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("cases/regressions.json")).unwrap(),
+    )
+    .unwrap();
+    let case = &cases[0];
+    assert!(case["decision_id"].is_string());
+    assert!(case["expect"]["outcome"].is_string());
+    assert!(case["input"].is_object());
 }

@@ -412,6 +412,13 @@ impl Store {
             .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?)
     }
 
+    /// Whether any decision is stored (without counting them).
+    pub fn has_decisions(&self) -> Result<bool> {
+        Ok(self
+            .conn()
+            .query_row("SELECT EXISTS (SELECT 1 FROM decisions)", [], |r| r.get(0))?)
+    }
+
     /// How many decisions a filter selects.
     pub fn count_decisions_matching(&self, filter: &DecisionFilter) -> Result<usize> {
         let mut p: Vec<rusqlite::types::Value> = Vec::new();

@@ -115,7 +115,7 @@ impl App {
                 .then_with(|| version_order(&a.version, &b.version))
         });
         self.versions = versions;
-        self.first_run = self.versions.is_empty() && self.store.count_decisions()? == 0;
+        self.first_run = self.versions.is_empty() && !self.store.has_decisions()?;
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,

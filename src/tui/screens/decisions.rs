@@ -631,16 +631,6 @@ impl DecisionsScreen {
             f.render_widget(pane("decision", false, theme), area);
             return;
         };
-        let rules_height = d.record.rule_outcomes.as_ref().map_or(1, |r| {
-            r.iter().filter(|o| !o.citations.is_empty()).count().min(8) + 1
-        });
-        let head_height = u16::try_from(5 + rules_height + d.replays.len().min(3)).unwrap_or(12);
-        let [head, input, result] = Layout::vertical([
-            Constraint::Length(head_height + 2),
-            Constraint::Percentage(50),
-            Constraint::Percentage(50),
-        ])
-        .areas(area);
         let r = &d.record;
         let mut lines = vec![
             Line::from(vec![
@@ -732,18 +722,54 @@ impl DecisionsScreen {
                 ),
             ]));
         }
-        if let Some(rep) = &self.last_replay {
-            if let Some(diff) = &rep.diff {
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "last replay: {} (result differs: see the status line)",
-                        rep.verdict.as_str()
+        if let Some(rep) = self
+            .last_replay
+            .as_ref()
+            .filter(|rep| rep.decision_id == r.decision_id())
+        {
+            for change in rep.rule_changes.iter().take(4) {
+                let state = |f: Option<bool>| match f {
+                    Some(true) => "fires",
+                    Some(false) => "silent",
+                    None => "absent",
+                };
+                lines.push(Line::from(vec![
+                    Span::styled("  ≠ ", theme.style(Slot::Warn)),
+                    safe(
+                        &format!(
+                            "{}: {} -> {}",
+                            change.rule,
+                            state(change.before),
+                            state(change.after)
+                        ),
+                        theme.style(Slot::Text),
                     ),
-                    theme.style(Slot::Warn),
-                )));
-                let _ = diff;
+                ]));
+            }
+            if let Some(diff) = &rep.diff {
+                for l in diff.lines().take(6) {
+                    let slot = if l.starts_with('+') {
+                        Slot::Added
+                    } else if l.starts_with('-') {
+                        Slot::Removed
+                    } else {
+                        Slot::Muted
+                    };
+                    lines.push(Line::from(safe(l, theme.style(slot))));
+                }
             }
         }
+        // The summary takes what it needs, up to 45% of the pane; input and
+        // result share the rest.
+        let head_height = u16::try_from(lines.len() + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height * 45 / 100);
+        let [head, input, result] = Layout::vertical([
+            Constraint::Length(head_height),
+            Constraint::Percentage(50),
+            Constraint::Percentage(50),
+        ])
+        .areas(area);
         let block = pane("decision", false, theme);
         f.render_widget(Paragraph::new(lines).block(block), head);
         let ih = usize::from(input.height.saturating_sub(2));

@@ -238,7 +238,7 @@ impl PoliciesScreen {
         let inner = block.inner(area);
         f.render_widget(block, area);
         self.version_area.set(inner);
-        let items = &version_rows(view.versions);
+        let items = &version_rows(view.versions, usize::from(inner.width));
         let range = self.versions.window(items.len(), usize::from(inner.height));
         let lines: Vec<Line> = items[range.clone()]
             .iter()
@@ -555,9 +555,12 @@ impl PoliciesScreen {
         f.render_widget(block, area);
         let mut lines: Vec<Line> = Vec::new();
         let w = usize::from(inner.width);
+        // Tests and coverage keep their 5 columns; clause and rule share the rest.
+        let rest = w.saturating_sub(13).max(20);
+        let (cw, rw) = (rest * 11 / 20, rest - rest * 11 / 20);
         lines.push(Line::from(Span::styled(
             format!(
-                "{:<28} {:<24} {:>5} {:>5}",
+                "{:<cw$} {:<rw$} {:>5} {:>5}",
                 "CLAUSE", "RULE", "TESTS", "COV"
             ),
             theme.style(Slot::Title),
@@ -583,9 +586,9 @@ impl PoliciesScreen {
             lines.push(Line::from(safe(
                 &truncate(
                     &format!(
-                        "{:<28} {:<24} {:>5} {:>5}",
-                        truncate(&shown, 28),
-                        truncate(&r.rule, 24),
+                        "{:<cw$} {:<rw$} {:>5} {:>5}",
+                        truncate(&shown, cw),
+                        truncate(&r.rule, rw),
                         tests,
                         cov
                     ),
@@ -622,17 +625,33 @@ impl PoliciesScreen {
 
 /// The version rows as the left pane shows them: the bundle name on its
 /// first version only, then the version and its short hash.
-fn version_rows(versions: &[crate::store::VersionSummary]) -> Vec<String> {
+fn version_rows(versions: &[crate::store::VersionSummary], pane_width: usize) -> Vec<String> {
+    // The version always shows; the name gives way, then the hash.
+    let longest_version = versions
+        .iter()
+        .map(|v| v.version.chars().count())
+        .max()
+        .unwrap_or(0);
+    let hash_width = if pane_width >= 30 { 9 } else { 0 };
     let width = versions
         .iter()
         .map(|v| v.name.chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(
+            pane_width
+                .saturating_sub(longest_version + 1 + hash_width)
+                .max(4),
+        );
     let mut last = "";
     versions
         .iter()
         .map(|v| {
-            let name = if v.name == last { "" } else { v.name.as_str() };
+            let name = if v.name == last {
+                String::new()
+            } else {
+                truncate(&v.name, width)
+            };
             last = &v.name;
             let hash: String = v
                 .content_hash
@@ -640,7 +659,11 @@ fn version_rows(versions: &[crate::store::VersionSummary]) -> Vec<String> {
                 .chars()
                 .take(8)
                 .collect();
-            format!("{name:<width$} {} {hash}", v.version)
+            if hash_width == 0 {
+                format!("{name:<width$} {}", v.version)
+            } else {
+                format!("{name:<width$} {:<longest_version$} {hash}", v.version)
+            }
         })
         .collect()
 }
