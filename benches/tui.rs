@@ -41,10 +41,10 @@ fn store_with(n: usize) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("tui-{n}.db"));
-    if let Ok(store) = Store::open(&path) {
-        if store.count_decisions().unwrap_or(0) as usize >= n {
-            return path;
-        }
+    if let Ok(store) = Store::open(&path)
+        && store.count_decisions().unwrap_or(0) as usize >= n
+    {
+        return path;
     }
     let _ = std::fs::remove_file(&path);
     let mut store = Store::open(&path).unwrap();

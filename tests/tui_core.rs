@@ -43,8 +43,8 @@ fn decisions_screen_lists_and_filters() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = seeded_app(dir.path());
     press(&mut app, "3");
+    settle(&mut app);
     let screen = render(&app, 120, 40);
-    println!("{screen}");
     assert!(screen.contains("decisions 1 of 1500"), "{screen}");
     press(
         &mut app,
@@ -110,7 +110,7 @@ fn first_run_offers_the_samples_and_loads_them() {
     assert!(!app.first_run);
     assert_eq!(app.versions.len(), 13);
     let screen = render(&app, 80, 24);
-    assert!(screen.contains("gfr-procurement"), "{screen}");
+    assert!(screen.contains("gfr-proc"), "{screen}");
 }
 
 #[test]
@@ -159,6 +159,7 @@ fn decisions_keyset_paging_reaches_both_ends() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = seeded_app(dir.path());
     press(&mut app, "3");
+    settle(&mut app);
     // Down past several pages, to the end and back to the top.
     for _ in 0..40 {
         press(&mut app, "<pgdn>");
@@ -197,6 +198,7 @@ fn snapshots_of_policies_and_decisions() {
         insta::assert_snapshot!(format!("policies_matrix_{w}x{h}"), render(&app, w, h));
     }
     press(&mut app, "3/outcome:ESCALATE<enter>jj");
+    settle(&mut app);
     app.message = None;
     for (w, h) in [(120, 40), (80, 24)] {
         insta::assert_snapshot!(format!("decisions_{w}x{h}"), render(&app, w, h));

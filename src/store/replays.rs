@@ -28,6 +28,10 @@ pub struct ReplayRecord {
     pub replayed_at: String,
 }
 
+/// A batch's changed decision: (decision id, original outcome, replayed
+/// outcome, verdict).
+pub type BatchChange = (String, String, Option<String>, String);
+
 impl Store {
     /// Records replay results in one transaction.
     pub fn record_replays(
@@ -79,11 +83,7 @@ impl Store {
 
     /// The decisions of a batch whose result changed (or diverged), in chain
     /// order: (decision id, original outcome, replayed outcome, verdict).
-    pub fn batch_changes(
-        &self,
-        batch_id: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, String, Option<String>, String)>> {
+    pub fn batch_changes(&self, batch_id: &str, limit: usize) -> Result<Vec<BatchChange>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT d.decision_id, r.original_outcome, r.replayed_outcome, r.verdict
              FROM replays r JOIN decisions d ON d.seq = r.decision_seq

@@ -120,12 +120,15 @@ impl App {
             store: &self.store,
             versions: &self.versions,
         };
-        let mut effects = Vec::new();
-        effects.extend(self.policies.reload(&ctx));
-        effects.extend(self.tests.reload(&ctx));
-        effects.extend(self.decisions.reload(&ctx));
-        effects.extend(self.playground.reload(&ctx));
-        self.apply_effects(effects);
+        let effects = [
+            (Tab::Policies, self.policies.reload(&ctx)),
+            (Tab::Tests, self.tests.reload(&ctx)),
+            (Tab::Decisions, self.decisions.reload(&ctx)),
+            (Tab::Playground, self.playground.reload(&ctx)),
+        ];
+        for (tab, e) in effects {
+            self.apply_effects_from(tab, e);
+        }
         self.dirty = true;
         Ok(())
     }
@@ -445,12 +448,19 @@ impl App {
         self.apply_effects(effects);
     }
 
+    /// Carries out effects of the current tab's screen.
     pub fn apply_effects(&mut self, effects: Vec<Effect>) {
+        self.apply_effects_from(self.tab, effects);
+    }
+
+    /// Carries out effects of `owner`'s screen: jobs it starts report back
+    /// to it, whatever tab is showing when they finish.
+    fn apply_effects_from(&mut self, owner: Tab, effects: Vec<Effect>) {
         for e in effects {
             match e {
                 Effect::Message(m) => self.info(m),
                 Effect::Error(m) => self.error(m),
-                Effect::Start(request) => self.start(request, self.tab),
+                Effect::Start(request) => self.start(request, owner),
                 Effect::Cancel(id) => {
                     self.jobs.cancel(id);
                 }
@@ -579,7 +589,7 @@ impl App {
             Tab::Diff => self.diff.on_job(id, result, &ctx),
             Tab::Playground => self.playground.on_job(id, result, &ctx),
         };
-        self.apply_effects(effects);
+        self.apply_effects_from(owner, effects);
     }
 
     pub fn info(&mut self, m: String) {

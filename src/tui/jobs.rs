@@ -51,6 +51,10 @@ pub enum JobRequest {
         from: VersionRef,
         to: VersionRef,
     },
+    /// How many decisions a filter selects (a text filter scans every event).
+    Count {
+        filter: DecisionFilter,
+    },
     LoadSamples,
 }
 
@@ -63,6 +67,7 @@ impl JobRequest {
             JobRequest::ReplayAll { label, .. } => format!("replaying {label}"),
             JobRequest::Evaluate { version, .. } => format!("evaluating under {version}"),
             JobRequest::Diff { from, to } => format!("diffing {from} and {to}"),
+            JobRequest::Count { .. } => "counting decisions".to_string(),
             JobRequest::LoadSamples => "loading the samples".to_string(),
         }
     }
@@ -87,6 +92,10 @@ pub enum JobOutput {
     SamplesLoaded {
         versions: usize,
         decisions: u64,
+    },
+    Count {
+        filter: DecisionFilter,
+        count: usize,
     },
 }
 
@@ -327,6 +336,10 @@ fn run(
         }
         JobRequest::Diff { from, to } => {
             JobOutput::Diff(Box::new(diff_versions(&store, &from, &to)?))
+        }
+        JobRequest::Count { filter } => {
+            let count = store.count_decisions_matching(&filter)?;
+            JobOutput::Count { filter, count }
         }
         JobRequest::LoadSamples => {
             let report = crate::samples::seed(&mut store, &mut |step, steps, _| {

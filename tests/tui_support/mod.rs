@@ -44,19 +44,25 @@ pub fn seeded_db(dir: &Path) -> PathBuf {
 
 /// The workbench on a fresh copy of the seeded store (no mouse, dark theme
 /// without colours so snapshots hold text only).
+/// The app's opening jobs (the decision count) are settled first, so a
+/// render does not race them.
 pub fn seeded_app(dir: &Path) -> App {
     let db = seeded_db(dir);
-    App::new(db, KeyMap::default(), plain_theme(), false).unwrap()
+    let mut app = App::new(db, KeyMap::default(), plain_theme(), false).unwrap();
+    settle(&mut app);
+    app
 }
 
 pub fn empty_app(dir: &Path) -> App {
-    App::new(
+    let mut app = App::new(
         dir.join("gavel.db"),
         KeyMap::default(),
         plain_theme(),
         false,
     )
-    .unwrap()
+    .unwrap();
+    settle(&mut app);
+    app
 }
 
 pub fn plain_theme() -> Theme {

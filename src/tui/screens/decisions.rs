@@ -126,13 +126,16 @@ impl DecisionsScreen {
         self.selected = 0;
         self.offset.set(0);
         self.fetch_top(ctx);
-        Vec::new()
+        vec![self.count()]
     }
 
-    /// The row count, counted once per filter (an index count: fast even
-    /// at a million rows without a text filter).
-    fn count(&mut self, ctx: &Ctx) {
-        self.total = ctx.store.count_decisions_matching(&self.filter.filter).ok();
+    /// The row count under the filter, counted on a worker: a text filter
+    /// scans every event, which must not hold up the screen.
+    fn count(&mut self) -> Effect {
+        self.total = None;
+        Effect::Start(JobRequest::Count {
+            filter: self.filter.filter.clone(),
+        })
     }
 
     fn fetch_top(&mut self, ctx: &Ctx) {
@@ -148,7 +151,6 @@ impl DecisionsScreen {
                 self.error = Some(e.to_string());
             }
         }
-        self.count(ctx);
         self.load_detail(ctx);
     }
 
@@ -217,6 +219,10 @@ impl DecisionsScreen {
 
     /// The oldest page, for `G`.
     fn jump_to_end(&mut self, ctx: &Ctx) {
+        if self.total.is_none() {
+            // The count has not come back yet: take it here.
+            self.total = ctx.store.count_decisions_matching(&self.filter.filter).ok();
+        }
         match ctx
             .store
             .list_decisions_newer(&self.filter.filter, None, PAGE)
@@ -423,10 +429,7 @@ impl DecisionsScreen {
                 self.offset.set(0);
                 self.detail = None;
                 self.fetch_top(ctx);
-                vec![Effect::Message(match self.total {
-                    Some(n) => format!("{n} decisions match"),
-                    None => "filter applied".into(),
-                })]
+                vec![self.count()]
             }
             Err(e) => vec![Effect::Error(e)],
         }
@@ -473,13 +476,29 @@ impl DecisionsScreen {
                         None => r.reason.clone().unwrap_or_default(),
                     }
                 );
-                if let Some(d) = &mut self.detail {
-                    if d.record.decision_id() == r.decision_id {
-                        d.replays = ctx.store.replays_of(&r.decision_id).unwrap_or_default();
-                    }
+                if let Some(d) = &mut self.detail
+                    && d.record.decision_id() == r.decision_id
+                {
+                    d.replays = ctx.store.replays_of(&r.decision_id).unwrap_or_default();
                 }
                 self.last_replay = Some(*r);
                 vec![Effect::Message(msg)]
+            }
+            Ok(JobOutput::Count { filter, count }) => {
+                // A count for a filter since replaced is stale.
+                if filter.text == self.filter.filter.text
+                    && filter.outcome == self.filter.filter.outcome
+                    && filter.version_id == self.filter.filter.version_id
+                    && filter.path == self.filter.filter.path
+                    && filter.since_ns == self.filter.filter.since_ns
+                    && filter.until_ns == self.filter.filter.until_ns
+                {
+                    self.total = Some(count);
+                    if !self.filter.text.is_empty() {
+                        return vec![Effect::Message(format!("{count} decisions match"))];
+                    }
+                }
+                Vec::new()
             }
             Ok(JobOutput::Evaluated { evaluation, .. }) => {
                 if let Some(d) = &mut self.detail {
