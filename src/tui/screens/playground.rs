@@ -494,6 +494,13 @@ impl PlaygroundScreen {
                 });
                 self.run_error = None;
                 self.report_scroll = 0;
+                // Replaces any earlier error on the status line.
+                if let Some(run) = &self.run {
+                    return vec![Effect::Message(format!(
+                        "evaluated under {}: {}",
+                        run.version, run.evaluation.outcome
+                    ))];
+                }
             }
             // The app puts the error on the status line too.
             Err(e) => self.run_error = Some(e),
