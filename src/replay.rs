@@ -124,6 +124,8 @@ pub struct VersionCache {
     timeout: Duration,
     by_id: HashMap<i64, Arc<PolicyVersion>>,
     failed: HashMap<i64, String>,
+    /// Content hash -> version id, so a batch asks the store once per hash.
+    by_hash: HashMap<String, Option<i64>>,
     fast: HashMap<(i64, String), Option<Arc<FastProgram>>>,
 }
 
@@ -133,6 +135,7 @@ impl VersionCache {
             timeout,
             by_id: HashMap::new(),
             failed: HashMap::new(),
+            by_hash: HashMap::new(),
             fast: HashMap::new(),
         }
     }
@@ -192,7 +195,14 @@ impl VersionCache {
         rec: &DecisionRecord,
     ) -> std::result::Result<Arc<PolicyVersion>, String> {
         let by_hash = match &rec.policy_hash {
-            Some(h) => store.version_by_hash(h).map_err(|e| e.to_string())?,
+            Some(h) => match self.by_hash.get(h) {
+                Some(id) => *id,
+                None => {
+                    let id = store.version_by_hash(h).map_err(|e| e.to_string())?;
+                    self.by_hash.insert(h.clone(), id);
+                    id
+                }
+            },
             None => None,
         };
         match (by_hash, rec.version_id, &rec.policy_hash) {
@@ -327,6 +337,55 @@ pub fn rule_changes(
             after,
         })
         .collect())
+}
+
+/// The rules whose reasons appear or disappear between two results in the
+/// Gavel decision shape (`{"reasons": [{"rule": ...}, ...]}`): batch replay's
+/// rule attribution, read from the results themselves instead of evaluating
+/// every cited rule on both sides again. `None` when either result is not in
+/// that shape (the caller evaluates then).
+pub fn reason_changes(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    before_version: &PolicyVersion,
+    after_version: &PolicyVersion,
+) -> Option<Vec<RuleChange>> {
+    let rules_of = |v: Option<&Value>| -> Option<std::collections::BTreeSet<String>> {
+        let reasons = v?.get("reasons")?.as_array()?;
+        reasons
+            .iter()
+            .map(|r| r.get("rule").and_then(Value::as_str).map(String::from))
+            .collect()
+    };
+    let (a, b) = (rules_of(before)?, rules_of(after)?);
+    let find = |name: &str| {
+        after_version
+            .rules
+            .iter()
+            .chain(before_version.rules.iter())
+            .find(|r| r.name == name && !r.citations.is_empty())
+            .or_else(|| {
+                after_version
+                    .rules
+                    .iter()
+                    .chain(before_version.rules.iter())
+                    .find(|r| r.name == name)
+            })
+    };
+    Some(
+        a.symmetric_difference(&b)
+            .map(|name| {
+                let rule = find(name);
+                RuleChange {
+                    package: rule.map(|r| r.package.clone()).unwrap_or_default(),
+                    rule: name.clone(),
+                    citations: rule.map(|r| r.citations.clone()).unwrap_or_default(),
+                    before: Some(a.contains(name)),
+                    after: Some(b.contains(name)),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Replays one stored decision (under its own version, or `against`), with
@@ -483,80 +542,60 @@ pub fn replay_all(
         Some(id) => Some(cache.get(store, id).map_err(Error::Invalid)?),
         None => None,
     };
-    for chunk in seqs.chunks(CHUNK) {
+    // A pipeline: while the workers evaluate one chunk, this thread records
+    // the chunk before it and reads the chunk after it.
+    let chunks: Vec<&[i64]> = seqs.chunks(CHUNK).collect();
+    let mut ahead = match chunks.first() {
+        Some(c) => Some(prepare(store, &mut cache, &target, c)?),
+        None => None,
+    };
+    let mut finished: Option<Vec<ReplayResult>> = None;
+    for i in 0..chunks.len() {
+        let Some((records, jobs)) = ahead.take() else {
+            break;
+        };
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let records = store.decisions_by_seq(chunk)?;
-        // Versions and VM programs are prepared on this thread, then shared
-        // read-only by the workers.
-        let mut jobs: Vec<Job> = Vec::with_capacity(records.len());
-        for (_, rec) in &records {
-            let own = cache.own_version(store, rec);
-            let runs_under = match (&target, &own) {
-                (Some(t), _) => Some(t.clone()),
-                (None, Ok(v)) => Some(v.clone()),
-                (None, Err(_)) => None,
-            };
-            let fast = runs_under
-                .as_ref()
-                .and_then(|v| cache.fast(v, &entrypoint_of(rec)));
-            jobs.push(Job { own, fast });
-        }
         let next = AtomicUsize::new(0);
         let mut results: Vec<Option<ReplayResult>> = vec![None; records.len()];
-        std::thread::scope(|scope| {
+        let side: Result<()> = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel();
             for _ in 0..threads.max(1) {
                 let tx = tx.clone();
                 let (next, records, jobs, target) = (&next, &records, &jobs, &target);
-                scope.spawn(move || {
-                    // One VM per program, per worker.
-                    let mut vms: HashMap<*const FastProgram, Option<FastEvaluator>> =
-                        HashMap::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((seq, rec)) = records.get(i) else {
-                            break;
-                        };
-                        let job = &jobs[i];
-                        let fast = job.fast.as_ref().and_then(|p| {
-                            vms.entry(Arc::as_ptr(p))
-                                .or_insert_with(|| FastEvaluator::new(p))
-                                .as_mut()
-                        });
-                        let r = match (target, &job.own) {
-                            (Some(t), own_v) => {
-                                let mut r = replay_with(rec, *seq, t, false, false, fast);
-                                if let Ok(v) = own_v {
-                                    r.version = Some(v.reference());
-                                    if r.verdict == Verdict::Changed {
-                                        r.rule_changes =
-                                            rule_changes(rec, v, t).unwrap_or_default();
-                                    }
-                                }
-                                r
-                            }
-                            (None, Ok(v)) => replay_with(rec, *seq, v, true, false, fast),
-                            (None, Err(reason)) => error_result(rec, *seq, reason),
-                        };
-                        if tx.send((i, r)).is_err() {
-                            break;
-                        }
-                    }
-                });
+                scope.spawn(move || evaluate_chunk(next, records, jobs, target, &tx));
             }
             drop(tx);
+            let mut side = || -> Result<()> {
+                if let Some(prev) = finished.take() {
+                    for r in &prev {
+                        tally(&mut report, &mut rule_impacts, r);
+                    }
+                    store.record_replays(Some(&batch_id), &prev)?;
+                    done += prev.len() as u64;
+                    progress(done, total);
+                }
+                if let Some(c) = chunks.get(i + 1) {
+                    ahead = Some(prepare(store, &mut cache, &target, c)?);
+                }
+                Ok(())
+            };
+            let side = side();
             for (i, r) in rx {
                 results[i] = Some(r);
             }
+            side
         });
-        let results: Vec<ReplayResult> = results.into_iter().flatten().collect();
-        for r in &results {
+        side?;
+        finished = Some(results.into_iter().flatten().collect());
+    }
+    if let Some(prev) = finished.take() {
+        for r in &prev {
             tally(&mut report, &mut rule_impacts, r);
         }
-        store.record_replays(Some(&batch_id), &results)?;
-        done += results.len() as u64;
+        store.record_replays(Some(&batch_id), &prev)?;
+        done += prev.len() as u64;
         progress(done, total);
     }
     report.rules = rule_impacts.into_values().collect();
@@ -565,6 +604,75 @@ pub fn replay_all(
         .sort_by_key(|r| std::cmp::Reverse(r.now_fires + r.stopped_firing));
     report.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
+}
+
+/// Reads a chunk of decisions and prepares what the workers need: their
+/// versions and VM programs are loaded on this thread, then shared
+/// read-only.
+fn prepare(
+    store: &Store,
+    cache: &mut VersionCache,
+    target: &Option<Arc<PolicyVersion>>,
+    chunk: &[i64],
+) -> Result<(Vec<(i64, DecisionRecord)>, Vec<Job>)> {
+    let records = store.decisions_by_seq(chunk)?;
+    let mut jobs: Vec<Job> = Vec::with_capacity(records.len());
+    for (_, rec) in &records {
+        let own = cache.own_version(store, rec);
+        let runs_under = match (target, &own) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Ok(v)) => Some(v.clone()),
+            (None, Err(_)) => None,
+        };
+        let fast = runs_under
+            .as_ref()
+            .and_then(|v| cache.fast(v, &entrypoint_of(rec)));
+        jobs.push(Job { own, fast });
+    }
+    Ok((records, jobs))
+}
+
+/// A worker: takes the next decision of the chunk until none is left.
+fn evaluate_chunk(
+    next: &AtomicUsize,
+    records: &[(i64, DecisionRecord)],
+    jobs: &[Job],
+    target: &Option<Arc<PolicyVersion>>,
+    tx: &std::sync::mpsc::Sender<(usize, ReplayResult)>,
+) {
+    // One VM per program, per worker.
+    let mut vms: HashMap<*const FastProgram, Option<FastEvaluator>> = HashMap::new();
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some((seq, rec)) = records.get(i) else {
+            break;
+        };
+        let job = &jobs[i];
+        let fast = job.fast.as_ref().and_then(|p| {
+            vms.entry(Arc::as_ptr(p))
+                .or_insert_with(|| FastEvaluator::new(p))
+                .as_mut()
+        });
+        let r = match (target, &job.own) {
+            (Some(t), own_v) => {
+                let mut r = replay_with(rec, *seq, t, false, false, fast);
+                if let Ok(v) = own_v {
+                    r.version = Some(v.reference());
+                    if r.verdict == Verdict::Changed {
+                        r.rule_changes =
+                            reason_changes(rec.result(), r.replayed_result.as_ref(), v, t)
+                                .unwrap_or_else(|| rule_changes(rec, v, t).unwrap_or_default());
+                    }
+                }
+                r
+            }
+            (None, Ok(v)) => replay_with(rec, *seq, v, true, false, fast),
+            (None, Err(reason)) => error_result(rec, *seq, reason),
+        };
+        if tx.send((i, r)).is_err() {
+            break;
+        }
+    }
 }
 
 /// What a worker needs for one decision.

@@ -200,36 +200,36 @@ impl LoadedPolicy {
             .rsplit_once('/')
             .map_or(String::new(), |(p, _)| p.replace('/', "."));
         let packages = self.package_and_imports(&package);
-        let mut by_name: HashMap<String, bool> = HashMap::new();
+        let cited: Vec<&StoredRule> = rules
+            .iter()
+            .filter(|r| !r.citations.is_empty() && packages.contains(&r.package))
+            .collect();
+        // A rule whose body starts below its head reports its head line as
+        // covered only when it produced a value. A one-line rule's head
+        // shares its line with its body, so its value is asked for: all of
+        // them in one query (one evaluation pass, not one per rule).
+        let by_coverage = |r: &StoredRule| {
+            r.line_end > r.line_start
+                && r.value.is_none()
+                && r.kind != crate::bundle::RuleKind::Default
+        };
+        // A function has no value without arguments: never asked, not fired.
+        let mut asked: Vec<String> = cited
+            .iter()
+            .filter(|r| !by_coverage(r) && r.kind != crate::bundle::RuleKind::Function)
+            .map(|r| r.path())
+            .collect();
+        asked.sort();
+        asked.dedup();
+        let by_name = self.values_by_name(engine, &asked, req.now_ns);
         let mut out = Vec::new();
-        for rule in rules {
-            if rule.citations.is_empty() || !packages.contains(&rule.package) {
-                continue;
-            }
-            // A rule whose body starts below its head reports its head line
-            // as covered only when it produced a value. A one-line rule's head
-            // shares its line with its body, so its value is asked for.
-            let fired = if rule.line_end > rule.line_start
-                && rule.value.is_none()
-                && rule.kind != crate::bundle::RuleKind::Default
-            {
+        for rule in cited {
+            let fired = if by_coverage(rule) {
                 covered
                     .get(&rule.file)
                     .is_some_and(|l| l.contains(&rule.line_start))
             } else {
-                let path = rule.path();
-                match by_name.get(&path) {
-                    Some(f) => *f,
-                    None => {
-                        let f = clock::with_pinned(req.now_ns, || {
-                            engine.eval_rule(format!("data.{}", path.replace('/', ".")))
-                        })
-                        .map(|v| produced_a_value(&v))
-                        .unwrap_or(false);
-                        by_name.insert(path, f);
-                        f
-                    }
-                }
+                by_name.get(&rule.path()).copied().unwrap_or(false)
             };
             out.push(RuleOutcome {
                 package: rule.package.clone(),
@@ -243,6 +243,58 @@ impl LoadedPolicy {
             });
         }
         Ok(out)
+    }
+}
+
+impl LoadedPolicy {
+    /// Whether each rule (`a/b/c`) produces a value for the engine's input:
+    /// one query, `[[x | x := data.a.b.c], ...]`, so the rules' shared
+    /// dependencies are evaluated once. A function (no value without
+    /// arguments) or a query that fails answers `false`, as a failed
+    /// evaluation by name did; when the batch fails, each rule is asked on
+    /// its own.
+    fn values_by_name(
+        &self,
+        engine: &mut regorus::Engine,
+        paths: &[String],
+        now_ns: i64,
+    ) -> HashMap<String, bool> {
+        let mut out = HashMap::new();
+        if paths.is_empty() {
+            return out;
+        }
+        let refs: Vec<String> = paths
+            .iter()
+            .map(|p| format!("[x | x := data.{}]", p.replace('/', ".")))
+            .collect();
+        // One element a line: the engine refuses query lines over 1,024 columns.
+        let query = format!("[\n{}\n]", refs.join(",\n"));
+        let batch = clock::with_pinned(now_ns, || engine.eval_query(query, false))
+            .ok()
+            .and_then(|r| r.result.into_iter().next())
+            .and_then(|r| r.expressions.into_iter().next())
+            .map(|e| e.value);
+        if let Some(RegoValue::Array(items)) = batch
+            && items.len() == paths.len()
+        {
+            for (path, item) in paths.iter().zip(items.iter()) {
+                let fired = match item {
+                    RegoValue::Array(vals) => vals.first().is_some_and(produced_a_value),
+                    _ => false,
+                };
+                out.insert(path.clone(), fired);
+            }
+            return out;
+        }
+        for path in paths {
+            let f = clock::with_pinned(now_ns, || {
+                engine.eval_rule(format!("data.{}", path.replace('/', ".")))
+            })
+            .map(|v| produced_a_value(&v))
+            .unwrap_or(false);
+            out.insert(path.clone(), f);
+        }
+        out
     }
 }
 

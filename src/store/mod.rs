@@ -57,13 +57,24 @@ impl Store {
 
     fn configure(mut conn: Connection, path: PathBuf) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // 8 KiB pages for a new store (an existing one keeps its own): a
+        // decision row is about a kilobyte, and at 4 KiB the million-row
+        // import spent half its time splitting and rewriting pages
+        // (54,000 events/s against 106,000 with 8 KiB, on the decisions
+        // benchmark). Must come before WAL mode fixes the page size.
+        conn.execute_batch("PRAGMA page_size = 8192;")?;
         // journal_mode answers with a row, so it is read, not executed.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         // NORMAL is durable in WAL mode up to the last checkpoint and lets a
         // commit skip its fsync; a bigger page cache keeps index pages of a
         // million-row table in memory.
+        // Checkpoints every 5,000 pages (40 MB of WAL) rather than 1,000:
+        // fewer, longer checkpoints, each index page copied back once per
+        // checkpoint (+15 % on the million-event import); the WAL file is
+        // cut back to 64 MB after each.
         conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 5000; PRAGMA journal_size_limit = 67108864;",
         )?;
         migrations::apply(&mut conn)?;
         Ok(Store { conn, path })
