@@ -521,7 +521,7 @@ pub fn replay_all(
     let seqs = store.decision_seqs(&opts.filter)?;
     let total = seqs.len() as u64;
     let batch_id = uuid::Uuid::new_v4().to_string();
-    let mut report = ImpactReport {
+    let report = ImpactReport {
         against: opts.against.cloned(),
         batch_id: batch_id.clone(),
         ..ImpactReport::default()
@@ -535,8 +535,11 @@ pub fn replay_all(
     } else {
         opts.threads
     };
-    let mut rule_impacts: BTreeMap<(String, String), RuleImpact> = BTreeMap::new();
-    let mut done = 0u64;
+    let mut sums = Sums {
+        report,
+        rules: BTreeMap::new(),
+        done: 0,
+    };
     let mut cache = VersionCache::new(opts.timeout);
     let target = match against_id {
         Some(id) => Some(cache.get(store, id).map_err(Error::Invalid)?),
@@ -569,12 +572,7 @@ pub fn replay_all(
             drop(tx);
             let mut side = || -> Result<()> {
                 if let Some(prev) = finished.take() {
-                    for r in &prev {
-                        tally(&mut report, &mut rule_impacts, r);
-                    }
-                    store.record_replays(Some(&batch_id), &prev)?;
-                    done += prev.len() as u64;
-                    progress(done, total);
+                    sums.add(store, &batch_id, &prev, total, progress)?;
                 }
                 if let Some(c) = chunks.get(i + 1) {
                     ahead = Some(prepare(store, &mut cache, &target, c)?);
@@ -591,13 +589,13 @@ pub fn replay_all(
         finished = Some(results.into_iter().flatten().collect());
     }
     if let Some(prev) = finished.take() {
-        for r in &prev {
-            tally(&mut report, &mut rule_impacts, r);
-        }
-        store.record_replays(Some(&batch_id), &prev)?;
-        done += prev.len() as u64;
-        progress(done, total);
+        sums.add(store, &batch_id, &prev, total, progress)?;
     }
+    let Sums {
+        mut report,
+        rules: rule_impacts,
+        ..
+    } = sums;
     report.rules = rule_impacts.into_values().collect();
     report
         .rules
@@ -672,6 +670,33 @@ fn evaluate_chunk(
         if tx.send((i, r)).is_err() {
             break;
         }
+    }
+}
+
+/// The running sums of a batch replay.
+struct Sums {
+    report: ImpactReport,
+    rules: BTreeMap<(String, String), RuleImpact>,
+    done: u64,
+}
+
+impl Sums {
+    /// Counts a finished chunk and records its replays (one transaction).
+    fn add(
+        &mut self,
+        store: &mut Store,
+        batch_id: &str,
+        results: &[ReplayResult],
+        total: u64,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<()> {
+        for r in results {
+            tally(&mut self.report, &mut self.rules, r);
+        }
+        store.record_replays(Some(batch_id), results)?;
+        self.done += results.len() as u64;
+        progress(self.done, total);
+        Ok(())
     }
 }
 
