@@ -239,18 +239,12 @@ impl PoliciesScreen {
         f.render_widget(block, area);
         self.version_area.set(inner);
         let items = &version_rows(view.versions, usize::from(inner.width));
-        let range = self.versions.window(items.len(), usize::from(inner.height));
-        let lines: Vec<Line> = items[range.clone()]
-            .iter()
-            .enumerate()
-            .map(|(i, text)| {
-                let mut line = Line::from(safe(text, theme.style(Slot::Text)));
-                if range.start + i == self.versions.selected {
-                    line = line.style(theme.style(Slot::Selection));
-                }
-                line
-            })
-            .collect();
+        let lines = self.versions.lines(
+            items,
+            usize::from(inner.height),
+            theme.style(Slot::Selection),
+            |text| Line::from(safe(text, theme.style(Slot::Text))),
+        );
         f.render_widget(Paragraph::new(lines), inner);
     }
 
@@ -270,50 +264,39 @@ impl PoliciesScreen {
             return;
         }
         let width = usize::from(inner.width);
-        let range = self
-            .rows
-            .window(self.loaded.rows.len(), usize::from(inner.height));
-        let lines: Vec<Line> = self.loaded.rows[range.clone()]
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let mut line = match row {
-                    Row::Module { file, rules, .. } => Line::from(vec![
-                        Span::styled("▾ ", theme.style(Slot::Muted)),
-                        safe(
-                            &truncate(file, width.saturating_sub(8)),
-                            theme.style(Slot::Title),
-                        ),
-                        Span::styled(format!(" ({rules})"), theme.style(Slot::Muted)),
-                    ]),
-                    Row::Rule(r) => {
-                        let rule = &self.loaded.rules[*r];
-                        let mark = if rule.citations.is_empty() {
-                            "  ○ "
-                        } else {
-                            "  ● "
-                        };
-                        let style = if rule.citations.is_empty() {
-                            theme.style(Slot::Warn)
-                        } else {
-                            theme.style(Slot::Text)
-                        };
-                        Line::from(vec![
-                            Span::styled(mark, style),
-                            safe(&truncate(&rule.name, width.saturating_sub(10)), style),
-                            Span::styled(
-                                format!(" :{}", rule.line_start),
-                                theme.style(Slot::Muted),
-                            ),
-                        ])
-                    }
-                };
-                if range.start + i == self.rows.selected {
-                    line = line.style(theme.style(Slot::Selection));
+        let lines = self.rows.lines(
+            &self.loaded.rows,
+            usize::from(inner.height),
+            theme.style(Slot::Selection),
+            |row| match row {
+                Row::Module { file, rules, .. } => Line::from(vec![
+                    Span::styled("▾ ", theme.style(Slot::Muted)),
+                    safe(
+                        &truncate(file, width.saturating_sub(8)),
+                        theme.style(Slot::Title),
+                    ),
+                    Span::styled(format!(" ({rules})"), theme.style(Slot::Muted)),
+                ]),
+                Row::Rule(r) => {
+                    let rule = &self.loaded.rules[*r];
+                    let mark = if rule.citations.is_empty() {
+                        "  ○ "
+                    } else {
+                        "  ● "
+                    };
+                    let style = if rule.citations.is_empty() {
+                        theme.style(Slot::Warn)
+                    } else {
+                        theme.style(Slot::Text)
+                    };
+                    Line::from(vec![
+                        Span::styled(mark, style),
+                        safe(&truncate(&rule.name, width.saturating_sub(10)), style),
+                        Span::styled(format!(" :{}", rule.line_start), theme.style(Slot::Muted)),
+                    ])
                 }
-                line
-            })
-            .collect();
+            },
+        );
         f.render_widget(Paragraph::new(lines), inner);
     }
 

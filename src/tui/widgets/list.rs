@@ -56,6 +56,30 @@ impl Cursor {
         offset..(offset + height).min(len)
     }
 
+    /// The visible rows of `items` in a pane `height` rows high, each drawn
+    /// by `row`, the selected one in `selected` style.
+    pub fn lines<'a, T>(
+        &self,
+        items: &[T],
+        height: usize,
+        selected: ratatui::style::Style,
+        row: impl Fn(&T) -> ratatui::text::Line<'a>,
+    ) -> Vec<ratatui::text::Line<'a>> {
+        let range = self.window(items.len(), height);
+        items[range.clone()]
+            .iter()
+            .zip(range)
+            .map(|(item, i)| {
+                let line = row(item);
+                if i == self.selected {
+                    line.style(selected)
+                } else {
+                    line
+                }
+            })
+            .collect()
+    }
+
     /// The row at screen line `y` of the pane (for mouse clicks).
     pub fn row_at(&self, y: usize, len: usize) -> Option<usize> {
         let i = self.offset.get() + y;
