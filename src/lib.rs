@@ -5,18 +5,21 @@
 
 pub mod bundle;
 pub mod canonical;
+pub mod certify;
 pub mod decide;
 pub mod decision_import;
 pub mod decision_log;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod exceptions;
 pub mod import;
 pub mod json_input;
 pub mod store;
 
 pub use error::{Error, Result};
 pub mod matrix;
+pub mod packet;
 pub mod policy_version;
 pub mod replay;
 pub mod samples;

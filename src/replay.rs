@@ -604,6 +604,9 @@ pub fn replay_all(
     Ok(report)
 }
 
+/// A chunk's decisions (chain position, record) and each one's job.
+type Prepared = (Vec<(i64, DecisionRecord)>, Vec<Job>);
+
 /// Reads a chunk of decisions and prepares what the workers need: their
 /// versions and VM programs are loaded on this thread, then shared
 /// read-only.
@@ -612,7 +615,7 @@ fn prepare(
     cache: &mut VersionCache,
     target: &Option<Arc<PolicyVersion>>,
     chunk: &[i64],
-) -> Result<(Vec<(i64, DecisionRecord)>, Vec<Job>)> {
+) -> Result<Prepared> {
     let records = store.decisions_by_seq(chunk)?;
     let mut jobs: Vec<Job> = Vec::with_capacity(records.len());
     for (_, rec) in &records {

@@ -19,6 +19,7 @@ fn tabs_switch_by_number() {
         ("4", Tab::Impact),
         ("5", Tab::Diff),
         ("6", Tab::Playground),
+        ("7", Tab::Certify),
         ("1", Tab::Policies),
     ] {
         press(&mut app, key);

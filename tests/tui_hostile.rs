@@ -191,7 +191,7 @@ fn hostile_decisions_never_reach_the_terminal_raw() {
     press(&mut app, "<c-s>");
     settle(&mut app);
     for keys in [
-        "<esc>1", "2", "3", "4", "5", "6", "1m", "?", "<esc>:", "<esc>",
+        "<esc>1", "2", "3", "4", "5", "6", "7", "1m", "?", "<esc>:", "<esc>",
     ] {
         press(&mut app, keys);
         for (w, h) in [(120, 40), (80, 24), (60, 20)] {

@@ -178,8 +178,23 @@ fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     let store = ctx.open_store()?;
     let filter = f.to_filter(&store)?;
     let rows = store.list_decisions(&filter, None, f.limit.unwrap_or(50))?;
+    let excepted = store.exception_ids_by_decision()?;
     if ctx.format == Format::Json {
-        write_json(ctx.out, &rows)?;
+        #[derive(Serialize)]
+        struct Listed<'a> {
+            #[serde(flatten)]
+            row: &'a crate::store::decisions::DecisionRow,
+            #[serde(skip_serializing_if = "<[i64]>::is_empty")]
+            exceptions: &'a [i64],
+        }
+        let listed: Vec<Listed> = rows
+            .iter()
+            .map(|row| Listed {
+                row,
+                exceptions: excepted.get(&row.seq).map_or(&[][..], Vec::as_slice),
+            })
+            .collect();
+        write_json(ctx.out, &listed)?;
         return Ok(Status::Ok);
     }
     if rows.is_empty() {
@@ -201,7 +216,10 @@ fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
                 .take(19)
                 .collect::<String>(),
             r.decision_id.clone(),
-            r.outcome.clone(),
+            match excepted.get(&r.seq).and_then(|ids| ids.last()) {
+                Some(id) => format!("{} (excepted #{id})", r.outcome),
+                None => r.outcome.clone(),
+            },
             r.version
                 .clone()
                 .or_else(|| r.bundle.as_ref().map(|b| format!("{b} (not stored)")))
@@ -231,6 +249,9 @@ struct ShowDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_outcomes: Option<Vec<RuleOutcome>>,
     rule_outcomes_source: &'static str,
+    /// Exceptions logged on this decision (overrides of its outcome).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exceptions: Vec<crate::exceptions::Exception>,
     event: &'a serde_json::Map<String, serde_json::Value>,
 }
 
@@ -269,6 +290,7 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
         result: rec.result(),
         rule_outcomes,
         rule_outcomes_source: source,
+        exceptions: crate::exceptions::of_decision(&store, id, ctx.now()?)?,
         event: &rec.event,
     };
     if ctx.format == Format::Json {
@@ -298,6 +320,9 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
         (None, None) => writeln!(out, "version    unknown (the event names no bundle)")?,
     }
     writeln!(out, "outcome    {}", escape(&rec.outcome))?;
+    for e in &doc.exceptions {
+        writeln!(out, "{}", exception_line(e))?;
+    }
     writeln!(
         out,
         "chain      position {seq}, hash {}",
@@ -324,6 +349,21 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
         None => writeln!(out, "\ncited rules: {source}")?,
     }
     Ok(Status::Ok)
+}
+
+/// `exception  #3 open: BLOCK → APPROVE, owner R. Iyer, due in 47h 59m: reason`,
+/// for the decision and replay views.
+pub(crate) fn exception_line(e: &crate::exceptions::Exception) -> String {
+    format!(
+        "exception  #{} {} {}: {}, owner {}, {}: {}",
+        e.row.id,
+        e.state.glyph(),
+        e.state.as_str(),
+        escape(&e.override_label()),
+        escape(&e.row.owner),
+        e.timing,
+        escape(&e.row.reason)
+    )
 }
 
 /// Rule outcomes of an imported decision, by evaluating it again under its

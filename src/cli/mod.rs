@@ -1,14 +1,17 @@
 //! The command line: argument parsing, one module per subcommand, and the
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
+mod certify;
 mod decisions;
 mod demo;
 mod diff;
 mod eval;
+mod exceptions;
 mod import;
 mod junit;
 mod matrix;
 pub mod output;
+mod packet;
 mod replay;
 mod rules;
 mod test;
@@ -27,7 +30,8 @@ use output::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a check failed (a failing test, a BLOCK under --fail-on, \
-a DIVERGED replay, a broken chain); 2 bad usage or bad input. \
+a DIVERGED replay, a broken chain, a refused or invalid sign-off, an overdue exception); \
+2 bad usage or bad input. \
 (opa test uses 2 for failing tests and 1 for load errors; Gavel follows the scheme above.)";
 
 #[derive(Debug, Parser)]
@@ -84,6 +88,14 @@ pub enum Command {
     Replay(replay::Args),
     /// Compare two versions: text diff per file and semantic diff of the rules.
     Diff(diff::Args),
+    /// Sign off a version as one role (Ed25519-signed), on the evidence of its
+    /// test run and replays; --verify checks every sign-off and the files.
+    Certify(certify::Args),
+    /// The certification packet of a version, for auditors (md, html or json).
+    Packet(packet::Args),
+    /// Exceptions: logged overrides of a decision's outcome, due for follow-up.
+    #[command(subcommand)]
+    Exceptions(exceptions::Command),
     /// Check the store: SQLite's integrity, every version's files against its hash, and
     /// the decision chain (the first decision edited, deleted or moved).
     Verify,
@@ -110,9 +122,28 @@ pub struct Ctx<'a> {
     pub out: &'a mut dyn Write,
     pub format: Format,
     pub db: Option<PathBuf>,
+    /// `--config`: the config file (its `[certification]` table).
+    pub config: Option<PathBuf>,
 }
 
 impl Ctx<'_> {
+    /// The config file's `[certification]` settings (defaults when there
+    /// is no config file).
+    pub fn settings(&self) -> Result<crate::certify::Settings, Error> {
+        let path = self
+            .config
+            .clone()
+            .or_else(crate::tui::config::Config::default_path);
+        crate::tui::config::Config::load(path.as_deref())
+            .map(|c| c.certification)
+            .map_err(Error::Invalid)
+    }
+
+    /// Now: `GAVEL_NOW` when set (RFC 3339), else the clock.
+    pub fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+        crate::certify::now_from_env()
+    }
+
     pub fn open_store(&self) -> Result<Store, Error> {
         let path = match &self.db {
             Some(p) => p.clone(),
@@ -152,6 +183,7 @@ pub fn main() -> ExitCode {
         out: &mut out,
         format: cli.format,
         db: cli.db.clone(),
+        config: cli.config.clone(),
     };
     let result = run(&mut ctx, command).and_then(|s| {
         ctx.out.flush()?;
@@ -205,6 +237,9 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
     if ctx.format == Format::Junit && !matches!(command, Command::Test(_)) {
         anyhow::bail!("--format junit is for `gavel test`; use text or json here");
     }
+    if matches!(ctx.format, Format::Md | Format::Html) && !matches!(command, Command::Packet(_)) {
+        anyhow::bail!("--format md and html are for `gavel packet`; use text or json here");
+    }
     match command {
         Command::Import(args) => import::run(ctx, args),
         Command::Versions => versions::run(ctx),
@@ -215,6 +250,9 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Decisions(cmd) => decisions::run(ctx, cmd),
         Command::Replay(args) => replay::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
+        Command::Certify(args) => certify::run(ctx, args),
+        Command::Packet(args) => packet::run(ctx, args),
+        Command::Exceptions(cmd) => exceptions::run(ctx, cmd),
         Command::Verify => verify::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),
         Command::Demo(_) => anyhow::bail!("`gavel demo` opens the workbench; run it on its own"),

@@ -15,6 +15,10 @@ pub enum Format {
     Json,
     /// JUnit XML, for `gavel test`.
     Junit,
+    /// Markdown, for `gavel packet`.
+    Md,
+    /// HTML, for `gavel packet`.
+    Html,
 }
 
 /// Writes a value as pretty JSON and a newline.

@@ -50,10 +50,27 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         }
         let id = args.id.as_deref().unwrap_or_default();
         let r = replay_one(&mut store, id, against.as_ref(), timeout)?;
+        let exceptions = crate::exceptions::of_decision(&store, id, ctx.now()?)?;
         if ctx.format == Format::Json {
-            write_json(ctx.out, &r)?;
+            #[derive(serde::Serialize)]
+            struct WithExceptions<'a> {
+                #[serde(flatten)]
+                replay: &'a ReplayResult,
+                #[serde(skip_serializing_if = "<[crate::exceptions::Exception]>::is_empty")]
+                exceptions: &'a [crate::exceptions::Exception],
+            }
+            write_json(
+                ctx.out,
+                &WithExceptions {
+                    replay: &r,
+                    exceptions: &exceptions,
+                },
+            )?;
         } else {
             print_one(ctx, &r)?;
+            for e in &exceptions {
+                writeln!(ctx.out, "{}", super::decisions::exception_line(e))?;
+            }
         }
         return Ok(match r.verdict {
             Verdict::Diverged => Status::CheckFailed,

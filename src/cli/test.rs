@@ -154,7 +154,10 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
                 .map_or_else(|| args.targets.join(" "), |v| v.to_string());
             write!(ctx.out, "{}", junit::render(&report, &name))?;
         }
-        Format::Text => print_text(ctx, &report, version.as_ref(), run_id, args.threshold)?,
+        // Md and Html are refused for every command but `packet` before it runs.
+        Format::Text | Format::Md | Format::Html => {
+            print_text(ctx, &report, version.as_ref(), run_id, args.threshold)?
+        }
     }
     if report.summary.total == 0 {
         eprintln!(

@@ -25,35 +25,42 @@ impl Store {
     pub fn version_hash_problems(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         for v in self.list_versions()? {
-            let mut stmt = self.conn().prepare_cached(
-                "SELECT f.path, f.sha256, b.text FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256
-                 WHERE f.version_id = ?1 ORDER BY f.path",
-            )?;
-            let files: Vec<(String, String, Option<String>)> = stmt
-                .query_map([v.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (path, sha, text) in &files {
-                match text {
-                    None => {
-                        problems.push(format!("{}: {path}: its text is missing", v.reference()))
-                    }
-                    Some(t) if hex::encode(Sha256::digest(t.as_bytes())) != *sha => {
-                        problems.push(format!(
-                            "{}: {path}: its text no longer matches its hash",
-                            v.reference()
-                        ))
-                    }
-                    Some(_) => {}
+            problems.extend(self.hash_problems_of(&v)?);
+        }
+        Ok(problems)
+    }
+
+    /// What no longer matches in one version: a file whose text does not
+    /// hash to its recorded SHA-256, or files that no longer give the
+    /// version's content hash. Empty when the version is intact.
+    pub fn hash_problems_of(&self, v: &super::VersionSummary) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT f.path, f.sha256, b.text FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256
+             WHERE f.version_id = ?1 ORDER BY f.path",
+        )?;
+        let files: Vec<(String, String, Option<String>)> = stmt
+            .query_map([v.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (path, sha, text) in &files {
+            match text {
+                None => problems.push(format!("{}: {path}: its text is missing", v.reference())),
+                Some(t) if hex::encode(Sha256::digest(t.as_bytes())) != *sha => {
+                    problems.push(format!(
+                        "{}: {path}: its text no longer matches its hash",
+                        v.reference()
+                    ))
                 }
+                Some(_) => {}
             }
-            let hash = content_hash(files.iter().map(|(p, s, _)| (p.as_str(), s.as_str())));
-            if hash != v.content_hash {
-                problems.push(format!(
-                    "{}: its files hash to {hash}, not to the stored {}",
-                    v.reference(),
-                    v.content_hash
-                ));
-            }
+        }
+        let hash = content_hash(files.iter().map(|(p, s, _)| (p.as_str(), s.as_str())));
+        if hash != v.content_hash {
+            problems.push(format!(
+                "{}: its files hash to {hash}, not to the stored {}",
+                v.reference(),
+                v.content_hash
+            ));
         }
         Ok(problems)
     }

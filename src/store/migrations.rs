@@ -179,6 +179,60 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX replays_by_decision ON replays(decision_seq, id);
     CREATE INDEX replays_by_batch ON replays(batch_id);
     "#,
+    // 5: certification. Sign-offs are signed and immutable; exceptions are
+    // append-only, and an exception's resolution is a row of its own (at
+    // most one), so nothing once written is ever rewritten. Own-version
+    // replays by version, for a certification's replay evidence.
+    r#"
+    CREATE TABLE signoffs (
+        id            INTEGER PRIMARY KEY,
+        version_id    INTEGER NOT NULL REFERENCES versions(id),
+        role          TEXT NOT NULL,
+        signer        TEXT NOT NULL,
+        statement     TEXT,
+        signed_at     TEXT NOT NULL,
+        content_hash  TEXT NOT NULL,
+        test_run_id   INTEGER NOT NULL REFERENCES test_runs(id),
+        -- The canonical JSON that was signed, kept byte for byte.
+        payload       TEXT NOT NULL,
+        public_key    TEXT NOT NULL,
+        signature     TEXT NOT NULL
+    );
+    CREATE INDEX signoffs_by_version ON signoffs(version_id, id);
+    CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON signoffs
+        BEGIN SELECT RAISE(ABORT, 'sign-offs are immutable'); END;
+    CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON signoffs
+        BEGIN SELECT RAISE(ABORT, 'sign-offs are immutable'); END;
+
+    CREATE TABLE exceptions (
+        id                INTEGER PRIMARY KEY,
+        decision_seq      INTEGER NOT NULL REFERENCES decisions(seq),
+        original_outcome  TEXT NOT NULL,
+        granted_outcome   TEXT,
+        reason            TEXT NOT NULL,
+        owner             TEXT NOT NULL,
+        created_at        TEXT NOT NULL,
+        due_at            TEXT NOT NULL
+    );
+    CREATE INDEX exceptions_by_decision ON exceptions(decision_seq, id);
+    CREATE INDEX exceptions_by_due ON exceptions(due_at);
+    CREATE TABLE exception_resolutions (
+        exception_id  INTEGER PRIMARY KEY REFERENCES exceptions(id),
+        note          TEXT NOT NULL,
+        resolved_by   TEXT,
+        resolved_at   TEXT NOT NULL
+    );
+    CREATE TRIGGER exceptions_no_update BEFORE UPDATE ON exceptions
+        BEGIN SELECT RAISE(ABORT, 'exceptions are append-only'); END;
+    CREATE TRIGGER exceptions_no_delete BEFORE DELETE ON exceptions
+        BEGIN SELECT RAISE(ABORT, 'exceptions are append-only'); END;
+    CREATE TRIGGER exception_resolutions_no_update BEFORE UPDATE ON exception_resolutions
+        BEGIN SELECT RAISE(ABORT, 'exception resolutions are append-only'); END;
+    CREATE TRIGGER exception_resolutions_no_delete BEFORE DELETE ON exception_resolutions
+        BEGIN SELECT RAISE(ABORT, 'exception resolutions are append-only'); END;
+
+    CREATE INDEX replays_own_by_version ON replays(version_id, own_version);
+    "#,
 ];
 
 /// Applies every migration the store has not had yet, each in its own

@@ -4,9 +4,11 @@
 //! numbered migrations bring the schema up to date.
 
 pub mod decisions;
+pub mod exceptions;
 mod integrity;
 mod migrations;
 pub mod replays;
+pub mod signoffs;
 pub mod test_runs;
 pub mod versions;
 

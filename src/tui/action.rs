@@ -14,6 +14,7 @@ pub enum Scope {
     Impact,
     Diff,
     Playground,
+    Certify,
 }
 
 impl Scope {
@@ -26,6 +27,7 @@ impl Scope {
             Scope::Impact => "Replay / impact",
             Scope::Diff => "Diff",
             Scope::Playground => "Playground",
+            Scope::Certify => "Certify",
         }
     }
 }
@@ -74,6 +76,10 @@ pub enum Action {
     Evaluate,
     SaveCase,
     PickVersion,
+    // Certify
+    Certify,
+    AddException,
+    ResolveException,
 }
 
 impl Action {
@@ -123,6 +129,9 @@ impl Action {
             Action::Evaluate => "evaluate",
             Action::SaveCase => "save-case",
             Action::PickVersion => "pick-version",
+            Action::Certify => "certify",
+            Action::AddException => "add-exception",
+            Action::ResolveException => "resolve-exception",
         }
     }
 
@@ -150,6 +159,9 @@ impl Action {
             Action::PickVersion => "version",
             Action::Select => "explain",
             Action::LoadSamples => "load samples",
+            Action::Certify => "sign off",
+            Action::AddException => "add exception",
+            Action::ResolveException => "resolve exception",
             other => other.base_name(),
         }
     }
@@ -159,7 +171,7 @@ impl Action {
             return n
                 .parse()
                 .ok()
-                .filter(|n| (1..=6).contains(n))
+                .filter(|n| (1..=7).contains(n))
                 .map(Action::GoTab);
         }
         DEFAULT_BINDINGS
@@ -325,7 +337,7 @@ const fn h(key: Key, action: Action, scope: Scope, description: &'static str) ->
     }
 }
 
-use Scope::{Decisions, Diff, Global, Impact, Playground, Policies, Tests};
+use Scope::{Certify, Decisions, Diff, Global, Impact, Playground, Policies, Tests};
 
 /// The default key table. Screen scopes come first: a screen's binding wins
 /// over a global one on the same key.
@@ -336,6 +348,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Action::ToggleMatrix,
         Policies,
         "toggle the regulation mapping matrix",
+    ),
+    h(
+        Key::ch('/'),
+        Action::Filter,
+        Policies,
+        "filter rules by name, title or citation",
     ),
     // Tests
     h(
@@ -349,6 +367,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Action::ToggleCoverage,
         Tests,
         "toggle the coverage view",
+    ),
+    h(
+        Key::ch('e'),
+        Action::OpenInPlayground,
+        Tests,
+        "open the selected case in the playground",
     ),
     // Decisions
     h(
@@ -387,12 +411,24 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Decisions,
         "cycle the outcome filter",
     ),
+    h(
+        Key::ch('/'),
+        Action::Filter,
+        Decisions,
+        "filter (outcome:, version:, path:, since:, until:, text)",
+    ),
     // Replay / impact
     h(
         Key::ch('r'),
         Action::RunImpact,
         Impact,
         "choose a version and replay the filtered decisions",
+    ),
+    h(
+        Key::ch('/'),
+        Action::Filter,
+        Impact,
+        "which decisions to replay (the Decisions filter)",
     ),
     // Diff
     h(
@@ -438,6 +474,25 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Playground,
         "choose the version to evaluate against",
     ),
+    // Certify
+    h(
+        Key::ch('c'),
+        Action::Certify,
+        Certify,
+        "sign off the selected version as a role (role, signer, statement)",
+    ),
+    h(
+        Key::ch('x'),
+        Action::AddException,
+        Certify,
+        "log an exception on a decision (decision id, reason, owner)",
+    ),
+    h(
+        Key::ch('v'),
+        Action::ResolveException,
+        Certify,
+        "resolve the selected exception with a follow-up note",
+    ),
     // Everywhere
     b(Key::ctrl('c'), Action::ForceQuit, Global, "quit at once"),
     h(Key::ch('q'), Action::Quit, Global, "quit"),
@@ -450,6 +505,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     b(Key::ch('4'), Action::GoTab(4), Global, "Replay / impact"),
     b(Key::ch('5'), Action::GoTab(5), Global, "Diff"),
     b(Key::ch('6'), Action::GoTab(6), Global, "Playground"),
+    b(Key::ch('7'), Action::GoTab(7), Global, "Certify"),
     b(
         Key::plain(KeyCode::Tab),
         Action::NextPane,
@@ -614,7 +670,12 @@ impl KeyMap {
             .iter()
             .filter(|b| b.action == action && (b.scope == scope || b.scope == Scope::Global))
             .map(|b| b.key.label())
-            .collect();
+            .fold(Vec::new(), |mut seen: Vec<String>, k| {
+                if !seen.contains(&k) {
+                    seen.push(k);
+                }
+                seen
+            });
         keys.join(" / ")
     }
 
@@ -687,7 +748,14 @@ mod tests {
         assert_eq!(Key::parse("G"), Some(Key::ch('G')));
         assert_eq!(Key::parse("f5"), Some(Key::plain(KeyCode::F(5))));
         assert_eq!(Key::ctrl('p').label(), "Ctrl-P");
-        for name in ["tab-3", "replay", "evaluate"] {
+        for name in [
+            "tab-3",
+            "tab-7",
+            "replay",
+            "evaluate",
+            "certify",
+            "resolve-exception",
+        ] {
             assert_eq!(
                 Action::from_name(name).map(Action::name).as_deref(),
                 Some(name)

@@ -11,6 +11,7 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKin
 
 use super::action::{Action, Key, KeyMap, Scope};
 use super::jobs::{JobEvent, JobOutput, JobRequest, Jobs};
+use super::screens::certify::CertifyScreen;
 use super::screens::decisions::DecisionsScreen;
 use super::screens::diff::DiffScreen;
 use super::screens::impact::ImpactScreen;
@@ -76,6 +77,12 @@ pub struct App {
     pub impact: ImpactScreen,
     pub diff: DiffScreen,
     pub playground: PlaygroundScreen,
+    pub certify: CertifyScreen,
+    /// Unresolved exceptions past their due time, as of the last reload
+    /// (flagged in the status bar).
+    pub overdue_exceptions: u64,
+    /// Whether the tab bar was last drawn with short labels (for clicks).
+    pub tabs_compact: std::cell::Cell<bool>,
 }
 
 impl App {
@@ -101,6 +108,9 @@ impl App {
             impact: ImpactScreen::default(),
             diff: DiffScreen::default(),
             playground: PlaygroundScreen::default(),
+            certify: CertifyScreen::default(),
+            overdue_exceptions: 0,
+            tabs_compact: std::cell::Cell::new(false),
         };
         app.reload()?;
         Ok(app)
@@ -124,11 +134,15 @@ impl App {
             (Tab::Policies, self.policies.reload(&ctx)),
             (Tab::Tests, self.tests.reload(&ctx)),
             (Tab::Decisions, self.decisions.reload(&ctx)),
+            (Tab::Impact, self.impact.reload(&ctx)),
             (Tab::Playground, self.playground.reload(&ctx)),
+            (Tab::Certify, self.certify.reload(&ctx)),
         ];
         for (tab, e) in effects {
             self.apply_effects_from(tab, e);
         }
+        self.overdue_exceptions =
+            crate::exceptions::overdue_count(&self.store, self.certify.now())?;
         self.dirty = true;
         Ok(())
     }
@@ -237,6 +251,7 @@ impl App {
                     Tab::Impact => self.impact.handle(other, &ctx),
                     Tab::Diff => self.diff.handle(other, &ctx),
                     Tab::Playground => self.playground.handle(other, &ctx),
+                    Tab::Certify => self.certify.handle(other, &ctx),
                 };
                 self.apply_effects(effects);
             }
@@ -418,6 +433,13 @@ impl App {
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
             Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
             Prompt::SavePlaygroundCase => self.playground.on_prompt(prompt, &text, &ctx),
+            Prompt::CertifyRole { .. }
+            | Prompt::CertifySigner { .. }
+            | Prompt::CertifyStatement { .. }
+            | Prompt::ExceptionDecision
+            | Prompt::ExceptionReason { .. }
+            | Prompt::ExceptionOwner { .. }
+            | Prompt::ResolveException { .. } => self.certify.on_prompt(prompt, &text, &ctx),
         };
         self.apply_effects(effects);
     }
@@ -426,8 +448,9 @@ impl App {
         // The tab bar is the first row.
         if row == 0 {
             let mut x = 0u16;
+            let compact = self.tabs_compact.get();
             for (i, t) in Tab::ALL.iter().enumerate() {
-                let w = super::draw::tab_label(i, *t).chars().count() as u16 + 1;
+                let w = super::draw::tab_width(i, *t, compact);
                 if col >= x && col < x + w {
                     self.tab = *t;
                     return;
@@ -524,6 +547,7 @@ impl App {
             Tab::Impact => self.impact.job_started(id),
             Tab::Diff => self.diff.job_started(id),
             Tab::Playground => self.playground.job_started(id),
+            Tab::Certify => self.certify.job_started(id),
         }
     }
 
@@ -588,6 +612,7 @@ impl App {
             Tab::Impact => self.impact.on_job(id, result, &ctx),
             Tab::Diff => self.diff.on_job(id, result, &ctx),
             Tab::Playground => self.playground.on_job(id, result, &ctx),
+            Tab::Certify => self.certify.on_job(id, result, &ctx),
         };
         self.apply_effects_from(owner, effects);
     }

@@ -6,6 +6,10 @@
 //! mouse = false
 //! [keys]
 //! replay = "R"             # action name (see the palette) = key
+//! [certification]          # also read by `gavel certify` and `gavel exceptions`
+//! roles = ["legal", "compliance", "audit", "security"]
+//! coverage_threshold = 90
+//! exception_due = "48h"
 //! ```
 
 use std::collections::BTreeMap;
@@ -20,6 +24,10 @@ pub struct Config {
     pub mouse: Option<bool>,
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// Required roles, coverage threshold and exception due time, shared
+    /// with the command line (`gavel certify`, `gavel exceptions add`).
+    #[serde(default)]
+    pub certification: crate::certify::Settings,
 }
 
 impl Config {

@@ -36,6 +36,22 @@ pub fn tab_label(i: usize, t: Tab) -> String {
     format!(" {} {} ", i + 1, t.title())
 }
 
+/// A tab's label where the bar is short of room: the short title, and no
+/// gap after it (its padding keeps the tabs apart).
+pub fn tab_label_compact(i: usize, t: Tab) -> String {
+    format!(" {} {} ", i + 1, t.short_title())
+}
+
+/// The columns a tab takes in the bar, gap included.
+pub fn tab_width(i: usize, t: Tab, compact: bool) -> u16 {
+    let label = if compact {
+        tab_label_compact(i, t)
+    } else {
+        tab_label(i, t)
+    };
+    u16::try_from(label.chars().count() + usize::from(!compact)).unwrap_or(u16::MAX)
+}
+
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
     let theme = &app.theme;
@@ -75,6 +91,7 @@ pub fn draw(f: &mut Frame, app: &App) {
             Tab::Impact => app.impact.draw(f, body, &view),
             Tab::Diff => app.diff.draw(f, body, &view),
             Tab::Playground => app.playground.draw(f, body, &view),
+            Tab::Certify => app.certify.draw(f, body, &view),
         }
     }
     draw_status(f, status, app);
@@ -86,13 +103,25 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let mut spans = Vec::new();
+    // Full titles when they fit beside the store's name, else short ones.
+    let full: u16 = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| tab_width(i, *t, false))
+        .sum();
+    let compact = full + 17 > area.width;
+    app.tabs_compact.set(compact);
     for (i, t) in Tab::ALL.iter().enumerate() {
         let style = if *t == app.tab {
             theme.style(Slot::TabActive)
         } else {
             theme.style(Slot::Tab)
         };
-        let label = tab_label(i, *t);
+        let label = if compact {
+            tab_label_compact(i, *t)
+        } else {
+            tab_label(i, *t)
+        };
         // The active tab is marked without colour too.
         let label = if *t == app.tab {
             format!("[{}]", label.trim())
@@ -100,7 +129,9 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
             label
         };
         spans.push(Span::styled(label, style));
-        spans.push(Span::raw(" "));
+        if !compact {
+            spans.push(Span::raw(" "));
+        }
     }
     // The store's file name only: a full path would crowd the tabs.
     let store = app
@@ -109,10 +140,12 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    spans.push(Span::styled(
-        format!("  store: {}", super::widgets::truncate(&store, 30)),
-        theme.style(Slot::Muted),
-    ));
+    let label = format!("  store: {}", super::widgets::truncate(&store, 30));
+    // Shown whole or not at all.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if used + label.chars().count() <= usize::from(area.width) {
+        spans.push(Span::styled(label, theme.style(Slot::Muted)));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -139,6 +172,20 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), hints);
 
     let mut spans = Vec::new();
+    if app.overdue_exceptions > 0 {
+        let key = app
+            .keys
+            .keys_of(super::action::Action::GoTab(7), Scope::Global);
+        spans.push(Span::styled(
+            format!(
+                "! {} overdue exception{} ({key})",
+                app.overdue_exceptions,
+                if app.overdue_exceptions == 1 { "" } else { "s" }
+            ),
+            theme.style(Slot::Error),
+        ));
+        spans.push(Span::raw("  "));
+    }
     for j in &app.jobs.running {
         let pct = if j.total > 0 {
             format!(" {}/{}", j.done, j.total)
@@ -228,6 +275,7 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
                 Scope::Impact,
                 Scope::Diff,
                 Scope::Playground,
+                Scope::Certify,
             ];
             let mut seen = Vec::new();
             for scope in order {

@@ -55,8 +55,20 @@ pub fn build_app(opts: &Options) -> anyhow::Result<App> {
         anyhow::bail!("{file}: {p}");
     }
     let mouse = !opts.no_mouse && config.mouse.unwrap_or(true);
-    App::new(opts.db.clone(), keys, theme, mouse)
-        .with_context(|| format!("opening the store {}", opts.db.display()))
+    // The clock is read here, at the edge: GAVEL_NOW pins it (tests, demos).
+    let pinned_now = std::env::var("GAVEL_NOW")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|_| crate::certify::now_from_env())
+        .transpose()?;
+    let mut app = App::new(opts.db.clone(), keys, theme, mouse)
+        .with_context(|| format!("opening the store {}", opts.db.display()))?;
+    if pinned_now.is_some() || config.certification != crate::certify::Settings::default() {
+        app.certify.settings = config.certification.clone();
+        app.certify.now_override = pinned_now;
+        app.reload()?;
+    }
+    Ok(app)
 }
 
 /// Runs the workbench until the user quits. The terminal is restored on

@@ -93,6 +93,8 @@ struct Detail {
     input: JsonView,
     result: Option<JsonView>,
     replays: Vec<ReplayRecord>,
+    /// Exceptions logged on it (overrides of its outcome), newest first.
+    exceptions: Vec<crate::exceptions::Exception>,
     /// Rule outcomes evaluated on request (`Enter`) when the decision was
     /// imported without them, with the lines that ran.
     explained: Option<crate::engine::Evaluation>,
@@ -251,11 +253,14 @@ impl DecisionsScreen {
             self.detail = None;
             return;
         };
-        if self
+        let now = crate::certify::now_from_env().unwrap_or_else(|_| chrono::Utc::now());
+        if let Some(d) = self
             .detail
-            .as_ref()
-            .is_some_and(|d| d.record.decision_id() == id)
+            .as_mut()
+            .filter(|d| d.record.decision_id() == id)
         {
+            // Exceptions come and go while the decision stays selected.
+            d.exceptions = crate::exceptions::of_decision(ctx.store, &id, now).unwrap_or_default();
             return;
         }
         self.last_replay = None;
@@ -265,6 +270,7 @@ impl DecisionsScreen {
                 input: JsonView::folded_below(record.input(), 3),
                 result: record.result().map(|r| JsonView::folded_below(r, 3)),
                 replays: ctx.store.replays_of(&id).unwrap_or_default(),
+                exceptions: crate::exceptions::of_decision(ctx.store, &id, now).unwrap_or_default(),
                 explained: None,
                 record,
             }),
@@ -719,6 +725,34 @@ impl DecisionsScreen {
                 "rule outcomes: not in the log; Enter evaluates them under its version",
                 theme.style(Slot::Muted),
             ))),
+        }
+        for e in &d.exceptions {
+            let style = if e.state.is_open() {
+                theme.style(Slot::Warn)
+            } else {
+                theme.style(Slot::Muted)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{} exception #{} {}: ",
+                        e.state.glyph(),
+                        e.row.id,
+                        e.state.as_str()
+                    ),
+                    style,
+                ),
+                safe(
+                    &format!(
+                        "{}, owner {}, {}: {}",
+                        e.override_label(),
+                        e.row.owner,
+                        e.timing,
+                        e.row.reason
+                    ),
+                    style,
+                ),
+            ]));
         }
         for rep in d.replays.iter().take(3) {
             lines.push(Line::from(vec![

@@ -3,6 +3,7 @@
 //! message, open the playground...) that the app carries out, as gitui's
 //! queue does.
 
+pub mod certify;
 pub mod decisions;
 pub mod diff;
 pub mod impact;
@@ -15,7 +16,7 @@ use serde_json::Value;
 use super::jobs::JobRequest;
 use crate::store::{Store, VersionRef, VersionSummary};
 
-/// The tabs, in key order `1`..`6`.
+/// The tabs, in key order `1`..`7`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Policies,
@@ -24,16 +25,18 @@ pub enum Tab {
     Impact,
     Diff,
     Playground,
+    Certify,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Policies,
         Tab::Tests,
         Tab::Decisions,
         Tab::Impact,
         Tab::Diff,
         Tab::Playground,
+        Tab::Certify,
     ];
 
     pub fn from_number(n: u8) -> Option<Tab> {
@@ -48,6 +51,15 @@ impl Tab {
             Tab::Impact => "Replay / impact",
             Tab::Diff => "Diff",
             Tab::Playground => "Playground",
+            Tab::Certify => "Certify",
+        }
+    }
+
+    /// The title where the tab bar is short of room.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Impact => "Replay",
+            other => other.title(),
         }
     }
 
@@ -60,6 +72,7 @@ impl Tab {
             Tab::Impact => Scope::Impact,
             Tab::Diff => Scope::Diff,
             Tab::Playground => Scope::Playground,
+            Tab::Certify => Scope::Certify,
         }
     }
 }
@@ -98,11 +111,40 @@ pub enum Prompt {
     /// Decisions: the filter (`outcome:BLOCK version:N@V path:P since:T until:T text`).
     DecisionFilter,
     /// Decisions: the bundle directory to save the selected decision into as a case.
-    SaveDecisionCase { decision_id: String },
+    SaveDecisionCase {
+        decision_id: String,
+    },
     /// Replay / impact: which decisions (the same filter language).
     ImpactFilter,
     /// Playground: the bundle directory to save the input into as a case.
     SavePlaygroundCase,
+    /// Certify: the role signing off a version, then the signer, then the
+    /// statement (empty for none).
+    CertifyRole {
+        version: VersionRef,
+    },
+    CertifySigner {
+        version: VersionRef,
+        role: String,
+    },
+    CertifyStatement {
+        version: VersionRef,
+        role: String,
+        signer: String,
+    },
+    /// Certify: a new exception's decision, then its reason, then its owner.
+    ExceptionDecision,
+    ExceptionReason {
+        decision_id: String,
+    },
+    ExceptionOwner {
+        decision_id: String,
+        reason: String,
+    },
+    /// Certify: the follow-up note that resolves an exception.
+    ResolveException {
+        id: i64,
+    },
 }
 
 /// What a screen asks the app to do.

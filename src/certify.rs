@@ -1,0 +1,1160 @@
+//! Certification: signed sign-offs by role, the signer's key, and a
+//! version's certification status.
+//!
+//! A role signs off a version only on evidence: a recorded whole-suite test
+//! run of that exact version with no failure and coverage at or above the
+//! bundle's threshold, and, when the version has decisions, a batch replay
+//! of them under the version itself with no DIVERGED. The sign-off is an
+//! Ed25519 signature over canonical JSON (keys sorted, no whitespace) that
+//! binds the version, its content hash, the test run's id and counts, the
+//! replay evidence, the role, the signer, the statement and the time. The
+//! payload is stored byte for byte with the public key, so anyone can check
+//! it again; a version is certified when every required role has a valid
+//! sign-off. A sign-off names its version, so a later version (even one with
+//! the same files) never inherits it.
+//!
+//! Time comes in as a value (`now`): the edges read the clock (or
+//! `GAVEL_NOW`) and pass it down.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::Manifest;
+use crate::canonical::canonical_json;
+use crate::error::{Error, Result};
+use crate::store::signoffs::{NewSignoff, ReplayBatch, SignoffRow};
+use crate::store::test_runs::TestRun;
+use crate::store::{Store, VersionRef, VersionSummary};
+
+/// The roles that must sign off unless a bundle or the config says otherwise.
+pub const DEFAULT_ROLES: [&str; 4] = ["legal", "compliance", "audit", "security"];
+/// Percent of policy lines a certified version's tests must cover.
+pub const DEFAULT_COVERAGE_THRESHOLD: f64 = 90.0;
+/// When an exception is due for follow-up, after it is logged.
+pub const DEFAULT_EXCEPTION_DUE: &str = "48h";
+/// The key file's name in the key directory.
+pub const KEY_FILE: &str = "signer.key";
+/// What the signed payload says it is.
+const PAYLOAD_KIND: &str = "gavel-signoff/1";
+
+// ---------------------------------------------------------------------------
+// Time
+
+/// A time as every certification table stores it: RFC 3339 UTC with
+/// milliseconds (`2026-11-22T10:31:00.000Z`), so text order is time order.
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Reads an RFC 3339 time; `what` names it in the error.
+pub fn parse_time(what: &str, s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "{what} '{}': not an RFC 3339 time ({e}); e.g. 2026-11-22T10:00:00Z",
+                s.escape_debug()
+            ))
+        })
+}
+
+/// Now: `GAVEL_NOW` (RFC 3339) when set, for tests and reproducible
+/// packets; else the clock. Only the edges (CLI, workbench) call this.
+pub fn now_from_env() -> Result<DateTime<Utc>> {
+    match std::env::var("GAVEL_NOW") {
+        Ok(s) if !s.trim().is_empty() => parse_time("GAVEL_NOW", &s),
+        _ => Ok(Utc::now()),
+    }
+}
+
+/// A duration as a user writes it: `48h`, `2d`, `1d12h`, `90m`, `1w`, `30s`.
+pub fn parse_duration(s: &str) -> Result<chrono::Duration> {
+    let bad = |why: &str| {
+        Error::Invalid(format!(
+            "duration '{}': {why}; write it like 48h, 2d, 1d12h, 90m or 1w",
+            s.escape_debug()
+        ))
+    };
+    let text = s.trim();
+    if text.is_empty() {
+        return Err(bad("empty"));
+    }
+    let mut total: i64 = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            'w' => 7 * 86_400,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(bad(&format!("unknown unit {c:?}"))),
+        };
+        if digits.is_empty() {
+            return Err(bad(&format!("a number must come before {c:?}")));
+        }
+        let n: i64 = digits.parse().map_err(|_| bad("number too large"))?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(|| bad("too long"))?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return Err(bad("the last number has no unit"));
+    }
+    if total <= 0 {
+        return Err(bad("it must be longer than zero"));
+    }
+    if total > 366 * 86_400 {
+        return Err(bad("it may be a year at most"));
+    }
+    Ok(chrono::Duration::seconds(total))
+}
+
+/// A duration for people: hours up to three days (`47h 59m`, as a 48-hour
+/// clock reads), then days (`4d 3h`); `12m`, `40s`.
+pub fn human_duration(d: chrono::Duration) -> String {
+    let s = d.num_seconds().abs();
+    let (days, hours, minutes) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    if s >= 3 * 86_400 {
+        format!("{days}d {hours}h")
+    } else if s >= 3_600 {
+        let hours = s / 3_600;
+        format!("{hours}h {minutes}m")
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{s}s")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Settings and requirements
+
+/// The config file's `[certification]` table.
+///
+/// ```toml
+/// [certification]
+/// roles = ["legal", "compliance", "audit", "security"]
+/// coverage_threshold = 90
+/// exception_due = "48h"
+/// [certification.bundles.gfr-procurement]
+/// roles = ["legal", "compliance"]
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub roles: Option<Vec<String>>,
+    pub coverage_threshold: Option<f64>,
+    pub exception_due: Option<String>,
+    #[serde(default)]
+    pub bundles: BTreeMap<String, BundleSettings>,
+}
+
+/// Per-bundle settings in the config file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleSettings {
+    pub roles: Option<Vec<String>>,
+    pub coverage_threshold: Option<f64>,
+}
+
+/// What a version needs to be certified, and where each part came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirements {
+    pub roles: Vec<String>,
+    pub coverage_threshold: f64,
+    /// `default`, `config file`, `config file [certification.bundles.NAME]`
+    /// or `.manifest metadata.certification`.
+    pub roles_from: String,
+    pub threshold_from: String,
+}
+
+impl Settings {
+    /// When a new exception is due, after it is logged.
+    pub fn exception_due(&self) -> Result<chrono::Duration> {
+        parse_duration(
+            self.exception_due
+                .as_deref()
+                .unwrap_or(DEFAULT_EXCEPTION_DUE),
+        )
+        .map_err(|e| Error::Invalid(format!("config [certification] exception_due: {e}")))
+    }
+
+    /// The requirements of a bundle: the version's own `.manifest`
+    /// (`metadata.certification.roles`, `.coverage_threshold`) first, since
+    /// it is part of what is hashed and signed; then the config file's
+    /// per-bundle table; then its `[certification]`; then the defaults.
+    pub fn requirements(&self, bundle: &str, manifest: &Manifest) -> Result<Requirements> {
+        let from_manifest = manifest.metadata.get("certification");
+        let (m_roles, m_threshold) = match from_manifest {
+            None => (None, None),
+            Some(Value::Object(o)) => {
+                for k in o.keys() {
+                    if k != "roles" && k != "coverage_threshold" {
+                        return Err(Error::Invalid(format!(
+                            "{bundle}: .manifest metadata.certification.{k}: unknown key \
+                             (known: roles, coverage_threshold)"
+                        )));
+                    }
+                }
+                let roles = match o.get("roles") {
+                    None => None,
+                    Some(Value::Array(a)) => Some(
+                        a.iter()
+                            .map(|r| {
+                                r.as_str().map(String::from).ok_or_else(|| {
+                                    Error::Invalid(format!(
+                                        "{bundle}: .manifest metadata.certification.roles: \
+                                         every role must be a string, found {r}"
+                                    ))
+                                })
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                    ),
+                    Some(other) => {
+                        return Err(Error::Invalid(format!(
+                            "{bundle}: .manifest metadata.certification.roles: expected a list \
+                             of role names, found {other}"
+                        )));
+                    }
+                };
+                let threshold = match o.get("coverage_threshold") {
+                    None => None,
+                    Some(v) => Some(v.as_f64().ok_or_else(|| {
+                        Error::Invalid(format!(
+                            "{bundle}: .manifest metadata.certification.coverage_threshold: \
+                             expected a percentage, found {v}"
+                        ))
+                    })?),
+                };
+                (roles, threshold)
+            }
+            Some(other) => {
+                return Err(Error::Invalid(format!(
+                    "{bundle}: .manifest metadata.certification: expected an object, found {other}"
+                )));
+            }
+        };
+        let per_bundle = self.bundles.get(bundle);
+        let bundle_label = format!("config file [certification.bundles.{bundle}]");
+        let (roles, roles_from) = if let Some(r) = m_roles {
+            (r, ".manifest metadata.certification".to_string())
+        } else if let Some(r) = per_bundle.and_then(|b| b.roles.clone()) {
+            (r, bundle_label.clone())
+        } else if let Some(r) = self.roles.clone() {
+            (r, "config file [certification]".to_string())
+        } else {
+            (
+                DEFAULT_ROLES.iter().map(|r| r.to_string()).collect(),
+                "Gavel's defaults".to_string(),
+            )
+        };
+        let (threshold, threshold_from) = if let Some(t) = m_threshold {
+            (t, ".manifest metadata.certification".to_string())
+        } else if let Some(t) = per_bundle.and_then(|b| b.coverage_threshold) {
+            (t, bundle_label)
+        } else if let Some(t) = self.coverage_threshold {
+            (t, "config file [certification]".to_string())
+        } else {
+            (DEFAULT_COVERAGE_THRESHOLD, "Gavel's defaults".to_string())
+        };
+        if !(0.0..=100.0).contains(&threshold) || threshold.is_nan() {
+            return Err(Error::Invalid(format!(
+                "{bundle}: coverage_threshold {threshold} (from {threshold_from}): give a percentage between 0 and 100"
+            )));
+        }
+        let mut normal: Vec<String> = Vec::new();
+        for r in &roles {
+            let role = normalize_role(r)
+                .map_err(|e| Error::Invalid(format!("{bundle}: roles (from {roles_from}): {e}")))?;
+            if !normal.contains(&role) {
+                normal.push(role);
+            }
+        }
+        if normal.is_empty() {
+            return Err(Error::Invalid(format!(
+                "{bundle}: roles (from {roles_from}): at least one role must sign off"
+            )));
+        }
+        Ok(Requirements {
+            roles: normal,
+            coverage_threshold: threshold,
+            roles_from,
+            threshold_from,
+        })
+    }
+
+    /// The requirements of a stored version.
+    pub fn requirements_of(&self, store: &Store, v: &VersionSummary) -> Result<Requirements> {
+        self.requirements(&v.name, &store.manifest_of(v.id)?)
+    }
+}
+
+/// A role name: lower case, letters, digits, `-` and `_`.
+pub fn normalize_role(role: &str) -> Result<String> {
+    let r = role.trim().to_lowercase();
+    if r.is_empty() {
+        return Err(Error::Invalid("empty role name".into()));
+    }
+    if let Some(c) = r
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(Error::Invalid(format!(
+            "role '{}': may hold letters, digits, - and _ only, not {c:?}",
+            role.escape_debug()
+        )));
+    }
+    Ok(r)
+}
+
+/// A name or statement from the user: trimmed, non-empty, no control
+/// characters (it is signed and printed).
+fn clean_text(what: &str, s: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::Invalid(format!("{what} may not be empty")));
+    }
+    if t.chars().any(crate::sanitize::needs_escape) {
+        return Err(Error::Invalid(format!(
+            "{what} '{}': may not hold control or invisible formatting characters",
+            t.escape_debug()
+        )));
+    }
+    Ok(t.to_string())
+}
+
+/// Checks a free-text field given on the command line or in a prompt.
+pub fn check_text(what: &str, s: &str) -> Result<String> {
+    clean_text(what, s)
+}
+
+// ---------------------------------------------------------------------------
+// The signer's key
+
+/// The signer's Ed25519 key pair, kept as a PKCS#8 PEM file (mode 0600)
+/// that `openssl pkey` reads too; the public key is written beside it as
+/// `signer.pub`.
+pub struct SignerKey {
+    key: SigningKey,
+    pub path: PathBuf,
+    /// Created by this call (first use).
+    pub created: bool,
+}
+
+impl std::fmt::Debug for SignerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignerKey")
+            .field("path", &self.path)
+            .field("public_key", &self.public_hex())
+            .finish()
+    }
+}
+
+impl SignerKey {
+    /// The default key file: `$GAVEL_KEY_DIR/signer.key`, else the platform
+    /// config dir's `gavel/signer.key`.
+    pub fn default_path() -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os("GAVEL_KEY_DIR").filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir).join(KEY_FILE));
+        }
+        directories::ProjectDirs::from("", "", "gavel")
+            .map(|d| d.config_dir().join(KEY_FILE))
+            .ok_or_else(|| {
+                Error::Invalid(
+                    "no home directory to keep the signer key in: set GAVEL_KEY_DIR or pass --key FILE"
+                        .into(),
+                )
+            })
+    }
+
+    /// Reads the key at `path`, creating a new key pair there first when the
+    /// file does not exist.
+    pub fn load_or_create(path: &Path) -> Result<SignerKey> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match Self::create(path) {
+                Ok(k) => Ok(k),
+                // Another process made it first: use that one.
+                Err(Error::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                    Self::parse(path, &text)
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<SignerKey> {
+        check_private(path)?;
+        let key = SigningKey::from_pkcs8_pem(text).map_err(|e| {
+            Error::Invalid(format!(
+                "{}: not an Ed25519 private key in PKCS#8 PEM ({e})",
+                path.display()
+            ))
+        })?;
+        Ok(SignerKey {
+            key,
+            path: path.to_path_buf(),
+            created: false,
+        })
+    }
+
+    fn create(path: &Path) -> Result<SignerKey> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| {
+            Error::Invalid(format!(
+                "{}: no randomness for a new key: {e}",
+                path.display()
+            ))
+        })?;
+        let key = SigningKey::from_bytes(&secret);
+        secret.fill(0);
+        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| {
+            Error::Invalid(format!("{}: cannot encode the key: {e}", path.display()))
+        })?;
+        write_private(path, pem.as_bytes())?;
+        let public = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| {
+                Error::Invalid(format!(
+                    "{}: cannot encode the public key: {e}",
+                    path.display()
+                ))
+            })?;
+        let pub_path = path.with_extension("pub");
+        std::fs::write(&pub_path, public).map_err(|e| Error::io(&pub_path, e))?;
+        Ok(SignerKey {
+            key,
+            path: path.to_path_buf(),
+            created: true,
+        })
+    }
+
+    /// The public key, hex.
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.key.verifying_key().to_bytes())
+    }
+
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.public_hex())
+    }
+
+    /// Signs `payload`; the signature in hex.
+    pub fn sign(&self, payload: &str) -> String {
+        hex::encode(self.key.sign(payload.as_bytes()).to_bytes())
+    }
+}
+
+/// `ed25519:` and the first 16 hex digits of the public key's SHA-256: short
+/// enough to compare by eye with the key a signer publishes.
+pub fn fingerprint(public_hex: &str) -> String {
+    let digest = match hex::decode(public_hex) {
+        Ok(bytes) => hex::encode(Sha256::digest(bytes)),
+        Err(_) => return "ed25519:(unreadable key)".into(),
+    };
+    format!("ed25519:{}", &digest[..16])
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    f.sync_all().map_err(|e| Error::io(path, e))
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(bytes).map_err(|e| Error::io(path, e))
+}
+
+/// A private key others can read is refused, as ssh does.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(Error::Invalid(format!(
+            "{}: the signer key is readable by others (mode {:o}): chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Evidence
+
+/// What a sign-off rests on: the version's last covered test run and its
+/// replay evidence, against the requirements.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub version: String,
+    pub content_hash: String,
+    pub requirements: Requirements,
+    /// The newest whole-suite run with coverage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_run: Option<TestRun>,
+    /// Stored decisions made with the version.
+    pub decisions: u64,
+    /// The newest batch replay of them under the version itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayBatch>,
+    /// The version's files against its content hash (empty: intact).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hash_problems: Vec<String>,
+}
+
+impl Evidence {
+    pub fn gather(store: &Store, v: &VersionSummary, settings: &Settings) -> Result<Evidence> {
+        Ok(Evidence {
+            version: v.reference().to_string(),
+            content_hash: v.content_hash.clone(),
+            requirements: settings.requirements_of(store, v)?,
+            test_run: store.latest_covered_run(v.id)?,
+            decisions: store.decisions_of_version(v.id)?,
+            replay: store.latest_own_replay_batch(v.id)?,
+            hash_problems: store.hash_problems_of(v)?,
+        })
+    }
+
+    /// Why a role may not sign off yet; empty when it may.
+    pub fn refusals(&self) -> Vec<String> {
+        let v = &self.version;
+        let threshold = self.requirements.coverage_threshold;
+        let mut out = Vec::new();
+        for p in &self.hash_problems {
+            out.push(format!("the stored version is altered: {p}"));
+        }
+        match &self.test_run {
+            None => out.push(format!(
+                "{v} has no recorded test run with coverage: run `gavel test {v} --coverage`"
+            )),
+            Some(run) => {
+                let s = &run.summary;
+                if s.total == 0 {
+                    out.push(format!("test run #{} of {v} ran no tests", run.id));
+                }
+                if s.fail + s.error > 0 {
+                    out.push(format!(
+                        "test run #{} of {v} has {} failing and {} erroring tests: fix them and run \
+                         `gavel test {v} --coverage` again",
+                        run.id, s.fail, s.error
+                    ));
+                }
+                let cov = run.coverage.unwrap_or(0.0);
+                if cov < threshold {
+                    out.push(format!(
+                        "test run #{} of {v} covers {cov:.2}% of policy lines, under the {} threshold \
+                         (from {})",
+                        run.id,
+                        pct(threshold),
+                        self.requirements.threshold_from
+                    ));
+                }
+            }
+        }
+        if self.decisions > 0 {
+            match &self.replay {
+                None => out.push(format!(
+                    "{v} has {} stored decisions and none was replayed under it: run \
+                     `gavel replay --all --version {v}`",
+                    self.decisions
+                )),
+                Some(r) if r.diverged > 0 => out.push(format!(
+                    "the last replay of {v}'s decisions (batch {}, {}) has {} DIVERGED: the stored \
+                     decisions do not follow from this code",
+                    short_batch(&r.batch_id),
+                    r.replayed_at,
+                    r.diverged
+                )),
+                Some(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// A percentage as the user wrote it: `90%`, `87.5%`.
+pub fn pct(p: f64) -> String {
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p}%")
+    }
+}
+
+pub fn short_batch(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+// ---------------------------------------------------------------------------
+// Sign-offs and their checks
+
+/// What a role asks to sign.
+#[derive(Debug, Clone)]
+pub struct SignRequest<'a> {
+    pub role: &'a str,
+    pub signer: &'a str,
+    pub statement: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// The payload a sign-off signs, as canonical JSON.
+#[allow(clippy::too_many_arguments)]
+fn payload(
+    evidence: &Evidence,
+    run: &TestRun,
+    role: &str,
+    signer: &str,
+    statement: Option<&str>,
+    signed_at: &str,
+) -> String {
+    let s = &run.summary;
+    let replay = match (&evidence.replay, evidence.decisions) {
+        (_, 0) => Value::Null,
+        (None, _) => Value::Null,
+        (Some(r), n) => json!({
+            "batch_id": r.batch_id,
+            "decisions": n,
+            "replayed": r.replayed,
+            "deterministic": r.deterministic,
+            "diverged": r.diverged,
+            "errors": r.errors,
+            "replayed_at": r.replayed_at,
+        }),
+    };
+    canonical_json(&json!({
+        "kind": PAYLOAD_KIND,
+        "version": evidence.version,
+        "content_hash": evidence.content_hash,
+        "role": role,
+        "signer": signer,
+        "statement": statement,
+        "signed_at": signed_at,
+        "coverage_threshold": evidence.requirements.coverage_threshold,
+        "test_run": {
+            "id": run.id,
+            "started_at": run.started_at,
+            "total": s.total,
+            "pass": s.pass,
+            "fail": s.fail,
+            "error": s.error,
+            "skip": s.skip,
+            "coverage": run.coverage,
+        },
+        "replay": replay,
+    }))
+}
+
+/// A stored sign-off with the result of checking it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckedSignoff {
+    #[serde(flatten)]
+    pub row: SignoffRow,
+    pub key_fingerprint: String,
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// Checks a sign-off: the signature over its payload with its public key;
+/// that the payload names this version and its content hash; that the
+/// row's columns say what the payload says; and that the test run it names
+/// is stored with the counts it signed.
+pub fn check_signoff(store: &Store, v: &VersionSummary, row: &SignoffRow) -> CheckedSignoff {
+    let mut problems = Vec::new();
+    match verify_signature(&row.public_key, &row.signature, &row.payload) {
+        Ok(()) => {}
+        Err(p) => problems.push(p),
+    }
+    match serde_json::from_str::<Value>(&row.payload) {
+        Err(e) => problems.push(format!("the signed payload is not JSON: {e}")),
+        Ok(p) => {
+            let text = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
+            let reference = v.reference().to_string();
+            if text("kind").as_deref() != Some(PAYLOAD_KIND) {
+                problems.push(format!(
+                    "the signed payload is not a {PAYLOAD_KIND} document"
+                ));
+            }
+            if text("version").as_deref() != Some(reference.as_str()) {
+                problems.push(format!(
+                    "it signs {}, not {reference}",
+                    text("version").unwrap_or_else(|| "no version".into())
+                ));
+            }
+            if text("content_hash").as_deref() != Some(v.content_hash.as_str()) {
+                problems.push(format!(
+                    "it signs content hash {}, but {reference} is stored with {}",
+                    text("content_hash").unwrap_or_else(|| "(none)".into()),
+                    v.content_hash
+                ));
+            }
+            for (column, key, value) in [
+                ("role", "role", Some(row.role.clone())),
+                ("signer", "signer", Some(row.signer.clone())),
+                ("statement", "statement", row.statement.clone()),
+                ("signed_at", "signed_at", Some(row.signed_at.clone())),
+                (
+                    "content_hash",
+                    "content_hash",
+                    Some(row.content_hash.clone()),
+                ),
+            ] {
+                if text(key) != value {
+                    problems.push(format!(
+                        "the stored {column} {} differs from the signed {}",
+                        value.map_or("(none)".into(), |s| format!("'{s}'")),
+                        text(key).map_or("(none)".into(), |s| format!("'{s}'"))
+                    ));
+                }
+            }
+            let signed_run = p.get("test_run");
+            let signed_id = signed_run.and_then(|r| r.get("id")).and_then(Value::as_i64);
+            if signed_id != Some(row.test_run_id) {
+                problems.push(format!(
+                    "the stored test run #{} differs from the signed one ({})",
+                    row.test_run_id,
+                    signed_id.map_or("none".into(), |i| format!("#{i}"))
+                ));
+            }
+            match store.test_run_counts(row.test_run_id) {
+                Ok(Some(run)) if run.version_id == v.id => {
+                    let want = json!({"total": run.total, "pass": run.pass, "fail": run.fail,
+                                      "error": run.error, "skip": run.skip, "coverage": run.coverage});
+                    let got = signed_run.map(|r| {
+                        json!({"total": r.get("total"), "pass": r.get("pass"), "fail": r.get("fail"),
+                               "error": r.get("error"), "skip": r.get("skip"), "coverage": r.get("coverage")})
+                    });
+                    if got.as_ref() != Some(&want) {
+                        problems.push(format!(
+                            "test run #{}'s stored counts differ from the signed ones",
+                            row.test_run_id
+                        ));
+                    }
+                }
+                Ok(Some(_)) => problems.push(format!(
+                    "test run #{} is a run of another version",
+                    row.test_run_id
+                )),
+                Ok(None) => problems.push(format!(
+                    "test run #{} of {reference} is not in the store",
+                    row.test_run_id
+                )),
+                Err(e) => problems.push(format!("reading test run #{}: {e}", row.test_run_id)),
+            }
+        }
+    }
+    CheckedSignoff {
+        key_fingerprint: fingerprint(&row.public_key),
+        valid: problems.is_empty(),
+        problems,
+        row: row.clone(),
+    }
+}
+
+/// The Ed25519 check (strict: no malleable signatures, no weak keys).
+fn verify_signature(public_hex: &str, signature_hex: &str, payload: &str) -> Result<(), String> {
+    let pk: [u8; 32] = hex::decode(public_hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the stored public key is not 32 bytes of hex")?;
+    let key = VerifyingKey::from_bytes(&pk)
+        .map_err(|_| "the stored public key is not an Ed25519 key".to_string())?;
+    let sig: [u8; 64] = hex::decode(signature_hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the stored signature is not 64 bytes of hex")?;
+    key.verify_strict(payload.as_bytes(), &Signature::from_bytes(&sig))
+        .map_err(|_| "the signature does not match the signed payload (tampered)".to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Status
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No required role has a valid sign-off.
+    Draft,
+    /// Some required roles have, some have not.
+    PartiallySigned,
+    /// Every required role has a valid sign-off.
+    Certified,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::PartiallySigned => "partially signed",
+            Status::Certified => "certified",
+        }
+    }
+
+    /// A glyph, so the status never rests on colour: `✓` `◐` `○`.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Status::Draft => "○",
+            Status::PartiallySigned => "◐",
+            Status::Certified => "✓",
+        }
+    }
+}
+
+/// A version's certification: its sign-offs, checked, against its required roles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Certification {
+    pub version: String,
+    pub content_hash: String,
+    pub status: Status,
+    pub required_roles: Vec<String>,
+    pub signed_roles: Vec<String>,
+    pub missing_roles: Vec<String>,
+    pub invalid_signoffs: usize,
+    pub requirements: Requirements,
+    pub signoffs: Vec<CheckedSignoff>,
+}
+
+impl Certification {
+    /// `certified`, `partially signed (missing audit, security)`, `draft`;
+    /// invalid sign-offs are named too.
+    pub fn label(&self) -> String {
+        let mut s = self.status.as_str().to_string();
+        if self.status == Status::PartiallySigned {
+            s.push_str(&format!(" (missing {})", self.missing_roles.join(", ")));
+        }
+        if self.invalid_signoffs > 0 {
+            s.push_str(&format!(
+                "; {} invalid sign-off{}",
+                self.invalid_signoffs,
+                if self.invalid_signoffs == 1 { "" } else { "s" }
+            ));
+        }
+        s
+    }
+
+    /// Builds the status from checked sign-offs.
+    pub fn from_checked(
+        v: &VersionSummary,
+        requirements: Requirements,
+        signoffs: Vec<CheckedSignoff>,
+    ) -> Certification {
+        let signed_roles: Vec<String> = requirements
+            .roles
+            .iter()
+            .filter(|r| signoffs.iter().any(|s| s.valid && s.row.role == **r))
+            .cloned()
+            .collect();
+        let missing_roles: Vec<String> = requirements
+            .roles
+            .iter()
+            .filter(|r| !signed_roles.contains(r))
+            .cloned()
+            .collect();
+        let status = if missing_roles.is_empty() {
+            Status::Certified
+        } else if signed_roles.is_empty() {
+            Status::Draft
+        } else {
+            Status::PartiallySigned
+        };
+        Certification {
+            version: v.reference().to_string(),
+            content_hash: v.content_hash.clone(),
+            status,
+            required_roles: requirements.roles.clone(),
+            signed_roles,
+            missing_roles,
+            invalid_signoffs: signoffs.iter().filter(|s| !s.valid).count(),
+            requirements,
+            signoffs,
+        }
+    }
+}
+
+/// The certification of a stored version.
+pub fn certification_of(
+    store: &Store,
+    v: &VersionSummary,
+    settings: &Settings,
+) -> Result<Certification> {
+    let requirements = settings.requirements_of(store, v)?;
+    let checked = store
+        .signoffs_of(v.id)?
+        .iter()
+        .map(|row| check_signoff(store, v, row))
+        .collect();
+    Ok(Certification::from_checked(v, requirements, checked))
+}
+
+/// What signing off did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CertifyOutcome {
+    /// The sign-off was recorded.
+    Signed {
+        signoff: Box<CheckedSignoff>,
+        key_path: PathBuf,
+        key_created: bool,
+        evidence: Box<Evidence>,
+        certification: Box<Certification>,
+    },
+    /// The evidence does not allow it; nothing was recorded.
+    Refused {
+        reasons: Vec<String>,
+        evidence: Box<Evidence>,
+    },
+}
+
+/// Signs off `reference` as `req.role`, with the key at `key_path` (made on
+/// first use). Bad input (an unknown role, an empty signer, a role that has
+/// already signed) is an error; missing evidence is a `Refused` outcome.
+pub fn certify(
+    store: &Store,
+    reference: &VersionRef,
+    req: &SignRequest,
+    key_path: &Path,
+    settings: &Settings,
+) -> Result<CertifyOutcome> {
+    let v = store.find_version(reference)?;
+    let role = normalize_role(req.role)?;
+    let signer = clean_text("--signer", req.signer)?;
+    let statement = req
+        .statement
+        .map(|s| clean_text("--statement", s))
+        .transpose()?;
+    let current = certification_of(store, &v, settings)?;
+    if !current.required_roles.contains(&role) {
+        return Err(Error::Invalid(format!(
+            "{reference}: role '{role}' is not one that signs off this bundle; required roles (from {}): {}",
+            current.requirements.roles_from,
+            current.required_roles.join(", ")
+        )));
+    }
+    if let Some(s) = current
+        .signoffs
+        .iter()
+        .find(|s| s.valid && s.row.role == role)
+    {
+        return Err(Error::Conflict(format!(
+            "{reference}: {role} already signed off (sign-off #{} by {} at {}); sign-offs are never replaced",
+            s.row.id, s.row.signer, s.row.signed_at
+        )));
+    }
+    let evidence = Evidence::gather(store, &v, settings)?;
+    let reasons = evidence.refusals();
+    let run = match (&evidence.test_run, reasons.is_empty()) {
+        (Some(run), true) => run.clone(),
+        _ => {
+            return Ok(CertifyOutcome::Refused {
+                reasons,
+                evidence: Box::new(evidence),
+            });
+        }
+    };
+    let key = SignerKey::load_or_create(key_path)?;
+    let signed_at = stamp(req.now);
+    let body = payload(
+        &evidence,
+        &run,
+        &role,
+        &signer,
+        statement.as_deref(),
+        &signed_at,
+    );
+    let signature = key.sign(&body);
+    let public = key.public_hex();
+    let id = store.insert_signoff(&NewSignoff {
+        version_id: v.id,
+        role: &role,
+        signer: &signer,
+        statement: statement.as_deref(),
+        signed_at: &signed_at,
+        content_hash: &v.content_hash,
+        test_run_id: run.id,
+        payload: &body,
+        public_key: &public,
+        signature: &signature,
+    })?;
+    let certification = certification_of(store, &v, settings)?;
+    let signoff = certification
+        .signoffs
+        .iter()
+        .find(|s| s.row.id == id)
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("{reference}: sign-off #{id} vanished")))?;
+    Ok(CertifyOutcome::Signed {
+        signoff: Box::new(signoff),
+        key_path: key.path.clone(),
+        key_created: key.created,
+        evidence: Box::new(evidence),
+        certification: Box::new(certification),
+    })
+}
+
+/// `certify --verify`: every sign-off checked and the version's files
+/// against the hash they certify.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub certification: Certification,
+    /// Empty when the version's files still hash to its content hash.
+    pub hash_problems: Vec<String>,
+    /// Every check held and every required role signed.
+    pub ok: bool,
+}
+
+pub fn verify(store: &Store, reference: &VersionRef, settings: &Settings) -> Result<VerifyReport> {
+    let v = store.find_version(reference)?;
+    let certification = certification_of(store, &v, settings)?;
+    let hash_problems = store.hash_problems_of(&v)?;
+    let ok = hash_problems.is_empty()
+        && certification.invalid_signoffs == 0
+        && certification.status == Status::Certified;
+    Ok(VerifyReport {
+        certification,
+        hash_problems,
+        ok,
+    })
+}
+
+/// The status of every stored version, in `list_versions` order.
+pub fn statuses(
+    store: &Store,
+    versions: &[VersionSummary],
+    settings: &Settings,
+) -> Result<Vec<Certification>> {
+    let all = store.all_signoffs()?;
+    versions
+        .iter()
+        .map(|v| {
+            let requirements = settings.requirements_of(store, v)?;
+            let checked = all
+                .iter()
+                .filter(|s| s.version_id == v.id)
+                .map(|row| check_signoff(store, v, row))
+                .collect();
+            Ok(Certification::from_checked(v, requirements, checked))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("48h").unwrap().num_hours(), 48);
+        assert_eq!(parse_duration("2d").unwrap().num_hours(), 48);
+        assert_eq!(parse_duration("1d12h").unwrap().num_hours(), 36);
+        assert_eq!(parse_duration("90m").unwrap().num_minutes(), 90);
+        assert_eq!(parse_duration("1w").unwrap().num_days(), 7);
+        for bad in ["", "48", "h", "0h", "3x", "400d", "99999999999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            human_duration(chrono::Duration::minutes(47 * 60 + 59)),
+            "47h 59m"
+        );
+        assert_eq!(human_duration(chrono::Duration::hours(51)), "51h 0m");
+        assert_eq!(human_duration(chrono::Duration::hours(99)), "4d 3h");
+        assert_eq!(human_duration(chrono::Duration::seconds(40)), "40s");
+    }
+
+    #[test]
+    fn requirements_by_precedence() {
+        let m = Manifest::default();
+        let s = Settings::default();
+        let r = s.requirements("b", &m).unwrap();
+        assert_eq!(r.roles, DEFAULT_ROLES);
+        assert_eq!(r.coverage_threshold, 90.0);
+        assert_eq!(r.roles_from, "Gavel's defaults");
+        let s: Settings = toml::from_str(
+            "roles = [\"Legal\", \"audit\"]\ncoverage_threshold = 80\n[bundles.b]\ncoverage_threshold = 95\n",
+        )
+        .unwrap();
+        let r = s.requirements("b", &m).unwrap();
+        assert_eq!(r.roles, ["legal", "audit"]);
+        assert_eq!(r.coverage_threshold, 95.0);
+        let m =
+            Manifest::parse(r#"{"metadata": {"certification": {"roles": ["legal"]}}}"#).unwrap();
+        let r = s.requirements("b", &m).unwrap();
+        assert_eq!(r.roles, ["legal"]);
+        assert_eq!(r.roles_from, ".manifest metadata.certification");
+        let bad =
+            Manifest::parse(r#"{"metadata": {"certification": {"role": ["legal"]}}}"#).unwrap();
+        assert!(s.requirements("b", &bad).is_err());
+        let bad = Manifest::parse(r#"{"metadata": {"certification": {"roles": []}}}"#).unwrap();
+        assert!(s.requirements("b", &bad).is_err());
+    }
+
+    #[test]
+    fn keys_are_made_once_private_and_sign() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k/signer.key");
+        let a = SignerKey::load_or_create(&path).unwrap();
+        assert!(a.created);
+        let b = SignerKey::load_or_create(&path).unwrap();
+        assert!(!b.created);
+        assert_eq!(a.public_hex(), b.public_hex());
+        let sig = b.sign("hello");
+        assert!(verify_signature(&a.public_hex(), &sig, "hello").is_ok());
+        assert!(verify_signature(&a.public_hex(), &sig, "hellO").is_err());
+        assert!(path.with_extension("pub").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = SignerKey::load_or_create(&path).unwrap_err().to_string();
+            assert!(e.contains("chmod 600"), "{e}");
+        }
+    }
+}

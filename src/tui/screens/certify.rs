@@ -1,0 +1,786 @@
+//! Screen 7, Certify: every version with its certification (`✓` certified,
+//! `◐` partially signed with the roles missing, `○` draft); the selected
+//! version's required roles and sign-offs with their signature checks, its
+//! last test run and replay evidence, and what would refuse a sign-off
+//! today; and the exceptions (overdue first). `c` signs off the selected
+//! version (prompts for the role, the signer and a statement), `x` logs an
+//! exception on a decision, `v` resolves the selected exception.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{Ctx, Effect, Pick, Prompt};
+use crate::certify::{
+    Certification, CertifyOutcome, Evidence, Settings, SignRequest, SignerKey, Status, certify,
+    pct, statuses,
+};
+use crate::exceptions::{Exception, NewRequest, State};
+use crate::store::VersionRef;
+use crate::store::exceptions::ExceptionFilter;
+use crate::tui::action::Action;
+use crate::tui::draw::View;
+use crate::tui::jobs::JobOutput;
+use crate::tui::theme::Slot;
+use crate::tui::widgets::list::Cursor;
+use crate::tui::widgets::{pane, safe, truncate};
+
+/// `2026-11-22 10:31` from RFC 3339 text.
+fn short_time(t: &str) -> String {
+    t.get(..16)
+        .map_or_else(|| t.to_string(), |s| s.replace('T', " "))
+}
+
+/// `sha256:1a2b3c4d5e6f`.
+fn short_hash(h: &str) -> String {
+    match h.strip_prefix("sha256:") {
+        Some(hex) => format!("sha256:{}", hex.get(..12).unwrap_or(hex)),
+        None => h.to_string(),
+    }
+}
+
+/// The selected version's evidence and certification.
+#[derive(Debug, Clone)]
+struct Loaded {
+    version_id: i64,
+    evidence: Evidence,
+    certification: Certification,
+}
+
+#[derive(Default)]
+pub struct CertifyScreen {
+    versions: Cursor,
+    exceptions_cursor: Cursor,
+    /// 0 versions, 1 certification (scrolls), 2 exceptions.
+    focus: usize,
+    detail_scroll: usize,
+    /// One per version, in the app's version order.
+    statuses: Vec<Certification>,
+    loaded: Option<Loaded>,
+    exceptions: Vec<Exception>,
+    error: Option<String>,
+    /// `[certification]` of the config file.
+    pub settings: Settings,
+    /// The clock, for tests and `GAVEL_NOW`; the wall clock when `None`.
+    pub now_override: Option<DateTime<Utc>>,
+    /// The signer's key file; `SignerKey::default_path()` when `None`.
+    pub key_file: Option<PathBuf>,
+}
+
+impl CertifyScreen {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now_override.unwrap_or_else(Utc::now)
+    }
+
+    pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        self.versions.clamp(ctx.versions.len());
+        self.error = None;
+        match statuses(ctx.store, ctx.versions, &self.settings) {
+            Ok(s) => self.statuses = s,
+            Err(e) => {
+                self.statuses.clear();
+                self.error = Some(format!("{e}"));
+            }
+        }
+        self.load_exceptions(ctx);
+        self.loaded = None;
+        self.load_selected(ctx);
+        Vec::new()
+    }
+
+    fn load_exceptions(&mut self, ctx: &Ctx) {
+        match crate::exceptions::list(ctx.store, &ExceptionFilter::default(), self.now()) {
+            Ok(mut list) => {
+                let rank = |s: State| match s {
+                    State::Overdue => 0,
+                    State::Open => 1,
+                    State::ResolvedLate => 2,
+                    State::Resolved => 3,
+                };
+                list.sort_by_key(|e| (rank(e.state), std::cmp::Reverse(e.row.id)));
+                self.exceptions = list;
+            }
+            Err(e) => {
+                self.exceptions.clear();
+                self.error = Some(format!("{e}"));
+            }
+        }
+        self.exceptions_cursor.clamp(self.exceptions.len());
+    }
+
+    fn load_selected(&mut self, ctx: &Ctx) {
+        let Some(v) = ctx.versions.get(self.versions.selected) else {
+            self.loaded = None;
+            return;
+        };
+        if self.loaded.as_ref().is_some_and(|l| l.version_id == v.id) {
+            return;
+        }
+        let result = Evidence::gather(ctx.store, v, &self.settings).and_then(|evidence| {
+            Ok(Loaded {
+                version_id: v.id,
+                certification: crate::certify::certification_of(ctx.store, v, &self.settings)?,
+                evidence,
+            })
+        });
+        match result {
+            Ok(l) => self.loaded = Some(l),
+            Err(e) => {
+                self.loaded = None;
+                self.error = Some(format!("{e}"));
+            }
+        }
+    }
+
+    /// The selected version's certification (tests and the detail pane).
+    pub fn selected_certification(&self) -> Option<&Certification> {
+        self.loaded.as_ref().map(|l| &l.certification)
+    }
+
+    /// The status of every version, in the app's order.
+    pub fn statuses(&self) -> &[Certification] {
+        &self.statuses
+    }
+
+    pub fn exceptions(&self) -> &[Exception] {
+        &self.exceptions
+    }
+
+    pub fn overdue(&self) -> usize {
+        self.exceptions
+            .iter()
+            .filter(|e| e.state == State::Overdue)
+            .count()
+    }
+
+    fn selected_reference(&self, ctx: &Ctx) -> Option<VersionRef> {
+        ctx.versions
+            .get(self.versions.selected)
+            .map(|v| v.reference())
+    }
+
+    pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
+        match action {
+            Action::NextPane => self.focus = (self.focus + 1) % 3,
+            Action::PrevPane => self.focus = (self.focus + 2) % 3,
+            Action::Right | Action::Select if self.focus < 2 => self.focus += 1,
+            Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
+            Action::Certify => {
+                let Some(version) = self.selected_reference(ctx) else {
+                    return vec![Effect::Error("no version to sign off".into())];
+                };
+                let missing = self
+                    .loaded
+                    .as_ref()
+                    .map(|l| l.certification.missing_roles.clone())
+                    .unwrap_or_default();
+                return vec![Effect::OpenPrompt {
+                    title: format!(
+                        "sign off {version} as role (missing: {})",
+                        if missing.is_empty() {
+                            "none".to_string()
+                        } else {
+                            missing.join(", ")
+                        }
+                    ),
+                    initial: missing.first().cloned().unwrap_or_default(),
+                    prompt: Prompt::CertifyRole { version },
+                }];
+            }
+            Action::AddException => {
+                return vec![Effect::OpenPrompt {
+                    title: "exception on decision id".into(),
+                    initial: String::new(),
+                    prompt: Prompt::ExceptionDecision,
+                }];
+            }
+            Action::ResolveException => {
+                let Some(e) = self
+                    .exceptions
+                    .get(self.exceptions_cursor.selected)
+                    .filter(|e| e.state.is_open())
+                else {
+                    return vec![Effect::Error(
+                        "select an open exception (Tab to the exceptions pane)".into(),
+                    )];
+                };
+                return vec![Effect::OpenPrompt {
+                    title: format!("resolve exception #{}: follow-up note", e.row.id),
+                    initial: String::new(),
+                    prompt: Prompt::ResolveException { id: e.row.id },
+                }];
+            }
+            a => match self.focus {
+                0 => {
+                    let before = self.versions.selected;
+                    self.versions.apply(a, ctx.versions.len());
+                    if before != self.versions.selected {
+                        self.detail_scroll = 0;
+                        self.load_selected(ctx);
+                    }
+                }
+                1 => {
+                    self.detail_scroll = match a {
+                        Action::Down => self.detail_scroll + 1,
+                        Action::Up => self.detail_scroll.saturating_sub(1),
+                        Action::PageDown => self.detail_scroll + 10,
+                        Action::PageUp => self.detail_scroll.saturating_sub(10),
+                        Action::Top => 0,
+                        _ => self.detail_scroll,
+                    }
+                }
+                _ => {
+                    self.exceptions_cursor.apply(a, self.exceptions.len());
+                }
+            },
+        }
+        Vec::new()
+    }
+
+    pub fn job_started(&mut self, _id: u64) {}
+
+    pub fn on_job(&mut self, _id: u64, _r: Result<JobOutput, String>, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    pub fn on_pick(&mut self, _p: Pick, _i: usize, _item: &str, _ctx: &Ctx) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        let text = text.trim();
+        match prompt {
+            Prompt::CertifyRole { version } => {
+                if text.is_empty() {
+                    return vec![Effect::Error("no role given: nothing signed".into())];
+                }
+                vec![Effect::OpenPrompt {
+                    title: format!("sign off {version} as {text}: signer's name"),
+                    initial: String::new(),
+                    prompt: Prompt::CertifySigner {
+                        version,
+                        role: text.to_string(),
+                    },
+                }]
+            }
+            Prompt::CertifySigner { version, role } => {
+                if text.is_empty() {
+                    return vec![Effect::Error("no signer given: nothing signed".into())];
+                }
+                vec![Effect::OpenPrompt {
+                    title: format!("{role} sign-off of {version}: statement (Enter for none)"),
+                    initial: String::new(),
+                    prompt: Prompt::CertifyStatement {
+                        version,
+                        role,
+                        signer: text.to_string(),
+                    },
+                }]
+            }
+            Prompt::CertifyStatement {
+                version,
+                role,
+                signer,
+            } => self.sign(ctx, &version, &role, &signer, text),
+            Prompt::ExceptionDecision => {
+                if text.is_empty() {
+                    return vec![Effect::Error("no decision id given".into())];
+                }
+                vec![Effect::OpenPrompt {
+                    title: format!("exception on {text}: reason"),
+                    initial: String::new(),
+                    prompt: Prompt::ExceptionReason {
+                        decision_id: text.to_string(),
+                    },
+                }]
+            }
+            Prompt::ExceptionReason { decision_id } => vec![Effect::OpenPrompt {
+                title: format!("exception on {decision_id}: owner who follows it up"),
+                initial: String::new(),
+                prompt: Prompt::ExceptionOwner {
+                    decision_id,
+                    reason: text.to_string(),
+                },
+            }],
+            Prompt::ExceptionOwner {
+                decision_id,
+                reason,
+            } => {
+                let result = self.settings.exception_due().and_then(|due| {
+                    crate::exceptions::add(
+                        ctx.store,
+                        &NewRequest {
+                            decision_id: &decision_id,
+                            reason: &reason,
+                            owner: text,
+                            granted_outcome: None,
+                            due,
+                            now: self.now(),
+                        },
+                    )
+                });
+                match result {
+                    Ok(e) => vec![
+                        Effect::ReloadVersions,
+                        Effect::Message(format!(
+                            "logged exception #{} on {}: due {} ({})",
+                            e.row.id, e.row.decision_id, e.row.due_at, e.timing
+                        )),
+                    ],
+                    Err(e) => vec![Effect::Error(format!("{e}"))],
+                }
+            }
+            Prompt::ResolveException { id } => {
+                match crate::exceptions::resolve(ctx.store, id, text, None, self.now()) {
+                    Ok(e) => vec![
+                        Effect::ReloadVersions,
+                        Effect::Message(format!("resolved exception #{id}: {}", e.timing)),
+                    ],
+                    Err(e) => vec![Effect::Error(format!("{e}"))],
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn sign(
+        &mut self,
+        ctx: &Ctx,
+        version: &VersionRef,
+        role: &str,
+        signer: &str,
+        statement: &str,
+    ) -> Vec<Effect> {
+        let key = match self
+            .key_file
+            .clone()
+            .map_or_else(SignerKey::default_path, Ok)
+        {
+            Ok(k) => k,
+            Err(e) => return vec![Effect::Error(format!("{e}"))],
+        };
+        let outcome = certify(
+            ctx.store,
+            version,
+            &SignRequest {
+                role,
+                signer,
+                statement: (!statement.is_empty()).then_some(statement),
+                now: self.now(),
+            },
+            &key,
+            &self.settings,
+        );
+        match outcome {
+            Ok(CertifyOutcome::Signed {
+                signoff,
+                certification,
+                ..
+            }) => vec![
+                Effect::ReloadVersions,
+                Effect::Message(format!(
+                    "{} signed off {version} (sign-off #{}): {}",
+                    signoff.row.role,
+                    signoff.row.id,
+                    certification.label()
+                )),
+            ],
+            Ok(CertifyOutcome::Refused { reasons, .. }) => {
+                vec![Effect::Error(format!("refused: {}", reasons.join("; ")))]
+            }
+            Err(e) => vec![Effect::Error(format!("{e}"))],
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(34), Constraint::Percentage(66)])
+                .areas(area);
+        let exceptions_height = u16::try_from(self.exceptions.len() + 3)
+            .unwrap_or(u16::MAX)
+            .clamp(5, area.height / 3);
+        let [detail, exceptions] =
+            Layout::vertical([Constraint::Min(6), Constraint::Length(exceptions_height)])
+                .areas(right);
+        self.draw_versions(f, left, view);
+        self.draw_detail(f, detail, view);
+        self.draw_exceptions(f, exceptions, view);
+    }
+
+    fn draw_versions(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let block = pane("versions and certification", self.focus == 0, theme);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let width = usize::from(inner.width);
+        let range = self
+            .versions
+            .window(view.versions.len(), usize::from(inner.height));
+        // glyph, name, version, label: the label and the version always
+        // show; the name gives way.
+        let version_w = view
+            .versions
+            .iter()
+            .map(|v| v.version.chars().count())
+            .max()
+            .unwrap_or(0);
+        let name_w = view
+            .versions
+            .iter()
+            .map(|v| v.name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(width.saturating_sub(2 + 1 + version_w + 1 + 9).max(4));
+        let mut last = "";
+        let lines: Vec<Line> = view.versions[range.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let status = self.statuses.get(range.start + i);
+                let (glyph, style) = match status.map(|s| s.status) {
+                    Some(Status::Certified) => ("✓", theme.style(Slot::Pass)),
+                    Some(Status::PartiallySigned) => ("◐", theme.style(Slot::Warn)),
+                    Some(Status::Draft) => ("○", theme.style(Slot::Muted)),
+                    None => ("?", theme.style(Slot::Muted)),
+                };
+                let name = if v.name == last {
+                    String::new()
+                } else {
+                    truncate(&v.name, name_w)
+                };
+                last = &v.name;
+                let label = match status {
+                    Some(s) if s.status == Status::PartiallySigned => {
+                        format!("{}/{}", s.signed_roles.len(), s.required_roles.len())
+                    }
+                    Some(s) => s.status.as_str().to_string(),
+                    None => String::new(),
+                };
+                let mut line = Line::from(vec![
+                    Span::styled(format!("{glyph} "), style),
+                    safe(
+                        &format!("{name:<name_w$} {:<version_w$} ", v.version),
+                        theme.style(Slot::Text),
+                    ),
+                    Span::styled(label, style),
+                ]);
+                if range.start + i == self.versions.selected {
+                    line = line.style(theme.style(Slot::Selection));
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn draw_detail(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let mut lines: Vec<Line> = Vec::new();
+        if let Some(e) = &self.error {
+            lines.push(Line::from(safe(e, theme.style(Slot::Error))));
+        }
+        let focused = self.focus == 1;
+        let Some(l) = &self.loaded else {
+            lines.push(Line::from(Span::styled(
+                "no version selected",
+                theme.style(Slot::Muted),
+            )));
+            f.render_widget(
+                Paragraph::new(lines).block(pane("certification", focused, theme)),
+                area,
+            );
+            return;
+        };
+        let c = &l.certification;
+        let e = &l.evidence;
+        let wide = area.width >= 78;
+        let status_style = match c.status {
+            Status::Certified => theme.style(Slot::Pass),
+            Status::PartiallySigned => theme.style(Slot::Warn),
+            Status::Draft => theme.style(Slot::Muted),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", c.status.glyph()), status_style),
+            Span::styled(c.label(), status_style),
+        ]));
+        let hash = if wide {
+            c.content_hash.clone()
+        } else {
+            short_hash(&c.content_hash)
+        };
+        lines.push(Line::from(vec![
+            Span::styled("hash ", theme.style(Slot::Muted)),
+            safe(&hash, theme.style(Slot::Text)),
+        ]));
+        for p in &e.hash_problems {
+            lines.push(Line::from(vec![
+                Span::styled("✗ files changed: ", theme.style(Slot::Fail)),
+                safe(p, theme.style(Slot::Fail)),
+            ]));
+        }
+        let r = &c.requirements;
+        let needs = format!(
+            "{} roles, coverage ≥ {}",
+            c.required_roles.len(),
+            pct(r.coverage_threshold)
+        );
+        let from = if !wide {
+            String::new()
+        } else if r.roles_from == r.threshold_from {
+            format!(" · {}", r.roles_from)
+        } else {
+            format!(" · {} / {}", r.roles_from, r.threshold_from)
+        };
+        lines.push(Line::from(vec![
+            Span::styled("sign-offs  ", theme.style(Slot::Title)),
+            safe(&format!("{needs}{from}"), theme.style(Slot::Muted)),
+        ]));
+        let role_w = c
+            .required_roles
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        for role in &c.required_roles {
+            let signed: Vec<_> = c.signoffs.iter().filter(|s| &s.row.role == role).collect();
+            if signed.is_empty() {
+                lines.push(Line::from(vec![
+                    Span::styled("  ○ ", theme.style(Slot::Muted)),
+                    safe(&format!("{role:<role_w$}"), theme.style(Slot::Text)),
+                    Span::styled("not signed", theme.style(Slot::Muted)),
+                ]));
+            }
+            for s in signed {
+                let (mark, style, check) = if s.valid {
+                    ("  ✓ ", theme.style(Slot::Pass), "valid".to_string())
+                } else {
+                    (
+                        "  ✗ ",
+                        theme.style(Slot::Fail),
+                        format!("INVALID: {}", s.problems.join("; ")),
+                    )
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(mark, style),
+                    safe(&format!("{role:<role_w$}"), theme.style(Slot::Text)),
+                    safe(
+                        &if wide {
+                            format!(
+                                "{} · #{} · {} · ",
+                                s.row.signer,
+                                s.row.id,
+                                short_time(&s.row.signed_at)
+                            )
+                        } else {
+                            format!("{} · {} · ", s.row.signer, short_time(&s.row.signed_at))
+                        },
+                        theme.style(Slot::Text),
+                    ),
+                    safe(&check, style),
+                ]));
+                let mut second = vec![Span::styled(
+                    format!("      {}", s.key_fingerprint),
+                    theme.style(Slot::Muted),
+                )];
+                if let Some(st) = &s.row.statement {
+                    second.push(Span::styled(" “", theme.style(Slot::Muted)));
+                    second.push(safe(st, theme.style(Slot::Muted)));
+                    second.push(Span::styled("”", theme.style(Slot::Muted)));
+                }
+                lines.push(Line::from(second));
+            }
+        }
+        for s in c
+            .signoffs
+            .iter()
+            .filter(|s| !c.required_roles.contains(&s.row.role))
+        {
+            lines.push(Line::from(vec![
+                Span::styled("  · ", theme.style(Slot::Muted)),
+                safe(
+                    &format!(
+                        "{} (not a required role) · {} · #{}",
+                        s.row.role, s.row.signer, s.row.id
+                    ),
+                    theme.style(Slot::Muted),
+                ),
+            ]));
+        }
+        lines.push(Line::from(Span::styled(
+            "evidence",
+            theme.style(Slot::Title),
+        )));
+        match &e.test_run {
+            Some(run) => {
+                let s = &run.summary;
+                let ok = s.fail + s.error == 0
+                    && s.total > 0
+                    && run.coverage.unwrap_or(0.0) >= r.coverage_threshold;
+                let mut text = format!(
+                    "tests   run #{} {}: {}/{} passed",
+                    run.id,
+                    short_time(&run.started_at),
+                    s.pass,
+                    s.total
+                );
+                if s.fail + s.error > 0 {
+                    text.push_str(&format!(", {} failed, {} errors", s.fail, s.error));
+                }
+                text.push_str(&format!(
+                    ", coverage {}",
+                    run.coverage
+                        .map_or_else(|| "-".into(), |c| format!("{c:.1}%"))
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        if ok { "  ✓ " } else { "  ✗ " },
+                        theme.style(if ok { Slot::Pass } else { Slot::Fail }),
+                    ),
+                    Span::styled(text, theme.style(Slot::Text)),
+                ]));
+            }
+            None => lines.push(Line::from(Span::styled(
+                "  ✗ tests   no run with coverage (run the suite on tab 2)",
+                theme.style(Slot::Fail),
+            ))),
+        }
+        let (mark, slot, text) = match (&e.replay, e.decisions) {
+            (_, 0) => (
+                "  · ",
+                Slot::Muted,
+                "replay  no stored decisions".to_string(),
+            ),
+            (None, n) => (
+                "  ✗ ",
+                Slot::Fail,
+                format!("replay  {n} decisions, none replayed under it (tab 4)"),
+            ),
+            (Some(b), n) => {
+                let mut t = format!(
+                    "replay  {}: {} of {n} DETERMINISTIC, {} DIVERGED",
+                    short_time(&b.replayed_at),
+                    b.deterministic,
+                    b.diverged
+                );
+                if b.errors > 0 {
+                    t.push_str(&format!(", {} ERROR", b.errors));
+                }
+                if b.diverged == 0 {
+                    ("  ✓ ", Slot::Pass, t)
+                } else {
+                    ("  ✗ ", Slot::Fail, t)
+                }
+            }
+        };
+        lines.push(Line::from(vec![
+            Span::styled(mark, theme.style(slot)),
+            Span::styled(text, theme.style(Slot::Text)),
+        ]));
+        if c.status != Status::Certified {
+            let refusals = e.refusals();
+            if refusals.is_empty() {
+                let key = view
+                    .keys
+                    .keys_of(Action::Certify, crate::tui::action::Scope::Certify);
+                lines.push(Line::from(Span::styled(
+                    format!("  ready to sign: {key} signs off as a missing role"),
+                    theme.style(Slot::Info),
+                )));
+            } else {
+                for r in refusals {
+                    lines.push(Line::from(vec![
+                        Span::styled("  ! ", theme.style(Slot::Warn)),
+                        safe(&r, theme.style(Slot::Warn)),
+                    ]));
+                }
+            }
+        }
+        let inner_height = usize::from(area.height.saturating_sub(2)).max(1);
+        let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+        let rows: usize = lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner_width))
+            .sum();
+        let scroll = self.detail_scroll.min(rows.saturating_sub(inner_height));
+        let title = if rows > inner_height {
+            format!("{} (j/k scroll)", c.version)
+        } else {
+            c.version.clone()
+        };
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+                .block(pane(&title, focused, theme)),
+            area,
+        );
+    }
+
+    fn draw_exceptions(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let open = self.exceptions.iter().filter(|e| e.state.is_open()).count();
+        let block = pane(
+            &format!(
+                "exceptions ({open} open, {} overdue, {} in all)",
+                self.overdue(),
+                self.exceptions.len()
+            ),
+            self.focus == 2,
+            theme,
+        );
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        if self.exceptions.is_empty() {
+            let key = view
+                .keys
+                .keys_of(Action::AddException, crate::tui::action::Scope::Certify);
+            f.render_widget(
+                Paragraph::new(Span::styled(
+                    format!("no exceptions logged ({key} logs one on a decision)"),
+                    theme.style(Slot::Muted),
+                )),
+                inner,
+            );
+            return;
+        }
+        let width = usize::from(inner.width);
+        let range = self
+            .exceptions_cursor
+            .window(self.exceptions.len(), usize::from(inner.height));
+        let lines: Vec<Line> = self.exceptions[range.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let style = match e.state {
+                    State::Overdue => theme.style(Slot::Fail),
+                    State::Open => theme.style(Slot::Warn),
+                    State::Resolved | State::ResolvedLate => theme.style(Slot::Muted),
+                };
+                let text = format!(
+                    "#{} {:<8} {}  {}  {}  {}: {}",
+                    e.row.id,
+                    e.state.as_str(),
+                    e.timing,
+                    e.override_label(),
+                    e.row.owner,
+                    truncate(&e.row.decision_id, 13),
+                    e.row.reason
+                );
+                let mut line = Line::from(vec![
+                    Span::styled(format!("{} ", e.state.glyph()), style),
+                    safe(&truncate(&text, width.saturating_sub(2)), style),
+                ]);
+                if self.focus == 2 && range.start + i == self.exceptions_cursor.selected {
+                    line = line.style(theme.style(Slot::Selection));
+                }
+                line
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,448 @@
+//! `gavel certify`: refused until the evidence holds, signed with Ed25519,
+//! certified only when every required role signed, never inherited, and
+//! `--verify` catches a tampered signature or a changed file.
+
+mod certify_support;
+
+use certify_support::*;
+
+#[test]
+fn refused_until_tests_pass_and_replays_agree_then_accepted() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    let sign = ["certify", v, "--role", "legal", "--signer", "A. Rao"];
+
+    // No test run yet (and no replay): refused, with both reasons, exit 1.
+    let (code, out, _) = run(&env, &sign);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("refused: gfr-procurement@1.0.0"), "{out}");
+    assert!(out.contains("no recorded test run with coverage"), "{out}");
+    assert!(out.contains("none was replayed under it"), "{out}");
+    // A run without coverage does not count.
+    let (code, _, _) = run(&env, &["test", v]);
+    assert_eq!(code, 0);
+    assert_eq!(run(&env, &sign).0, 1);
+
+    // Tests pass with coverage: only the replay is missing now.
+    let (code, _, err) = run(&env, &["test", v, "--coverage"]);
+    assert_eq!(code, 0, "{err}");
+    let doc = json_at(&env, T0, &sign, 1);
+    assert_eq!(doc["result"], "refused");
+    let reasons = doc["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{doc}");
+    assert!(
+        reasons[0].as_str().unwrap().contains("replay --all"),
+        "{doc}"
+    );
+    // Nothing was recorded by the refusals.
+    let versions = json(&env, &["versions"]);
+    assert_eq!(versions[0]["certification"]["status"], "draft");
+
+    // A replay under its own version: accepted.
+    let (code, _, _) = run(&env, &["replay", "--all", "--version", v]);
+    assert_eq!(code, 0);
+    let (code, out, err) = run(&env, &sign);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("signed off gfr-procurement@1.0.0 as legal: sign-off #1 by A. Rao at 2026-11-20T09:00:00.000Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("test run      #2: 56 tests, 56 passed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("150 of 150 decisions replayed under it"),
+        "{out}"
+    );
+    assert!(out.contains("a new key pair made now"), "{out}");
+    assert!(
+        out.contains("status: ◐ partially signed (missing compliance, audit, security)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn failing_tests_low_coverage_and_diverged_replays_are_refused() {
+    let env = Env::new();
+    let policy = "package p\n\n# METADATA\n# entrypoint: true\n# custom:\n#   citation: Demo Act s.1\ndecision := {\"outcome\": \"BLOCK\"} if input.n > 10\n\ndecision := {\"outcome\": \"APPROVE\"} if input.n <= 10\n\n# METADATA\n# custom:\n#   citation: Demo Act s.2\nunused if {\n\tinput.x == 1\n\tinput.y == 2\n\tinput.z == 3\n}\n";
+    let failing = "package p_test\n\nimport data.p\n\ntest_block if p.decision.outcome == \"BLOCK\" with input as {\"n\": 11}\n\ntest_wrong if p.decision.outcome == \"BLOCK\" with input as {\"n\": 1}\n";
+    let passing = "package p_test\n\nimport data.p\n\ntest_block if p.decision.outcome == \"BLOCK\" with input as {\"n\": 11}\n\ntest_approve if p.decision.outcome == \"APPROVE\" with input as {\"n\": 1}\n";
+    let b1 = env.bundle("p/1.0.0", &[("p.rego", policy), ("p_test.rego", failing)]);
+    let b2 = env.bundle("p/1.0.1", &[("p.rego", policy), ("p_test.rego", passing)]);
+    let b3 = env.bundle(
+        "p/1.0.2",
+        &[
+            ("p.rego", policy),
+            ("p_test.rego", passing),
+            (
+                ".manifest",
+                r#"{"metadata": {"certification": {"coverage_threshold": 30, "roles": ["legal"]}}}"#,
+            ),
+        ],
+    );
+    for b in [&b1, &b2, &b3] {
+        let (code, _, err) = run(&env, &["import", b.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // A failing test.
+    let (code, _, _) = run(&env, &["test", "p@1.0.0", "--coverage"]);
+    assert_eq!(code, 1);
+    let (code, out, _) = run(
+        &env,
+        &["certify", "p@1.0.0", "--role", "legal", "--signer", "x"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("has 1 failing and 0 erroring tests"), "{out}");
+    // Passing, but the unused rule leaves coverage under 90 %.
+    let (code, _, _) = run(&env, &["test", "p@1.0.1", "--coverage"]);
+    assert_eq!(code, 0);
+    let (code, out, _) = run(
+        &env,
+        &["certify", "p@1.0.1", "--role", "legal", "--signer", "x"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("under the 90% threshold (from Gavel's defaults)"),
+        "{out}"
+    );
+    // The bundle's manifest sets its own threshold and roles: accepted, and
+    // one role certifies it.
+    let (code, _, _) = run(&env, &["test", "p@1.0.2", "--coverage"]);
+    assert_eq!(code, 0);
+    let (code, out, err) = run(
+        &env,
+        &["certify", "p@1.0.2", "--role", "legal", "--signer", "x"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("status: ✓ certified"), "{out}");
+    let (code, _, err) = run(
+        &env,
+        &["certify", "p@1.0.2", "--role", "audit", "--signer", "x"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("required roles (from .manifest metadata.certification): legal"),
+        "{err}"
+    );
+
+    // Decisions whose recorded results the version does not give: DIVERGED.
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        r#"{"decision_id":"d1","path":"p/decision","input":{"n":1},"result":{"outcome":"BLOCK"},"timestamp":"2026-11-20T10:00:00Z","bundles":{"p":{"revision":"1.0.1"}}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&env, &["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let config = env.dir.path().join("config.toml");
+    std::fs::write(&config, "[certification]\ncoverage_threshold = 10\n").unwrap();
+    let (code, _, _) = run(&env, &["replay", "--all", "--version", "p@1.0.1"]);
+    assert_eq!(code, 1);
+    let (code, out, _) = run(
+        &env,
+        &["certify", "p@1.0.1", "--role", "legal", "--signer", "x"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("has 1 DIVERGED"), "{out}");
+    assert!(
+        !out.contains("under the"),
+        "the config's threshold applies: {out}"
+    );
+    assert!(out.contains("(threshold 10%)"), "{out}");
+}
+
+#[test]
+fn certified_only_with_every_role_and_never_inherited() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    for (i, role) in ROLES.iter().enumerate() {
+        let status = &json(&env, &["versions"])[0]["certification"];
+        assert_eq!(
+            status["status"],
+            if i == 0 { "draft" } else { "partially_signed" },
+            "{status}"
+        );
+        assert_eq!(status["missing_roles"].as_array().unwrap().len(), 4 - i);
+        let (code, out, err) = run(
+            &env,
+            &[
+                "certify",
+                v,
+                "--role",
+                role,
+                "--signer",
+                &format!("{role} officer"),
+                "--statement",
+                "fit to enforce",
+            ],
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        let (_, text, _) = run(&env, &["versions"]);
+        let line = text.lines().nth(1).unwrap();
+        if i < 3 {
+            assert!(line.contains("◐ missing"), "{text}");
+            assert!(!line.contains(role), "{role} signed: {text}");
+        } else {
+            assert!(line.contains("✓ certified"), "{text}");
+        }
+    }
+    let versions = json(&env, &["versions"]);
+    assert_eq!(versions[0]["certification"]["status"], "certified");
+    // A later version never inherits it.
+    assert_eq!(versions[1]["version"], "1.1.0");
+    assert_eq!(versions[1]["certification"]["status"], "draft");
+    // Nor does an identical copy stored under another version.
+    let copy = env.dir.path().join("copy/1.0.1");
+    copy_dir(&samples().join("gfr-procurement/1.0.0"), &copy);
+    let (code, _, err) = run(
+        &env,
+        &[
+            "import",
+            copy.to_str().unwrap(),
+            "--name",
+            "gfr-procurement",
+            "--version",
+            "1.0.1",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let versions = json(&env, &["versions"]);
+    let copy = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["version"] == "1.0.1")
+        .unwrap();
+    assert_eq!(copy["content_hash"], versions[0]["content_hash"]);
+    assert_eq!(copy["certification"]["status"], "draft");
+
+    // A role signs once; an unknown role and an empty signer are bad input.
+    let (code, _, err) = run(
+        &env,
+        &["certify", v, "--role", "legal", "--signer", "someone else"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("legal already signed off (sign-off #1"),
+        "{err}"
+    );
+    let (code, _, err) = run(&env, &["certify", v, "--role", "ceo", "--signer", "x"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("role 'ceo' is not one that signs off"),
+        "{err}"
+    );
+    let (code, _, err) = run(&env, &["certify", v, "--role", "legal", "--signer", " "]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--signer may not be empty"), "{err}");
+
+    // Sign-offs are immutable in the store itself.
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let e = conn
+        .execute("UPDATE signoffs SET signer = 'mallory'", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("sign-offs are immutable"), "{e}");
+    assert!(conn.execute("DELETE FROM signoffs", []).is_err());
+}
+
+#[test]
+fn roles_come_from_the_config_file() {
+    let env = gfr_store();
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[certification]\nroles = [\"legal\"]\n[certification.bundles.gfr-procurement]\nroles = [\"legal\", \"compliance\"]\n",
+    )
+    .unwrap();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    for role in ["legal", "compliance"] {
+        let (code, _, err) = run(&env, &["certify", v, "--role", role, "--signer", "x"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let report = json(&env, &["certify", "--verify", v]);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(
+        report["certification"]["required_roles"],
+        serde_json::json!(["legal", "compliance"])
+    );
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[certification]\nroles = \"legal\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&env, &["versions"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("config.toml"), "{err}");
+}
+
+#[test]
+fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    // Not certified yet: --verify fails and says why.
+    let (code, out, _) = run(&env, &["certify", "--verify", v]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("sign-offs  none"), "{out}");
+    assert!(out.contains("verify FAILED: not signed by legal"), "{out}");
+    certify_all(&env, v);
+    let (code, out, err) = run(&env, &["certify", "--verify", v]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("files      ✓ every stored file hashes"),
+        "{out}"
+    );
+    assert_eq!(out.matches(" valid\n").count(), 4, "{out}");
+    assert!(out.contains("verify OK"), "{out}");
+
+    // One key pair, made on first use in GAVEL_KEY_DIR, private, reused.
+    let key = env.dir.path().join("keys/signer.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"), "{text}");
+    assert!(env.dir.path().join("keys/signer.pub").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let report = json(&env, &["certify", "--verify", v]);
+    let signoffs = report["certification"]["signoffs"].as_array().unwrap();
+    let keys: std::collections::BTreeSet<&str> = signoffs
+        .iter()
+        .map(|s| s["public_key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 1);
+    // The payload binds what the issue names.
+    let payload: serde_json::Value =
+        serde_json::from_str(signoffs[0]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        payload["content_hash"],
+        report["certification"]["content_hash"]
+    );
+    assert_eq!(payload["role"], "legal");
+    assert_eq!(payload["signer"], "legal officer");
+    assert_eq!(payload["signed_at"], "2026-11-20T09:00:00.000Z");
+    assert_eq!(payload["test_run"]["id"], signoffs[0]["test_run_id"]);
+    assert_eq!(payload["test_run"]["pass"], 56);
+    assert_eq!(payload["replay"]["deterministic"], 150);
+    assert_eq!(payload["version"], v);
+
+    // A tampered signature.
+    sql(
+        &env,
+        "DROP TRIGGER signoffs_no_update;
+         UPDATE signoffs SET signature = (CASE substr(signature, 1, 1) WHEN '0' THEN '1' ELSE '0' END) || substr(signature, 2)
+         WHERE role = 'audit';",
+    );
+    let (code, out, _) = run(&env, &["certify", "--verify", v]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("✗ #3 audit") && out.contains("INVALID: the signature does not match"),
+        "{out}"
+    );
+    assert!(
+        out.contains("status: ◐ partially signed (missing audit); 1 invalid sign-off"),
+        "{out}"
+    );
+    let (_, text, _) = run(&env, &["versions"]);
+    assert!(text.contains("◐ missing audit (1 invalid)"), "{text}");
+
+    // A payload edited to say something else fails too (the signature no
+    // longer covers it), and so does a column that no longer matches it.
+    sql(
+        &env,
+        "UPDATE signoffs SET payload = replace(payload, 'security officer', 'mallory') WHERE role = 'security';
+         UPDATE signoffs SET signer = 'mallory' WHERE role = 'compliance';",
+    );
+    let report = json_at(&env, T0, &["certify", "--verify", v], 1);
+    let bad: Vec<&str> = report["certification"]["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["valid"] == false)
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, ["compliance", "audit", "security"], "{report}");
+    let problems = report["certification"]["signoffs"][1]["problems"].to_string();
+    assert!(
+        problems
+            .contains("the stored signer 'mallory' differs from the signed 'compliance officer'"),
+        "{problems}"
+    );
+
+    // A changed file, in a fresh store certified whole.
+    let env = gfr_store();
+    prepare(&env, v);
+    certify_all(&env, v);
+    assert_eq!(run(&env, &["certify", "--verify", v]).0, 0);
+    sql(
+        &env,
+        "DROP TRIGGER blobs_no_update;
+         UPDATE blobs SET text = replace(text, '250000', '2500000')
+         WHERE sha256 IN (SELECT f.sha256 FROM files f JOIN versions v ON v.id = f.version_id
+                          WHERE f.path = 'gfr/procurement/params.rego' AND v.version = '1.0.0');",
+    );
+    let (code, out, _) = run(&env, &["certify", "--verify", v]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("files      ✗ CHANGED: gfr-procurement@1.0.0: gfr/procurement/params.rego: its text no longer matches its hash"),
+        "{out}"
+    );
+    assert!(out.contains("verify FAILED: the files changed"), "{out}");
+    // And a new sign-off on an altered version is refused.
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[certification]\nroles = [\"legal\", \"ciso\"]\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&env, &["certify", v, "--role", "ciso", "--signer", "x"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the stored version is altered"), "{out}");
+}
+
+#[test]
+fn key_file_option_and_a_readable_key_is_refused() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    let key = env.dir.path().join("elsewhere/my.key");
+    let (code, out, err) = run(
+        &env,
+        &[
+            "certify",
+            v,
+            "--role",
+            "legal",
+            "--signer",
+            "x",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(key.exists());
+    assert!(!env.dir.path().join("keys/signer.key").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (code, _, err) = run(
+            &env,
+            &[
+                "certify",
+                v,
+                "--role",
+                "audit",
+                "--signer",
+                "x",
+                "--key",
+                key.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 2);
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+}
