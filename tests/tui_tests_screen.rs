@@ -491,6 +491,7 @@ fn e_opens_a_case_in_the_playground() {
                 version: Some(v),
                 input,
                 origin,
+                decision_id: None,
             },
         ] => {
             assert_eq!(v.to_string(), "broken@1.0.0");

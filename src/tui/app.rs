@@ -514,8 +514,9 @@ impl App {
                     version,
                     input,
                     origin,
+                    decision_id,
                 } => {
-                    self.playground.open(version, &input, &origin);
+                    self.playground.open(version, &input, &origin, decision_id);
                     self.tab = Tab::Playground;
                 }
                 Effect::RunImpact {

@@ -361,6 +361,7 @@ impl DecisionsScreen {
                         version,
                         input: d.record.input().clone(),
                         origin: format!("decision {}", d.record.decision_id()),
+                        decision_id: Some(d.record.decision_id().to_string()),
                     }];
                 }
             }

@@ -171,7 +171,11 @@ pub enum Effect {
     OpenPlayground {
         version: Option<VersionRef>,
         input: Value,
+        /// Shown with the input: `decision ID`, `case NAME`.
         origin: String,
+        /// The stored decision it came from: its recorded time pins
+        /// `time.now_ns`, and a saved case keeps its id.
+        decision_id: Option<String>,
     },
     /// Reload the version list (after a test run, seeding...).
     ReloadVersions,

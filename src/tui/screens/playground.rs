@@ -223,16 +223,14 @@ impl PlaygroundScreen {
         version: Option<crate::store::VersionRef>,
         input: &serde_json::Value,
         origin: &str,
+        decision_id: Option<String>,
     ) {
         let text = pretty(input);
         self.set_text(&text);
         self.baseline = text;
         self.revision += 1;
         self.origin = origin.to_string();
-        // Decisions open the playground with origin "decision <id>".
-        self.decision_id = origin
-            .strip_prefix("decision ")
-            .map(|id| id.trim().to_string());
+        self.decision_id = decision_id;
         self.pinned_now = None;
         match version {
             Some(v) => self.version = Some(v),

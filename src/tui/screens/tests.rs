@@ -343,6 +343,7 @@ impl TestsScreen {
                 version: Some(version.clone()),
                 input: c.case.input.clone(),
                 origin: format!("case {}", c.case.name),
+                decision_id: None,
             }],
             None => vec![Effect::Error(format!(
                 "case {} is no longer in {} of {version}",
