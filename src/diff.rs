@@ -68,6 +68,30 @@ pub struct VersionDiff {
     pub files: Vec<FileDiff>,
 }
 
+impl VersionDiff {
+    /// How a rule is named in a summary: bare when every rule the diff
+    /// touches is in one package, `package.name` otherwise.
+    pub fn rule_namer(&self) -> impl Fn(&str, &str) -> String + use<> {
+        let packages: std::collections::BTreeSet<String> = self
+            .rules
+            .added
+            .iter()
+            .chain(&self.rules.removed)
+            .map(|r| r.package.clone())
+            .chain(self.rules.changed.iter().map(|c| c.package.clone()))
+            .chain(self.constants.iter().map(|c| c.package.clone()))
+            .collect();
+        let qualify = packages.len() > 1;
+        move |package: &str, name: &str| {
+            if qualify {
+                format!("{package}.{name}")
+            } else {
+                name.to_string()
+            }
+        }
+    }
+}
+
 /// Counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

@@ -2,8 +2,6 @@
 //! catalogs, the changed files with their unified diffs, and (with
 //! `--impact`) what replaying V1's stored decisions under V2 would change.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
@@ -126,7 +124,7 @@ fn print_text(ctx: &mut Ctx, d: &VersionDiff, impact: Option<&ImpactReport>) -> 
         s.lines_removed
     )?;
     let width = terminal_width();
-    let name = rule_namer(d);
+    let name = d.rule_namer();
 
     if !d.constants.is_empty() {
         writeln!(ctx.out, "\nconstants changed:")?;
@@ -264,28 +262,6 @@ fn print_text(ctx: &mut Ctx, d: &VersionDiff, impact: Option<&ImpactReport>) -> 
         write!(ctx.out, "{}", escape_multiline(&f.unified))?;
     }
     Ok(())
-}
-
-/// How a rule is named in the text: its bare name when every rule in the
-/// diff is in one package, `package.name` otherwise.
-fn rule_namer(d: &VersionDiff) -> impl Fn(&str, &str) -> String + use<> {
-    let packages: BTreeSet<String> = d
-        .rules
-        .added
-        .iter()
-        .chain(&d.rules.removed)
-        .map(|r| r.package.clone())
-        .chain(d.rules.changed.iter().map(|c| c.package.clone()))
-        .chain(d.constants.iter().map(|c| c.package.clone()))
-        .collect();
-    let qualify = packages.len() > 1;
-    move |package: &str, name: &str| {
-        if qualify {
-            format!("{package}.{name}")
-        } else {
-            name.to_string()
-        }
-    }
 }
 
 fn citations(c: &[Citation]) -> String {

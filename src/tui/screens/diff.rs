@@ -7,7 +7,6 @@
 //! first version's stored decisions under the second on tab 4.
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -612,7 +611,7 @@ fn summary_rows(d: &VersionDiff, short: bool) -> Vec<Row> {
         };
         format!("  {file}:{line}")
     };
-    let name = rule_namer(d);
+    let name = d.rule_namer();
     let text = |t: &str| (t.to_string(), Slot::Text);
     let muted = |t: &str| (t.to_string(), Slot::Muted);
     let mut rows: Vec<Row> = Vec::new();
@@ -755,28 +754,6 @@ fn aspect_detail(aspect: Aspect, a: &RuleState, b: &RuleState) -> Option<(String
             format!("{}:{}", b.file, b.line_start),
         ),
     })
-}
-
-/// Rules are named bare when the diff touches one package, with their
-/// package otherwise.
-fn rule_namer(d: &VersionDiff) -> impl Fn(&str, &str) -> String + use<> {
-    let packages: BTreeSet<&str> = d
-        .rules
-        .added
-        .iter()
-        .chain(&d.rules.removed)
-        .map(|r| r.package.as_str())
-        .chain(d.rules.changed.iter().map(|c| c.package.as_str()))
-        .chain(d.constants.iter().map(|c| c.package.as_str()))
-        .collect();
-    let qualify = packages.len() > 1;
-    move |package: &str, name: &str| {
-        if qualify {
-            format!("{package}.{name}")
-        } else {
-            name.to_string()
-        }
-    }
 }
 
 /// One row of a file's diff as drawn.
