@@ -71,41 +71,9 @@ fn write_log(path: &Path, template: &Path, n: usize) -> u64 {
     bytes
 }
 
-/// Writes `n` synthetic events with ~500-byte inputs (the size).
-fn write_synthetic_log(path: &Path, n: usize) -> u64 {
-    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut bytes = 0u64;
-    for i in 0..n {
-        let ns = 1_790_812_800_000_000_000_i64 + i as i64 * 1_000_000;
-        let e = serde_json::json!({
-            "decision_id": format!("synthetic-{i:09}"),
-            "path": "gfr/procurement/decision",
-            "input": {
-                "request_id": format!("REQ-{i:08}"),
-                "department": "Department of Expenditure",
-                "subject": "Supply of laboratory reagents for the regional testing centre",
-                "contract_value": 100_000 + (i % 900) * 1000,
-                "procurement_method": "limited_tender",
-                "quotations": [
-                    {"vendor_name": "Alpha Scientific", "vendor_pan": "AAACA1234A", "amount": 250000, "responsive": true},
-                    {"vendor_name": "Beta Labs", "vendor_pan": "AAACB1234B", "amount": 262000, "responsive": true},
-                    {"vendor_name": "Gamma Traders", "vendor_pan": "AAACG1234C", "amount": 270500, "responsive": i % 7 != 0}
-                ],
-                "budget": {"verified": true, "head_of_account": "2052-00-090", "available_balance": 900000}
-            },
-            "result": {"outcome": "APPROVE", "reasons": []},
-            "timestamp": gavel::engine::clock::format_rfc3339_ns(ns),
-            "bundles": {"gfr-procurement": {"revision": "1.0.0"}},
-            "labels": {"id": "bench", "version": "1.0"},
-            "metrics": {"timer_rego_query_eval_ns": 51234}
-        });
-        let line = serde_json::to_string(&e).unwrap();
-        bytes += line.len() as u64 + 1;
-        writeln!(out, "{line}").unwrap();
-    }
-    out.flush().unwrap();
-    bytes
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::write_synthetic_log;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -125,7 +93,7 @@ fn main() {
         .unwrap();
     }
     let log = dir.path().join("events.jsonl");
-    let bytes = write_synthetic_log(&log, events);
+    let bytes = write_synthetic_log(&log, events, false);
     // The parsing half alone, on one thread, streamed.
     {
         use std::io::BufRead;

@@ -6,8 +6,7 @@
 //! the store is kept in target/bench-data/ and reused when its count
 //! matches).
 
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,6 +17,10 @@ use gavel::tui::app::App;
 use gavel::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+#[path = "support/mod.rs"]
+mod support;
+use support::write_synthetic_log;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,7 +53,7 @@ fn store_with(n: usize) -> PathBuf {
     let mut store = Store::open(&path).unwrap();
     gavel::samples::seed(&mut store, &mut |_, _, _| {}).unwrap();
     let log = dir.join("tui-log.jsonl");
-    write_log(&log, n);
+    write_synthetic_log(&log, n, true);
     let started = Instant::now();
     let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&log).unwrap());
     let summary = import_decisions(
@@ -69,36 +72,6 @@ fn store_with(n: usize) -> PathBuf {
     );
     let _ = std::fs::remove_file(&log);
     path
-}
-
-fn write_log(path: &Path, n: usize) {
-    const OUTCOMES: [&str; 4] = ["APPROVE", "BLOCK", "ESCALATE", "APPROVE_WITH_AUDIT"];
-    const VERSIONS: [&str; 3] = ["1.0.0", "1.1.0", "2.0.0"];
-    let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
-    for i in 0..n {
-        let ns = 1_790_812_800_000_000_000_i64 + i as i64 * 1_000_000;
-        let e = serde_json::json!({
-            "decision_id": format!("tui-{i:09}"),
-            "path": "gfr/procurement/decision",
-            "input": {
-                "request_id": format!("REQ-{i:08}"),
-                "department": "Department of Expenditure",
-                "subject": "Supply of laboratory reagents for the regional testing centre",
-                "contract_value": 100_000 + (i % 900) * 1000,
-                "procurement_method": "limited_tender",
-                "quotations": [
-                    {"vendor_name": "Alpha Scientific", "vendor_pan": "AAACA1234A", "amount": 250000, "responsive": true},
-                    {"vendor_name": "Beta Labs", "vendor_pan": "AAACB1234B", "amount": 262000, "responsive": true}
-                ],
-                "budget": {"verified": true, "head_of_account": "2052-00-090", "available_balance": 900000}
-            },
-            "result": {"outcome": OUTCOMES[i % 4], "reasons": []},
-            "timestamp": gavel::engine::clock::format_rfc3339_ns(ns),
-            "bundles": {"gfr-procurement": {"revision": VERSIONS[i % 3]}},
-        });
-        writeln!(out, "{e}").unwrap();
-    }
-    out.flush().unwrap();
 }
 
 fn key(code: KeyCode) -> KeyEvent {
