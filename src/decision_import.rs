@@ -21,6 +21,10 @@ pub const BATCH: usize = 5_000;
 /// still reported as it is met).
 const KEEP_REJECTED: usize = 1_000;
 
+/// The longest line read: a longer one (a file with no newlines, a binary
+/// file) is rejected and skipped without holding it in memory.
+pub const MAX_LINE: usize = 64 << 20;
+
 /// What an import did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ImportSummary {
@@ -147,19 +151,28 @@ fn read_batches(mut reader: impl BufRead, tx: mpsc::SyncSender<(Batch, u64, u64)
     let (mut line, mut bytes) = (0u64, 0u64);
     loop {
         buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
+        let (n, whole) = read_line_capped(&mut reader, &mut buf, MAX_LINE)
             .map_err(|e| Error::io("decision log", e))?;
         if n == 0 {
             break;
         }
         line += 1;
         bytes += n as u64;
-        let text = trim_line(&buf);
-        if text.is_empty() {
-            continue;
+        if !whole {
+            batch.push(Err(LineError {
+                line,
+                reason: format!(
+                    "line longer than {} MiB ({n} bytes): skipped",
+                    MAX_LINE >> 20
+                ),
+            }));
+        } else {
+            let text = trim_line(&buf);
+            if text.is_empty() {
+                continue;
+            }
+            batch.push(parse_line(text, line));
         }
-        batch.push(parse_line(text, line));
         if batch.len() >= BATCH {
             if tx.send((std::mem::take(&mut batch), line, bytes)).is_err() {
                 return Ok(());
@@ -169,6 +182,43 @@ fn read_batches(mut reader: impl BufRead, tx: mpsc::SyncSender<(Batch, u64, u64)
     }
     let _ = tx.send((batch, line, bytes));
     Ok(())
+}
+
+/// Reads one line (through its `\n`) into `buf`, keeping at most `max`
+/// bytes: returns the bytes consumed and whether the line fit.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let (mut consumed, mut whole) = (0usize, true);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, whole));
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        if whole && buf.len() + chunk.len() <= max {
+            buf.extend_from_slice(chunk);
+        } else if whole {
+            whole = false;
+            buf.clear();
+            buf.shrink_to(4096);
+        }
+        let n = chunk.len();
+        reader.consume(n);
+        consumed += n;
+        if done {
+            return Ok((consumed, whole));
+        }
+    }
 }
 
 fn trim_line(buf: &[u8]) -> &[u8] {
@@ -181,4 +231,34 @@ fn trim_line(buf: &[u8]) -> &[u8] {
         start += 1;
     }
     &buf[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_past_the_cap_are_skipped_whole() {
+        let text = b"short\nxxxxxxxxxxxxxxxxxxxx\nnext\nlast-no-newline";
+        let mut r = std::io::BufReader::with_capacity(4, &text[..]);
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        loop {
+            buf.clear();
+            let (n, whole) = read_line_capped(&mut r, &mut buf, 10).unwrap();
+            if n == 0 {
+                break;
+            }
+            lines.push((n, whole, String::from_utf8(buf.clone()).unwrap()));
+        }
+        assert_eq!(
+            lines,
+            vec![
+                (6, true, "short\n".into()),
+                (21, false, String::new()),
+                (5, true, "next\n".into()),
+                (15, false, String::new()),
+            ]
+        );
+    }
 }

@@ -84,7 +84,13 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
         if e.is_eof() {
             err(format!("truncated JSON (ends at column {})", e.column()))
         } else {
-            err(format!("not JSON: {e}"))
+            // One line of JSONL is one line of JSON: serde's "at line 1"
+            // would only confuse with the log's own line number.
+            let full = e.to_string();
+            let bare = full
+                .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
+                .unwrap_or(&full);
+            err(format!("not JSON: {bare} (column {})", e.column()))
         }
     })?;
     let Value::Object(mut event) = value else {
@@ -186,8 +192,17 @@ mod tests {
 
     #[test]
     fn bad_lines_say_why() {
+        let deep = format!(
+            "{{\"decision_id\":\"d\",\"path\":\"a\",\"input\":{}1{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
         let cases: &[(&[u8], &str)] = &[
             (b"not json", "not JSON"),
+            (
+                deep.as_bytes(),
+                "not JSON: recursion limit exceeded (column 165)",
+            ),
             (
                 br#"{"decision_id":"d1","path":"a","input""#,
                 "truncated JSON",

@@ -20,6 +20,7 @@ pub mod store;
 pub use error::{Error, Result};
 pub mod matrix;
 pub mod packet;
+pub mod panics;
 pub mod policy_version;
 pub mod replay;
 pub mod samples;

@@ -649,12 +649,7 @@ fn evaluate_chunk(
             break;
         };
         let job = &jobs[i];
-        let fast = job.fast.as_ref().and_then(|p| {
-            vms.entry(Arc::as_ptr(p))
-                .or_insert_with(|| FastEvaluator::new(p))
-                .as_mut()
-        });
-        let r = match (target, &job.own) {
+        let run = |fast: Option<&mut FastEvaluator>| match (target, &job.own) {
             (Some(t), own_v) => {
                 let mut r = replay_with(rec, *seq, t, false, false, fast);
                 if let Ok(v) = own_v {
@@ -669,6 +664,30 @@ fn evaluate_chunk(
             }
             (None, Ok(v)) => replay_with(rec, *seq, v, true, false, fast),
             (None, Err(reason)) => error_result(rec, *seq, reason),
+        };
+        let fast = job.fast.as_ref().and_then(|p| {
+            vms.entry(Arc::as_ptr(p))
+                .or_insert_with(|| FastEvaluator::new(p))
+                .as_mut()
+        });
+        // A panic inside the engine (a builtin regorus implements badly)
+        // must not end the batch: the VM runs regorus's own builtins, so the
+        // interpreter (with Gavel's guarded ones) answers instead; a panic
+        // there too is this decision's ERROR.
+        let first = crate::panics::quietly(|| run(fast));
+        let r = match first {
+            Ok(r) => r,
+            Err(_) => {
+                // The VM may have stopped mid-program: this worker's VMs go.
+                vms.clear();
+                crate::panics::quietly(|| run(None)).unwrap_or_else(|_| {
+                    error_result(
+                        rec,
+                        *seq,
+                        "the engine stopped on an internal error (a panic in a builtin)",
+                    )
+                })
+            }
         };
         if tx.send((i, r)).is_err() {
             break;

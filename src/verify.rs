@@ -31,6 +31,8 @@ pub enum Break {
         decision_id: String,
         chained_after: String,
     },
+    /// The decisions could not be read (a damaged file).
+    Unreadable { reason: String },
 }
 
 impl Break {
@@ -56,6 +58,9 @@ impl Break {
             } => format!(
                 "decision {decision_id} (chain position {seq}) was moved: it was chained after decision {chained_after}"
             ),
+            Break::Unreadable { reason } => {
+                format!("the decisions cannot be read to walk the chain: {reason}")
+            }
         }
     }
 }
@@ -84,8 +89,25 @@ impl ChainReport {
 /// The whole store: SQLite's integrity, every version's hash, the chain.
 pub fn verify_store(store: &Store) -> Result<ChainReport> {
     let integrity = store.integrity_problems()?;
-    let mut report = verify_chain(store)?;
-    report.versions = store.version_hash_problems()?;
+    // On a damaged file, what cannot be read is part of the report (exit
+    // 1), not an error that hides the rest.
+    let damaged = !integrity.is_empty();
+    let mut report = match verify_chain(store) {
+        Ok(r) => r,
+        Err(e) if damaged => broken(
+            0,
+            "",
+            Break::Unreadable {
+                reason: e.to_string(),
+            },
+        ),
+        Err(e) => return Err(e),
+    };
+    report.versions = match store.version_hash_problems() {
+        Ok(v) => v,
+        Err(e) if damaged => vec![format!("the stored versions cannot be read: {e}")],
+        Err(e) => return Err(e),
+    };
     report.integrity = integrity;
     Ok(report)
 }

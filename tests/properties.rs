@@ -64,3 +64,47 @@ proptest! {
         prop_assert_eq!(escape_multiline(&text).matches('\n').count(), text.matches('\n').count());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A Rego module through Gavel's whole load of a version (nesting
+    /// check, layout fixes, catalog, regorus, recursion and chain checks),
+    /// on a worker-sized stack: an error or a policy, never a panic or an
+    /// overflow (backs the `rego` fuzz target).
+    #[test]
+    fn rego_load_never_panics(body in "([a-z]{1,3} (:=|=|if|contains) |[\\[\\]{}()]|[0-9]|\"[a-z]{0,3}\"|[-+*/|&.,;:]|not |some |in |every |\n|# [\\[{(]{0,3}\n){0,60}") {
+        let src = format!("package p\n\n{body}\n");
+        let loaded = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let bundle = gavel::bundle::Bundle::from_texts([("p.rego".to_string(), src)]).unwrap();
+                if gavel::bundle::Catalog::build(&bundle, false).is_ok() {
+                    let _ = gavel::engine::LoadedPolicy::load(&bundle, gavel::engine::LoadOptions::new(false));
+                }
+            })
+            .unwrap()
+            .join();
+        prop_assert!(loaded.is_ok());
+    }
+
+    /// The nesting check: any text is measured without a panic, and a text
+    /// it accepts is within every limit.
+    #[test]
+    fn nesting_check_accepts_only_what_is_within_limits(text in "([\\[\\]{}()]|[-+.,|:;]|:=|[a-z0-9 ]|\"[\\[{]{0,2}\"|`[\\[\n]{0,2}`|#[\\[(]{0,2}\n|\n){0,400}") {
+        use gavel::engine::nesting::{check, measure, MAX_BRACKETS, MAX_EXPRESSION_DEPTH, MAX_FIRST_ELEMENTS};
+        let d = measure(&text);
+        if check("p.rego", &text).is_ok() {
+            prop_assert!(d.brackets <= MAX_BRACKETS, "{d:?}");
+            prop_assert!(d.first_elements <= MAX_FIRST_ELEMENTS, "{d:?}");
+            prop_assert!(d.expression <= MAX_EXPRESSION_DEPTH, "{d:?}");
+        } else {
+            prop_assert!(
+                d.brackets > MAX_BRACKETS
+                    || d.first_elements > MAX_FIRST_ELEMENTS
+                    || d.expression > MAX_EXPRESSION_DEPTH,
+                "{d:?}"
+            );
+        }
+    }
+}

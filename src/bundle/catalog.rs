@@ -238,6 +238,9 @@ impl Catalog {
 
 /// Parses one module with regorus's parser; errors become `file:line:col: message`.
 pub fn parse_module(file: &str, text: &str, rego_v0: bool) -> Result<Module> {
+    // Nesting that would hang the parser or overflow a stack is refused
+    // before the parser sees it (see engine::nesting).
+    crate::engine::nesting::check(file, text)?;
     let source = Source::from_contents(file.to_string(), text.to_string())
         .map_err(|e| located_error(file, &e.to_string()))?;
     let mut parser = Parser::new(&source).map_err(|e| located_error(file, &e.to_string()))?;

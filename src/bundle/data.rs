@@ -27,33 +27,45 @@ pub fn parse_data_file(file: &BundleFile) -> Result<Value> {
     }
 }
 
+/// A data file's document placed under its directory's path.
+fn wrapped(bundle: &Bundle, file: &BundleFile) -> Result<Value> {
+    let value = parse_data_file(file)?;
+    let dir: Vec<&str> = bundle
+        .data_relative(&file.path)
+        .rsplit_once('/')
+        .map(|(d, _)| d.split('/').collect())
+        .unwrap_or_default();
+    if dir.is_empty() && !value.is_object() {
+        return Err(Error::input(
+            file.path.clone(),
+            "a data file at the bundle root must hold a JSON object",
+        ));
+    }
+    let mut wrapped = value;
+    for key in dir.iter().rev() {
+        let mut m = Map::new();
+        m.insert((*key).to_string(), wrapped);
+        wrapped = Value::Object(m);
+    }
+    Ok(wrapped)
+}
+
 /// The merged data document of a bundle.
 pub fn merged_data(bundle: &Bundle) -> Result<Value> {
     let mut root = Value::Object(Map::new());
-    for file in bundle.files_of(FileKind::Data) {
-        let value = parse_data_file(file)?;
-        let dir: Vec<&str> = bundle
-            .data_relative(&file.path)
-            .rsplit_once('/')
-            .map(|(d, _)| d.split('/').collect())
-            .unwrap_or_default();
-        if dir.is_empty() && !value.is_object() {
-            return Err(Error::input(
-                file.path.clone(),
-                "a data file at the bundle root must hold a JSON object",
-            ));
-        }
-        let mut wrapped = value;
-        for key in dir.iter().rev() {
-            let mut m = Map::new();
-            m.insert((*key).to_string(), wrapped);
-            wrapped = Value::Object(m);
-        }
-        merge(&mut root, wrapped, &mut vec!["data".to_string()]).map_err(|at| {
-            Error::input(
-                file.path.clone(),
-                format!("conflicts with another data file at {at}"),
-            )
+    let files: Vec<&BundleFile> = bundle.files_of(FileKind::Data).collect();
+    for (i, file) in files.iter().enumerate() {
+        let value = wrapped(bundle, file)?;
+        merge(&mut root, value, &mut vec!["data".to_string()]).map_err(|at| {
+            // Only now, on the error path, find the file it conflicts with
+            // (the first earlier one holding that path).
+            let keys: Vec<&str> = at.split('.').skip(1).collect();
+            let other = files[..i].iter().find(|f| {
+                wrapped(bundle, f)
+                    .is_ok_and(|v| keys.iter().try_fold(&v, |v, k| v.get(*k)).is_some())
+            });
+            let other = other.map_or("another data file".to_string(), |f| f.path.clone());
+            Error::input(file.path.clone(), format!("conflicts with {other} at {at}"))
         })?;
     }
     Ok(root)
@@ -113,7 +125,7 @@ mod tests {
             ("a/data.json", r#"{"x": 2}"#),
         ]);
         let err = merged_data(&b).unwrap_err().to_string();
-        assert!(err.contains("data.a.x"), "{err}");
+        assert_eq!(err, "data.json: conflicts with a/data.json at data.a.x");
     }
 
     #[test]

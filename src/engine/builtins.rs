@@ -4,7 +4,12 @@
 //!   may start with `/`); each adjusts its arguments and calls regorus's
 //!   own implementation;
 //! - OPA's deprecated builtins, which `opa test --v0-compatible` still
-//!   accepts in Rego v0 modules and regorus 0.14.1 does not have.
+//!   accepts in Rego v0 modules and regorus 0.14.1 does not have;
+//! - guards on builtins that would take the process down in one call, which
+//!   the evaluation time limit cannot interrupt: `numbers.range` and
+//!   `numbers.range_step` allocate their whole result first (a range of
+//!   10^14 numbers aborts on a failed allocation), and regorus's `sprintf`
+//!   panics on a width past `u32` or a non-ASCII digit in a width.
 
 use std::collections::BTreeSet;
 
@@ -45,8 +50,86 @@ fn call_original(name: &str, args: &[Value]) -> anyhow::Result<Value> {
             })
         })
         .collect();
-    // Non-strict, as the engine runs: a builtin error is undefined.
-    Ok(f(&span, &params, args, false).unwrap_or(Value::Undefined))
+    // Non-strict, as the engine runs: a builtin error is undefined. A panic
+    // in regorus's builtin is an error, not the end of the process.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        f(&span, &params, args, false)
+    })) {
+        Ok(r) => Ok(r.unwrap_or(Value::Undefined)),
+        Err(_) => anyhow::bail!("{name}: the builtin failed on these arguments"),
+    }
+}
+
+/// The most numbers one `numbers.range` / `numbers.range_step` may make
+/// (10 million take about 250 MB and a second in a debug build).
+pub const MAX_RANGE: u64 = 10_000_000;
+
+/// The widest `sprintf` field.
+pub const MAX_WIDTH: u64 = 1_000_000;
+
+/// Refuses a range of more than [`MAX_RANGE`] numbers before regorus
+/// allocates it. Non-integer bounds go to regorus (undefined, as in OPA).
+fn guarded_range(name: &'static str, args: &[Value]) -> anyhow::Result<Value> {
+    let as_int = |v: &Value| v.as_number().ok().and_then(|n| n.as_i64());
+    let (Some(a), Some(b)) = (as_int(&args[0]), as_int(&args[1])) else {
+        return call_original(name, args);
+    };
+    let step = match args.get(2) {
+        Some(s) => match as_int(s) {
+            Some(s) if s > 0 => s.unsigned_abs(),
+            _ => return call_original(name, args),
+        },
+        None => 1,
+    };
+    let count = a.abs_diff(b) / step + 1;
+    if count > MAX_RANGE {
+        anyhow::bail!(
+            "{name}: {count} numbers from {a} to {b} are more than Gavel's limit of {MAX_RANGE} \
+             (one builtin call cannot be stopped by the evaluation time limit)"
+        );
+    }
+    call_original(name, args)
+}
+
+/// Widths and precisions of a format string that regorus's `sprintf`
+/// would panic on or allocate without bound.
+fn check_widths(format: &str) -> anyhow::Result<()> {
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            continue;
+        }
+        // regorus reads `.` or a digit, then digits (`char::is_numeric`).
+        let mut digits = String::new();
+        if let Some(&first) = chars.peek()
+            && (first == '.' || first.is_numeric())
+        {
+            chars.next();
+            if first != '.' {
+                digits.push(first);
+            }
+            while let Some(&d) = chars.peek()
+                && d.is_numeric()
+            {
+                digits.push(d);
+                chars.next();
+            }
+        }
+        if digits.chars().any(|d| !d.is_ascii_digit()) {
+            anyhow::bail!("sprintf: {digits:?} is not a width (ASCII digits only)");
+        }
+        if digits
+            .parse::<u64>()
+            .map_or(!digits.is_empty(), |w| w > MAX_WIDTH)
+        {
+            anyhow::bail!("sprintf: width {digits} is more than Gavel's limit of {MAX_WIDTH}");
+        }
+    }
+    Ok(())
 }
 
 /// The verbs of a format string, as regorus's sprintf reads them: `%`, an
@@ -86,6 +169,7 @@ fn sprintf(args: Vec<Value>) -> anyhow::Result<Value> {
     let (Ok(format), Ok(values)) = (args[0].as_string(), args[1].as_array()) else {
         return call_original("sprintf", &args);
     };
+    check_widths(format)?;
     let verbs = format_verbs(format);
     if verbs.len() <= values.len() {
         return call_original("sprintf", &args);
@@ -126,6 +210,18 @@ pub fn install(engine: &mut Engine) -> Result<()> {
             .map_err(|e| Error::Engine(format!("registering {name}: {e}")))
     };
     add(engine, "sprintf", 2, Box::new(sprintf))?;
+    add(
+        engine,
+        "numbers.range",
+        2,
+        Box::new(|args: Vec<Value>| guarded_range("numbers.range", &args)),
+    )?;
+    add(
+        engine,
+        "numbers.range_step",
+        3,
+        Box::new(|args: Vec<Value>| guarded_range("numbers.range_step", &args)),
+    )?;
     for name in ["json.remove", "json.filter"] {
         add(
             engine,
@@ -228,6 +324,48 @@ mod tests {
         assert_eq!(eval(src, "a"), Value::from("1 %!v(MISSING)"));
         assert_eq!(eval(src, "b"), Value::from("x-2"));
         assert_eq!(eval(src, "c"), Value::from("100% done %!d(MISSING)"));
+    }
+
+    fn eval_err(src: &str, rule: &str) -> String {
+        let mut e = Engine::new();
+        e.set_strict_builtin_errors(false);
+        install(&mut e).unwrap();
+        e.add_policy("p.rego".into(), src.into()).unwrap();
+        format!("{:#}", e.eval_rule(format!("data.p.{rule}")).unwrap_err())
+    }
+
+    #[test]
+    fn ranges_past_the_limit_are_errors_not_aborts() {
+        let src = "package p\nok := count(numbers.range(1, 1000))\ndown := numbers.range(3, 1)\n\
+                   step := numbers.range_step(0, 10, 5)\nfrac := numbers.range(1.5, 3)\n\
+                   huge := numbers.range(1, 100000000000000)\n\
+                   huge_step := numbers.range_step(0, 100000000000000, 3)\n";
+        assert_eq!(eval(src, "ok"), Value::from(1000));
+        assert_eq!(
+            serde_json::to_string(&eval(src, "down")).unwrap(),
+            "[3,2,1]"
+        );
+        assert_eq!(
+            serde_json::to_string(&eval(src, "step")).unwrap(),
+            "[0,5,10]"
+        );
+        assert_eq!(eval(src, "frac"), Value::Undefined);
+        let err = eval_err(src, "huge");
+        assert!(err.contains("p.rego:6:"), "{err}");
+        assert!(
+            err.contains("numbers.range: 100000000000000 numbers from 1 to 100000000000000"),
+            "{err}"
+        );
+        assert!(eval_err(src, "huge_step").contains("numbers.range_step: 33333333333334 numbers"));
+    }
+
+    #[test]
+    fn sprintf_widths_that_would_panic_are_errors() {
+        let src = "package p\nwide := sprintf(\"%099999999999d\", [1])\n\
+                   odd := sprintf(\"%½d\", [1])\nok := sprintf(\"%05d|%.2f\", [42, 3.14159])\n";
+        assert!(eval_err(src, "wide").contains("width 099999999999 is more than"));
+        assert!(eval_err(src, "odd").contains("is not a width"));
+        assert_eq!(eval(src, "ok"), Value::from("00042|3.14"));
     }
 
     #[test]

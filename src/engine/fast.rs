@@ -25,6 +25,9 @@ use crate::bundle::{Bundle, data};
 /// takes one queued response.
 const NOW_RESPONSES: usize = 64;
 
+/// Builtins the VM would run without Gavel's guards (see `compile_fast`).
+const UNGUARDED: &[&str] = &["numbers.range"];
+
 /// A version's entrypoint compiled for the VM, shareable between workers.
 pub struct FastProgram {
     program: Arc<Program>,
@@ -42,6 +45,15 @@ impl LoadedPolicy {
         entrypoint: &str,
         timeout: Duration,
     ) -> Option<FastProgram> {
+        // The VM calls regorus's own builtins, not the guarded ones Gavel
+        // registers over them (engine::builtins): a policy that calls one
+        // whose unguarded form can exhaust memory stays on the interpreter.
+        if bundle
+            .modules()
+            .any(|m| UNGUARDED.iter().any(|b| m.text.contains(b)))
+        {
+            return None;
+        }
         let query = format!("data.{}", entrypoint.replace('/', "."));
         let mut engine = self.engine().clone();
         let compiled = engine

@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod fast;
 pub mod layout;
 pub mod negation;
+pub mod nesting;
 pub mod normalize;
 pub mod outcome;
 pub mod recursion;
@@ -76,6 +77,9 @@ impl LoadedPolicy {
             builtins::install_v0(&mut engine)?;
         }
         for module in bundle.modules() {
+            // Before any parse: nesting that would hang regorus's parser or
+            // overflow a stack (see nesting.rs).
+            nesting::check(&module.path, &module.text)?;
             let text = normalize::normalize(&module.path, &module.text, opts.rego_v0)?;
             engine
                 .add_policy(module.path.clone(), text.into_owned())
@@ -175,6 +179,71 @@ mod tests {
             p.package_and_imports("p"),
             BTreeSet::from(["cfg".to_string(), "p".to_string()])
         );
+    }
+
+    /// The deepest modules the nesting limits and the chain limit accept
+    /// load and evaluate on a thread with a worker's 2 MiB stack, in a
+    /// debug build too (see nesting.rs and recursion.rs for where each
+    /// shape overflows without them).
+    #[test]
+    fn the_deepest_accepted_policies_run_on_a_worker_stack() {
+        use nesting::{MAX_BRACKETS, MAX_EXPRESSION_DEPTH, MAX_FIRST_ELEMENTS};
+        // `x :=` weighs 1; each shape stays just under its limit.
+        let room = MAX_EXPRESSION_DEPTH - 1;
+        let calls = (room / 4).min(MAX_BRACKETS);
+        let chain = |steps: usize, step: &dyn Fn(usize) -> String| -> String {
+            (1..=steps).map(|i| step(i) + "\n").collect()
+        };
+        let shapes = [
+            format!("x := {}1", "1 + ".repeat(room)),
+            format!("x := count([input{}])", ".a".repeat(room - 7)),
+            format!("x := {}1{}", "abs(1 + ".repeat(calls), ")".repeat(calls)),
+            format!("x := {}1{}", "[1, ".repeat(calls), "]".repeat(calls)),
+            format!(
+                "x := {}1{}",
+                "[".repeat(MAX_FIRST_ELEMENTS),
+                "]".repeat(MAX_FIRST_ELEMENTS)
+            ),
+            // Chains of rules: plain steps cost 8, so 36 of them and `x`...
+            format!(
+                "r0 := 1\n{}x := r36",
+                chain(36, &|i| format!("r{i} := r{} + 1", i - 1))
+            ),
+            // ...a reference 21 levels deep costs 28 a step...
+            format!(
+                "r0 := 1\n{}x := r10",
+                chain(10, &|i| format!("r{i} := r{}{}", i - 1, " + 1".repeat(20)))
+            ),
+            // ...and a comprehension step 9.
+            format!(
+                "r0 := [1]\n{}x := r32",
+                chain(32, &|i| format!(
+                    "r{i} := [y | some y in r{}; y > 0]",
+                    i - 1
+                ))
+            ),
+        ];
+        for shape in shapes {
+            let src = format!("package p\n\n{shape}\n");
+            let handle = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let b = bundle(&[("p.rego", &src)]);
+                    crate::bundle::Catalog::build(&b, false)
+                        .unwrap_or_else(|e| panic!("{e}: {src}"));
+                    let p = LoadedPolicy::load(&b, LoadOptions::new(false))
+                        .unwrap_or_else(|e| panic!("{e}: {src}"));
+                    let mut e = p.engine().clone();
+                    e.set_input(Value::from_json_str("{}").unwrap());
+                    // (`input.a.a...` is undefined on `{}`: evaluated all the same.)
+                    e.eval_rule("data.p.x".to_string())
+                        .unwrap_or_else(|e| panic!("{e}: {src}"));
+                })
+                .unwrap();
+            handle
+                .join()
+                .expect("evaluated without overflowing its stack");
+        }
     }
 
     #[test]

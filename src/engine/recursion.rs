@@ -6,6 +6,15 @@
 //! (through local names, `data.` references, import aliases and calls) and
 //! looks for a cycle. Names bound inside a rule (arguments, `:=`, `some`,
 //! `every`) shadow rule names, as in Rego.
+//!
+//! Without a cycle, the same graph bounds how deep evaluation can go: a rule
+//! that reads a rule that reads a rule... is evaluated recursively by
+//! regorus, each step about 19 KiB of stack in a debug build (a chain of
+//! 110 plain rules overflows a worker's 2 MiB stack, 450 the main
+//! thread's 8 MiB). The cost of a step is [`RULE_STEP`] plus how deep in
+//! the rule's expressions the reference sits (a level of expression is
+//! about 3.5 KiB); the costliest chain may be at most [`MAX_CHAIN_COST`],
+//! half of what overflows 2 MiB.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -13,14 +22,78 @@ use regorus::unstable::{AssignOp, Expr, Literal, Module, Query, Rule, RuleHead};
 
 use crate::error::{Error, Result};
 
+/// The stack cost of one rule evaluating another, in expression levels.
+pub const RULE_STEP: usize = 6;
+/// The costliest chain of rules a version may hold (plain `rN := rM + 1`
+/// steps cost 8: a chain of 37).
+pub const MAX_CHAIN_COST: usize = 300;
+
 /// A rule of the graph: its path and where it is defined (first definition).
 struct Node {
     file: String,
     line: u32,
 }
 
-/// Checks every module together; the first cycle found is the error.
+/// The graph of rules and what they read.
+struct Graph {
+    nodes: BTreeMap<String, Node>,
+    rule_paths: BTreeSet<String>,
+    edges: HashMap<String, BTreeSet<String>>,
+    /// (rule, rule it reads) -> deepest expression level of the reference.
+    ref_depth: HashMap<(String, String), usize>,
+    /// rule -> its deepest expression level.
+    own_depth: HashMap<String, usize>,
+}
+
+/// Checks every module together; the first cycle found is the error, then
+/// a chain of rules too deep to evaluate.
 pub fn check(modules: &[(String, &Module)]) -> Result<()> {
+    let Graph {
+        nodes,
+        rule_paths,
+        edges,
+        ref_depth,
+        own_depth,
+    } = graph(modules);
+    if let Some(cycle) = find_cycle(&rule_paths, &edges) {
+        let first = &nodes[&cycle[0]];
+        return Err(Error::input(
+            format!("{}:{}", first.file, first.line),
+            format!(
+                "rego_recursion_error: rule {} is recursive: {}",
+                cycle[0],
+                cycle.join(" -> ")
+            ),
+        ));
+    }
+    if let Some((cost, chain)) = costliest_chain(&rule_paths, &edges, &ref_depth, &own_depth)
+        && cost > MAX_CHAIN_COST
+    {
+        let first = &nodes[&chain[0]];
+        let shown = if chain.len() > 6 {
+            format!(
+                "{} -> ... ({} more) -> {}",
+                chain[..3].join(" -> "),
+                chain.len() - 4,
+                chain[chain.len() - 1]
+            )
+        } else {
+            chain.join(" -> ")
+        };
+        return Err(Error::input(
+            format!("{}:{}", first.file, first.line),
+            format!(
+                "rule {} reads a chain of {} rules too deep to evaluate safely (stack cost {cost}, \
+                 Gavel accepts {MAX_CHAIN_COST}; regorus would overflow its stack): {shown}",
+                chain[0],
+                chain.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn graph(modules: &[(String, &Module)]) -> Graph {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
     for (file, module) in modules {
         let package = package_path(module);
@@ -35,6 +108,10 @@ pub fn check(modules: &[(String, &Module)]) -> Result<()> {
     }
     let rule_paths: BTreeSet<String> = nodes.keys().cloned().collect();
     let mut edges: HashMap<String, BTreeSet<String>> = HashMap::new();
+    // (rule, rule it reads) -> deepest expression level of the reference;
+    // rule -> its deepest expression level.
+    let mut ref_depth: HashMap<(String, String), usize> = HashMap::new();
+    let mut own_depth: HashMap<String, usize> = HashMap::new();
     for (_, module) in modules {
         let package = package_path(module);
         let imports = import_aliases(module);
@@ -56,23 +133,92 @@ pub fn check(modules: &[(String, &Module)]) -> Result<()> {
                 bound: bound_vars(rule),
                 rule_paths: &rule_paths,
                 out: BTreeSet::new(),
+                depth: 0,
+                deepest: 0,
+                out_depth: HashMap::new(),
             };
             ctx.rule(rule);
+            for (to, d) in ctx.out_depth {
+                let e = ref_depth.entry((from.clone(), to)).or_default();
+                *e = (*e).max(d);
+            }
+            let own = own_depth.entry(from.clone()).or_default();
+            *own = (*own).max(ctx.deepest);
             edges.entry(from).or_default().extend(ctx.out);
         }
     }
-    if let Some(cycle) = find_cycle(&rule_paths, &edges) {
-        let first = &nodes[&cycle[0]];
-        return Err(Error::input(
-            format!("{}:{}", first.file, first.line),
-            format!(
-                "rego_recursion_error: rule {} is recursive: {}",
-                cycle[0],
-                cycle.join(" -> ")
-            ),
-        ));
+    Graph {
+        nodes,
+        rule_paths,
+        edges,
+        ref_depth,
+        own_depth,
     }
-    Ok(())
+}
+
+/// The cost of the costliest chain of rules (for tests and measurements).
+pub fn chain_cost(modules: &[(String, &Module)]) -> usize {
+    let g = graph(modules);
+    costliest_chain(&g.rule_paths, &g.edges, &g.ref_depth, &g.own_depth).map_or(0, |(c, _)| c)
+}
+
+/// The costliest path of the (acyclic) graph: its cost and its rules.
+/// Iterative, so that a chain of thousands of rules cannot overflow here.
+fn costliest_chain(
+    nodes: &BTreeSet<String>,
+    edges: &HashMap<String, BTreeSet<String>>,
+    ref_depth: &HashMap<(String, String), usize>,
+    own_depth: &HashMap<String, usize>,
+) -> Option<(usize, Vec<String>)> {
+    // node -> (cost of the costliest chain from it, next rule on it).
+    let mut best: HashMap<&str, (usize, Option<&str>)> = HashMap::new();
+    let empty = BTreeSet::new();
+    for start in nodes {
+        if best.contains_key(start.as_str()) {
+            continue;
+        }
+        let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if best.contains_key(node) {
+                continue;
+            }
+            let succ = edges.get(node).unwrap_or(&empty);
+            if !expanded {
+                stack.push((node, true));
+                for s in succ {
+                    if !best.contains_key(s.as_str()) && nodes.contains(s) {
+                        stack.push((s.as_str(), false));
+                    }
+                }
+                continue;
+            }
+            let mut here = (own_depth.get(node).copied().unwrap_or(0), None);
+            for s in succ {
+                let Some((below, _)) = best.get(s.as_str()) else {
+                    continue;
+                };
+                let step = RULE_STEP
+                    + ref_depth
+                        .get(&(node.to_string(), s.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                if step + below > here.0 {
+                    here = (step + below, Some(s.as_str()));
+                }
+            }
+            best.insert(node, here);
+        }
+    }
+    let (start, (cost, _)) = best
+        .iter()
+        .max_by_key(|(n, (c, _))| (*c, std::cmp::Reverse(**n)))?;
+    let mut chain = vec![start.to_string()];
+    let mut at = *start;
+    while let Some((_, Some(next))) = best.get(at) {
+        chain.push(next.to_string());
+        at = next;
+    }
+    Some((*cost, chain))
 }
 
 fn package_path(module: &Module) -> String {
@@ -225,6 +371,11 @@ struct Ctx<'a> {
     bound: HashSet<String>,
     rule_paths: &'a BTreeSet<String>,
     out: BTreeSet<String>,
+    /// How deep in the rule's expressions and queries the walk is, the
+    /// deepest it went, and the deepest level each rule is read at.
+    depth: usize,
+    deepest: usize,
+    out_depth: HashMap<String, usize>,
 }
 
 impl Ctx<'_> {
@@ -271,6 +422,12 @@ impl Ctx<'_> {
     }
 
     fn query(&mut self, query: &Query) {
+        self.depth += 1;
+        self.query_inner(query);
+        self.depth -= 1;
+    }
+
+    fn query_inner(&mut self, query: &Query) {
         for stmt in &query.stmts {
             match &stmt.literal {
                 Literal::SomeVars { .. } => {}
@@ -289,6 +446,13 @@ impl Ctx<'_> {
     }
 
     fn expr(&mut self, expr: &Expr) {
+        self.depth += 1;
+        self.deepest = self.deepest.max(self.depth);
+        self.expr_inner(expr);
+        self.depth -= 1;
+    }
+
+    fn expr_inner(&mut self, expr: &Expr) {
         match expr {
             Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => {
                 let mut comps = Vec::new();
@@ -358,6 +522,11 @@ impl Ctx<'_> {
         }
     }
 
+    fn read_at_depth(&mut self, rule: &str) {
+        let d = self.out_depth.entry(rule.to_string()).or_default();
+        *d = (*d).max(self.depth);
+    }
+
     /// Adds edges for a static reference `comps`.
     fn reference(&mut self, comps: &[String]) {
         let Some(root) = comps.first() else { return };
@@ -383,6 +552,7 @@ impl Ctx<'_> {
         for i in (1..=full.len()).rev() {
             let p = full[..i].join(".");
             if self.rule_paths.contains(&p) {
+                self.read_at_depth(&p);
                 self.out.insert(p);
                 return;
             }
@@ -392,6 +562,7 @@ impl Ctx<'_> {
             if !p.starts_with(&prefix) {
                 break;
             }
+            self.read_at_depth(p);
             self.out.insert(p.clone());
         }
     }
@@ -506,6 +677,86 @@ mod tests {
             "package p\nimport data.cfg\nlimit := 10\nover if input.x > limit\ndeny contains m if {\n  over\n  some limit in [1]\n  m := sprintf(\"%v\", [limit])\n}\nf(limit) := limit + 1\ng(x) := f(x)\nall := data.p.deny\nt if { f(1) == 2 with input as {} }\nxs := [x | some x in deny]\n",
         )])
         .unwrap();
+    }
+
+    fn chain(n: usize, step: &str) -> String {
+        let mut src = String::from("package c\n\nr0 := 1\n");
+        for i in 1..n {
+            src.push_str(
+                &step
+                    .replace("{i}", &i.to_string())
+                    .replace("{j}", &(i - 1).to_string()),
+            );
+            src.push('\n');
+        }
+        src
+    }
+
+    #[test]
+    fn chains_too_deep_to_evaluate_are_refused() {
+        // Plain steps cost RULE_STEP + 2: 37 pass, 38 do not.
+        check_src(&[("c.rego", &chain(38, "r{i} := r{j} + 1"))]).unwrap();
+        let err = check_src(&[("c.rego", &chain(39, "r{i} := r{j} + 1"))])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.rego:"), "{err}");
+        assert!(
+            err.contains("rule data.c.r38 reads a chain of 39 rules"),
+            "{err}"
+        );
+        assert!(
+            err.contains("data.c.r38 -> data.c.r37 -> data.c.r36 -> ... (35 more) -> data.c.r0"),
+            "{err}"
+        );
+        // A reference deep in an expression costs more.
+        let deep = format!("r{{i}} := {{ \"a\": [[r{{j}} + {}1]] }}", "1 + ".repeat(10));
+        assert!(check_src(&[("c.rego", &chain(20, &deep))]).is_err());
+        // Functions and bodies chain too; thousands of rules do not
+        // overflow the check itself.
+        let mut fns = String::from("package c\n\nf0(x) := x\n");
+        for i in 1..60 {
+            fns.push_str(&format!("f{i}(x) := f{}(x)\n", i - 1));
+        }
+        let err = check_src(&[("c.rego", &fns)]).unwrap_err().to_string();
+        assert!(
+            err.contains("rule data.c.f59 reads a chain of 60 rules"),
+            "{err}"
+        );
+        let err = check_src(&[("c.rego", &chain(3000, "r{i} if { r{j} }"))])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chain of 3000 rules"), "{err}");
+    }
+
+    /// The sample regimes are far from the limit.
+    #[test]
+    fn sample_chains_are_cheap() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies");
+        let mut most = 0;
+        for regime in std::fs::read_dir(&root).unwrap() {
+            for version in std::fs::read_dir(regime.unwrap().path()).unwrap() {
+                let dir = version.unwrap().path();
+                if !dir.is_dir() {
+                    continue;
+                }
+                let bundle = crate::bundle::Bundle::read_dir(&dir).unwrap();
+                let parsed: Vec<(String, Module)> = bundle
+                    .modules()
+                    .map(|m| {
+                        (
+                            m.path.clone(),
+                            parse_module(&m.path, &m.text, false).unwrap(),
+                        )
+                    })
+                    .collect();
+                let refs: Vec<(String, &Module)> =
+                    parsed.iter().map(|(f, m)| (f.clone(), m)).collect();
+                check(&refs).unwrap();
+                most = most.max(chain_cost(&refs));
+            }
+        }
+        eprintln!("costliest sample chain: {most}");
+        assert!(most > 0 && most * 3 <= MAX_CHAIN_COST, "{most}");
     }
 
     #[test]

@@ -11,13 +11,31 @@ use crate::bundle::content_hash;
 use crate::error::{Error, Result};
 
 impl Store {
-    /// SQLite's `integrity_check`: empty when the file is sound.
+    /// SQLite's `integrity_check`: empty when the file is sound. On a
+    /// damaged file `integrity_check` itself can stop with "database disk
+    /// image is malformed" (found by corrupting an index page); then
+    /// `quick_check` (which does not cross-check indexes against tables)
+    /// says what it can, and failing that the error is the finding.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn().prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+        let run = |pragma: &str| -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn().prepare(pragma)?;
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows
+                .iter()
+                .flat_map(|r| r.lines())
+                .filter(|l| *l != "ok" && *l != "*** in database main ***")
+                .map(String::from)
+                .collect())
+        };
+        match run("PRAGMA integrity_check") {
+            Ok(problems) => Ok(problems),
+            Err(full) => match run("PRAGMA quick_check") {
+                Ok(problems) if !problems.is_empty() => Ok(problems),
+                Ok(_) | Err(_) => Ok(vec![format!("the integrity check stopped: {full}")]),
+            },
+        }
     }
 
     /// Every version whose files no longer hash to what was stored: a file

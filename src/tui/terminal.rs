@@ -90,10 +90,15 @@ fn install_panic_hook() {
         return;
     }
     let previous = std::panic::take_hook();
+    // Only a panic of the thread that owns the terminal ends the workbench;
+    // a worker's panic is caught and reported as that job's error.
+    let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        // The terminal first, so the panic message is readable.
-        restore();
-        previous(info);
+        if std::thread::current().id() == ui_thread {
+            // The terminal first, so the panic message is readable.
+            restore();
+            previous(info);
+        }
     }));
 }
 

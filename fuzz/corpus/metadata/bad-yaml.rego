@@ -1,0 +1,6 @@
+package p
+
+# METADATA
+# title: [unclosed
+# custom: {
+r := 1
