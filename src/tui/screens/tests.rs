@@ -718,26 +718,18 @@ impl TestsScreen {
             );
             return;
         }
-        let range = self
-            .rows
-            .window(self.loaded.rows.len(), usize::from(list.height));
-        let lines: Vec<Line> = self.loaded.rows[range.clone()]
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let mut line = match row {
-                    Row::File { file, counts } => file_row(file, counts, width, theme),
-                    Row::Test(t) => match self.loaded.results.get(*t) {
-                        Some(t) => test_row(t, width, theme),
-                        None => Line::from(""),
-                    },
-                };
-                if range.start + i == self.rows.selected {
-                    line = line.style(theme.style(Slot::Selection));
-                }
-                line
-            })
-            .collect();
+        let lines = self.rows.lines(
+            &self.loaded.rows,
+            usize::from(list.height),
+            theme.style(Slot::Selection),
+            |row| match row {
+                Row::File { file, counts } => file_row(file, counts, width, theme),
+                Row::Test(t) => match self.loaded.results.get(*t) {
+                    Some(t) => test_row(t, width, theme),
+                    None => Line::from(""),
+                },
+            },
+        );
         f.render_widget(Paragraph::new(lines), list);
     }
 
@@ -883,11 +875,11 @@ impl TestsScreen {
             );
             return;
         }
-        let range = self.files.window(files.len(), usize::from(list.height));
-        let lines: Vec<Line> = files[range.clone()]
-            .iter()
-            .enumerate()
-            .map(|(i, (file, c))| {
+        let lines = self.files.lines(
+            &files,
+            usize::from(list.height),
+            theme.style(Slot::Selection),
+            |(file, c)| {
                 let total = c.covered_lines + c.not_covered_lines;
                 let (mark, slot) = if c.not_covered_lines == 0 {
                     ("●", Slot::Covered)
@@ -897,20 +889,16 @@ impl TestsScreen {
                     ("◐", Slot::Uncovered)
                 };
                 let figures = format!("{:>6.1}% {:>4}/{:<4} ", c.coverage, c.covered_lines, total);
-                let mut line = Line::from(vec![
+                Line::from(vec![
                     Span::styled(format!("{mark} "), theme.style(slot)),
                     Span::styled(figures.clone(), theme.style(slot)),
                     safe(
                         &truncate(file, width.saturating_sub(2 + figures.chars().count())),
                         theme.style(Slot::Text),
                     ),
-                ]);
-                if range.start + i == self.files.selected {
-                    line = line.style(theme.style(Slot::Selection));
-                }
-                line
-            })
-            .collect();
+                ])
+            },
+        );
         f.render_widget(Paragraph::new(lines), list);
     }
 
