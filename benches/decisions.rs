@@ -28,19 +28,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|n| n.parse::<f64>().ok())
-            })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// Resets the peak-RSS mark (Linux: `5` to clear_refs), so each phase's
 /// peak is its own.
 fn reset_peak_rss() {
@@ -73,7 +60,7 @@ fn write_log(path: &Path, template: &Path, n: usize) -> u64 {
 
 #[path = "support/mod.rs"]
 mod support;
-use support::write_synthetic_log;
+use support::{peak_rss_mb, write_synthetic_log};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

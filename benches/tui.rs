@@ -20,23 +20,10 @@ use ratatui::backend::TestBackend;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::write_synthetic_log;
+use support::{peak_rss_mb, write_synthetic_log};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|n| n.parse::<f64>().ok())
-            })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// A store with the samples and `n` generated decisions (varied outcomes,
 /// versions and ~500-byte inputs), built once and kept.

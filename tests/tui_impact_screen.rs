@@ -12,8 +12,6 @@ use gavel::replay::Verdict;
 use gavel::store::decisions::DecisionFilter;
 use gavel::tui::app::{App, MessageKind};
 use gavel::tui::screens::{Effect, Tab};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tui_support::*;
 
 /// The seeded workbench on tab 4, its start-up work (counting decisions)
@@ -74,32 +72,9 @@ macro_rules! masked {
     };
 }
 
-/// The screen alone, drawn into a buffer: its text and how many cells held
-/// characters that must never reach a terminal.
+/// The impact screen alone (see `draw_alone`).
 fn draw_screen(app: &App, w: u16, h: u16) -> (String, usize) {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut swept = 0;
-    terminal
-        .draw(|f| {
-            let view = gavel::tui::draw::View {
-                theme: &app.theme,
-                keys: &app.keys,
-                jobs: &app.jobs.running,
-                versions: &app.versions,
-            };
-            app.impact.draw(f, f.area(), &view);
-            swept = gavel::tui::terminal::sweep(f.buffer_mut());
-        })
-        .unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    (out, swept)
+    draw_alone(app, w, h, |f, area, view| app.impact.draw(f, area, view))
 }
 
 #[test]

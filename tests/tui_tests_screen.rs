@@ -11,8 +11,6 @@ use gavel::engine::testing::{TestKind, TestStatus};
 use gavel::tui::action::Action;
 use gavel::tui::app::{App, MessageKind};
 use gavel::tui::screens::{Ctx, Effect, Tab};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 use tui_support::*;
 
@@ -181,33 +179,9 @@ macro_rules! masked {
     };
 }
 
-/// The Tests screen alone, drawn into a buffer of `w` x `h` (for stores
-/// where the app shows its first-run screen instead). Returns the text and
-/// how many cells held characters that must never reach a terminal.
+/// The tests screen alone (see `draw_alone`).
 fn draw_screen(app: &App, w: u16, h: u16) -> (String, usize) {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let mut swept = 0;
-    terminal
-        .draw(|f| {
-            let view = gavel::tui::draw::View {
-                theme: &app.theme,
-                keys: &app.keys,
-                jobs: &app.jobs.running,
-                versions: &app.versions,
-            };
-            app.tests.draw(f, f.area(), &view);
-            swept = gavel::tui::terminal::sweep(f.buffer_mut());
-        })
-        .unwrap();
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    (out, swept)
+    draw_alone(app, w, h, |f, area, view| app.tests.draw(f, area, view))
 }
 
 #[test]

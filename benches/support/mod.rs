@@ -41,3 +41,17 @@ pub fn write_synthetic_log(path: &Path, n: usize, varied: bool) -> u64 {
     out.flush().unwrap();
     bytes
 }
+
+/// The peak resident memory so far (Linux `VmHWM`), in MB.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

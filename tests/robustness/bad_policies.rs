@@ -32,8 +32,8 @@ fn import_refused(env: &Env, before: &Snapshot, name: &str, rego: &str, expect: 
     assert_refused(code, &err, 2, &expect[..1]);
 }
 
-/// Imports a bundle that loads, then evaluates `rule` on `{}`.
-fn eval(env: &Env, name: &str, rego: &str, rule: &str) -> (i32, String, Duration) {
+/// Imports a one-module bundle as `name@1.0.0`; it must load.
+fn import_ok(env: &Env, name: &str, rego: &str) {
     let dir = env.bundle(name, &[("p.rego", rego)]);
     let (code, _, err) = env.run(&[
         "import",
@@ -43,7 +43,12 @@ fn eval(env: &Env, name: &str, rego: &str, rule: &str) -> (i32, String, Duration
         "--version",
         "1.0.0",
     ]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 0, "{name}: {err}");
+}
+
+/// Imports a bundle that loads, then evaluates `rule` on `{}`.
+fn eval(env: &Env, name: &str, rego: &str, rule: &str) -> (i32, String, Duration) {
+    import_ok(env, name, rego);
     let input = env.dir.path().join("empty.json");
     std::fs::write(&input, "{}").unwrap();
     let started = Instant::now();
@@ -254,16 +259,7 @@ fn batch_replay_survives_builtins_regorus_would_panic_or_abort_on() {
             "package p\n\ndecision := {\"outcome\": \"APPROVE\", \"n\": count(numbers.range(1, 100000000000000))} if input.go\n",
         ),
     ] {
-        let dir = env.bundle(name, &[("p.rego", rego)]);
-        let (code, _, err) = env.run(&[
-            "import",
-            dir.to_str().unwrap(),
-            "--name",
-            name,
-            "--version",
-            "1.0.0",
-        ]);
-        assert_eq!(code, 0, "{name}: {err}");
+        import_ok(&env, name, rego);
         let log = env.dir.path().join(format!("{name}.jsonl"));
         std::fs::write(
             &log,

@@ -120,6 +120,40 @@ pub fn settle(app: &mut App) {
     );
 }
 
+/// One screen drawn alone into a buffer of `w` x `h` (without the app's
+/// tab bar, status line or first-run screen): its text, and how many cells
+/// held characters that must never reach a terminal.
+pub fn draw_alone(
+    app: &App,
+    w: u16,
+    h: u16,
+    draw: impl Fn(&mut ratatui::Frame, ratatui::layout::Rect, &gavel::tui::draw::View),
+) -> (String, usize) {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut swept = 0;
+    terminal
+        .draw(|f| {
+            let view = gavel::tui::draw::View {
+                theme: &app.theme,
+                keys: &app.keys,
+                jobs: &app.jobs.running,
+                versions: &app.versions,
+            };
+            draw(f, f.area(), &view);
+            swept = gavel::tui::terminal::sweep(f.buffer_mut());
+        })
+        .unwrap();
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    (out, swept)
+}
+
 /// The screen as text, one line per row, trailing spaces cut.
 pub fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
