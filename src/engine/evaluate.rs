@@ -168,7 +168,12 @@ impl LoadedPolicy {
         let (location, message) = crate::bundle::catalog::split_engine_message(raw);
         Error::input(
             location.unwrap_or_else(|| entrypoint.to_string()),
-            format!("evaluation failed: {message}"),
+            match time_limit_of(&message) {
+                Some(limit) => format!(
+                    "evaluation failed: it reached its time limit of {limit} (raise it with --timeout)"
+                ),
+                None => format!("evaluation failed: {message}"),
+            },
         )
     }
 
@@ -298,6 +303,28 @@ impl LoadedPolicy {
     }
 }
 
+/// The limit named by regorus's "execution exceeded time limit (elapsed=…ns,
+/// limit=…ns)", in seconds as a user writes `--timeout`.
+fn time_limit_of(message: &str) -> Option<String> {
+    if !message.contains("exceeded time limit") {
+        return None;
+    }
+    let ns: u64 = message
+        .split("limit=")
+        .nth(1)?
+        .trim_start()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    let secs = ns as f64 / 1e9;
+    Some(if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs} s")
+    })
+}
+
 /// A rule produced a value: defined, and not `false` or an empty set.
 fn produced_a_value(v: &RegoValue) -> bool {
     match v {
@@ -305,5 +332,17 @@ fn produced_a_value(v: &RegoValue) -> bool {
         RegoValue::Set(s) => !s.is_empty(),
         RegoValue::Object(o) => !o.is_empty(),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_time_limit_reads_in_seconds() {
+        let m = "execution exceeded time limit (elapsed=1000025403ns, limit=1000000000ns)";
+        assert_eq!(super::time_limit_of(m).as_deref(), Some("1 s"));
+        let m = "execution exceeded time limit (elapsed=9ns, limit=2500000000ns)";
+        assert_eq!(super::time_limit_of(m).as_deref(), Some("2.5 s"));
+        assert_eq!(super::time_limit_of("undefined function f"), None);
     }
 }
