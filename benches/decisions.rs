@@ -166,6 +166,7 @@ fn main() {
                 against: against.as_ref(),
                 timeout: std::time::Duration::from_secs(5),
                 threads: 0,
+                interpreter_only: false,
             },
             &|_, _| {},
             &AtomicBool::new(false),

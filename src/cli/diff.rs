@@ -32,6 +32,10 @@ pub struct Args {
     /// Evaluation time limit per decision for --impact, in seconds.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     timeout: f64,
+    /// For --impact: the interpreter decides every changed result, instead
+    /// of checking the bytecode VM's answers (slower).
+    #[arg(long, requires = "impact")]
+    interpreter: bool,
 }
 
 #[derive(Serialize)]
@@ -60,6 +64,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
                 against: Some(&to),
                 timeout,
                 threads: 0,
+                interpreter_only: args.interpreter,
             },
         )?;
         Some(report)

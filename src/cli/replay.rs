@@ -35,6 +35,11 @@ pub struct Args {
     /// Worker threads for --all (default: one per core).
     #[arg(long, short = 'p', default_value_t = 0, value_name = "N")]
     parallel: usize,
+    /// With --all --against: the interpreter decides every result that
+    /// differs from the recorded one, instead of checking the bytecode VM's
+    /// answers (slower).
+    #[arg(long, requires = "against")]
+    interpreter: bool,
 }
 
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
@@ -86,6 +91,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
             against: against.as_ref(),
             timeout,
             threads: args.parallel,
+            interpreter_only: args.interpreter,
         },
     )?;
     if ctx.format == Format::Json {
@@ -220,6 +226,9 @@ pub(crate) fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()
         .map(|(v, n)| format!("{} {n}", v.as_str()))
         .collect();
     writeln!(out, "  {}", verdicts.join("  "))?;
+    for line in r.vm.describe() {
+        writeln!(out, "  {line}")?;
+    }
     if !r.transitions.is_empty() {
         writeln!(
             out,

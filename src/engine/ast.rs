@@ -85,6 +85,26 @@ fn coverage_expr(expr: &Expr, lines: &mut BTreeSet<u32>) {
     }
 }
 
+/// Whether a rule body's query is in braces (a one-line `p if x` is not).
+pub(crate) fn query_is_braced(text: &str, q: &Query) -> bool {
+    let start = usize::try_from(q.span.start).unwrap_or(0);
+    text.get(start..)
+        .is_some_and(|t| t.trim_start().starts_with('{'))
+        || text
+            .get(..start)
+            .is_some_and(|t| t.trim_end().ends_with('{'))
+}
+
+/// The byte offset just past a span. A string literal's span stops before
+/// its closing quote; this includes it.
+pub(crate) fn span_end(text: &str, span: &regorus::unstable::Span) -> usize {
+    let end = usize::try_from(span.end).unwrap_or(0);
+    match text.as_bytes().get(end) {
+        Some(b'"' | b'`') => end + 1,
+        _ => end,
+    }
+}
+
 /// The direct sub-expressions of an expression. With `all`, also the parts
 /// coverage does not walk: a call's function and comprehension terms.
 pub(crate) fn children(expr: &Expr, all: bool) -> Vec<&Expr> {

@@ -17,6 +17,7 @@ pub mod outcome;
 pub mod recursion;
 pub mod suite;
 pub mod testing;
+pub mod vm_guards;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
@@ -55,6 +56,7 @@ impl LoadOptions {
 /// merged, and the engine's own checks (safety, scheduling) run once.
 pub struct LoadedPolicy {
     engine: Engine,
+    opts: LoadOptions,
     /// Package -> the packages its modules import (`data.` stripped).
     imports: HashMap<String, BTreeSet<String>>,
     test_files: HashSet<String>,
@@ -63,47 +65,7 @@ pub struct LoadedPolicy {
 impl LoadedPolicy {
     /// Loads every module and the merged data of a bundle.
     pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
-        let mut engine = Engine::new();
-        engine.set_rego_v0(opts.rego_v0);
-        // OPA treats builtin errors as undefined outside strict mode.
-        engine.set_strict_builtin_errors(false);
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: opts.timeout,
-            check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
-        });
-        clock::install(&mut engine)?;
-        builtins::install(&mut engine)?;
-        if opts.rego_v0 {
-            builtins::install_v0(&mut engine)?;
-        }
-        for module in bundle.modules() {
-            // Before any parse: nesting that would hang regorus's parser or
-            // overflow a stack (see nesting.rs).
-            nesting::check(&module.path, &module.text)?;
-            let text = normalize::normalize(&module.path, &module.text, opts.rego_v0)?;
-            engine
-                .add_policy(module.path.clone(), text.into_owned())
-                .map_err(|e| located_error(&module.path, &e.to_string()))?;
-        }
-        // Before anything evaluates: regorus would overflow its stack on a
-        // recursive rule and take the process down with it.
-        {
-            let modules: Vec<(String, &regorus::unstable::Module)> = engine
-                .get_modules()
-                .iter()
-                .map(|m| (m.package.span.source.file().clone(), m.as_ref()))
-                .collect();
-            recursion::check(&modules)?;
-        }
-        let data = data::merged_data(bundle)?;
-        engine
-            .add_data(Value::from(data))
-            .map_err(|e| Error::Invalid(format!("data: {e}")))?;
-        // add_policy only parses: the engine analyses the modules at the
-        // first evaluation, so evaluate a trivial query to surface its errors.
-        engine
-            .eval_query("true".to_string(), false)
-            .map_err(|e| located_error("policy", &e.to_string()))?;
+        let mut engine = prepared_engine(bundle, opts, false)?;
         engine.set_gather_prints(true);
         let imports = imports_by_package(&mut engine);
         let test_files = bundle
@@ -113,6 +75,7 @@ impl LoadedPolicy {
             .collect();
         Ok(LoadedPolicy {
             engine,
+            opts,
             imports,
             test_files,
         })
@@ -127,6 +90,11 @@ impl LoadedPolicy {
         self.test_files.contains(file)
     }
 
+    /// An engine for compiling the VM's program of this version.
+    pub(crate) fn vm_engine(&self, bundle: &Bundle) -> Result<Engine> {
+        prepared_engine(bundle, self.opts, true)
+    }
+
     /// A package and every package its modules import.
     pub fn package_and_imports(&self, package: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::from([package.to_string()]);
@@ -135,6 +103,59 @@ impl LoadedPolicy {
         }
         out
     }
+}
+
+/// An engine with a version's modules and data, checked. `for_vm`: the
+/// modules carry the guards the bytecode VM needs (vm_guards.rs); only the
+/// VM's program is compiled from such an engine.
+fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<Engine> {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(opts.rego_v0);
+    // OPA treats builtin errors as undefined outside strict mode.
+    engine.set_strict_builtin_errors(false);
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit: opts.timeout,
+        check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
+    });
+    clock::install(&mut engine)?;
+    builtins::install(&mut engine)?;
+    if opts.rego_v0 {
+        builtins::install_v0(&mut engine)?;
+    }
+    for module in bundle.modules() {
+        // Before any parse: nesting that would hang regorus's parser or
+        // overflow a stack (see nesting.rs).
+        nesting::check(&module.path, &module.text)?;
+        let text = normalize::normalize(&module.path, &module.text, opts.rego_v0)?;
+        let text = if for_vm {
+            vm_guards::guard(&module.path, &text, opts.rego_v0)?.into_owned()
+        } else {
+            text.into_owned()
+        };
+        engine
+            .add_policy(module.path.clone(), text)
+            .map_err(|e| located_error(&module.path, &e.to_string()))?;
+    }
+    // Before anything evaluates: regorus would overflow its stack on a
+    // recursive rule and take the process down with it.
+    {
+        let modules: Vec<(String, &regorus::unstable::Module)> = engine
+            .get_modules()
+            .iter()
+            .map(|m| (m.package.span.source.file().clone(), m.as_ref()))
+            .collect();
+        recursion::check(&modules)?;
+    }
+    let data = data::merged_data(bundle)?;
+    engine
+        .add_data(Value::from(data))
+        .map_err(|e| Error::Invalid(format!("data: {e}")))?;
+    // add_policy only parses: the engine analyses the modules at the
+    // first evaluation, so evaluate a trivial query to surface its errors.
+    engine
+        .eval_query("true".to_string(), false)
+        .map_err(|e| located_error("policy", &e.to_string()))?;
+    Ok(engine)
 }
 
 fn imports_by_package(engine: &mut Engine) -> HashMap<String, BTreeSet<String>> {

@@ -19,6 +19,7 @@ use std::collections::HashSet;
 
 use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
 
+use super::ast::span_end;
 use super::recursion::bound_vars;
 
 /// One `not` expression whose terms are bound first.
@@ -74,12 +75,7 @@ pub fn find(module: &Module, text: &str) -> Vec<Hoisting> {
             text,
         };
         for body in bodies {
-            let braced = text
-                .get(usize::try_from(body.query.span.start).unwrap_or(0)..)
-                .is_some_and(|t| t.trim_start().starts_with('{'))
-                || text
-                    .get(..usize::try_from(body.query.span.start).unwrap_or(0))
-                    .is_some_and(|t| t.trim_end().ends_with('{'));
+            let braced = super::ast::query_is_braced(text, &body.query);
             ctx.query(&body.query, braced, &mut out);
         }
     }
@@ -116,18 +112,11 @@ impl Ctx<'_> {
                         }
                     }
                     if !kept.is_empty() {
-                        // A string literal's span stops before its closing quote.
-                        let mut end = range(expr).1;
-                        if matches!(self.text.as_bytes().get(end), Some(b'"' | b'`')) {
-                            end += 1;
-                        }
+                        let end = span_end(self.text, expr.span());
                         let with = match (stmt.with_mods.first(), stmt.with_mods.last()) {
                             (Some(first), Some(last)) => {
                                 let s = usize::try_from(first.span.start).unwrap_or(0);
-                                let mut e = range(&last.r#as).1;
-                                if matches!(self.text.as_bytes().get(e), Some(b'"' | b'`')) {
-                                    e += 1;
-                                }
+                                let e = span_end(self.text, last.r#as.span());
                                 self.text
                                     .get(s..e)
                                     .map(|w| w.split_whitespace().collect::<Vec<_>>().join(" "))

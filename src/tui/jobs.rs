@@ -316,6 +316,7 @@ fn run(
                     against: against.as_ref(),
                     timeout,
                     threads: 0,
+                    interpreter_only: false,
                 },
                 progress,
                 cancel,

@@ -2,9 +2,12 @@
 //! made with (by content hash) -> DETERMINISTIC or DIVERGED, or under
 //! another version -> UNCHANGED or CHANGED; ERROR when it cannot run. Batch
 //! replay runs on every core (one prepared engine per version, cloned per
-//! evaluation) and sums up the impact.
+//! evaluation) and sums up the impact. Batches use regorus's bytecode VM
+//! where it can take the policy; see `vm_trust` for when its word is taken.
 
-use std::collections::{BTreeMap, HashMap};
+pub mod vm_trust;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -20,6 +23,7 @@ use crate::engine::{EvalRequest, RuleOutcome, clock};
 use crate::error::{Error, Result};
 use crate::policy_version::PolicyVersion;
 use crate::store::{DecisionRecord, Store, VersionRef};
+use vm_trust::{VmStats, VmTrust};
 
 /// A replay's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -92,6 +96,9 @@ pub struct ReplayResult {
     /// `time.now_ns` as pinned for the replay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now_ns: Option<i64>,
+    /// The result is the VM's, taken without an interpreter check.
+    #[serde(skip)]
+    pub vm_unchecked: bool,
 }
 
 /// The time a decision was made, as replay pins `time.now_ns`: the event's
@@ -126,7 +133,20 @@ pub struct VersionCache {
     failed: HashMap<i64, String>,
     /// Content hash -> version id, so a batch asks the store once per hash.
     by_hash: HashMap<String, Option<i64>>,
-    fast: HashMap<(i64, String), Option<Arc<FastProgram>>>,
+    fast: HashMap<(i64, String), Option<Arc<VmProgram>>>,
+}
+
+/// A VM program, and what the batch has learnt of it.
+pub struct VmProgram {
+    program: FastProgram,
+    trust: VmTrust,
+}
+
+/// The VM for one replay: a worker's evaluator, and in a batch against
+/// another version the trust its new answers get.
+pub struct Vm<'a> {
+    pub eval: &'a mut FastEvaluator,
+    pub trust: Option<&'a VmTrust>,
 }
 
 impl VersionCache {
@@ -142,16 +162,26 @@ impl VersionCache {
 
     /// The VM program of a version's entrypoint, compiled once (`None`:
     /// the VM cannot take it).
-    pub fn fast(&mut self, version: &PolicyVersion, entrypoint: &str) -> Option<Arc<FastProgram>> {
+    pub fn fast(&mut self, version: &PolicyVersion, entrypoint: &str) -> Option<Arc<VmProgram>> {
         self.fast
             .entry((version.summary.id, entrypoint.to_string()))
             .or_insert_with(|| {
                 version
                     .policy
                     .compile_fast(&version.bundle, entrypoint, self.timeout)
-                    .map(Arc::new)
+                    .map(|program| {
+                        Arc::new(VmProgram {
+                            program,
+                            trust: VmTrust::default(),
+                        })
+                    })
             })
             .clone()
+    }
+
+    /// What the batch learnt of every VM program it compiled.
+    fn vm_stats(&self) -> VmStats {
+        VmStats::of(self.fast.values().flatten().map(|p| &p.trust))
     }
 
     /// The version with this id, loaded (or why it cannot be).
@@ -222,16 +252,17 @@ impl VersionCache {
     }
 }
 
-/// Replays one decision under `version` (its own when `own`). With `fast`,
-/// the VM answers first; the interpreter decides whenever the VM's result
-/// differs from the recorded one (or the VM fails).
+/// Replays one decision under `version` (its own when `own`). With a VM,
+/// the VM answers first and its answer stands when it is the recorded
+/// result; any other answer is decided by the interpreter, unless the VM
+/// comes with a trust (against another version, see `vm_trust`).
 pub fn replay_with(
     rec: &DecisionRecord,
     seq: i64,
     version: &PolicyVersion,
     own: bool,
     detail: bool,
-    fast: Option<&mut FastEvaluator>,
+    vm: Option<Vm>,
 ) -> ReplayResult {
     let mut r = ReplayResult {
         decision_id: rec.decision_id().to_string(),
@@ -249,6 +280,7 @@ pub fn replay_with(
         rule_changes: Vec::new(),
         reason: None,
         now_ns: None,
+        vm_unchecked: false,
     };
     if own {
         r.version = Some(version.reference());
@@ -259,14 +291,25 @@ pub fn replay_with(
     };
     r.now_ns = Some(now_ns);
     let entrypoint = entrypoint_of(rec);
-    let confirmed = fast
-        .and_then(|f| f.eval(rec.input(), now_ns))
-        .filter(|r| json_equal(rec.result(), r.as_ref()));
-    let evaluated = match confirmed {
-        Some(r) => Ok(r),
-        None => version
+    let interpreter = || {
+        version
             .policy
-            .evaluate_result(&entrypoint, rec.input(), now_ns),
+            .evaluate_result(&entrypoint, rec.input(), now_ns)
+    };
+    let answered = vm.and_then(|vm| Some((vm.eval.eval(rec.input(), now_ns)?, vm.trust)));
+    let evaluated = match answered {
+        Some((answer, _)) if json_equal(rec.result(), answer.as_ref()) => Ok(answer),
+        Some((answer, Some(trust))) if !own => {
+            if trust.must_check() {
+                let decided = interpreter();
+                trust.checked(matches!(&decided, Ok(d) if json_equal(d.as_ref(), answer.as_ref())));
+                decided
+            } else {
+                r.vm_unchecked = true;
+                Ok(answer)
+            }
+        }
+        _ => interpreter(),
     };
     match evaluated {
         Err(e) => r.reason = Some(e.to_string()),
@@ -456,6 +499,7 @@ fn error_result(rec: &DecisionRecord, seq: i64, reason: &str) -> ReplayResult {
         rule_changes: Vec::new(),
         reason: Some(reason.to_string()),
         now_ns: pinned_now(rec),
+        vm_unchecked: false,
     }
 }
 
@@ -488,6 +532,9 @@ pub struct ImpactReport {
     pub changed_sample: Vec<String>,
     /// Some errors, with their reasons.
     pub error_sample: Vec<(String, String)>,
+    /// How new answers were taken from the VM (against another version).
+    #[serde(skip_serializing_if = "VmStats::is_empty")]
+    pub vm: VmStats,
     pub duration_ms: u64,
 }
 
@@ -503,9 +550,12 @@ pub struct BatchOptions<'a> {
     pub against: Option<&'a VersionRef>,
     pub timeout: Duration,
     pub threads: usize,
+    /// Against another version, have the interpreter decide every result
+    /// that differs from the recorded one (see `vm_trust`).
+    pub interpreter_only: bool,
 }
 
-const CHUNK: usize = 4_000;
+const CHUNK: usize = 1_000;
 const SAMPLE: usize = 20;
 
 /// Replays every decision the filter selects, records each result, and
@@ -553,6 +603,12 @@ pub fn replay_all(
         None => None,
     };
     let mut finished: Option<Vec<ReplayResult>> = None;
+    let trust_vm = target.is_some() && !opts.interpreter_only;
+    // Unchecked VM answers recorded so far, by program, and the programs
+    // whose demotion has been dealt with.
+    let mut recorded_unchecked: HashMap<*const VmProgram, u64> = HashMap::new();
+    let mut demotions_seen: HashSet<*const VmProgram> = HashSet::new();
+    let mut vm = VmStats::default();
     for i in 0..chunks.len() {
         let Some((records, jobs)) = ahead.take() else {
             break;
@@ -567,7 +623,7 @@ pub fn replay_all(
             for _ in 0..threads.max(1) {
                 let tx = tx.clone();
                 let (next, records, jobs, target) = (&next, &records, &jobs, &target);
-                scope.spawn(move || evaluate_chunk(next, records, jobs, target, &tx));
+                scope.spawn(move || evaluate_chunk(next, records, jobs, target, trust_vm, &tx));
             }
             drop(tx);
             let mut side = || -> Result<()> {
@@ -586,7 +642,27 @@ pub fn replay_all(
             side
         });
         side?;
-        finished = Some(results.into_iter().flatten().collect());
+        let mut results: Vec<ReplayResult> = results.into_iter().flatten().collect();
+        // A program demoted during this chunk: its unchecked answers here
+        // are decided again, before anything of the chunk is recorded.
+        for (r, ((seq, rec), job)) in results.iter_mut().zip(records.iter().zip(&jobs)) {
+            let Some(p) = &job.fast else { continue };
+            let key = Arc::as_ptr(p);
+            if p.trust.is_demoted() && demotions_seen.insert(key) {
+                vm.recorded_before_demotion += recorded_unchecked.get(&key).copied().unwrap_or(0);
+            }
+            if !r.vm_unchecked {
+                continue;
+            }
+            if p.trust.is_demoted() {
+                *r = crate::panics::quietly(|| replay_job(rec, *seq, job, &target, None))
+                    .unwrap_or_else(|_| error_result(rec, *seq, PANICKED));
+                vm.redecided += 1;
+            } else {
+                *recorded_unchecked.entry(key).or_default() += 1;
+            }
+        }
+        finished = Some(results);
     }
     if let Some(prev) = finished.take() {
         sums.add(store, &batch_id, &prev, total, progress)?;
@@ -596,6 +672,13 @@ pub fn replay_all(
         rules: rule_impacts,
         ..
     } = sums;
+    let learnt = cache.vm_stats();
+    report.vm = VmStats {
+        trusted: learnt.trusted.saturating_sub(vm.redecided),
+        redecided: vm.redecided,
+        recorded_before_demotion: vm.recorded_before_demotion,
+        ..learnt
+    };
     report.rules = rule_impacts.into_values().collect();
     report
         .rules
@@ -633,60 +716,76 @@ fn prepare(
     Ok((records, jobs))
 }
 
+/// What a decision replayed inside a batch reports when the engine
+/// panicked on both paths.
+const PANICKED: &str = "the engine stopped on an internal error (a panic in a builtin)";
+
+/// One decision of a batch: under the target version (with its rule
+/// changes) or under its own.
+fn replay_job(
+    rec: &DecisionRecord,
+    seq: i64,
+    job: &Job,
+    target: &Option<Arc<PolicyVersion>>,
+    vm: Option<Vm>,
+) -> ReplayResult {
+    match (target, &job.own) {
+        (Some(t), own_v) => {
+            let mut r = replay_with(rec, seq, t, false, false, vm);
+            if let Ok(v) = own_v {
+                r.version = Some(v.reference());
+                if r.verdict == Verdict::Changed {
+                    r.rule_changes = reason_changes(rec.result(), r.replayed_result.as_ref(), v, t)
+                        .unwrap_or_else(|| rule_changes(rec, v, t).unwrap_or_default());
+                }
+            }
+            r
+        }
+        (None, Ok(v)) => replay_with(rec, seq, v, true, false, vm),
+        (None, Err(reason)) => error_result(rec, seq, reason),
+    }
+}
+
 /// A worker: takes the next decision of the chunk until none is left.
+/// `trust_vm`: the VM's new answers are checked rather than replaced.
 fn evaluate_chunk(
     next: &AtomicUsize,
     records: &[(i64, DecisionRecord)],
     jobs: &[Job],
     target: &Option<Arc<PolicyVersion>>,
+    trust_vm: bool,
     tx: &std::sync::mpsc::Sender<(usize, ReplayResult)>,
 ) {
     // One VM per program, per worker.
-    let mut vms: HashMap<*const FastProgram, Option<FastEvaluator>> = HashMap::new();
+    let mut vms: HashMap<*const VmProgram, Option<FastEvaluator>> = HashMap::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some((seq, rec)) = records.get(i) else {
             break;
         };
         let job = &jobs[i];
-        let run = |fast: Option<&mut FastEvaluator>| match (target, &job.own) {
-            (Some(t), own_v) => {
-                let mut r = replay_with(rec, *seq, t, false, false, fast);
-                if let Ok(v) = own_v {
-                    r.version = Some(v.reference());
-                    if r.verdict == Verdict::Changed {
-                        r.rule_changes =
-                            reason_changes(rec.result(), r.replayed_result.as_ref(), v, t)
-                                .unwrap_or_else(|| rule_changes(rec, v, t).unwrap_or_default());
-                    }
-                }
-                r
-            }
-            (None, Ok(v)) => replay_with(rec, *seq, v, true, false, fast),
-            (None, Err(reason)) => error_result(rec, *seq, reason),
-        };
-        let fast = job.fast.as_ref().and_then(|p| {
-            vms.entry(Arc::as_ptr(p))
-                .or_insert_with(|| FastEvaluator::new(p))
-                .as_mut()
+        let vm = job.fast.as_ref().and_then(|p| {
+            let eval = vms
+                .entry(Arc::as_ptr(p))
+                .or_insert_with(|| FastEvaluator::new(&p.program))
+                .as_mut()?;
+            Some(Vm {
+                eval,
+                trust: trust_vm.then_some(&p.trust),
+            })
         });
         // A panic inside the engine (a builtin regorus implements badly)
         // must not end the batch: the VM runs regorus's own builtins, so the
         // interpreter (with Gavel's guarded ones) answers instead; a panic
         // there too is this decision's ERROR.
-        let first = crate::panics::quietly(|| run(fast));
+        let first = crate::panics::quietly(|| replay_job(rec, *seq, job, target, vm));
         let r = match first {
             Ok(r) => r,
             Err(_) => {
                 // The VM may have stopped mid-program: this worker's VMs go.
                 vms.clear();
-                crate::panics::quietly(|| run(None)).unwrap_or_else(|_| {
-                    error_result(
-                        rec,
-                        *seq,
-                        "the engine stopped on an internal error (a panic in a builtin)",
-                    )
-                })
+                crate::panics::quietly(|| replay_job(rec, *seq, job, target, None))
+                    .unwrap_or_else(|_| error_result(rec, *seq, PANICKED))
             }
         };
         if tx.send((i, r)).is_err() {
@@ -725,7 +824,7 @@ impl Sums {
 /// What a worker needs for one decision.
 struct Job {
     own: std::result::Result<Arc<PolicyVersion>, String>,
-    fast: Option<Arc<FastProgram>>,
+    fast: Option<Arc<VmProgram>>,
 }
 
 fn tally(
