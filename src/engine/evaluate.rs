@@ -121,7 +121,7 @@ impl LoadedPolicy {
                 .add_data(RegoValue::from(extra.clone()))
                 .map_err(|e| Error::Invalid(format!("--data: {e}")))?;
         }
-        engine.set_input(RegoValue::from(req.input.clone()));
+        engine.set_input(convert::to_rego(req.input));
         engine.set_enable_coverage(true);
         let query = format!("data.{}", req.entrypoint.replace('/', "."));
         let started = Instant::now();
@@ -157,7 +157,7 @@ impl LoadedPolicy {
         now_ns: i64,
     ) -> Result<Option<Value>> {
         let mut engine = self.engine().clone();
-        engine.set_input(RegoValue::from(input.clone()));
+        engine.set_input(convert::to_rego(input));
         let query = format!("data.{}", entrypoint.replace('/', "."));
         let value = clock::with_pinned(now_ns, || engine.eval_rule(query))
             .map_err(|e| self.evaluation_error(entrypoint, &e.to_string()))?;

@@ -102,7 +102,7 @@ impl FastEvaluator {
     /// The result (`None`: undefined), or `None` in the outer option when
     /// the VM failed (the caller falls back to the interpreter).
     pub fn eval(&mut self, input: &Value, now_ns: i64) -> Option<Option<Value>> {
-        self.vm.set_input(RegoValue::from(input.clone()));
+        self.vm.set_input(convert::to_rego(input));
         self.vm.set_host_await_responses([(
             RegoValue::from("time.now_ns"),
             vec![RegoValue::from(now_ns); NOW_RESPONSES],

@@ -26,9 +26,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use serde::Serialize;
 
 /// New answers of a program that are all checked at the start of a batch.
-pub const QUALIFY: u64 = 64;
+pub const QUALIFY: u64 = 128;
 /// After that, one new answer in this many is checked.
-pub const CHECK_EVERY: u64 = 8;
+pub const CHECK_EVERY: u64 = 32;
 
 /// What one batch has learnt of one VM program.
 #[derive(Debug, Default)]
@@ -132,7 +132,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_answers_then_one_in_eight_are_checked() {
+    fn the_first_answers_then_one_in_every_few_are_checked() {
         let t = VmTrust::default();
         let checks = (0..QUALIFY + 80).filter(|_| t.must_check()).count() as u64;
         assert_eq!(checks, QUALIFY + 80 / CHECK_EVERY);
