@@ -47,7 +47,7 @@ impl VmTrust {
             return true;
         }
         let n = self.answers.fetch_add(1, Ordering::Relaxed);
-        let check = n < QUALIFY || n % CHECK_EVERY == 0;
+        let check = n < QUALIFY || n.is_multiple_of(CHECK_EVERY);
         if !check {
             self.trusted.fetch_add(1, Ordering::Relaxed);
         }
