@@ -130,8 +130,8 @@ fn import_killed_at_random_points_keeps_whole_batches_and_finishes_on_rerun() {
 
 const REPLAY_DECISIONS: usize = 8_000;
 const REPLAY_KILLS: usize = 5;
-/// replay.rs records its replays in chunks of this many, one transaction each.
-const REPLAY_CHUNK: i64 = 4_000;
+/// Batch replay records its replays in chunks of this many, one transaction each.
+const REPLAY_CHUNK: i64 = gavel::replay::CHUNK as i64;
 
 #[test]
 fn replay_all_killed_at_random_points_records_whole_chunks_and_finishes_on_rerun() {
