@@ -663,12 +663,30 @@ impl ImpactScreen {
             } else {
                 String::new()
             };
-            let room = width.saturating_sub(8 + done.chars().count() + cancelled.chars().count());
+            // How far the VM's answers were checked (against another
+            // version; see replay::vm_trust).
+            let vm = &r.report.vm;
+            let fixed = 8 + done.chars().count() + cancelled.chars().count();
+            // Only where the label keeps room enough to read.
+            let checks = if vm.is_empty() || width < fixed + 30 + 40 {
+                String::new()
+            } else {
+                format!("  VM: {} checked, {} disagreed", vm.checked, vm.disagreed)
+            };
+            let room = width.saturating_sub(fixed + checks.chars().count());
             let spans = vec![
                 Span::styled("report: ", theme.style(Slot::Muted)),
                 safe(&truncate(&r.label, room), theme.style(Slot::Text)),
                 Span::styled(done, theme.style(Slot::Muted)),
                 Span::styled(cancelled, theme.style(Slot::Warn)),
+                Span::styled(
+                    checks,
+                    theme.style(if vm.disagreed > 0 {
+                        Slot::Warn
+                    } else {
+                        Slot::Muted
+                    }),
+                ),
             ];
             f.render_widget(Paragraph::new(Line::from(spans)), second);
         }
