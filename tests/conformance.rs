@@ -70,6 +70,11 @@ fn layout_constructs_read_as_opa_reads_them() {
 }
 
 #[test]
+fn some_in_over_a_scalar_iterates_nothing() {
+    passes_like_opa("some-in-scalar");
+}
+
+#[test]
 fn not_over_a_call_with_an_undefined_argument_is_undefined() {
     // OPA binds call arguments before the `not`; `==` and bare references
     // keep the plain reading.

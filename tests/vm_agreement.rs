@@ -1,7 +1,8 @@
 //! The bytecode VM against the interpreter: the evidence behind taking the
 //! VM's answers in batch replay against another version (src/replay/
 //! vm_trust.rs), and that batch replay with the VM reports what the
-//! interpreter alone reports.
+//! interpreter alone reports. (What happens when they disagree is tested in
+//! src/replay, with a program that answers wrongly.)
 
 mod common;
 
@@ -17,11 +18,6 @@ use gavel::store::decisions::DecisionFilter;
 use serde_json::{Value, json};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The one place the two are known to part: regorus's interpreter stops
-/// with an error on `some x in` a scalar, where OPA (and the VM) iterate
-/// nothing.
-const KNOWN_INTERPRETER_ERROR: &str = "`some .. in collection` expects array/set/object";
 
 /// A small deterministic generator: the mutations are the same every run.
 struct XorShift(u64);
@@ -112,7 +108,7 @@ fn the_vm_agrees_with_the_interpreter_on_the_samples_and_mutations_of_them() {
     let seqs = store.decision_seqs(&DecisionFilter::default()).unwrap();
     let records = store.decisions_by_seq(&seqs).unwrap();
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    let (mut compared, mut known) = (0, 0);
+    let (mut compared, mut moved) = (0, 0);
     let mut disagreements = Vec::new();
     for summary in store.list_versions().unwrap() {
         let version = PolicyVersion::load(&store, &summary.reference(), TIMEOUT).unwrap();
@@ -140,16 +136,19 @@ fn the_vm_agrees_with_the_interpreter_on_the_samples_and_mutations_of_them() {
                 }
                 inputs.push(m);
             }
+            let mut first = None;
             for input in inputs {
                 let slow = version.policy.evaluate_result(&entrypoint, &input, now);
                 let fast = vm.eval(&input, now);
                 compared += 1;
+                let answer = slow.as_ref().ok().cloned();
+                match &first {
+                    None => first = Some(answer),
+                    Some(f) => moved += usize::from(*f != answer),
+                }
                 match (&slow, &fast) {
                     (Ok(a), Some(b)) if a == b => {}
                     (Err(_), None) => {}
-                    (Err(e), Some(_)) if e.to_string().contains(KNOWN_INTERPRETER_ERROR) => {
-                        known += 1
-                    }
                     _ => disagreements.push(format!(
                         "{} {}: input {input}\n  interpreter {slow:?}\n  VM {fast:?}",
                         summary.reference(),
@@ -166,9 +165,8 @@ fn the_vm_agrees_with_the_interpreter_on_the_samples_and_mutations_of_them() {
         disagreements.len(),
         disagreements[..disagreements.len().min(5)].join("\n")
     );
-    // The mutations do reach the known parting, so the check above is not
-    // vacuous about wrongly typed inputs.
-    assert!(known > 0);
+    // The mutations reach the policies: many change the answer.
+    assert!(moved > compared / 10, "{moved} of {compared}");
 }
 
 #[test]
@@ -247,82 +245,4 @@ fn batch_replay_with_the_vm_reports_what_the_interpreter_reports() {
         assert_eq!(with_vm["vm"]["disagreed"], 0, "{from} -> {to}");
         assert!(interpreter.get("vm").is_none(), "{interpreter}");
     }
-}
-
-#[test]
-fn a_disagreement_hands_the_program_to_the_interpreter() {
-    let env = common::Env::new();
-    let manifest = r#"{"revision": "REV", "roots": ["t"], "metadata": {"name": "t"}}"#;
-    let v1 = env.bundle(
-        "v1",
-        &[
-            (".manifest", &manifest.replace("REV", "1.0.0")),
-            (
-                "t/p.rego",
-                "package t\ndecision := {\"outcome\": \"APPROVE\"}\n",
-            ),
-        ],
-    );
-    // Where input.s is a string, regorus's interpreter stops with an error
-    // and the VM counts nothing (KNOWN_INTERPRETER_ERROR): the two disagree.
-    let v2 = env.bundle(
-        "v2",
-        &[
-            (".manifest", &manifest.replace("REV", "2.0.0")),
-            (
-                "t/p.rego",
-                "package t\ndecision := {\"outcome\": \"BLOCK\", \"n\": count([c | some c in input.s])}\n",
-            ),
-        ],
-    );
-    for b in [&v1, &v2] {
-        let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
-        assert_eq!(code, 0, "{err}");
-    }
-    // 300 decisions the two agree on (past the first checks), then 100 they
-    // do not.
-    let log: String = (0..400)
-        .map(|i| {
-            let s = if i < 300 {
-                json!(["a", "b"])
-            } else {
-                json!("x")
-            };
-            format!(
-                "{}\n",
-                json!({
-                    "decision_id": format!("d-{i:03}"),
-                    "path": "t/decision",
-                    "input": {"s": s},
-                    "result": {"outcome": "APPROVE"},
-                    "timestamp": "2026-11-20T10:00:00Z",
-                    "bundles": {"t": {"revision": "1.0.0"}},
-                })
-            )
-        })
-        .collect();
-    let file = env.dir.path().join("log.jsonl");
-    std::fs::write(&file, log).unwrap();
-    let (code, _, err) = env.run(&["decisions", "import", file.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    let args = ["replay", "--all", "--against", "t@2.0.0"];
-    let with_vm = env.json(&args);
-    let interpreter = env.json(&["replay", "--all", "--against", "t@2.0.0", "--interpreter"]);
-    assert_eq!(
-        with_vm["verdicts"],
-        json!({"CHANGED": 300, "ERROR": 100}),
-        "{with_vm}"
-    );
-    assert_eq!(substance(&with_vm), substance(&interpreter));
-    let vm = &with_vm["vm"];
-    assert_eq!(vm["demoted_programs"], 1, "{vm}");
-    assert!(vm["disagreed"].as_u64().unwrap() >= 1, "{vm}");
-    // Unchecked VM answers of the chunk were decided again before it was
-    // recorded; the text report says so.
-    assert!(vm["redecided"].as_u64().unwrap() > 0, "{vm}");
-    let (_, text, _) = env.run(&args);
-    assert!(
-        text.contains("the VM disagreed with the interpreter"),
-        "{text}"
-    );
 }

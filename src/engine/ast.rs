@@ -85,6 +85,31 @@ fn coverage_expr(expr: &Expr, lines: &mut BTreeSet<u32>) {
     }
 }
 
+/// Calls `visit(query, braced)` on every query of a rule: its bodies (in
+/// braces or not), `every` bodies and comprehension bodies wherever they
+/// are (the last two always delimited).
+pub(crate) fn visit_rule_queries(rule: &Rule, text: &str, visit: &mut dyn FnMut(&Query, bool)) {
+    fn with_every(q: &Query, braced: bool, visit: &mut dyn FnMut(&Query, bool)) {
+        visit(q, braced);
+        for stmt in &q.stmts {
+            if let Literal::Every { query, .. } = &stmt.literal {
+                with_every(query, true, visit);
+            }
+        }
+    }
+    if let Rule::Spec { bodies, .. } = rule {
+        for body in bodies {
+            with_every(&body.query, query_is_braced(text, &body.query), visit);
+        }
+    }
+    visit_rule_exprs(rule, &mut |e| match e {
+        Expr::ArrayCompr { query, .. }
+        | Expr::SetCompr { query, .. }
+        | Expr::ObjectCompr { query, .. } => with_every(query, true, visit),
+        _ => {}
+    });
+}
+
 /// Whether a rule body's query is in braces (a one-line `p if x` is not).
 pub(crate) fn query_is_braced(text: &str, q: &Query) -> bool {
     let start = usize::try_from(q.span.start).unwrap_or(0);

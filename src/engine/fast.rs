@@ -26,8 +26,14 @@ use crate::bundle::{Bundle, data};
 /// takes one queued response.
 const NOW_RESPONSES: usize = 64;
 
-/// Builtins the VM would run without Gavel's guards (see `compile_fast`).
+/// Builtins the VM would run without Gavel's guards (see `compile_fast`);
+/// `numbers.range_step` too.
 const UNGUARDED: &[&str] = &["numbers.range"];
+
+/// Builtins Gavel reads as OPA does where regorus's own (which the VM runs)
+/// do not, for some arguments (engine::builtins): `sprintf` with fewer
+/// arguments than verbs, JSON paths with a leading `/`.
+const READ_DIFFERENTLY: &[&str] = &["json.remove", "json.filter"];
 
 /// A version's entrypoint compiled for the VM, shareable between workers.
 pub struct FastProgram {
@@ -35,6 +41,19 @@ pub struct FastProgram {
     data: RegoValue,
     query: String,
     timeout: Duration,
+    /// Whether the VM gives the interpreter's answer wherever it answers, as
+    /// far as the builtins tell (see `new_answers_trusted`).
+    builtins_alike: bool,
+}
+
+impl FastProgram {
+    /// Whether an answer of this program that differs from the recorded
+    /// result may stand without the interpreter (replay::vm_trust checks
+    /// it): not when the policy calls a builtin Gavel reads differently
+    /// from regorus, or `sprintf` in a way that could differ.
+    pub fn new_answers_trusted(&self) -> bool {
+        self.builtins_alike
+    }
 }
 
 impl LoadedPolicy {
@@ -67,13 +86,75 @@ impl LoadedPolicy {
         )
         .ok()?;
         let data = RegoValue::from(data::merged_data(bundle).ok()?);
+        let builtins_alike = engine.get_modules().iter().all(|m| builtins_alike(m));
         Some(FastProgram {
             program,
             data,
             query,
             timeout,
+            builtins_alike,
         })
     }
+}
+
+/// Whether every builtin call of a module reads the same on the VM as on
+/// Gavel's interpreter: none of READ_DIFFERENTLY, and every `sprintf` a
+/// literal format with a literal array of as many arguments as it has
+/// verbs.
+fn builtins_alike(module: &regorus::unstable::Module) -> bool {
+    use regorus::unstable::Expr;
+    let mut alike = true;
+    for rule in &module.policy {
+        super::ast::visit_rule_exprs(rule, &mut |e| {
+            let Expr::Call { fcn, params, .. } = e else {
+                return;
+            };
+            let name: String = fcn.span().text().split_whitespace().collect();
+            if READ_DIFFERENTLY.contains(&name.as_str()) {
+                alike = false;
+            }
+            if name == "sprintf" {
+                let literal = match (
+                    params.first().map(|p| p.as_ref()),
+                    params.get(1).map(|p| p.as_ref()),
+                ) {
+                    (
+                        Some(Expr::String { span, .. } | Expr::RawString { span, .. }),
+                        Some(Expr::Array { items, .. }),
+                    ) => format_verbs(span.text()) == Some(items.len()),
+                    _ => false,
+                };
+                alike &= literal;
+            }
+        });
+    }
+    alike
+}
+
+/// The number of verbs in a `sprintf` format (`%%` is none), or `None` for
+/// explicit argument indexes and `*` widths.
+fn format_verbs(format: &str) -> Option<usize> {
+    let mut n = 0;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            continue;
+        }
+        // Flags, width and precision, up to the verb letter.
+        loop {
+            match chars.next() {
+                Some('[' | '*') | None => return None,
+                Some(c) if c.is_ascii_alphabetic() => break,
+                Some(_) => {}
+            }
+        }
+        n += 1;
+    }
+    Some(n)
 }
 
 /// One worker's VM for one program.
@@ -116,6 +197,34 @@ impl FastEvaluator {
 mod tests {
     use super::*;
     use crate::engine::LoadOptions;
+
+    #[test]
+    fn sprintf_verbs_are_counted() {
+        assert_eq!(format_verbs("a %v and %5.2f, 100%%"), Some(2));
+        assert_eq!(format_verbs("%-10s|%+d|%x"), Some(3));
+        assert_eq!(format_verbs("%[1]s"), None);
+        assert_eq!(format_verbs("%*d"), None);
+        assert_eq!(format_verbs("trailing %"), None);
+    }
+
+    #[test]
+    fn new_answers_are_trusted_only_where_the_builtins_read_alike() {
+        let trusted = |body: &str| {
+            let text = format!("package p\nr := {body}\n");
+            let b = Bundle::from_texts([("p.rego".to_string(), text)]).unwrap();
+            let policy = LoadedPolicy::load(&b, LoadOptions::new(false)).unwrap();
+            policy
+                .compile_fast(&b, "p/r", Duration::from_secs(5))
+                .expect("compiles")
+                .new_answers_trusted()
+        };
+        assert!(trusted("sprintf(\"%v is %d\", [input.a, 1])"));
+        assert!(trusted("upper(\"a\")"));
+        assert!(!trusted("sprintf(\"%v is %d\", [input.a])"));
+        assert!(!trusted("sprintf(input.f, [1])"));
+        assert!(!trusted("sprintf(\"%v\", input.args)"));
+        assert!(!trusted("json.remove({\"a\": 1}, [\"/a\"])"));
+    }
 
     #[test]
     fn agrees_with_the_interpreter_and_pins_time() {

@@ -15,6 +15,7 @@ pub mod nesting;
 pub mod normalize;
 pub mod outcome;
 pub mod recursion;
+pub mod some_in;
 pub mod suite;
 pub mod testing;
 pub mod vm_guards;

@@ -19,12 +19,22 @@ use crate::bundle::catalog::parse_module;
 use crate::error::Result;
 
 /// The module text regorus should see: the layout fixes of
-/// [`super::layout`], import aliases spelled out, then the terms OPA binds
-/// before a `not` (see [`super::negation`]).
+/// [`super::layout`], import aliases spelled out, `some .. in` over what
+/// may not be a collection (see [`super::some_in`]), then the terms OPA
+/// binds before a `not` (see [`super::negation`]).
 pub fn normalize<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
     let text = match super::layout::fix_layout(text, rego_v0) {
         Some(fixed) => Cow::Owned(expand_aliases(file, &fixed, rego_v0)?.into_owned()),
         None => expand_aliases(file, text, rego_v0)?,
+    };
+    let text = if text.contains(" in ") {
+        let module = parse_module(file, &text, rego_v0)?;
+        match super::some_in::rewrite(&module, &text) {
+            Some(rewritten) => Cow::Owned(rewritten),
+            None => text,
+        }
+    } else {
+        text
     };
     if !text.contains("not") {
         return Ok(text);

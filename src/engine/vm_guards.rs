@@ -18,9 +18,9 @@
 
 use std::borrow::Cow;
 
-use regorus::unstable::{AssignOp, Expr, Literal, Module, Query, Rule};
+use regorus::unstable::{AssignOp, Expr, Literal, Module, Query};
 
-use super::ast::{query_is_braced, span_end, visit_rule_exprs};
+use super::ast::{span_end, visit_rule_queries};
 use crate::bundle::catalog::parse_module;
 use crate::error::Result;
 
@@ -44,61 +44,42 @@ type Edit = (usize, String);
 fn guards(module: &Module, text: &str) -> Vec<Edit> {
     let mut edits = Vec::new();
     for rule in &module.policy {
-        if let Rule::Spec { bodies, .. } = rule.as_ref() {
-            for body in bodies {
-                query(
-                    &body.query,
-                    query_is_braced(text, &body.query),
-                    text,
-                    &mut edits,
-                );
-            }
-        }
-        // Comprehension bodies, wherever they are (heads, bodies, other
-        // comprehensions, `every`): always delimited.
-        visit_rule_exprs(rule, &mut |e| match e {
-            Expr::ArrayCompr { query: q, .. }
-            | Expr::SetCompr { query: q, .. }
-            | Expr::ObjectCompr { query: q, .. } => query(q, true, text, &mut edits),
-            _ => {}
+        visit_rule_queries(rule, text, &mut |q, braced| {
+            query(q, braced, text, &mut edits)
         });
     }
     edits
 }
 
-/// The guards of one query's statements; `every` bodies are queries of
-/// their own.
+/// The guards of one query's statements.
 fn query(q: &Query, braced: bool, text: &str, edits: &mut Vec<Edit>) {
     for stmt in &q.stmts {
-        match &stmt.literal {
-            Literal::Expr { expr, .. } => {
-                let Expr::AssignExpr {
-                    op: AssignOp::ColEq,
-                    lhs,
-                    ..
-                } = expr.as_ref()
-                else {
-                    continue;
-                };
-                let mut vars = Vec::new();
-                bound_by(lhs, &mut vars);
-                if vars.is_empty() {
-                    continue;
-                }
-                let checks: String = vars.iter().map(|v| format!("; _ = {v}")).collect();
-                let end = span_end(text, &stmt.span);
-                if braced {
-                    edits.push((end, checks));
-                } else {
-                    // A one-statement body without braces (`p if x := e`)
-                    // gets them, so that it can hold two statements.
-                    let start = usize::try_from(stmt.span.start).unwrap_or(0);
-                    edits.push((start, "{ ".to_string()));
-                    edits.push((end, format!("{checks} }}")));
-                }
-            }
-            Literal::Every { query: body, .. } => query(body, true, text, edits),
-            _ => {}
+        let Literal::Expr { expr, .. } = &stmt.literal else {
+            continue;
+        };
+        let Expr::AssignExpr {
+            op: AssignOp::ColEq,
+            lhs,
+            ..
+        } = expr.as_ref()
+        else {
+            continue;
+        };
+        let mut vars = Vec::new();
+        bound_by(lhs, &mut vars);
+        if vars.is_empty() {
+            continue;
+        }
+        let checks: String = vars.iter().map(|v| format!("; _ = {v}")).collect();
+        let end = span_end(text, &stmt.span);
+        if braced {
+            edits.push((end, checks));
+        } else {
+            // A one-statement body without braces (`p if x := e`) gets
+            // them, so that it can hold two statements.
+            let start = usize::try_from(stmt.span.start).unwrap_or(0);
+            edits.push((start, "{ ".to_string()));
+            edits.push((end, format!("{checks} }}")));
         }
     }
 }

@@ -181,7 +181,14 @@ impl VersionCache {
 
     /// What the batch learnt of every VM program it compiled.
     fn vm_stats(&self) -> VmStats {
-        VmStats::of(self.fast.values().flatten().map(|p| &p.trust))
+        let mut seen = HashSet::new();
+        VmStats::of(
+            self.fast
+                .values()
+                .flatten()
+                .filter(|p| seen.insert(Arc::as_ptr(p)))
+                .map(|p| &p.trust),
+        )
     }
 
     /// The version with this id, loaded (or why it cannot be).
@@ -571,6 +578,24 @@ pub fn replay_all(
     progress: &dyn Fn(u64, u64),
     cancel: &AtomicBool,
 ) -> Result<ImpactReport> {
+    replay_all_with(
+        store,
+        opts,
+        VersionCache::new(opts.timeout),
+        progress,
+        cancel,
+    )
+}
+
+/// `replay_all` with the versions and programs it starts from (a test
+/// hands it a program that answers wrongly).
+fn replay_all_with(
+    store: &mut Store,
+    opts: &BatchOptions,
+    mut cache: VersionCache,
+    progress: &dyn Fn(u64, u64),
+    cancel: &AtomicBool,
+) -> Result<ImpactReport> {
     let started = std::time::Instant::now();
     let seqs = store.decision_seqs(&opts.filter)?;
     let total = seqs.len() as u64;
@@ -594,7 +619,6 @@ pub fn replay_all(
         rules: BTreeMap::new(),
         done: 0,
     };
-    let mut cache = VersionCache::new(opts.timeout);
     let target = match against_id {
         Some(id) => Some(cache.get(store, id).map_err(Error::Invalid)?),
         None => None,
@@ -784,7 +808,7 @@ fn evaluate_chunk(
                 .as_mut()?;
             Some(Vm {
                 eval,
-                trust: trust_vm.then_some(&p.trust),
+                trust: (trust_vm && p.program.new_answers_trusted()).then_some(&p.trust),
             })
         });
         // A panic inside the engine (a builtin regorus implements badly)
@@ -908,6 +932,136 @@ mod tests {
             version_id: None,
             source: "import".into(),
         }
+    }
+
+    /// A store with versions t@1.0.0 (APPROVE), t@2.0.0 (BLOCK) and t@3.0.0
+    /// (BLOCK, or ESCALATE where `input.bad`), and `n` decisions made by
+    /// 1.0.0, the last `bad` of them with `input.bad`.
+    fn store_for_trust(dir: &std::path::Path, n: usize, bad: usize) -> Store {
+        let mut store = Store::open(&dir.join("s.db")).unwrap();
+        let versions = [
+            ("1.0.0", "decision := {\"outcome\": \"APPROVE\"}"),
+            ("2.0.0", "decision := {\"outcome\": \"BLOCK\"}"),
+            (
+                "3.0.0",
+                "decision := {\"outcome\": \"BLOCK\"} if not input.bad\ndecision := {\"outcome\": \"ESCALATE\"} if input.bad",
+            ),
+        ];
+        for (v, body) in versions {
+            let root = dir.join(v);
+            std::fs::create_dir_all(root.join("t")).unwrap();
+            std::fs::write(
+                root.join(".manifest"),
+                format!(r#"{{"revision": "{v}", "roots": ["t"], "metadata": {{"name": "t"}}}}"#),
+            )
+            .unwrap();
+            std::fs::write(root.join("t/p.rego"), format!("package t\n{body}\n")).unwrap();
+            crate::import::import_bundle(&mut store, &root, &Default::default()).unwrap();
+        }
+        let log: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{}\n",
+                    json!({
+                        "decision_id": format!("d-{i:05}"),
+                        "path": "t/decision",
+                        "input": {"bad": i >= n - bad},
+                        "result": {"outcome": "APPROVE"},
+                        "timestamp": "2026-11-20T10:00:00Z",
+                        "bundles": {"t": {"revision": "1.0.0"}},
+                    })
+                )
+            })
+            .collect();
+        crate::decision_import::import_decisions(
+            &mut store,
+            std::io::Cursor::new(log),
+            crate::decision_import::ImportHooks {
+                progress: &mut |_, _| {},
+                rejected: &mut |e| panic!("{e:?}"),
+            },
+        )
+        .unwrap();
+        store
+    }
+
+    #[test]
+    fn a_vm_that_disagrees_is_handed_to_the_interpreter_and_its_chunk_decided_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (n, bad) = (2 * CHUNK + 500, 500);
+        let mut store = store_for_trust(dir.path(), n, bad);
+        let target = VersionRef::parse("t@2.0.0").unwrap();
+        let opts = BatchOptions {
+            filter: Default::default(),
+            against: Some(&target),
+            timeout: Duration::from_secs(5),
+            threads: 2,
+            interpreter_only: false,
+        };
+        // The VM program given for 2.0.0 is 3.0.0's: it answers ESCALATE
+        // where the interpreter (2.0.0) says BLOCK, in the last chunk only.
+        let mut cache = VersionCache::new(opts.timeout);
+        let two = store.find_version(&target).unwrap().id;
+        let three = store
+            .find_version(&VersionRef::parse("t@3.0.0").unwrap())
+            .unwrap()
+            .id;
+        let wrong = cache.get(&store, three).unwrap();
+        let program = cache.fast(&wrong, "t/decision").expect("compiles");
+        cache.fast.insert((two, "t/decision".into()), Some(program));
+        let report = replay_all_with(
+            &mut store,
+            &opts,
+            cache,
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        // Every result is the interpreter's.
+        assert_eq!(
+            report.transitions,
+            BTreeMap::from([(
+                "APPROVE".to_string(),
+                BTreeMap::from([("BLOCK".to_string(), n as u64)])
+            )])
+        );
+        let vm = &report.vm;
+        assert_eq!((vm.disagreed, vm.demoted_programs), (1, 1), "{vm:?}");
+        assert!(vm.redecided > 0, "{vm:?}");
+        // The first two chunks' unchecked answers were recorded before.
+        assert!(vm.recorded_before_demotion > CHUNK as u64, "{vm:?}");
+        assert!(
+            vm.describe()[1].contains("disagreed"),
+            "{:?}",
+            vm.describe()
+        );
+    }
+
+    #[test]
+    fn without_a_disagreement_the_vm_answers_stand() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_for_trust(dir.path(), 600, 0);
+        let target = VersionRef::parse("t@2.0.0").unwrap();
+        let mut opts = BatchOptions {
+            filter: Default::default(),
+            against: Some(&target),
+            timeout: Duration::from_secs(5),
+            threads: 2,
+            interpreter_only: false,
+        };
+        let run = |store: &mut Store, opts: &BatchOptions| {
+            replay_all(store, opts, &|_, _| {}, &AtomicBool::new(false)).unwrap()
+        };
+        let report = run(&mut store, &opts);
+        assert_eq!(report.count(Verdict::Changed), 600);
+        let vm = &report.vm;
+        assert_eq!(vm.trusted + vm.checked, 600, "{vm:?}");
+        assert!(vm.checked >= vm_trust::QUALIFY && vm.trusted > 0, "{vm:?}");
+        assert_eq!(vm.disagreed, 0);
+        opts.interpreter_only = true;
+        let slow = run(&mut store, &opts);
+        assert_eq!(slow.transitions, report.transitions);
+        assert!(slow.vm.is_empty(), "{:?}", slow.vm);
     }
 
     #[test]
