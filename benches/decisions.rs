@@ -148,12 +148,11 @@ fn main() {
     .unwrap();
     reset_peak_rss();
     let only_own = std::env::var("GAVEL_BENCH_ONLY_OWN").is_ok();
-    for (label, against) in [
-        ("own version", None),
-        (
-            "against 1.1.0",
-            Some(VersionRef::parse("gfr-procurement@1.1.0").unwrap()),
-        ),
+    let next = VersionRef::parse("gfr-procurement@1.1.0").unwrap();
+    for (label, against, interpreter_only) in [
+        ("own version", None, false),
+        ("against 1.1.0", Some(&next), false),
+        ("against 1.1.0 --interpreter", Some(&next), true),
     ] {
         if only_own && against.is_some() {
             continue;
@@ -163,10 +162,10 @@ fn main() {
             &mut store,
             &BatchOptions {
                 filter: DecisionFilter::default(),
-                against: against.as_ref(),
+                against,
                 timeout: std::time::Duration::from_secs(5),
                 threads: 0,
-                interpreter_only: false,
+                interpreter_only,
             },
             &|_, _| {},
             &AtomicBool::new(false),
@@ -180,5 +179,8 @@ fn main() {
             report.verdicts,
             peak_rss_mb()
         );
+        for line in report.vm.describe() {
+            println!("  {line}");
+        }
     }
 }
