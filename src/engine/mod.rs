@@ -236,10 +236,11 @@ mod tests {
                 "r0 := 1\n{}x := r10",
                 chain(10, &|i| format!("r{i} := r{}{}", i - 1, " + 1".repeat(20)))
             ),
-            // ...and a comprehension step 9.
+            // ...and a comprehension step 11 (its collection is looked up
+            // by type, see some_in.rs).
             format!(
-                "r0 := [1]\n{}x := r32",
-                chain(32, &|i| format!(
+                "r0 := [1]\n{}x := r26",
+                chain(26, &|i| format!(
                     "r{i} := [y | some y in r{}; y > 0]",
                     i - 1
                 ))

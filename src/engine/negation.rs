@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
+use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule};
 
 use super::ast::span_end;
 use super::recursion::bound_vars;
@@ -40,29 +40,7 @@ pub struct Hoisting {
 
 /// Every `not` expression in a module that OPA rewrites.
 pub fn find(module: &Module, text: &str) -> Vec<Hoisting> {
-    // The first name of every rule head: a bare name that matches one is
-    // a reference to a rule.
-    let rule_names: HashSet<String> = module
-        .policy
-        .iter()
-        .map(|r| {
-            let refr = match r.as_ref() {
-                Rule::Spec { head, .. } => match head {
-                    RuleHead::Compr { refr, .. }
-                    | RuleHead::Set { refr, .. }
-                    | RuleHead::Func { refr, .. } => refr,
-                },
-                Rule::Default { refr, .. } => refr,
-            };
-            refr.span()
-                .text()
-                .split(['[', '.', '('])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .collect();
+    let rule_names = super::ast::rule_names(module);
     let mut out = Vec::new();
     for rule in &module.policy {
         let Rule::Spec { bodies, .. } = rule.as_ref() else {
@@ -113,18 +91,8 @@ impl Ctx<'_> {
                     }
                     if !kept.is_empty() {
                         let end = span_end(self.text, expr.span());
-                        let with = match (stmt.with_mods.first(), stmt.with_mods.last()) {
-                            (Some(first), Some(last)) => {
-                                let s = usize::try_from(first.span.start).unwrap_or(0);
-                                let e = span_end(self.text, last.r#as.span());
-                                self.text
-                                    .get(s..e)
-                                    .map(|w| w.split_whitespace().collect::<Vec<_>>().join(" "))
-                            }
-                            _ => None,
-                        };
                         out.push(Hoisting {
-                            with,
+                            with: super::ast::with_text(self.text, stmt),
                             start: usize::try_from(span.start).unwrap_or(0),
                             end,
                             line: span.line,

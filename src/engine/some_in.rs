@@ -12,6 +12,12 @@
 //! `{"array": C, "set": C, "object": C}[type_name(C)]`, which is `C` for a
 //! collection and undefined for anything else. `C` stays on its line; one
 //! that spans lines is left as it is (copies would move the lines below).
+//! Rules often hand the input on, so references to rules are rewritten
+//! too. That puts a rule read through `C` two expression levels deeper,
+//! which the rule-chain limit (recursion.rs) counts: a chain of
+//! comprehension rules over rules may be 26 long, where it was 32.
+//! (Binding `C` to a local first would not cost that, but regorus's
+//! scheduler then refuses some policies: "var used before definition".)
 
 use regorus::unstable::{Expr, Literal, Module};
 
