@@ -740,13 +740,13 @@ mod tests {
                     continue;
                 }
                 let bundle = crate::bundle::Bundle::read_dir(&dir).unwrap();
+                // As the load checks them: after normalisation.
                 let parsed: Vec<(String, Module)> = bundle
                     .modules()
                     .map(|m| {
-                        (
-                            m.path.clone(),
-                            parse_module(&m.path, &m.text, false).unwrap(),
-                        )
+                        let text =
+                            super::super::normalize::normalize(&m.path, &m.text, false).unwrap();
+                        (m.path.clone(), parse_module(&m.path, &text, false).unwrap())
                     })
                     .collect();
                 let refs: Vec<(String, &Module)> =
