@@ -985,6 +985,18 @@ mod tests {
         store
     }
 
+    fn unchecked_rows(store: &Store, batch: &str) -> u64 {
+        store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM replays WHERE batch_id = ?1 AND vm_unchecked = 1",
+                [batch],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .unwrap()
+    }
+
     #[test]
     fn a_vm_that_disagrees_is_handed_to_the_interpreter_and_its_chunk_decided_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -1030,6 +1042,11 @@ mod tests {
         assert!(vm.redecided > 0, "{vm:?}");
         // The first two chunks' unchecked answers were recorded before.
         assert!(vm.recorded_before_demotion > CHUNK as u64, "{vm:?}");
+        // What was decided again is not recorded as the VM's.
+        assert_eq!(
+            unchecked_rows(&store, &report.batch_id),
+            vm.recorded_before_demotion
+        );
         assert!(
             vm.describe()[1].contains("disagreed"),
             "{:?}",
@@ -1056,6 +1073,8 @@ mod tests {
         assert_eq!(report.count(Verdict::Changed), 600);
         let vm = &report.vm;
         assert_eq!(vm.trusted + vm.checked, 600, "{vm:?}");
+        // Each unchecked answer is recorded as such.
+        assert_eq!(unchecked_rows(&store, &report.batch_id), vm.trusted);
         assert!(vm.checked >= vm_trust::QUALIFY && vm.trusted > 0, "{vm:?}");
         assert_eq!(vm.disagreed, 0);
         opts.interpreter_only = true;

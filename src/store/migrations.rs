@@ -233,6 +233,11 @@ const MIGRATIONS: &[&str] = &[
 
     CREATE INDEX replays_own_by_version ON replays(version_id, own_version);
     "#,
+    // 6: whether a replay's result is the bytecode VM's, taken without an
+    // interpreter check (batch replay against another version).
+    r#"
+    ALTER TABLE replays ADD COLUMN vm_unchecked INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Applies every migration the store has not had yet, each in its own

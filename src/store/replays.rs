@@ -26,6 +26,9 @@ pub struct ReplayRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub replayed_at: String,
+    /// The result is the VM's, taken without an interpreter check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub vm_unchecked: bool,
 }
 
 /// A batch's changed decision: (decision id, original outcome, replayed
@@ -44,8 +47,8 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO replays (decision_seq, batch_id, version_id, own_version, verdict, original_outcome,
-                                      replayed_outcome, replayed_result, reason, replayed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                      replayed_outcome, replayed_result, reason, replayed_at, vm_unchecked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut version_of = tx.prepare_cached(
                 "SELECT v.id FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE b.name = ?1 AND v.version = ?2",
@@ -74,6 +77,7 @@ impl Store {
                     },
                     r.reason,
                     now,
+                    r.vm_unchecked,
                 ])?;
             }
         }
@@ -103,7 +107,7 @@ impl Store {
     pub fn replays_of(&self, decision_id: &str) -> Result<Vec<ReplayRecord>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.id, d.decision_id, r.batch_id, b.name || '@' || v.version, r.own_version, r.verdict,
-                    r.original_outcome, r.replayed_outcome, r.reason, r.replayed_at
+                    r.original_outcome, r.replayed_outcome, r.reason, r.replayed_at, r.vm_unchecked
              FROM replays r JOIN decisions d ON d.seq = r.decision_seq
              LEFT JOIN versions v ON v.id = r.version_id LEFT JOIN bundles b ON b.id = v.bundle_id
              WHERE d.decision_id = ?1 ORDER BY r.id DESC",
@@ -121,6 +125,7 @@ impl Store {
                     replayed_outcome: r.get(7)?,
                     reason: r.get(8)?,
                     replayed_at: r.get(9)?,
+                    vm_unchecked: r.get(10)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -763,8 +763,14 @@ impl DecisionsScreen {
                 ),
                 safe(
                     &format!(
-                        "{}: {}{}",
+                        "{}{}: {}{}",
                         rep.replayed_at.get(..10).unwrap_or(&rep.replayed_at),
+                        // Before the version, which a narrow pane cuts.
+                        if rep.vm_unchecked {
+                            " (VM, unchecked)"
+                        } else {
+                            ""
+                        },
                         rep.verdict,
                         rep.version
                             .as_ref()
