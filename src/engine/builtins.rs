@@ -210,6 +210,19 @@ pub fn install(engine: &mut Engine) -> Result<()> {
             .map_err(|e| Error::Engine(format!("registering {name}: {e}")))
     };
     add(engine, "sprintf", 2, Box::new(sprintf))?;
+    // `some x in C` reads `C` through this (some_in.rs): a collection as
+    // it is, anything else undefined, which iterates nothing.
+    add(
+        engine,
+        super::some_in::ITERABLE,
+        1,
+        Box::new(|args: Vec<Value>| {
+            Ok(match &args[0] {
+                v @ (Value::Array(_) | Value::Set(_) | Value::Object(_)) => v.clone(),
+                _ => Value::Undefined,
+            })
+        }),
+    )?;
     add(
         engine,
         "numbers.range",
