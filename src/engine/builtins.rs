@@ -163,6 +163,13 @@ fn format_verbs(format: &str) -> Vec<(usize, usize)> {
     verbs
 }
 
+/// Whether Gavel's `sprintf` gives what regorus's own gives (which the
+/// bytecode VM runs) for this format and this many arguments: only when
+/// arguments run short, or a width is out of bounds, do they part.
+pub(crate) fn sprintf_reads_alike(format: &str, arguments: usize) -> bool {
+    check_widths(format).is_ok() && format_verbs(format).len() <= arguments
+}
+
 /// `sprintf` as Go (and so OPA) prints it when arguments run short: each
 /// verb without an argument becomes `%!v(MISSING)` (with its own verb).
 fn sprintf(args: Vec<Value>) -> anyhow::Result<Value> {
