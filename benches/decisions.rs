@@ -4,7 +4,7 @@
 //! - peak resident memory, to show streaming keeps it flat.
 //!
 //! `cargo bench --bench decisions` (GAVEL_BENCH_EVENTS / GAVEL_BENCH_REPLAYS
-//! change the sizes).
+//! change the sizes, GAVEL_BENCH_ROUNDS the replay rounds, 3 by default).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -148,39 +148,62 @@ fn main() {
     .unwrap();
     reset_peak_rss();
     let only_own = std::env::var("GAVEL_BENCH_ONLY_OWN").is_ok();
+    // Rounds, interleaved: this machine's speed drifts by 10-15 % over
+    // minutes, so one run of each says little; the median of several does.
+    let rounds = env_usize("GAVEL_BENCH_ROUNDS", 3).max(1);
     let next = VersionRef::parse("gfr-procurement@1.1.0").unwrap();
-    for (label, against, interpreter_only) in [
+    let configs = [
         ("own version", None, false),
         ("against 1.1.0", Some(&next), false),
         ("against 1.1.0 --interpreter", Some(&next), true),
-    ] {
-        if only_own && against.is_some() {
+    ];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); configs.len()];
+    for round in 1..=rounds {
+        for (i, (label, against, interpreter_only)) in configs.iter().enumerate() {
+            if only_own && against.is_some() {
+                continue;
+            }
+            let t = Instant::now();
+            let report = replay_all(
+                &mut store,
+                &BatchOptions {
+                    filter: DecisionFilter::default(),
+                    against: *against,
+                    timeout: std::time::Duration::from_secs(5),
+                    threads: 0,
+                    interpreter_only: *interpreter_only,
+                },
+                &|_, _| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            let rate = report.replayed as f64 / secs;
+            rates[i].push(rate);
+            println!(
+                "replay {label} (round {round}): {} decisions in {secs:.2} s, {rate:.0} decisions/s, verdicts {:?}; peak RSS {:.0} MB",
+                report.replayed,
+                report.verdicts,
+                peak_rss_mb()
+            );
+            if round == 1 {
+                for line in report.vm.describe() {
+                    println!("  {line}");
+                }
+            }
+        }
+    }
+    for ((label, ..), mut r) in configs.iter().zip(rates) {
+        if r.is_empty() {
             continue;
         }
-        let t = Instant::now();
-        let report = replay_all(
-            &mut store,
-            &BatchOptions {
-                filter: DecisionFilter::default(),
-                against,
-                timeout: std::time::Duration::from_secs(5),
-                threads: 0,
-                interpreter_only,
-            },
-            &|_, _| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-        let secs = t.elapsed().as_secs_f64();
+        r.sort_by(f64::total_cmp);
         println!(
-            "replay {label}: {} decisions in {secs:.2} s, {:.0} decisions/s, verdicts {:?}; peak RSS {:.0} MB",
-            report.replayed,
-            report.replayed as f64 / secs,
-            report.verdicts,
-            peak_rss_mb()
+            "replay {label}: median {:.0} decisions/s (min {:.0}, max {:.0}, {} rounds)",
+            r[r.len() / 2],
+            r[0],
+            r[r.len() - 1],
+            r.len()
         );
-        for line in report.vm.describe() {
-            println!("  {line}");
-        }
     }
 }
