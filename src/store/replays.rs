@@ -53,12 +53,19 @@ impl Store {
             let mut version_of = tx.prepare_cached(
                 "SELECT v.id FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE b.name = ?1 AND v.version = ?2",
             )?;
+            // A batch names few versions: each is looked up once.
+            let mut ids: std::collections::HashMap<(&str, &str), Option<i64>> =
+                std::collections::HashMap::new();
             for r in results {
                 let version_id: Option<i64> = match (r.against_id, &r.against, &r.version) {
                     (Some(id), _, _) => Some(id),
-                    (None, Some(v), _) | (None, None, Some(v)) => version_of
-                        .query_row(params![v.name, v.version], |row| row.get(0))
-                        .ok(),
+                    (None, Some(v), _) | (None, None, Some(v)) => *ids
+                        .entry((v.name.as_str(), v.version.as_str()))
+                        .or_insert_with(|| {
+                            version_of
+                                .query_row(params![v.name, v.version], |row| row.get(0))
+                                .ok()
+                        }),
                     _ => None,
                 };
                 insert.execute(params![
