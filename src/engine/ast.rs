@@ -136,6 +136,27 @@ pub(crate) fn rule_names(module: &Module) -> std::collections::HashSet<String> {
         .collect()
 }
 
+/// `text` with each `(start, end, replacement)` applied (an insertion when
+/// `start == end`), in order of `start`; at one offset, in the order given.
+/// An edit that overlaps an earlier one, or falls off a character
+/// boundary, is left out.
+pub(crate) fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
+    edits.sort_by_key(|(start, ..)| *start);
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.2.len()).sum::<usize>());
+    let mut pos = 0;
+    for (start, end, replacement) in edits {
+        let (Some(before), true) = (text.get(pos..start), text.get(start..end).is_some()) else {
+            continue;
+        };
+        out.push_str(before);
+        out.push_str(&replacement);
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
 /// A statement's `with` modifiers as one line of text (`with input as x`).
 pub(crate) fn with_text(text: &str, stmt: &regorus::unstable::LiteralStmt) -> Option<String> {
     let (first, last) = (stmt.with_mods.first()?, stmt.with_mods.last()?);

@@ -19,7 +19,7 @@
 
 use regorus::unstable::{Expr, Literal, Module};
 
-use super::ast::{span_end, visit_rule_queries};
+use super::ast::{span_end, splice, visit_rule_queries};
 
 /// The builtin a rewritten collection is read through.
 pub const ITERABLE: &str = "__gavel_iterable";
@@ -48,18 +48,11 @@ pub fn rewrite(module: &Module, text: &str) -> Option<String> {
     }
     edits.sort_unstable();
     edits.dedup();
-    let mut out = String::with_capacity(text.len() + edits.len() * 20);
-    let mut pos = 0;
-    for (start, end) in edits {
-        if start < pos {
-            continue;
-        }
-        out.push_str(&text[pos..start]);
-        out.push_str(&format!("{ITERABLE}({})", &text[start..end]));
-        pos = end;
-    }
-    out.push_str(&text[pos..]);
-    Some(out)
+    let edits = edits
+        .into_iter()
+        .map(|(start, end)| (start, end, format!("{ITERABLE}({})", &text[start..end])))
+        .collect();
+    Some(splice(text, edits))
 }
 
 /// Whether the collection is written as something that can hold a scalar.

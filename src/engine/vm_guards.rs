@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use regorus::unstable::{AssignOp, Expr, Literal, Module, Query};
 
-use super::ast::{span_end, visit_rule_queries};
+use super::ast::{span_end, splice, visit_rule_queries};
 use crate::bundle::catalog::parse_module;
 use crate::error::Result;
 
@@ -35,11 +35,11 @@ pub fn guard<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str
     if edits.is_empty() {
         return Ok(Cow::Borrowed(text));
     }
-    Ok(Cow::Owned(apply(text, edits)))
+    Ok(Cow::Owned(splice(text, edits)))
 }
 
-/// Text to insert, by byte offset.
-type Edit = (usize, String);
+/// Text to insert at a byte offset (start = end: see `ast::splice`).
+type Edit = (usize, usize, String);
 
 fn guards(module: &Module, text: &str) -> Vec<Edit> {
     let mut edits = Vec::new();
@@ -73,13 +73,13 @@ fn query(q: &Query, braced: bool, text: &str, edits: &mut Vec<Edit>) {
         let checks: String = vars.iter().map(|v| format!("; _ = {v}")).collect();
         let end = span_end(text, &stmt.span);
         if braced {
-            edits.push((end, checks));
+            edits.push((end, end, checks));
         } else {
             // A one-statement body without braces (`p if x := e`) gets
             // them, so that it can hold two statements.
             let start = usize::try_from(stmt.span.start).unwrap_or(0);
-            edits.push((start, "{ ".to_string()));
-            edits.push((end, format!("{checks} }}")));
+            edits.push((start, start, "{ ".to_string()));
+            edits.push((end, end, format!("{checks} }}")));
         }
     }
 }
@@ -98,24 +98,6 @@ fn bound_by<'a>(lhs: &'a Expr, out: &mut Vec<&'a str>) {
         Expr::Object { fields, .. } => fields.iter().for_each(|(_, _, v)| bound_by(v, out)),
         _ => {}
     }
-}
-
-fn apply(text: &str, mut edits: Vec<Edit>) -> String {
-    // Stable: at one offset, edits keep the order they were made in.
-    edits.sort_by_key(|(at, _)| *at);
-    let mut out =
-        String::with_capacity(text.len() + edits.iter().map(|e| e.1.len()).sum::<usize>());
-    let mut pos = 0;
-    for (at, insert) in edits {
-        let Some(chunk) = text.get(pos..at) else {
-            continue;
-        };
-        out.push_str(chunk);
-        out.push_str(&insert);
-        pos = at;
-    }
-    out.push_str(&text[pos..]);
-    out
 }
 
 #[cfg(test)]
