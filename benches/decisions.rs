@@ -4,7 +4,8 @@
 //! - peak resident memory, to show streaming keeps it flat.
 //!
 //! `cargo bench --bench decisions` (GAVEL_BENCH_EVENTS / GAVEL_BENCH_REPLAYS
-//! change the sizes, GAVEL_BENCH_ROUNDS the replay rounds, 3 by default).
+//! change the sizes, GAVEL_BENCH_ROUNDS the replay rounds, 3 by default;
+//! GAVEL_BENCH_ONLY=own,against,interpreter picks replays).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -147,20 +148,28 @@ fn main() {
     )
     .unwrap();
     reset_peak_rss();
-    let only_own = std::env::var("GAVEL_BENCH_ONLY_OWN").is_ok();
+    // GAVEL_BENCH_ONLY=own,against,interpreter picks the replays to run
+    // (all three by default), e.g. to profile one of them.
+    let only = std::env::var("GAVEL_BENCH_ONLY").unwrap_or_default();
+    let picked = |key: &str| only.is_empty() || only.split(',').any(|k| k.trim() == key);
     // Rounds, interleaved: this machine's speed drifts by 10-15 % over
     // minutes, so one run of each says little; the median of several does.
     let rounds = env_usize("GAVEL_BENCH_ROUNDS", 3).max(1);
     let next = VersionRef::parse("gfr-procurement@1.1.0").unwrap();
     let configs = [
-        ("own version", None, false),
-        ("against 1.1.0", Some(&next), false),
-        ("against 1.1.0 --interpreter", Some(&next), true),
+        ("own", "own version", None, false),
+        ("against", "against 1.1.0", Some(&next), false),
+        (
+            "interpreter",
+            "against 1.1.0 --interpreter",
+            Some(&next),
+            true,
+        ),
     ];
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); configs.len()];
     for round in 1..=rounds {
-        for (i, (label, against, interpreter_only)) in configs.iter().enumerate() {
-            if only_own && against.is_some() {
+        for (i, (key, label, against, interpreter_only)) in configs.iter().enumerate() {
+            if !picked(key) {
                 continue;
             }
             let t = Instant::now();
@@ -193,7 +202,7 @@ fn main() {
             }
         }
     }
-    for ((label, ..), mut r) in configs.iter().zip(rates) {
+    for ((_, label, ..), mut r) in configs.iter().zip(rates) {
         if r.is_empty() {
             continue;
         }

@@ -156,8 +156,18 @@ impl LoadedPolicy {
         input: &Value,
         now_ns: i64,
     ) -> Result<Option<Value>> {
+        self.evaluate_result_value(entrypoint, &convert::to_rego(input), now_ns)
+    }
+
+    /// `evaluate_result` on an input that is already the engine's value.
+    pub fn evaluate_result_value(
+        &self,
+        entrypoint: &str,
+        input: &regorus::Value,
+        now_ns: i64,
+    ) -> Result<Option<Value>> {
         let mut engine = self.engine().clone();
-        engine.set_input(convert::to_rego(input));
+        engine.set_input(input.clone());
         let query = format!("data.{}", entrypoint.replace('/', "."));
         let value = clock::with_pinned(now_ns, || engine.eval_rule(query))
             .map_err(|e| self.evaluation_error(entrypoint, &e.to_string()))?;

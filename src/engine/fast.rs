@@ -158,7 +158,12 @@ impl FastEvaluator {
     /// The result (`None`: undefined), or `None` in the outer option when
     /// the VM failed (the caller falls back to the interpreter).
     pub fn eval(&mut self, input: &Value, now_ns: i64) -> Option<Option<Value>> {
-        self.vm.set_input(convert::to_rego(input));
+        self.eval_value(&convert::to_rego(input), now_ns)
+    }
+
+    /// `eval` on an input that is already the engine's value.
+    pub fn eval_value(&mut self, input: &RegoValue, now_ns: i64) -> Option<Option<Value>> {
+        self.vm.set_input(input.clone());
         self.vm.set_host_await_responses([(
             RegoValue::from("time.now_ns"),
             vec![RegoValue::from(now_ns); NOW_RESPONSES],

@@ -5,6 +5,7 @@
 //! evaluation) and sums up the impact. Batches use regorus's bytecode VM
 //! where it can take the policy; see `vm_trust` for when its word is taken.
 
+pub mod subject;
 pub mod vm_trust;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,10 +20,12 @@ use crate::bundle::Citation;
 use crate::engine::cases::{json_diff, json_equal};
 use crate::engine::fast::{FastEvaluator, FastProgram};
 use crate::engine::outcome::outcome_of;
-use crate::engine::{EvalRequest, RuleOutcome, clock};
+use crate::engine::{EvalRequest, RuleOutcome, convert};
 use crate::error::{Error, Result};
 use crate::policy_version::PolicyVersion;
+use crate::store::decisions::StoredDecision;
 use crate::store::{DecisionRecord, Store, VersionRef};
+use subject::Subject;
 use vm_trust::{VmStats, VmTrust};
 
 /// A replay's verdict.
@@ -104,25 +107,12 @@ pub struct ReplayResult {
 /// The time a decision was made, as replay pins `time.now_ns`: the event's
 /// `nd_builtin_cache` value when it carries one, else its timestamp.
 pub fn pinned_now(rec: &DecisionRecord) -> Option<i64> {
-    let cached = rec
-        .event
-        .get("nd_builtin_cache")
-        .and_then(|c| c.get("time.now_ns"))
-        .and_then(|c| match c {
-            Value::Object(m) => m.get("[]").or_else(|| m.values().next()),
-            other => Some(other),
-        })
-        .and_then(Value::as_i64);
-    cached.or_else(|| clock::parse_rfc3339_ns(rec.timestamp()))
+    subject::pinned(rec.event.get("nd_builtin_cache"), rec.timestamp())
 }
 
 /// The rule a decision queried: its `path` without OPA's API prefixes.
 pub fn entrypoint_of(rec: &DecisionRecord) -> String {
-    let p = rec.path().trim_matches('/');
-    let p = p.strip_prefix("v1/data/").unwrap_or(p);
-    let p = p.strip_prefix("data/").unwrap_or(p);
-    let p = p.strip_prefix("data.").unwrap_or(p);
-    p.replace('.', "/")
+    subject::entrypoint_from(rec.path())
 }
 
 /// Versions loaded once and shared by every worker, with their entrypoints
@@ -225,33 +215,37 @@ impl VersionCache {
         }
     }
 
-    /// The version a decision was made with, by content hash.
+    /// The version a decision was made with, by content hash (else by the
+    /// version its bundle revision named at import); `bundle` names it in
+    /// the reason when it is missing.
     pub fn own_version(
         &mut self,
         store: &Store,
-        rec: &DecisionRecord,
+        policy_hash: Option<&str>,
+        version_id: Option<i64>,
+        bundle: Option<&(String, String)>,
     ) -> std::result::Result<Arc<PolicyVersion>, String> {
-        let by_hash = match &rec.policy_hash {
+        let by_hash = match policy_hash {
             Some(h) => match self.by_hash.get(h) {
                 Some(id) => *id,
                 None => {
                     let id = store.version_by_hash(h).map_err(|e| e.to_string())?;
-                    self.by_hash.insert(h.clone(), id);
+                    self.by_hash.insert(h.to_string(), id);
                     id
                 }
             },
             None => None,
         };
-        match (by_hash, rec.version_id, &rec.policy_hash) {
+        match (by_hash, version_id, policy_hash) {
             (Some(id), _, _) => self.get(store, id),
             (None, _, Some(h)) => Err(format!(
                 "the version it was made with ({h}) is not in the store{}",
-                rec.bundle()
+                bundle
                     .map(|(n, r)| format!(" (bundle {n} revision {r})"))
                     .unwrap_or_default()
             )),
             (None, Some(id), None) => self.get(store, id),
-            (None, None, None) => Err(match rec.bundle() {
+            (None, None, None) => Err(match bundle {
                 Some((n, r)) => format!("its version {n}@{r} is not in the store"),
                 None => "the decision names no bundle version".to_string(),
             }),
@@ -264,16 +258,15 @@ impl VersionCache {
 /// result; any other answer is decided by the interpreter, unless the VM
 /// comes with a trust (against another version, see `vm_trust`).
 pub fn replay_with(
-    rec: &DecisionRecord,
-    seq: i64,
+    rec: &Subject,
     version: &PolicyVersion,
     own: bool,
     detail: bool,
     vm: Option<Vm>,
 ) -> ReplayResult {
     let mut r = ReplayResult {
-        decision_id: rec.decision_id().to_string(),
-        seq,
+        decision_id: rec.decision_id.clone(),
+        seq: rec.seq,
         version: None,
         policy_hash: rec.policy_hash.clone(),
         against: (!own).then(|| version.reference()),
@@ -292,20 +285,20 @@ pub fn replay_with(
     if own {
         r.version = Some(version.reference());
     }
-    let Some(now_ns) = pinned_now(rec) else {
+    let Some(now_ns) = rec.now_ns else {
         r.reason = Some("the decision has no timestamp or recorded time.now_ns to pin".into());
         return r;
     };
     r.now_ns = Some(now_ns);
-    let entrypoint = entrypoint_of(rec);
+    let entrypoint = rec.entrypoint();
     let interpreter = || {
         version
             .policy
-            .evaluate_result(&entrypoint, rec.input(), now_ns)
+            .evaluate_result_value(&entrypoint, &rec.input, now_ns)
     };
-    let answered = vm.and_then(|vm| Some((vm.eval.eval(rec.input(), now_ns)?, vm.trust)));
+    let answered = vm.and_then(|vm| Some((vm.eval.eval_value(&rec.input, now_ns)?, vm.trust)));
     let evaluated = match answered {
-        Some((answer, _)) if json_equal(rec.result(), answer.as_ref()) => Ok(answer),
+        Some((answer, _)) if json_equal(rec.result.as_ref(), answer.as_ref()) => Ok(answer),
         Some((answer, Some(trust))) if !own => {
             if trust.must_check() {
                 let decided = interpreter();
@@ -321,7 +314,7 @@ pub fn replay_with(
     match evaluated {
         Err(e) => r.reason = Some(e.to_string()),
         Ok(result) => {
-            r.result_match = json_equal(rec.result(), result.as_ref());
+            r.result_match = json_equal(rec.result.as_ref(), result.as_ref());
             r.replayed_outcome = Some(outcome_of(result.as_ref()));
             r.verdict = match (own, r.result_match) {
                 (true, true) => Verdict::Deterministic,
@@ -330,7 +323,7 @@ pub fn replay_with(
                 (false, false) => Verdict::Changed,
             };
             if !r.result_match && detail {
-                r.diff = Some(json_diff(rec.result(), result.as_ref()));
+                r.diff = Some(json_diff(rec.result.as_ref(), result.as_ref()));
             }
             r.replayed_result = result;
         }
@@ -340,19 +333,20 @@ pub fn replay_with(
 
 /// Which cited rules fire differently under `before` and `after`.
 pub fn rule_changes(
-    rec: &DecisionRecord,
+    rec: &Subject,
     before: &PolicyVersion,
     after: &PolicyVersion,
 ) -> Result<Vec<RuleChange>> {
-    let now_ns = pinned_now(rec).unwrap_or(0);
-    let entrypoint = entrypoint_of(rec);
+    let now_ns = rec.now_ns.unwrap_or(0);
+    let entrypoint = rec.entrypoint();
+    let input = convert::to_json(&rec.input)?.unwrap_or(Value::Null);
     let outcomes = |v: &PolicyVersion| -> Result<Vec<RuleOutcome>> {
         Ok(v.policy
             .evaluate(
                 &v.rules,
                 &EvalRequest {
                     entrypoint: &entrypoint,
-                    input: rec.input(),
+                    input: &input,
                     extra_data: None,
                     now_ns,
                 },
@@ -462,22 +456,28 @@ pub fn compute_replay(
     let (seq, rec) = store
         .get_decision(decision_id)?
         .ok_or_else(|| Error::NotFound(format!("no decision {decision_id} in the store")))?;
+    let subject = Subject::from_record(seq, &rec);
     let result = {
         let mut cache = VersionCache::new(timeout);
-        let own = cache.own_version(store, &rec);
+        let own = cache.own_version(
+            store,
+            rec.policy_hash.as_deref(),
+            rec.version_id,
+            subject.bundle.as_ref(),
+        );
         match against {
             None => match &own {
-                Ok(v) => replay_with(&rec, seq, v, true, true, None),
-                Err(reason) => error_result(&rec, seq, reason),
+                Ok(v) => replay_with(&subject, v, true, true, None),
+                Err(reason) => error_result(&subject, reason),
             },
             Some(reference) => {
                 let target = store.find_version(reference)?;
                 let target = cache.get(store, target.id).map_err(Error::Invalid)?;
-                let mut r = replay_with(&rec, seq, &target, false, true, None);
+                let mut r = replay_with(&subject, &target, false, true, None);
                 if let Ok(v) = &own {
                     r.version = Some(v.reference());
                     if r.verdict == Verdict::Changed {
-                        r.rule_changes = rule_changes(&rec, v, &target).unwrap_or_default();
+                        r.rule_changes = rule_changes(&subject, v, &target).unwrap_or_default();
                     }
                 }
                 r
@@ -487,12 +487,13 @@ pub fn compute_replay(
     Ok(result)
 }
 
-fn error_result(rec: &DecisionRecord, seq: i64, reason: &str) -> ReplayResult {
+fn error_result(rec: &Subject, reason: &str) -> ReplayResult {
     ReplayResult {
-        decision_id: rec.decision_id().to_string(),
-        seq,
+        decision_id: rec.decision_id.clone(),
+        seq: rec.seq,
         version: rec
-            .bundle()
+            .bundle
+            .clone()
             .map(|(name, version)| VersionRef { name, version }),
         policy_hash: rec.policy_hash.clone(),
         against: None,
@@ -505,7 +506,7 @@ fn error_result(rec: &DecisionRecord, seq: i64, reason: &str) -> ReplayResult {
         diff: None,
         rule_changes: Vec::new(),
         reason: Some(reason.to_string()),
-        now_ns: pinned_now(rec),
+        now_ns: rec.now_ns,
         vm_unchecked: false,
     }
 }
@@ -638,22 +639,22 @@ fn replay_all_with(
     let mut demotions_seen: HashSet<*const VmProgram> = HashSet::new();
     let mut vm = VmStats::default();
     for i in 0..chunks.len() {
-        let Some((records, jobs)) = ahead.take() else {
+        let Some((rows, jobs)) = ahead.take() else {
             break;
         };
         if cancel.load(Ordering::Relaxed) {
             break;
         }
         let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<ReplayResult>> = vec![None; records.len()];
+        let mut results: Vec<Option<ReplayResult>> = vec![None; rows.len()];
         let side: Result<()> = std::thread::scope(|scope| {
             // Each worker hands its results over once, at the end of the
             // chunk: a message per decision woke this thread 100,000 times
             // per 100,000 decisions.
             let workers: Vec<_> = (0..threads.max(1))
                 .map(|_| {
-                    let (next, records, jobs, target) = (&next, &records, &jobs, &target);
-                    scope.spawn(move || evaluate_chunk(next, records, jobs, target, trust_vm))
+                    let (next, rows, jobs, target) = (&next, &rows, &jobs, &target);
+                    scope.spawn(move || evaluate_chunk(next, rows, jobs, target, trust_vm))
                 })
                 .collect();
             let mut side = || -> Result<()> {
@@ -682,7 +683,7 @@ fn replay_all_with(
         let mut results: Vec<ReplayResult> = results.into_iter().flatten().collect();
         // A program demoted during this chunk: its unchecked answers here
         // are decided again, before anything of the chunk is recorded.
-        for (r, ((seq, rec), job)) in results.iter_mut().zip(records.iter().zip(&jobs)) {
+        for (r, (row, job)) in results.iter_mut().zip(rows.iter().zip(&jobs)) {
             let Some(p) = &job.fast else { continue };
             let key = Arc::as_ptr(p);
             if p.trust.is_demoted() && demotions_seen.insert(key) {
@@ -692,8 +693,10 @@ fn replay_all_with(
                 continue;
             }
             if p.trust.is_demoted() {
-                *r = crate::panics::quietly(|| replay_job(rec, *seq, job, &target, None))
-                    .unwrap_or_else(|_| error_result(rec, *seq, PANICKED));
+                *r = match Subject::parse(row) {
+                    Ok(s) => interpreted(&s, job, &target),
+                    Err(reason) => error_result(&Subject::unreadable(row), &reason),
+                };
                 vm.redecided += 1;
             } else {
                 *recorded_unchecked.entry(key).or_default() += 1;
@@ -724,33 +727,41 @@ fn replay_all_with(
     Ok(report)
 }
 
-/// A chunk's decisions (chain position, record) and each one's job.
-type Prepared = (Vec<(i64, DecisionRecord)>, Vec<Job>);
+/// A chunk's decisions as stored, and each one's job.
+type Prepared = (Vec<StoredDecision>, Vec<Job>);
 
 /// Reads a chunk of decisions and prepares what the workers need: their
 /// versions and VM programs are loaded on this thread, then shared
-/// read-only.
+/// read-only. The events are parsed by the workers.
 fn prepare(
     store: &Store,
     cache: &mut VersionCache,
     target: &Option<Arc<PolicyVersion>>,
     chunk: &[i64],
 ) -> Result<Prepared> {
-    let records = store.decisions_by_seq(chunk)?;
-    let mut jobs: Vec<Job> = Vec::with_capacity(records.len());
-    for (_, rec) in &records {
-        let own = cache.own_version(store, rec);
+    let rows = store.stored_decisions_by_seq(chunk)?;
+    let mut jobs: Vec<Job> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let own = cache.own_version(
+            store,
+            row.policy_hash.as_deref(),
+            row.version_id,
+            row.bundle.as_ref(),
+        );
         let runs_under = match (target, &own) {
             (Some(t), _) => Some(t.clone()),
             (None, Ok(v)) => Some(v.clone()),
             (None, Err(_)) => None,
         };
-        let fast = runs_under
-            .as_ref()
-            .and_then(|v| cache.fast(v, &entrypoint_of(rec)));
-        jobs.push(Job { own, fast });
+        let entrypoint = subject::entrypoint_from(&row.path);
+        let fast = runs_under.as_ref().and_then(|v| cache.fast(v, &entrypoint));
+        jobs.push(Job {
+            own,
+            fast,
+            entrypoint,
+        });
     }
-    Ok((records, jobs))
+    Ok((rows, jobs))
 }
 
 /// What a decision replayed inside a batch reports when the engine
@@ -760,34 +771,41 @@ const PANICKED: &str = "the engine stopped on an internal error (a panic in a bu
 /// One decision of a batch: under the target version (with its rule
 /// changes) or under its own.
 fn replay_job(
-    rec: &DecisionRecord,
-    seq: i64,
+    rec: &Subject,
     job: &Job,
     target: &Option<Arc<PolicyVersion>>,
     vm: Option<Vm>,
 ) -> ReplayResult {
     match (target, &job.own) {
         (Some(t), own_v) => {
-            let mut r = replay_with(rec, seq, t, false, false, vm);
+            let mut r = replay_with(rec, t, false, false, vm);
             if let Ok(v) = own_v {
                 r.version = Some(v.reference());
                 if r.verdict == Verdict::Changed {
-                    r.rule_changes = reason_changes(rec.result(), r.replayed_result.as_ref(), v, t)
-                        .unwrap_or_else(|| rule_changes(rec, v, t).unwrap_or_default());
+                    r.rule_changes =
+                        reason_changes(rec.result.as_ref(), r.replayed_result.as_ref(), v, t)
+                            .unwrap_or_else(|| rule_changes(rec, v, t).unwrap_or_default());
                 }
             }
             r
         }
-        (None, Ok(v)) => replay_with(rec, seq, v, true, false, vm),
-        (None, Err(reason)) => error_result(rec, seq, reason),
+        (None, Ok(v)) => replay_with(rec, v, true, false, vm),
+        (None, Err(reason)) => error_result(rec, reason),
     }
+}
+
+/// A decision replayed on the interpreter alone; a panic there too is its
+/// ERROR.
+fn interpreted(rec: &Subject, job: &Job, target: &Option<Arc<PolicyVersion>>) -> ReplayResult {
+    crate::panics::quietly(|| replay_job(rec, job, target, None))
+        .unwrap_or_else(|_| error_result(rec, PANICKED))
 }
 
 /// A worker: takes the next decision of the chunk until none is left.
 /// `trust_vm`: the VM's new answers are checked rather than replaced.
 fn evaluate_chunk(
     next: &AtomicUsize,
-    records: &[(i64, DecisionRecord)],
+    rows: &[StoredDecision],
     jobs: &[Job],
     target: &Option<Arc<PolicyVersion>>,
     trust_vm: bool,
@@ -797,11 +815,24 @@ fn evaluate_chunk(
     let mut vms: HashMap<*const VmProgram, Option<FastEvaluator>> = HashMap::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some((seq, rec)) = records.get(i) else {
+        let Some(row) = rows.get(i) else {
             break;
         };
         let job = &jobs[i];
-        let vm = job.fast.as_ref().and_then(|p| {
+        let rec = match Subject::parse(row) {
+            Ok(rec) => rec,
+            Err(reason) => {
+                out.push((i, error_result(&Subject::unreadable(row), &reason)));
+                continue;
+            }
+        };
+        // The program was chosen by the row's copy of the path; the event's
+        // own decides (they differ only in a tampered store).
+        let vm = job
+            .fast
+            .as_ref()
+            .filter(|_| rec.entrypoint() == job.entrypoint);
+        let vm = vm.and_then(|p| {
             let eval = vms
                 .entry(Arc::as_ptr(p))
                 .or_insert_with(|| FastEvaluator::new(&p.program))
@@ -815,14 +846,13 @@ fn evaluate_chunk(
         // must not end the batch: the VM runs regorus's own builtins, so the
         // interpreter (with Gavel's guarded ones) answers instead; a panic
         // there too is this decision's ERROR.
-        let first = crate::panics::quietly(|| replay_job(rec, *seq, job, target, vm));
+        let first = crate::panics::quietly(|| replay_job(&rec, job, target, vm));
         let r = match first {
             Ok(r) => r,
             Err(_) => {
                 // The VM may have stopped mid-program: this worker's VMs go.
                 vms.clear();
-                crate::panics::quietly(|| replay_job(rec, *seq, job, target, None))
-                    .unwrap_or_else(|_| error_result(rec, *seq, PANICKED))
+                interpreted(&rec, job, target)
             }
         };
         out.push((i, r));
@@ -861,6 +891,8 @@ impl Sums {
 struct Job {
     own: std::result::Result<Arc<PolicyVersion>, String>,
     fast: Option<Arc<VmProgram>>,
+    /// What `fast` was compiled for.
+    entrypoint: String,
 }
 
 fn tally(
@@ -1081,6 +1113,36 @@ mod tests {
         let slow = run(&mut store, &opts);
         assert_eq!(slow.transitions, report.transitions);
         assert!(slow.vm.is_empty(), "{:?}", slow.vm);
+    }
+
+    #[test]
+    fn an_unreadable_stored_event_is_that_decisions_error_and_the_batch_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = store_for_trust(dir.path(), 30, 0);
+        store
+            .conn()
+            .execute_batch(
+                "DROP TRIGGER decisions_no_update;
+                 UPDATE decisions SET event = '{broken' WHERE seq = 7;",
+            )
+            .unwrap();
+        let opts = BatchOptions {
+            filter: Default::default(),
+            against: None,
+            timeout: Duration::from_secs(5),
+            threads: 2,
+            interpreter_only: false,
+        };
+        let report = replay_all(&mut store, &opts, &|_, _| {}, &AtomicBool::new(false)).unwrap();
+        assert_eq!(report.replayed, 30);
+        assert_eq!(report.count(Verdict::Deterministic), 29);
+        assert_eq!(report.count(Verdict::Error), 1);
+        let (id, reason) = &report.error_sample[0];
+        assert_eq!(id, "d-00006");
+        assert!(
+            reason.contains("stored event is not a readable"),
+            "{reason}"
+        );
     }
 
     #[test]

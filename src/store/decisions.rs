@@ -39,6 +39,21 @@ pub struct DecisionRecord {
     pub source: String,
 }
 
+/// A decision as its row holds it, the OPA event still canonical JSON text.
+/// `decision_id`, `path` and `bundle` are the row's copies of event fields
+/// (for looking up and naming); the event is what the chain vouches for.
+#[derive(Debug, Clone)]
+pub struct StoredDecision {
+    pub seq: i64,
+    pub decision_id: String,
+    pub path: String,
+    pub bundle: Option<(String, String)>,
+    pub version_id: Option<i64>,
+    pub policy_hash: Option<String>,
+    pub outcome: String,
+    pub event: String,
+}
+
 impl DecisionRecord {
     pub fn decision_id(&self) -> &str {
         self.event
@@ -582,6 +597,42 @@ impl Store {
                     source: r.get(6)?,
                 },
             ));
+        }
+        Ok(out)
+    }
+
+    /// The decisions at these chain positions (ascending) as their rows hold
+    /// them, events still text: batch replay reads these and leaves the
+    /// parsing to its workers.
+    pub fn stored_decisions_by_seq(&self, seqs: &[i64]) -> Result<Vec<StoredDecision>> {
+        let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
+            return Ok(Vec::new());
+        };
+        let wanted: std::collections::HashSet<i64> = seqs.iter().copied().collect();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, decision_id, path, bundle_name, bundle_revision, version_id, policy_hash,
+                    outcome, event
+             FROM decisions WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![first, last])?;
+        let mut out = Vec::with_capacity(seqs.len());
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            if !wanted.contains(&seq) {
+                continue;
+            }
+            let bundle_name: Option<String> = r.get(3)?;
+            let bundle_revision: Option<String> = r.get(4)?;
+            out.push(StoredDecision {
+                seq,
+                decision_id: r.get(1)?,
+                path: r.get(2)?,
+                bundle: bundle_name.zip(bundle_revision),
+                version_id: r.get(5)?,
+                policy_hash: r.get(6)?,
+                outcome: r.get(7)?,
+                event: r.get(8)?,
+            });
         }
         Ok(out)
     }
