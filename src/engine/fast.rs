@@ -55,6 +55,17 @@ impl FastProgram {
     pub fn new_answers_trusted(&self) -> bool {
         self.builtins_alike
     }
+
+    /// The function the VM calls for a builtin.
+    #[cfg(test)]
+    pub(crate) fn resolved_builtin(&self, name: &str) -> Option<regorus::unstable::BuiltinFcn> {
+        let at = self
+            .program
+            .builtin_info_table
+            .iter()
+            .position(|b| b.name == name)?;
+        self.program.resolved_builtins.get(at).copied()
+    }
 }
 
 impl LoadedPolicy {
@@ -80,12 +91,17 @@ impl LoadedPolicy {
         let compiled = engine
             .compile_with_entrypoint(&query.as_str().into())
             .ok()?;
-        let program = Compiler::compile_from_policy_with_host_await(
+        let mut program = Compiler::compile_from_policy_with_host_await(
             &compiled,
             &[query.as_str()],
             &[("time.now_ns", 0)],
         )
         .ok()?;
+        // Fresh from the compiler, so not shared yet (were it shared, the
+        // VM would run regorus's builtins, which answer alike, slower).
+        if let Some(p) = Arc::get_mut(&mut program) {
+            super::vm_builtins::install(p);
+        }
         let data = RegoValue::from(data::merged_data(bundle).ok()?);
         let builtins_alike = engine.get_modules().iter().all(|m| builtins_alike(m));
         Some(FastProgram {

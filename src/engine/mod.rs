@@ -18,6 +18,7 @@ pub mod recursion;
 pub mod some_in;
 pub mod suite;
 pub mod testing;
+pub mod vm_builtins;
 pub mod vm_guards;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
