@@ -30,6 +30,31 @@ pub fn to_rego(v: &Value) -> RegoValue {
     }
 }
 
+/// A copy of `v` that shares no reference count with it (a `clone` shares
+/// every string, array, set and object). Each replay worker's VM gets its
+/// own program and data this way: the VM bumps those counts on every
+/// literal it loads and every value it reads, and two cores bumping the same
+/// counts took turns at them.
+pub fn deep_copy(v: &RegoValue) -> RegoValue {
+    match v {
+        RegoValue::String(s) => RegoValue::from(s.as_ref()),
+        RegoValue::Array(items) => RegoValue::from(items.iter().map(deep_copy).collect::<Vec<_>>()),
+        RegoValue::Set(items) => RegoValue::from(
+            items
+                .iter()
+                .map(deep_copy)
+                .collect::<std::collections::BTreeSet<_>>(),
+        ),
+        RegoValue::Object(m) => RegoValue::from(
+            m.iter()
+                .map(|(k, v)| (deep_copy(k), deep_copy(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+        // Numbers are plain (a big integer is rare and read-only here).
+        other => other.clone(),
+    }
+}
+
 /// `None` for undefined; sets become sorted arrays, as OPA serialises them.
 pub fn to_json(v: &RegoValue) -> Result<Option<Value>> {
     if *v == RegoValue::Undefined {
@@ -61,6 +86,26 @@ mod tests {
             let e: Value = serde_json::from_str(line).unwrap();
             assert_eq!(to_rego(&e["input"]), RegoValue::from(e["input"].clone()));
         }
+    }
+
+    #[test]
+    fn a_deep_copy_is_equal_and_shares_nothing() {
+        let v =
+            RegoValue::from_json_str(r#"{"a": ["x", {"b": "y"}], "c": 1.5, "d": null}"#).unwrap();
+        let mut set = std::collections::BTreeSet::new();
+        set.insert(v.clone());
+        let v = RegoValue::from(vec![v, RegoValue::from(set)]);
+        let copy = deep_copy(&v);
+        assert_eq!(copy, v);
+        let (RegoValue::Array(a), RegoValue::Array(b)) = (&v, &copy) else {
+            unreachable!()
+        };
+        assert!(!std::ptr::eq(a.as_ref(), b.as_ref()));
+        let inner = |x: &RegoValue| x.as_array().unwrap()[0].clone();
+        let (RegoValue::Object(a), RegoValue::Object(b)) = (inner(&v), inner(&copy)) else {
+            unreachable!()
+        };
+        assert!(!regorus::Rc::ptr_eq(&a, &b));
     }
 
     #[test]

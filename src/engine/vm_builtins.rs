@@ -109,7 +109,10 @@ r := {
             .expect("compiles");
         let ours = program.resolved_builtin("regex.match").expect("called");
         let regex_match: BuiltinFcn = (regex_match, 2);
-        assert!(std::ptr::fn_addr_eq(ours.0, regex_match.0), "Gavel's regex.match");
+        assert!(
+            std::ptr::fn_addr_eq(ours.0, regex_match.0),
+            "Gavel's regex.match"
+        );
         let mut vm = FastEvaluator::new(&program).unwrap();
         let huge = "(a{1000}){1000}".to_string();
         let answer = |d: bool, p: bool, y: bool| {
