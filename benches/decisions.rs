@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench decisions` (GAVEL_BENCH_EVENTS / GAVEL_BENCH_REPLAYS
 //! change the sizes, GAVEL_BENCH_ROUNDS the replay rounds, 3 by default;
-//! GAVEL_BENCH_ONLY=own,against,interpreter picks replays).
+//! GAVEL_BENCH_ONLY=own,against,interpreter picks replays,
+//! GAVEL_BENCH_THREADS the workers, all cores by default).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -179,7 +180,7 @@ fn main() {
                     filter: DecisionFilter::default(),
                     against: *against,
                     timeout: std::time::Duration::from_secs(5),
-                    threads: 0,
+                    threads: env_usize("GAVEL_BENCH_THREADS", 0),
                     interpreter_only: *interpreter_only,
                 },
                 &|_, _| {},
