@@ -562,48 +562,10 @@ impl Store {
         Ok(())
     }
 
-    /// Decisions at the given chain positions, in that order.
-    /// `seqs` must be in ascending order (as `decision_seqs` gives them):
-    /// one range scan reads them all.
-    pub fn decisions_by_seq(&self, seqs: &[i64]) -> Result<Vec<(i64, DecisionRecord)>> {
-        let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
-            return Ok(Vec::new());
-        };
-        let wanted: std::collections::HashSet<i64> = seqs.iter().copied().collect();
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, event, outcome, policy_hash, rule_outcomes, version_id, source
-             FROM decisions WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query(params![first, last])?;
-        let mut out = Vec::with_capacity(seqs.len());
-        while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            if !wanted.contains(&seq) {
-                continue;
-            }
-            let event: String = r.get(1)?;
-            let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
-                Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
-            })?;
-            let rule_outcomes: Option<String> = r.get(4)?;
-            out.push((
-                seq,
-                DecisionRecord {
-                    event,
-                    outcome: r.get(2)?,
-                    policy_hash: r.get(3)?,
-                    rule_outcomes: rule_outcomes.and_then(|s| serde_json::from_str(&s).ok()),
-                    version_id: r.get(5)?,
-                    source: r.get(6)?,
-                },
-            ));
-        }
-        Ok(out)
-    }
-
-    /// The decisions at these chain positions (ascending) as their rows hold
-    /// them, events still text: batch replay reads these and leaves the
-    /// parsing to its workers.
+    /// The decisions at these chain positions as their rows hold them,
+    /// events still text: batch replay reads these and leaves the parsing to
+    /// its workers. `seqs` ascending (as `decision_seqs` gives them): one
+    /// range scan reads them all.
     pub fn stored_decisions_by_seq(&self, seqs: &[i64]) -> Result<Vec<StoredDecision>> {
         let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
             return Ok(Vec::new());
