@@ -265,36 +265,22 @@ pub fn replay_with(
     vm: Option<Vm>,
 ) -> ReplayResult {
     let mut r = ReplayResult {
-        decision_id: rec.decision_id.clone(),
-        seq: rec.seq,
-        version: None,
-        policy_hash: rec.policy_hash.clone(),
+        version: own.then(|| version.reference()),
         against: (!own).then(|| version.reference()),
         against_id: (!own).then_some(version.summary.id),
-        verdict: Verdict::Error,
-        original_outcome: rec.outcome.clone(),
-        replayed_outcome: None,
-        result_match: false,
-        replayed_result: None,
-        diff: None,
-        rule_changes: Vec::new(),
-        reason: None,
         now_ns: None,
-        vm_unchecked: false,
+        ..not_replayed(rec)
     };
-    if own {
-        r.version = Some(version.reference());
-    }
     let Some(now_ns) = rec.now_ns else {
         r.reason = Some("the decision has no timestamp or recorded time.now_ns to pin".into());
         return r;
     };
     r.now_ns = Some(now_ns);
-    let entrypoint = rec.entrypoint();
+    let entrypoint = &rec.entrypoint;
     let interpreter = || {
         version
             .policy
-            .evaluate_result_value(&entrypoint, &rec.input, now_ns)
+            .evaluate_result_value(entrypoint, &rec.input, now_ns)
     };
     let answered = vm.and_then(|vm| Some((vm.eval.eval_value(&rec.input, now_ns)?, vm.trust)));
     let evaluated = match answered {
@@ -338,14 +324,14 @@ pub fn rule_changes(
     after: &PolicyVersion,
 ) -> Result<Vec<RuleChange>> {
     let now_ns = rec.now_ns.unwrap_or(0);
-    let entrypoint = rec.entrypoint();
+    let entrypoint = &rec.entrypoint;
     let input = convert::to_json(&rec.input)?.unwrap_or(Value::Null);
     let outcomes = |v: &PolicyVersion| -> Result<Vec<RuleOutcome>> {
         Ok(v.policy
             .evaluate(
                 &v.rules,
                 &EvalRequest {
-                    entrypoint: &entrypoint,
+                    entrypoint,
                     input: &input,
                     extra_data: None,
                     now_ns,
@@ -487,7 +473,9 @@ pub fn compute_replay(
     Ok(result)
 }
 
-fn error_result(rec: &Subject, reason: &str) -> ReplayResult {
+/// A decision not (yet) replayed: verdict ERROR, no reason, its own
+/// bundle's version. Where every replay result starts.
+fn not_replayed(rec: &Subject) -> ReplayResult {
     ReplayResult {
         decision_id: rec.decision_id.clone(),
         seq: rec.seq,
@@ -505,9 +493,16 @@ fn error_result(rec: &Subject, reason: &str) -> ReplayResult {
         replayed_result: None,
         diff: None,
         rule_changes: Vec::new(),
-        reason: Some(reason.to_string()),
+        reason: None,
         now_ns: rec.now_ns,
         vm_unchecked: false,
+    }
+}
+
+fn error_result(rec: &Subject, reason: &str) -> ReplayResult {
+    ReplayResult {
+        reason: Some(reason.to_string()),
+        ..not_replayed(rec)
     }
 }
 
@@ -831,7 +826,7 @@ fn evaluate_chunk(
         let vm = job
             .fast
             .as_ref()
-            .filter(|_| rec.entrypoint() == job.entrypoint);
+            .filter(|_| rec.entrypoint == job.entrypoint);
         let vm = vm.and_then(|p| {
             let eval = vms
                 .entry(Arc::as_ptr(p))

@@ -19,8 +19,9 @@ use crate::store::decisions::StoredDecision;
 pub struct Subject {
     pub seq: i64,
     pub decision_id: String,
-    /// The event's `path`: what the decision queried.
-    pub path: String,
+    /// The rule the decision queried: the event's `path` without OPA's API
+    /// prefixes (`a/b`).
+    pub entrypoint: String,
     /// `time.now_ns` as replay pins it (see `pinned`).
     pub now_ns: Option<i64>,
     /// The first bundle the event names, with its revision.
@@ -86,7 +87,7 @@ impl Subject {
         Subject {
             seq,
             decision_id: rec.decision_id().to_string(),
-            path: rec.path().to_string(),
+            entrypoint: entrypoint_from(rec.path()),
             now_ns: pinned(rec.event.get("nd_builtin_cache"), rec.timestamp()),
             bundle: rec.bundle(),
             input: convert::to_rego(rec.input()),
@@ -104,7 +105,7 @@ impl Subject {
         Ok(Subject {
             seq: row.seq,
             decision_id: text(&e.decision_id),
-            path: text(&e.path),
+            entrypoint: entrypoint_from(e.path.as_str().unwrap_or("")),
             now_ns: pinned(
                 Some(&e.nd_builtin_cache),
                 e.timestamp.as_str().unwrap_or(""),
@@ -123,7 +124,7 @@ impl Subject {
         Subject {
             seq: row.seq,
             decision_id: row.decision_id.clone(),
-            path: row.path.clone(),
+            entrypoint: entrypoint_from(&row.path),
             now_ns: None,
             bundle: row.bundle.clone(),
             input: RegoValue::Null,
@@ -131,11 +132,6 @@ impl Subject {
             outcome: row.outcome.clone(),
             policy_hash: row.policy_hash.clone(),
         }
-    }
-
-    /// The rule the decision queried: its `path` without OPA's API prefixes.
-    pub fn entrypoint(&self) -> String {
-        entrypoint_from(&self.path)
     }
 }
 
