@@ -22,6 +22,7 @@ pub mod matrix;
 pub mod packet;
 pub mod panics;
 pub mod policy_version;
+pub mod rego;
 pub mod replay;
 pub mod samples;
 pub mod sanitize;

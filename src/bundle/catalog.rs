@@ -5,7 +5,7 @@
 //! version pin in Cargo.toml), so a module that Gavel catalogs is a module the
 //! engine reads the same way.
 
-use regorus::unstable::{Module, Parser, Rule, RuleHead, Source};
+use regorus::unstable::{Module, Parser, Source};
 use serde::Serialize;
 
 use super::Bundle;
@@ -152,20 +152,24 @@ impl Catalog {
     }
 
     fn add_module(&mut self, file: &str, text: &str, is_test: bool, rego_v0: bool) -> Result<()> {
-        // Read as the engine reads it (same lines): see engine::layout.
-        let fixed = crate::engine::layout::fix_layout(text, rego_v0);
-        let module = parse_module(file, fixed.as_deref().unwrap_or(text), rego_v0)?;
-        // Where OPA's reading of `not` differs from the one authors expect.
-        let read = fixed.as_deref().unwrap_or(text);
-        for h in crate::engine::negation::find(&module, read) {
+        let module = crate::rego::parse(file, text, rego_v0)?;
+        // Where OPA's reading of `not` differs from the one authors expect
+        // (found on the text regorus gets, which keeps the user's lines).
+        let read = crate::rego::emit(
+            &module,
+            crate::rego::EmitOptions {
+                from_v0: !module.rego_v1,
+            },
+        );
+        let engine_module = parse_module(file, &read, false)?;
+        for h in crate::engine::negation::find(&engine_module, &read) {
             self.warnings
-                .extend(crate::engine::negation::warning(file, read, &h));
+                .extend(crate::engine::negation::warning(file, &read, &h));
         }
-        let blocks = metadata::parse_blocks(text)
+        let blocks = metadata::parse_comment_blocks(&module.comments)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;
-        let package = crate::engine::ast::package_name(&module);
+        let package = module.package_name();
         let package_line = module.package.span.line;
-        let line_of = LineIndex::new(fixed.as_deref().unwrap_or(text));
         let mut used = vec![false; blocks.len()];
         let annotation_for = |line: u32, used: &mut Vec<bool>| -> Option<(usize, &MetadataBlock)> {
             let i = blocks.iter().position(|b| b.end_line + 1 == line)?;
@@ -194,9 +198,8 @@ impl Catalog {
             annotation: package_annotation,
         });
 
-        for rule in &module.policy {
-            let span = rule.span();
-            let (name, kind, value) = describe_rule(rule);
+        for rule in &module.rules {
+            let span = rule.span;
             let annotation = match annotation_for(span.line, &mut used) {
                 Some((_, b)) => {
                     if let Some(scope @ ("package" | "subpackages")) = b.annotation.scope.as_deref()
@@ -214,13 +217,13 @@ impl Catalog {
             };
             self.rules.push(RuleInfo {
                 package: package.clone(),
-                name,
-                kind,
+                name: rule.head.name_path(),
+                kind: kind_of(rule.kind()),
                 file: file.to_string(),
                 line_start: span.line,
-                line_end: line_of.line(span.end),
+                line_end: span.end_line,
                 in_test_module: is_test,
-                value,
+                value: constant_text(rule, text),
                 annotation,
             });
         }
@@ -236,14 +239,43 @@ impl Catalog {
     }
 }
 
+fn kind_of(kind: crate::rego::RuleKind) -> RuleKind {
+    use crate::rego::RuleKind as K;
+    match kind {
+        K::Complete => RuleKind::Complete,
+        K::PartialSet => RuleKind::PartialSet,
+        K::PartialObject => RuleKind::PartialObject,
+        K::Function => RuleKind::Function,
+        K::Default => RuleKind::Default,
+    }
+}
+
+/// The literal of a constant (`threshold := 250000`): a complete rule with
+/// a value and no body. A string reads as its JSON text.
+fn constant_text(rule: &crate::rego::Rule, source: &str) -> Option<String> {
+    use crate::rego::ExprKind;
+    if rule.kind() != crate::rego::RuleKind::Complete || !rule.bodies.is_empty() {
+        return None;
+    }
+    let (_, value) = rule.head.value.as_ref()?;
+    Some(match &value.kind {
+        ExprKind::String { value, .. } => serde_json::to_string(value).unwrap_or_default(),
+        _ => value.span.text(source).to_string(),
+    })
+}
+
 /// Parses one module with regorus's parser; errors become `file:line:col: message`.
 pub fn parse_module(file: &str, text: &str, rego_v0: bool) -> Result<Module> {
-    // Nesting that would hang the parser or overflow a stack is refused
-    // before the parser sees it (see engine::nesting).
-    crate::engine::nesting::check(file, text)?;
-    let source = Source::from_contents(file.to_string(), text.to_string())
-        .map_err(|e| located_error(file, &e.to_string()))?;
+    let limits = crate::rego::engine_length_limits();
+    let source = Source::from_contents_with_limits(
+        file.to_string(),
+        text.to_string(),
+        limits.max_file_bytes,
+        limits.max_lines,
+    )
+    .map_err(|e| located_error(file, &e.to_string()))?;
     let mut parser = Parser::new(&source).map_err(|e| located_error(file, &e.to_string()))?;
+    parser.set_max_col(limits.max_col);
     if !rego_v0 {
         parser
             .enable_rego_v1()
@@ -280,77 +312,6 @@ pub fn split_engine_message(raw: &str) -> (Option<String>, String) {
                 .join(" ")
         });
     (location, message)
-}
-
-fn describe_rule(rule: &Rule) -> (String, RuleKind, Option<String>) {
-    match rule {
-        Rule::Default { refr, .. } => (ref_name(refr.span().text()), RuleKind::Default, None),
-        Rule::Spec { head, bodies, .. } => match head {
-            RuleHead::Compr { refr, assign, .. } => {
-                let text = refr.span().text();
-                let kind = if text.contains('[') {
-                    RuleKind::PartialObject
-                } else {
-                    RuleKind::Complete
-                };
-                let value = match assign {
-                    Some(a) if bodies.is_empty() && kind == RuleKind::Complete => {
-                        Some(value_text(&a.value))
-                    }
-                    _ => None,
-                };
-                (ref_name(text), kind, value)
-            }
-            RuleHead::Set { refr, .. } => {
-                (ref_name(refr.span().text()), RuleKind::PartialSet, None)
-            }
-            RuleHead::Func { refr, .. } => (ref_name(refr.span().text()), RuleKind::Function, None),
-        },
-    }
-}
-
-/// The source of a rule's value; a string literal keeps its quotes (its
-/// span covers only the characters between them).
-fn value_text(e: &regorus::unstable::Expr) -> String {
-    match e {
-        regorus::unstable::Expr::String { value, .. }
-        | regorus::unstable::Expr::RawString { value, .. } => value.as_string().map_or_else(
-            |_| e.span().text().to_string(),
-            |s| serde_json::to_string(s.as_ref()).unwrap_or_default(),
-        ),
-        other => other.span().text().to_string(),
-    }
-}
-
-/// `p[x]` -> `p`, `a.b.c` stays, whitespace removed.
-fn ref_name(text: &str) -> String {
-    compact(text.split('[').next().unwrap_or(text))
-}
-
-fn compact(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// Byte offset -> 1-based line number.
-struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    fn line(&self, offset: u32) -> u32 {
-        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-        // The span ends after its last character: step back one byte so a
-        // rule ending at a newline stays on its own line.
-        let at = offset.saturating_sub(1);
-        let idx = self.starts.partition_point(|&s| s <= at);
-        u32::try_from(idx.max(1)).unwrap_or(u32::MAX)
-    }
 }
 
 #[cfg(test)]

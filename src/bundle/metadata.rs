@@ -98,7 +98,28 @@ const KNOWN_KEYS: &[&str] = &[
 
 const SCOPES: &[&str] = &["rule", "document", "package", "subpackages"];
 
-/// Finds and parses every `# METADATA` block in a module's source.
+/// Finds and parses every `# METADATA` block among a module's comments:
+/// comments at column 1 on consecutive lines, the first `# METADATA`.
+pub fn parse_comment_blocks(
+    comments: &[crate::rego::lexer::Comment],
+) -> Result<Vec<MetadataBlock>, MetadataError> {
+    // Lay the column-1 comments out as lines of a text with nothing else,
+    // so a gap (code, a blank line) ends a block.
+    let mut source = String::new();
+    let mut line = 1u32;
+    for c in comments.iter().filter(|c| c.col == 1) {
+        while line < c.line {
+            source.push('\n');
+            line += 1;
+        }
+        source.push('#');
+        source.push_str(&c.text);
+    }
+    parse_blocks(&source)
+}
+
+/// Finds and parses every `# METADATA` block in a text whose comment lines
+/// start at column 1.
 pub fn parse_blocks(source: &str) -> Result<Vec<MetadataBlock>, MetadataError> {
     let lines: Vec<&str> = source.lines().collect();
     let mut blocks = Vec::new();

@@ -2,6 +2,7 @@
 //! one prepared engine, OPA's non-strict builtin errors, `time.now_ns`
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
+pub mod aliases;
 pub mod ast;
 pub mod builtins;
 pub mod cases;
@@ -69,7 +70,7 @@ impl LoadedPolicy {
     pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
         let mut engine = prepared_engine(bundle, opts, false)?;
         engine.set_gather_prints(true);
-        let imports = imports_by_package(&mut engine);
+        let imports = imports_by_package(bundle, opts.rego_v0)?;
         let test_files = bundle
             .modules()
             .filter(|m| m.is_test_module())
@@ -112,7 +113,9 @@ impl LoadedPolicy {
 /// VM's program is compiled from such an engine.
 fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<Engine> {
     let mut engine = Engine::new();
-    engine.set_rego_v0(opts.rego_v0);
+    // Every module reaches regorus in v1 syntax (normalize.rs).
+    engine.set_rego_v0(false);
+    engine.set_policy_length_config(crate::rego::engine_length_limits());
     // OPA treats builtin errors as undefined outside strict mode.
     engine.set_strict_builtin_errors(false);
     engine.set_execution_timer_config(ExecutionTimerConfig {
@@ -125,12 +128,9 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
         builtins::install_v0(&mut engine)?;
     }
     for module in bundle.modules() {
-        // Before any parse: nesting that would hang regorus's parser or
-        // overflow a stack (see nesting.rs).
-        nesting::check(&module.path, &module.text)?;
         let text = if for_vm {
             let text = normalize::normalize_for_vm(&module.path, &module.text, opts.rego_v0)?;
-            vm_guards::guard(&module.path, &text, opts.rego_v0)?.into_owned()
+            vm_guards::guard(&module.path, &text, false)?.into_owned()
         } else {
             normalize::normalize(&module.path, &module.text, opts.rego_v0)?.into_owned()
         };
@@ -160,19 +160,24 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
     Ok(engine)
 }
 
-fn imports_by_package(engine: &mut Engine) -> HashMap<String, BTreeSet<String>> {
+fn imports_by_package(
+    bundle: &Bundle,
+    rego_v0: bool,
+) -> Result<HashMap<String, BTreeSet<String>>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for module in engine.get_modules() {
-        let package = ast::package_name(module);
-        let entry = out.entry(package).or_default();
+    for file in bundle.modules() {
+        let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
+        let entry = out.entry(module.package_name()).or_default();
         for import in &module.imports {
-            let text = import.refr.span().text();
-            if let Some(path) = text.strip_prefix("data.") {
-                entry.insert(path.to_string());
+            if let Some(path) = import.path.static_path()
+                && path.first().map(String::as_str) == Some("data")
+                && path.len() > 1
+            {
+                entry.insert(path[1..].join("."));
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,0 +1,268 @@
+//! Walks over the syntax tree: every expression of a rule (comprehension
+//! and `every` bodies included), read-only or to change in place, and the
+//! names a rule binds.
+
+use std::collections::HashSet;
+
+use super::ast::*;
+
+/// Calls `f` on `e` and every expression inside it, parents first.
+pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    super::emit::for_each_child(e, &mut |c| visit_expr(c, f));
+}
+
+/// Calls `f` on every expression of a rule, nested ones included.
+pub fn visit_rule_exprs(rule: &Rule, f: &mut dyn FnMut(&Expr)) {
+    super::emit::for_each_rule_expr(rule, &mut |e| visit_expr(e, f));
+}
+
+/// Calls `f` on every body of a rule: its bodies, `else` bodies, `every`
+/// bodies and comprehension bodies, outer ones first.
+pub fn visit_rule_bodies(rule: &Rule, f: &mut dyn FnMut(&Body)) {
+    fn body(b: &Body, f: &mut dyn FnMut(&Body)) {
+        f(b);
+        for lit in &b.literals {
+            if let LiteralKind::Every { body: inner, .. } = &lit.kind {
+                body(inner, f);
+            }
+        }
+        super::emit::for_each_literal_expr(b, &mut |e| {
+            visit_expr_shallow_bodies(e, f);
+        });
+    }
+    fn visit_expr_shallow_bodies(e: &Expr, f: &mut dyn FnMut(&Body)) {
+        match &e.kind {
+            ExprKind::ArrayCompr { term, body: b } | ExprKind::SetCompr { term, body: b } => {
+                visit_expr_shallow_bodies(term, f);
+                body(b, f);
+            }
+            ExprKind::ObjectCompr {
+                key,
+                value,
+                body: b,
+            } => {
+                visit_expr_shallow_bodies(key, f);
+                visit_expr_shallow_bodies(value, f);
+                body(b, f);
+            }
+            _ => super::emit::for_each_child(e, &mut |c| visit_expr_shallow_bodies(c, f)),
+        }
+    }
+    for b in &rule.bodies {
+        body(b, f);
+    }
+    for e in &rule.elses {
+        if let Some(b) = &e.body {
+            body(b, f);
+        }
+    }
+    let h = &rule.head;
+    let head_exprs = [
+        Some(&h.reference),
+        h.contains.as_ref(),
+        h.value.as_ref().map(|(_, v)| v),
+    ];
+    for e in head_exprs.into_iter().flatten().chain(h.args.iter().flatten()) {
+        visit_expr_shallow_bodies(e, f);
+    }
+    for e in &rule.elses {
+        if let Some((_, v)) = &e.value {
+            visit_expr_shallow_bodies(v, f);
+        }
+    }
+}
+
+/// Calls `f` on `e` and every expression inside it, children first, each
+/// free to replace the node.
+pub fn visit_expr_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut e.kind {
+        ExprKind::Ref { head, path } => {
+            visit_expr_mut(head, f);
+            for step in path {
+                if let RefArg::Index(ix) = step {
+                    visit_expr_mut(ix, f);
+                }
+            }
+        }
+        ExprKind::Call { func, args } => {
+            visit_expr_mut(func, f);
+            args.iter_mut().for_each(|a| visit_expr_mut(a, f));
+        }
+        ExprKind::Array(items) | ExprKind::Set(items) => {
+            items.iter_mut().for_each(|a| visit_expr_mut(a, f))
+        }
+        ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
+            visit_expr_mut(k, f);
+            visit_expr_mut(v, f);
+        }),
+        ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
+            visit_expr_mut(term, f);
+            visit_body_exprs_mut(body, f);
+        }
+        ExprKind::ObjectCompr { key, value, body } => {
+            visit_expr_mut(key, f);
+            visit_expr_mut(value, f);
+            visit_body_exprs_mut(body, f);
+        }
+        ExprKind::Neg(x) | ExprKind::Paren(x) => visit_expr_mut(x, f),
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
+            visit_expr_mut(lhs, f);
+            visit_expr_mut(rhs, f);
+        }
+        ExprKind::Membership {
+            key,
+            value,
+            collection,
+        } => {
+            if let Some(k) = key {
+                visit_expr_mut(k, f);
+            }
+            visit_expr_mut(value, f);
+            visit_expr_mut(collection, f);
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String { .. }
+        | ExprKind::Var(_) => {}
+    }
+    f(e);
+}
+
+/// Every expression of a body's statements, nested ones included.
+pub fn visit_body_exprs_mut(body: &mut Body, f: &mut dyn FnMut(&mut Expr)) {
+    for lit in &mut body.literals {
+        match &mut lit.kind {
+            LiteralKind::Expr(e) | LiteralKind::Not(e) => visit_expr_mut(e, f),
+            LiteralKind::SomeVars(_) => {}
+            LiteralKind::SomeIn {
+                key,
+                value,
+                collection,
+            } => {
+                if let Some(k) = key {
+                    visit_expr_mut(k, f);
+                }
+                visit_expr_mut(value, f);
+                visit_expr_mut(collection, f);
+            }
+            LiteralKind::Every {
+                key,
+                value,
+                domain,
+                body,
+            } => {
+                if let Some(k) = key {
+                    visit_expr_mut(k, f);
+                }
+                visit_expr_mut(value, f);
+                visit_expr_mut(domain, f);
+                visit_body_exprs_mut(body, f);
+            }
+        }
+        for w in &mut lit.with {
+            visit_expr_mut(&mut w.target, f);
+            visit_expr_mut(&mut w.value, f);
+        }
+    }
+}
+
+/// Every expression of a rule but its reference (a rule's own name is not
+/// an expression to rewrite), nested ones included.
+pub fn visit_rule_exprs_mut(rule: &mut Rule, f: &mut dyn FnMut(&mut Expr)) {
+    let h = &mut rule.head;
+    if let ExprKind::Ref { path, .. } = &mut h.reference.kind {
+        for step in path {
+            if let RefArg::Index(ix) = step {
+                visit_expr_mut(ix, f);
+            }
+        }
+    }
+    for a in h.args.iter_mut().flatten() {
+        visit_expr_mut(a, f);
+    }
+    if let Some(c) = &mut h.contains {
+        visit_expr_mut(c, f);
+    }
+    if let Some((_, v)) = &mut h.value {
+        visit_expr_mut(v, f);
+    }
+    for b in &mut rule.bodies {
+        visit_body_exprs_mut(b, f);
+    }
+    for e in &mut rule.elses {
+        if let Some((_, v)) = &mut e.value {
+            visit_expr_mut(v, f);
+        }
+        if let Some(b) = &mut e.body {
+            visit_body_exprs_mut(b, f);
+        }
+    }
+}
+
+/// The names a rule binds anywhere: function arguments, `:=` targets,
+/// `some` and `every` variables (a name bound in a rule is never a rule or
+/// an import there).
+pub fn bound_vars(rule: &Rule) -> HashSet<String> {
+    let mut bound = HashSet::new();
+    let vars_of = |e: &Expr, bound: &mut HashSet<String>| {
+        visit_expr(e, &mut |x| {
+            if let ExprKind::Var(v) = &x.kind {
+                bound.insert(v.clone());
+            }
+        })
+    };
+    for a in rule.head.args.iter().flatten() {
+        vars_of(a, &mut bound);
+    }
+    visit_rule_exprs(rule, &mut |e| {
+        if let ExprKind::Assign {
+            op: AssignOp::Assign,
+            lhs,
+            ..
+        } = &e.kind
+        {
+            visit_expr(lhs, &mut |x| {
+                if let ExprKind::Var(v) = &x.kind {
+                    bound.insert(v.clone());
+                }
+            });
+        }
+    });
+    visit_rule_bodies(rule, &mut |b| {
+        for lit in &b.literals {
+            match &lit.kind {
+                LiteralKind::SomeVars(vars) => {
+                    bound.extend(vars.iter().map(|(v, _)| v.clone()));
+                }
+                LiteralKind::SomeIn { key, value, .. } | LiteralKind::Every { key, value, .. } => {
+                    for e in key.iter().chain(std::iter::once(value)) {
+                        visit_expr(e, &mut |x| {
+                            if let ExprKind::Var(v) = &x.kind {
+                                bound.insert(v.clone());
+                            }
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    bound
+}
+
+/// Puts every span of `e` at `at` (a copy standing in for the node at `at`).
+pub fn relocate(e: &mut Expr, at: Span) {
+    fn go(e: &mut Expr, at: Span) {
+        e.span = at;
+        if let ExprKind::Ref { path, .. } = &mut e.kind {
+            for step in path {
+                if let RefArg::Dot { span, .. } = step {
+                    *span = at;
+                }
+            }
+        }
+    }
+    visit_expr_mut(e, &mut |x| go(x, at));
+}
