@@ -152,19 +152,11 @@ impl Catalog {
     }
 
     fn add_module(&mut self, file: &str, text: &str, is_test: bool, rego_v0: bool) -> Result<()> {
-        let module = crate::rego::parse(file, text, rego_v0)?;
-        // Where OPA's reading of `not` differs from the one authors expect
-        // (found on the text regorus gets, which keeps the user's lines).
-        let read = crate::rego::emit(
-            &module,
-            crate::rego::EmitOptions {
-                from_v0: !module.rego_v1,
-            },
-        );
-        let engine_module = parse_module(file, &read, false)?;
-        for h in crate::engine::negation::find(&engine_module, &read) {
+        let mut module = crate::rego::parse(file, text, rego_v0)?;
+        // Where OPA's reading of `not` differs from the one authors expect.
+        for b in crate::engine::negation::bind_negated_terms(&mut module) {
             self.warnings
-                .extend(crate::engine::negation::warning(file, &read, &h));
+                .extend(crate::engine::negation::warning(file, text, &b));
         }
         let blocks = metadata::parse_comment_blocks(&module.comments)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;

@@ -110,31 +110,6 @@ pub(crate) fn visit_rule_queries(rule: &Rule, text: &str, visit: &mut dyn FnMut(
     });
 }
 
-/// The first name of every rule head of a module: a bare name that matches
-/// one (and is not bound in the rule) is a reference to a rule.
-pub(crate) fn rule_names(module: &Module) -> std::collections::HashSet<String> {
-    module
-        .policy
-        .iter()
-        .map(|r| {
-            let refr = match r.as_ref() {
-                Rule::Spec { head, .. } => match head {
-                    RuleHead::Compr { refr, .. }
-                    | RuleHead::Set { refr, .. }
-                    | RuleHead::Func { refr, .. } => refr,
-                },
-                Rule::Default { refr, .. } => refr,
-            };
-            refr.span()
-                .text()
-                .split(['[', '.', '('])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_string()
-        })
-        .collect()
-}
 
 /// `text` with each `(start, end, replacement)` applied (an insertion when
 /// `start == end`), in order of `start`; at one offset, in the order given.
@@ -157,14 +132,6 @@ pub(crate) fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> Stri
     out
 }
 
-/// A statement's `with` modifiers as one line of text (`with input as x`).
-pub(crate) fn with_text(text: &str, stmt: &regorus::unstable::LiteralStmt) -> Option<String> {
-    let (first, last) = (stmt.with_mods.first()?, stmt.with_mods.last()?);
-    let s = usize::try_from(first.span.start).unwrap_or(0);
-    let e = span_end(text, last.r#as.span());
-    text.get(s..e)
-        .map(|w| w.split_whitespace().collect::<Vec<_>>().join(" "))
-}
 
 /// Whether a rule body's query is in braces (a one-line `p if x` is not).
 pub(crate) fn query_is_braced(text: &str, q: &Query) -> bool {

@@ -12,49 +12,43 @@
 //!   dynamic indexes of a reference operand;
 //! - for a bare reference (`not obj[input.k]`): its dynamic indexes.
 //!
-//! Gavel rewrites the source the same way, on the same lines, and reports
-//! each place: the two readings differ, and authors usually mean the other.
+//! Gavel rewrites the syntax tree the same way (the bound terms become
+//! `__gavel_notN__ := term` statements just before the `not`, on its line)
+//! and reports each place: the two readings differ, and authors usually
+//! mean the other.
 
 use std::collections::HashSet;
 
-use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule};
+use crate::rego::walk::bound_vars;
+use crate::rego::{AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span};
 
-use super::ast::span_end;
-use super::recursion::bound_vars;
-
-/// One `not` expression whose terms are bound first.
+/// One `not` whose terms are now bound first.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hoisting {
-    /// Byte range of the literal, from `not` to the end of its expression.
-    pub start: usize,
-    pub end: usize,
-    pub line: u32,
-    /// Whether the body has braces (a one-line `if not ...` needs them).
-    pub braced: bool,
-    /// Byte ranges of the terms bound first, in order.
-    pub terms: Vec<(usize, usize)>,
-    /// The literal's `with` modifiers: each bound term carries them too, as
-    /// in OPA.
-    pub with: Option<String>,
+pub struct Bound {
+    /// From `not` to the end of its expression, in the source.
+    pub literal: Span,
+    /// The terms bound first, in the source.
+    pub terms: Vec<Span>,
 }
 
-/// Every `not` expression in a module that OPA rewrites.
-pub fn find(module: &Module, text: &str) -> Vec<Hoisting> {
-    let rule_names = super::ast::rule_names(module);
+/// Binds the terms OPA binds before each `not` of the module, in place,
+/// and returns the places.
+pub fn bind_negated_terms(module: &mut Module) -> Vec<Bound> {
+    let rule_names: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
     let mut out = Vec::new();
-    for rule in &module.policy {
-        let Rule::Spec { bodies, .. } = rule.as_ref() else {
-            continue;
-        };
+    let mut next = 0usize;
+    for rule in &mut module.rules {
         let bound = bound_vars(rule);
         let ctx = Ctx {
             rule_names: &rule_names,
             bound: &bound,
-            text,
         };
+        let bodies = rule
+            .bodies
+            .iter_mut()
+            .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
         for body in bodies {
-            let braced = super::ast::query_is_braced(text, &body.query);
-            ctx.query(&body.query, braced, &mut out);
+            ctx.body(body, &mut next, &mut out);
         }
     }
     out
@@ -63,159 +57,164 @@ pub fn find(module: &Module, text: &str) -> Vec<Hoisting> {
 struct Ctx<'a> {
     rule_names: &'a HashSet<String>,
     bound: &'a HashSet<String>,
-    text: &'a str,
-}
-
-fn range(e: &Expr) -> (usize, usize) {
-    let s = e.span();
-    (
-        usize::try_from(s.start).unwrap_or(0),
-        usize::try_from(s.end).unwrap_or(0),
-    )
 }
 
 impl Ctx<'_> {
-    fn query(&self, q: &Query, braced: bool, out: &mut Vec<Hoisting>) {
-        for stmt in &q.stmts {
-            match &stmt.literal {
-                Literal::NotExpr { span, expr } => {
+    fn body(&self, body: &mut Body, next: &mut usize, out: &mut Vec<Bound>) {
+        let mut literals = Vec::with_capacity(body.literals.len());
+        for mut lit in std::mem::take(&mut body.literals) {
+            // Nested bodies first: `every` and comprehensions.
+            match &mut lit.kind {
+                LiteralKind::Every { body, .. } => self.body(body, next, out),
+                LiteralKind::Expr(e) | LiteralKind::Not(e) => self.nested(e, next, out),
+                LiteralKind::SomeIn { collection, .. } => self.nested(collection, next, out),
+                LiteralKind::SomeVars(_) => {}
+            }
+            if let LiteralKind::Not(expr) = &mut lit.kind {
+                let literal = Span {
+                    end: expr.span.end,
+                    end_line: expr.span.end_line,
+                    ..lit.span
+                };
+                let mut taken = Vec::new();
+                self.negated(expr, &mut taken);
+                if !taken.is_empty() {
                     let mut terms = Vec::new();
-                    self.negated(expr, &mut terms);
-                    // Only the outermost terms: binding one binds what it holds.
-                    terms.sort_by_key(|(s, e)| (*s, std::cmp::Reverse(*e)));
-                    let mut kept: Vec<(usize, usize)> = Vec::new();
-                    for t in terms {
-                        if !kept.iter().any(|k| k.0 <= t.0 && t.1 <= k.1) {
-                            kept.push(t);
-                        }
-                    }
-                    if !kept.is_empty() {
-                        let end = span_end(self.text, expr.span());
-                        out.push(Hoisting {
-                            with: super::ast::with_text(self.text, stmt),
-                            start: usize::try_from(span.start).unwrap_or(0),
-                            end,
-                            line: span.line,
-                            braced,
-                            terms: kept,
+                    for term in taken {
+                        let name = format!("__gavel_not{next}__");
+                        *next += 1;
+                        terms.push(term.span);
+                        let at = term.span;
+                        // The binding sits where the `not` is, carrying its `with`.
+                        let at_not = Span { line: lit.span.line, col: 0, ..at };
+                        literals.push(Literal {
+                            span: at_not,
+                            kind: LiteralKind::Expr(Expr::new(
+                                at_not,
+                                ExprKind::Assign {
+                                    op: AssignOp::Assign,
+                                    lhs: Box::new(Expr::new(at_not, ExprKind::Var(name.clone()))),
+                                    rhs: Box::new(term),
+                                },
+                            )),
+                            with: lit.with.clone(),
                         });
+                        replace_marker(expr, &name);
                     }
+                    out.push(Bound { literal, terms });
                 }
-                Literal::Every { query, .. } => self.query(query, true, out),
-                _ => {}
             }
-            // Comprehension bodies are queries too.
-            let mut nested = Vec::new();
-            match &stmt.literal {
-                Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
-                    collect_queries(expr, &mut nested)
-                }
-                Literal::SomeIn { collection, .. } => collect_queries(collection, &mut nested),
-                _ => {}
+            literals.push(lit);
+        }
+        body.literals = literals;
+    }
+
+    /// Comprehension bodies inside an expression.
+    fn nested(&self, e: &mut Expr, next: &mut usize, out: &mut Vec<Bound>) {
+        match &mut e.kind {
+            ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
+                self.nested(term, next, out);
+                self.body(body, next, out);
             }
-            for q in nested {
-                self.query(q, true, out);
+            ExprKind::ObjectCompr { key, value, body } => {
+                self.nested(key, next, out);
+                self.nested(value, next, out);
+                self.body(body, next, out);
             }
+            _ => each_child_mut(e, &mut |c| self.nested(c, next, out)),
         }
     }
 
-    /// The terms of a negated expression that OPA binds first.
-    fn negated(&self, e: &Expr, terms: &mut Vec<(usize, usize)>) {
-        match e {
-            Expr::BoolExpr {
-                op: BoolOp::Eq,
+    /// Takes out of a negated expression the terms OPA binds first, each
+    /// replaced by a marker var (renamed once its binding is made).
+    fn negated(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
+        match &mut e.kind {
+            ExprKind::Binary {
+                op: BinOp::Eq,
                 lhs,
                 rhs,
-                ..
             }
-            | Expr::AssignExpr { lhs, rhs, .. } => {
-                for side in [lhs, rhs] {
-                    self.equality_operand(side, terms);
-                }
+            | ExprKind::Assign { lhs, rhs, .. } => {
+                self.equality_operand(lhs, taken);
+                self.equality_operand(rhs, taken);
             }
-            Expr::BoolExpr { lhs, rhs, .. }
-            | Expr::ArithExpr { lhs, rhs, .. }
-            | Expr::BinExpr { lhs, rhs, .. } => {
-                self.argument(lhs, terms);
-                self.argument(rhs, terms);
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.argument(lhs, taken);
+                self.argument(rhs, taken);
             }
-            Expr::Call { params, .. } => params.iter().for_each(|p| self.argument(p, terms)),
-            Expr::Membership {
+            ExprKind::Call { args, .. } => args.iter_mut().for_each(|a| self.argument(a, taken)),
+            ExprKind::Membership {
                 key,
                 value,
                 collection,
-                ..
             } => {
                 if let Some(k) = key {
-                    self.argument(k, terms);
+                    self.argument(k, taken);
                 }
-                self.argument(value, terms);
-                self.argument(collection, terms);
+                self.argument(value, taken);
+                self.argument(collection, taken);
             }
-            Expr::RefDot { .. } | Expr::RefBrack { .. } => self.dynamic_indexes(e, terms),
-            Expr::UnaryExpr { expr, .. } => self.argument(expr, terms),
+            ExprKind::Ref { .. } => self.dynamic_indexes(e, taken),
+            ExprKind::Neg(x) => self.argument(x, taken),
+            ExprKind::Paren(x) => self.negated(x, taken),
             _ => {}
         }
     }
 
     /// An argument of a call: a reference or a call is bound first;
     /// collections are looked into.
-    fn argument(&self, e: &Expr, terms: &mut Vec<(usize, usize)>) {
-        match e {
-            Expr::RefDot { .. } | Expr::RefBrack { .. } | Expr::Call { .. } => terms.push(range(e)),
-            Expr::Var { span, .. } if self.is_rule_ref(span.text()) => terms.push(range(e)),
-            Expr::Array { items, .. } | Expr::Set { items, .. } => {
-                items.iter().for_each(|i| self.argument(i, terms))
+    fn argument(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
+        match &mut e.kind {
+            ExprKind::Ref { .. } | ExprKind::Call { .. } => take(e, taken),
+            ExprKind::Var(v) if self.is_rule_ref(v) => take(e, taken),
+            ExprKind::Array(items) | ExprKind::Set(items) => {
+                items.iter_mut().for_each(|i| self.argument(i, taken))
             }
-            Expr::Object { fields, .. } => {
-                for (_, k, v) in fields {
-                    self.argument(k, terms);
-                    self.argument(v, terms);
+            ExprKind::Object(fields) => {
+                for (k, v) in fields {
+                    self.argument(k, taken);
+                    self.argument(v, taken);
                 }
             }
-            Expr::BoolExpr { .. }
-            | Expr::ArithExpr { .. }
-            | Expr::BinExpr { .. }
-            | Expr::Membership { .. } => {
-                // An operator inside an argument is a nested call.
-                terms.push(range(e));
-            }
+            // An operator inside an argument is a nested call.
+            ExprKind::Binary { .. } | ExprKind::Membership { .. } => take(e, taken),
+            ExprKind::Paren(x) => self.argument(x, taken),
             _ => {}
         }
     }
 
     /// An operand of `==`: calls are bound first, and a reference's
     /// dynamic indexes, but not the reference itself.
-    fn equality_operand(&self, e: &Expr, terms: &mut Vec<(usize, usize)>) {
-        match e {
-            Expr::Call { .. } => terms.push(range(e)),
-            Expr::RefDot { .. } | Expr::RefBrack { .. } => self.dynamic_indexes(e, terms),
-            Expr::Array { items, .. } | Expr::Set { items, .. } => {
-                items.iter().for_each(|i| self.argument(i, terms))
+    fn equality_operand(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
+        match &mut e.kind {
+            ExprKind::Call { .. } | ExprKind::Binary { .. } => take(e, taken),
+            ExprKind::Ref { .. } => self.dynamic_indexes(e, taken),
+            ExprKind::Array(items) | ExprKind::Set(items) => {
+                items.iter_mut().for_each(|i| self.argument(i, taken))
             }
-            Expr::Object { fields, .. } => {
-                for (_, k, v) in fields {
-                    self.argument(k, terms);
-                    self.argument(v, terms);
+            ExprKind::Object(fields) => {
+                for (k, v) in fields {
+                    self.argument(k, taken);
+                    self.argument(v, taken);
                 }
             }
-            Expr::BoolExpr { .. } | Expr::ArithExpr { .. } | Expr::BinExpr { .. } => {
-                terms.push(range(e))
-            }
+            ExprKind::Paren(x) => self.equality_operand(x, taken),
             _ => {}
         }
     }
 
     /// `obj[input.k]`: the index terms of a reference that are themselves
     /// references or calls.
-    fn dynamic_indexes(&self, e: &Expr, terms: &mut Vec<(usize, usize)>) {
-        match e {
-            Expr::RefDot { refr, .. } => self.dynamic_indexes(refr, terms),
-            Expr::RefBrack { refr, index, .. } => {
-                self.dynamic_indexes(refr, terms);
-                self.argument(index, terms);
+    fn dynamic_indexes(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
+        if let ExprKind::Ref { head, path } = &mut e.kind {
+            if matches!(head.kind, ExprKind::Ref { .. }) {
+                self.dynamic_indexes(head, taken);
             }
-            _ => {}
+            for step in path {
+                if let RefArg::Index(ix) = step {
+                    self.argument(ix, taken);
+                }
+            }
         }
     }
 
@@ -225,107 +224,110 @@ impl Ctx<'_> {
     }
 }
 
-/// The comprehension queries inside an expression (not those nested
-/// deeper in them: `query` walks those).
-fn collect_queries<'a>(e: &'a Expr, out: &mut Vec<&'a Query>) {
-    match e {
-        Expr::ArrayCompr { query, .. }
-        | Expr::SetCompr { query, .. }
-        | Expr::ObjectCompr { query, .. } => {
-            out.push(query);
-        }
-        other => {
-            for child in super::ast::children(other, true) {
-                collect_queries(child, out);
-            }
-        }
-    }
+/// The marker left where a term was taken.
+const MARKER: &str = "__gavel_not_marker__";
+
+fn take(e: &mut Expr, taken: &mut Vec<Expr>) {
+    let marker = Expr::new(e.span, ExprKind::Var(MARKER.to_string()));
+    taken.push(std::mem::replace(e, marker));
 }
 
-/// Applies the hoistings to `text`, keeping every line: a bound term's
-/// newlines move into the name that replaces it.
-pub fn rewrite(text: &str, hoistings: &[Hoisting]) -> Option<String> {
-    if hoistings.is_empty() {
-        return None;
+/// Renames the first marker left in `e` (markers are met in the order
+/// they were left: a pre-order walk).
+fn replace_marker(e: &mut Expr, name: &str) -> bool {
+    if let ExprKind::Var(v) = &mut e.kind
+        && v == MARKER
+    {
+        *v = name.to_string();
+        return true;
     }
-    let mut out = String::with_capacity(text.len() + hoistings.len() * 48);
-    let mut pos = 0;
-    let mut n = 0usize;
-    for h in hoistings {
-        if h.start < pos || h.end > text.len() {
-            continue;
+    let mut done = false;
+    each_child_mut(e, &mut |c| {
+        if !done {
+            done = replace_marker(c, name);
         }
-        out.push_str(&text[pos..h.start]);
-        let mut prefix = String::new();
-        let mut body = String::new();
-        let mut at = h.start;
-        for &(s, e) in &h.terms {
-            if s < at || e > h.end {
-                continue;
+    });
+    done
+}
+
+/// Calls `f` on each direct sub-expression (not inside comprehension
+/// bodies).
+fn each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut e.kind {
+        ExprKind::Ref { head, path } => {
+            f(head);
+            for step in path {
+                if let RefArg::Index(ix) = step {
+                    f(ix);
+                }
             }
-            let term = &text[s..e];
-            let name = format!("__gavel_not{n}__");
-            n += 1;
-            match &h.with {
-                Some(w) => prefix.push_str(&format!("{name} := {} {w}; ", term.replace('\n', " "))),
-                None => prefix.push_str(&format!("{name} := {}; ", term.replace('\n', " "))),
+        }
+        ExprKind::Call { func, args } => {
+            f(func);
+            args.iter_mut().for_each(|a| f(a));
+        }
+        ExprKind::Array(items) | ExprKind::Set(items) => items.iter_mut().for_each(|a| f(a)),
+        ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
+            f(k);
+            f(v);
+        }),
+        ExprKind::ArrayCompr { term, .. } | ExprKind::SetCompr { term, .. } => f(term),
+        ExprKind::ObjectCompr { key, value, .. } => {
+            f(key);
+            f(value);
+        }
+        ExprKind::Neg(x) | ExprKind::Paren(x) => f(x),
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::Membership {
+            key,
+            value,
+            collection,
+        } => {
+            if let Some(k) = key {
+                f(k);
             }
-            body.push_str(&text[at..s]);
-            body.push_str(&name);
-            body.push_str(&"\n".repeat(term.matches('\n').count()));
-            at = e;
+            f(value);
+            f(collection);
         }
-        body.push_str(&text[at..h.end]);
-        if h.braced {
-            out.push_str(&prefix);
-            out.push_str(&body);
-        } else {
-            out.push_str("{ ");
-            out.push_str(&prefix);
-            out.push_str(&body);
-            out.push_str(" }");
-        }
-        pos = h.end;
+        _ => {}
     }
-    out.push_str(&text[pos..]);
-    Some(out)
 }
 
 /// The warning Gavel shows for a place whose bound-first term reads the
 /// input (`not f(input.user)`): the common way to get the reading an author
 /// did not mean. Terms that are rules or calls are left quiet: they are
 /// usually always defined.
-pub fn warning(file: &str, text: &str, h: &Hoisting) -> Option<String> {
-    let literal = text
-        .get(h.start..h.end)
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let first = h
+pub fn warning(file: &str, source: &str, b: &Bound) -> Option<String> {
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let literal = squeeze(b.literal.text(source));
+    let first = b
         .terms
         .iter()
-        .filter_map(|(s, e)| text.get(*s..*e))
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(""))
+        .map(|t| t.text(source).split_whitespace().collect::<String>())
         .find(|t| t.starts_with("input.") || t.starts_with("input["))?;
     Some(format!(
         "{file}:{}: `{literal}` is undefined when `{first}` is undefined (OPA binds it before the `not`); \
          write `not {first}` separately if a missing value must make the rule true",
-        h.line
+        b.literal.line
     ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::catalog::parse_module;
 
-    fn hoisted(src: &str) -> String {
-        let m = parse_module("t.rego", src, false).unwrap();
-        let h = find(&m, src);
-        let out = rewrite(src, &h).unwrap_or_else(|| src.to_string());
+    /// The module as regorus gets it, spaces squeezed, line by line.
+    fn hoisted(src: &str) -> Vec<String> {
+        let mut m = crate::rego::parse("t.rego", src, false).unwrap();
+        bind_negated_terms(&mut m);
+        let out = crate::rego::emit(&m, Default::default());
         assert_eq!(out.lines().count(), src.lines().count(), "{out}");
-        out
+        out.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
     }
 
     #[test]
@@ -333,27 +335,26 @@ mod tests {
         let out = hoisted(
             "package t\n\ndeny if {\n  not is_admin(input.user)\n}\n\nis_admin(u) if u == \"root\"\n",
         );
-        assert!(
-            out.contains("  __gavel_not0__ := input.user; not is_admin(__gavel_not0__)\n"),
-            "{out}"
+        assert_eq!(
+            out[3],
+            "__gavel_not0__ := input.user; not is_admin(__gavel_not0__)"
         );
     }
 
     #[test]
     fn one_line_bodies_get_braces() {
         let out = hoisted("package t\n\np if not input.status in {\"granted\"}\n");
-        assert!(
-            out.contains(
-                "p if { __gavel_not0__ := input.status; not __gavel_not0__ in {\"granted\"} }"
-            ),
-            "{out}"
+        assert_eq!(
+            out[2],
+            "p if { __gavel_not0__ := input.status; not __gavel_not0__ in { \"granted\" } }"
         );
     }
 
     #[test]
     fn equality_and_bare_references_are_left_alone() {
         let src = "package t\n\na if not input.x == 1\nb if not input.x\nc if { x := 1; not f(x) }\nf(x) := x\n";
-        assert_eq!(hoisted(src), src);
+        let out = hoisted(src);
+        assert!(out.iter().all(|l| !l.contains("__gavel_not")), "{out:?}");
     }
 
     #[test]
@@ -361,17 +362,17 @@ mod tests {
         let out = hoisted(
             "package t\n\na if not count(input.xs) > 0\nb if not obj[input.k]\nobj := {}\nc if not input.s != \"x\"\n",
         );
-        assert!(
-            out.contains("a if { __gavel_not0__ := count(input.xs); not __gavel_not0__ > 0 }"),
-            "{out}"
+        assert_eq!(
+            out[2],
+            "a if { __gavel_not0__ := count(input.xs); not __gavel_not0__ > 0 }"
         );
-        assert!(
-            out.contains("b if { __gavel_not1__ := input.k; not obj[__gavel_not1__] }"),
-            "{out}"
+        assert_eq!(
+            out[3],
+            "b if { __gavel_not1__ := input.k; not obj[__gavel_not1__] }"
         );
-        assert!(
-            out.contains("c if { __gavel_not2__ := input.s; not __gavel_not2__ != \"x\" }"),
-            "{out}"
+        assert_eq!(
+            out[5],
+            "c if { __gavel_not2__ := input.s; not __gavel_not2__ != \"x\" }"
         );
     }
 
@@ -380,18 +381,27 @@ mod tests {
         let out = hoisted(
             "package t\n\nt if {\n  not f(input.x) with input as {\"y\": 1}\n}\nf(x) := x\n",
         );
-        assert!(
-            out.contains("__gavel_not0__ := input.x with input as {\"y\": 1}; not f(__gavel_not0__) with input as {\"y\": 1}"),
-            "{out}"
+        assert_eq!(
+            out[3],
+            "__gavel_not0__ := input.x with input as { \"y\": 1 }; not f(__gavel_not0__) with input as { \"y\": 1 }"
         );
+    }
+
+    #[test]
+    fn a_term_bound_in_the_body_before_is_bound_after_it() {
+        // The binding goes right before the `not`, after `r` is defined.
+        let out = hoisted(
+            "package p\nq := {\"a\": 1}\nnames := {\"b\"}\ntest_b if {\n  q[k]\n  r := {\"k\": k}\n  not names[r.k]\n}\n",
+        );
+        assert_eq!(out[6], "__gavel_not0__ := r.k; not names[__gavel_not0__]");
     }
 
     #[test]
     fn warnings_name_the_place() {
         let src = "package t\n\ndeny if {\n  not is_admin(input.user)\n}\nis_admin(u) if u == 1\n";
-        let m = parse_module("t.rego", src, false).unwrap();
-        let h = find(&m, src);
-        let w = warning("t.rego", src, &h[0]).unwrap();
+        let mut m = crate::rego::parse("t.rego", src, false).unwrap();
+        let b = bind_negated_terms(&mut m);
+        let w = warning("t.rego", src, &b[0]).unwrap();
         assert!(
             w.starts_with(
                 "t.rego:4: `not is_admin(input.user)` is undefined when `input.user` is undefined"

@@ -29,6 +29,7 @@ fn normalize_with<'a>(
 ) -> Result<Cow<'a, str>> {
     let mut module = crate::rego::parse(file, text, rego_v0)?;
     super::aliases::expand(&mut module);
+    super::negation::bind_negated_terms(&mut module);
     let text = crate::rego::emit(
         &module,
         crate::rego::EmitOptions {
@@ -44,14 +45,7 @@ fn normalize_with<'a>(
     } else {
         text
     };
-    if !text.contains("not") {
-        return Ok(Cow::Owned(text));
-    }
-    let module = parse_module(file, &text, false)?;
-    let hoistings = super::negation::find(&module, &text);
-    Ok(Cow::Owned(
-        super::negation::rewrite(&text, &hoistings).unwrap_or(text),
-    ))
+    Ok(Cow::Owned(text))
 }
 
 #[cfg(test)]

@@ -88,7 +88,10 @@ impl Emitter {
                     self.out.push(' ');
                 }
                 self.col = col;
-            } else if self.col > 1 && (col == 0 || col < self.col) {
+            } else if self.col > 1
+                && (col == 0 || col < self.col)
+                && !self.out.ends_with(['(', '['])
+            {
                 self.out.push(' ');
                 self.col += 1;
             }
