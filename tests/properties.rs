@@ -88,23 +88,36 @@ proptest! {
         prop_assert!(loaded.is_ok());
     }
 
-    /// The nesting check: any text is measured without a panic, and a text
-    /// it accepts is within every limit.
+    /// Gavel's Rego parser takes any text: a module or a located error.
+    #[test]
+    fn rego_parser_takes_any_text(text in "\\PC{0,300}", v0 in any::<bool>()) {
+        if let Err(e) = gavel::rego::parse("p.rego", &text, v0) {
+            prop_assert!(e.to_string().starts_with("p.rego:"));
+        }
+    }
+
+    /// Rego-shaped text: tokens of the language in any order.
+    #[test]
+    fn rego_parser_takes_any_tokens(text in "(package p\n|import [a-z.]{1,8}\n|[a-z]{1,3}|[0-9.e]{1,4}|\"[a-z]{0,3}\"|`[a-z\n]{0,3}`|:=|==|[-+*/%&|<>=!.,;:(){}\\[\\] \n]|if |else |not |some |every |in |contains |with |as |default |#[a-z ]{0,5}\n){0,80}", v0 in any::<bool>()) {
+        let src = format!("package p\n{text}");
+        if let Ok(module) = gavel::rego::parse("p.rego", &src, v0) {
+            let _ = gavel::rego::emit(&module, Default::default());
+        }
+    }
+
+    /// The front end and the nesting check: any text parses or gives a
+    /// located error, without a panic, and a module the check accepts is
+    /// within the limit.
     #[test]
     fn nesting_check_accepts_only_what_is_within_limits(text in "([\\[\\]{}()]|[-+.,|:;]|:=|[a-z0-9 ]|\"[\\[{]{0,2}\"|`[\\[\n]{0,2}`|#[\\[(]{0,2}\n|\n){0,400}") {
-        use gavel::engine::nesting::{check, measure, MAX_BRACKETS, MAX_EXPRESSION_DEPTH, MAX_FIRST_ELEMENTS};
-        let d = measure(&text);
-        if check("p.rego", &text).is_ok() {
-            prop_assert!(d.brackets <= MAX_BRACKETS, "{d:?}");
-            prop_assert!(d.first_elements <= MAX_FIRST_ELEMENTS, "{d:?}");
-            prop_assert!(d.expression <= MAX_EXPRESSION_DEPTH, "{d:?}");
-        } else {
-            prop_assert!(
-                d.brackets > MAX_BRACKETS
-                    || d.first_elements > MAX_FIRST_ELEMENTS
-                    || d.expression > MAX_EXPRESSION_DEPTH,
-                "{d:?}"
-            );
+        use gavel::engine::nesting::{check, measure, MAX_EXPRESSION_DEPTH};
+        let src = format!("package p\nx := {text}\n");
+        if let Ok(module) = gavel::rego::parse("p.rego", &src, false) {
+            if check("p.rego", &module).is_ok() {
+                prop_assert!(measure(&module) <= MAX_EXPRESSION_DEPTH);
+            } else {
+                prop_assert!(measure(&module) > MAX_EXPRESSION_DEPTH);
+            }
         }
     }
 }

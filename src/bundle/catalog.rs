@@ -153,6 +153,7 @@ impl Catalog {
 
     fn add_module(&mut self, file: &str, text: &str, is_test: bool, rego_v0: bool) -> Result<()> {
         let mut module = crate::rego::parse(file, text, rego_v0)?;
+        crate::engine::nesting::check(file, &module)?;
         // Where OPA's reading of `not` differs from the one authors expect.
         for b in crate::engine::negation::bind_negated_terms(&mut module) {
             self.warnings

@@ -209,29 +209,25 @@ mod tests {
         );
     }
 
-    /// The deepest modules the nesting limits and the chain limit accept
+    /// The deepest modules the nesting limit and the chain limit accept
     /// load and evaluate on a thread with a worker's 2 MiB stack, in a
     /// debug build too (see nesting.rs and recursion.rs for where each
     /// shape overflows without them).
     #[test]
     fn the_deepest_accepted_policies_run_on_a_worker_stack() {
-        use nesting::{MAX_BRACKETS, MAX_EXPRESSION_DEPTH, MAX_FIRST_ELEMENTS};
-        // `x :=` weighs 1; each shape stays just under its limit.
+        use nesting::MAX_EXPRESSION_DEPTH;
+        // `x :=` weighs 1; each shape stays just under the limit.
         let room = MAX_EXPRESSION_DEPTH - 1;
-        let calls = (room / 4).min(MAX_BRACKETS);
         let chain = |steps: usize, step: &dyn Fn(usize) -> String| -> String {
             (1..=steps).map(|i| step(i) + "\n").collect()
         };
         let shapes = [
             format!("x := {}1", "1 + ".repeat(room)),
             format!("x := count([input{}])", ".a".repeat(room - 7)),
-            format!("x := {}1{}", "abs(1 + ".repeat(calls), ")".repeat(calls)),
-            format!("x := {}1{}", "[1, ".repeat(calls), "]".repeat(calls)),
-            format!(
-                "x := {}1{}",
-                "[".repeat(MAX_FIRST_ELEMENTS),
-                "]".repeat(MAX_FIRST_ELEMENTS)
-            ),
+            format!("x := {}1{}", "abs(1 + ".repeat(room / 4), ")".repeat(room / 4)),
+            format!("x := {}1{}", "[1, ".repeat(room / 4), "]".repeat(room / 4)),
+            format!("x := {}1{}", "[".repeat(room / 4), "]".repeat(room / 4)),
+            format!("x := {}1{}", "{\"a\": ".repeat(room / 4), "}".repeat(room / 4)),
             // Chains of rules: plain steps cost 8, so 36 of them and `x`...
             format!(
                 "r0 := 1\n{}x := r36",

@@ -28,6 +28,7 @@ fn normalize_with<'a>(
     some_in: bool,
 ) -> Result<Cow<'a, str>> {
     let mut module = crate::rego::parse(file, text, rego_v0)?;
+    super::nesting::check(file, &module)?;
     super::aliases::expand(&mut module);
     super::negation::bind_negated_terms(&mut module);
     let text = crate::rego::emit(

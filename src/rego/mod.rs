@@ -52,7 +52,8 @@ pub fn engine_length_limits() -> regorus::utils::limits::PolicyLengthConfig {
     use std::num::{NonZeroU32, NonZeroUsize};
     regorus::utils::limits::PolicyLengthConfig {
         max_col: NonZeroU32::new(1 << 20).unwrap_or(NonZeroU32::MIN),
-        max_file_bytes: NonZeroUsize::new(32 << 20).unwrap_or(NonZeroUsize::MIN),
+        max_file_bytes: NonZeroUsize::new(crate::bundle::MAX_FILE_BYTES as usize)
+            .unwrap_or(NonZeroUsize::MIN),
         max_lines: NonZeroUsize::new(1 << 20).unwrap_or(NonZeroUsize::MIN),
     }
 }

@@ -151,7 +151,8 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return Err(self.error_here(format!(
-                "nesting deeper than {MAX_NESTING} (brackets, calls, operators and bodies open at once)"
+                "expression nested too deeply: more than {MAX_NESTING} terms, brackets and bodies \
+                 open at once"
             )));
         }
         Ok(())
