@@ -85,73 +85,11 @@ fn coverage_expr(expr: &Expr, lines: &mut BTreeSet<u32>) {
     }
 }
 
-/// Calls `visit(query, braced)` on every query of a rule: its bodies (in
-/// braces or not), `every` bodies and comprehension bodies wherever they
-/// are (the last two always delimited).
-pub(crate) fn visit_rule_queries(rule: &Rule, text: &str, visit: &mut dyn FnMut(&Query, bool)) {
-    fn with_every(q: &Query, braced: bool, visit: &mut dyn FnMut(&Query, bool)) {
-        visit(q, braced);
-        for stmt in &q.stmts {
-            if let Literal::Every { query, .. } = &stmt.literal {
-                with_every(query, true, visit);
-            }
-        }
-    }
-    if let Rule::Spec { bodies, .. } = rule {
-        for body in bodies {
-            with_every(&body.query, query_is_braced(text, &body.query), visit);
-        }
-    }
-    visit_rule_exprs(rule, &mut |e| match e {
-        Expr::ArrayCompr { query, .. }
-        | Expr::SetCompr { query, .. }
-        | Expr::ObjectCompr { query, .. } => with_every(query, true, visit),
-        _ => {}
-    });
-}
 
 
-/// `text` with each `(start, end, replacement)` applied (an insertion when
-/// `start == end`), in order of `start`; at one offset, in the order given.
-/// An edit that overlaps an earlier one, or falls off a character
-/// boundary, is left out.
-pub(crate) fn splice(text: &str, mut edits: Vec<(usize, usize, String)>) -> String {
-    edits.sort_by_key(|(start, ..)| *start);
-    let mut out =
-        String::with_capacity(text.len() + edits.iter().map(|e| e.2.len()).sum::<usize>());
-    let mut pos = 0;
-    for (start, end, replacement) in edits {
-        let (Some(before), true) = (text.get(pos..start), text.get(start..end).is_some()) else {
-            continue;
-        };
-        out.push_str(before);
-        out.push_str(&replacement);
-        pos = end;
-    }
-    out.push_str(&text[pos..]);
-    out
-}
 
 
-/// Whether a rule body's query is in braces (a one-line `p if x` is not).
-pub(crate) fn query_is_braced(text: &str, q: &Query) -> bool {
-    let start = usize::try_from(q.span.start).unwrap_or(0);
-    text.get(start..)
-        .is_some_and(|t| t.trim_start().starts_with('{'))
-        || text
-            .get(..start)
-            .is_some_and(|t| t.trim_end().ends_with('{'))
-}
 
-/// The byte offset just past a span. A string literal's span stops before
-/// its closing quote; this includes it.
-pub(crate) fn span_end(text: &str, span: &regorus::unstable::Span) -> usize {
-    let end = usize::try_from(span.end).unwrap_or(0);
-    match text.as_bytes().get(end) {
-        Some(b'"' | b'`') => end + 1,
-        _ => end,
-    }
-}
 
 /// The direct sub-expressions of an expression. With `all`, also the parts
 /// coverage does not walk: a call's function and comprehension terms.

@@ -10,12 +10,13 @@ pub mod clock;
 pub mod convert;
 pub mod evaluate;
 pub mod fast;
-pub mod layout;
 pub mod negation;
 pub mod nesting;
 pub mod normalize;
+pub mod operators;
 pub mod outcome;
 pub mod recursion;
+pub mod shadowing;
 pub mod some_in;
 pub mod suite;
 pub mod testing;
@@ -127,27 +128,19 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
     if opts.rego_v0 {
         builtins::install_v0(&mut engine)?;
     }
+    let mut trees = Vec::new();
     for module in bundle.modules() {
-        let text = if for_vm {
-            let text = normalize::normalize_for_vm(&module.path, &module.text, opts.rego_v0)?;
-            vm_guards::guard(&module.path, &text, false)?.into_owned()
-        } else {
-            normalize::normalize(&module.path, &module.text, opts.rego_v0)?.into_owned()
-        };
+        let read = normalize::read(&module.path, &module.text, opts.rego_v0, for_vm)?;
         engine
-            .add_policy(module.path.clone(), text)
+            .add_policy(module.path.clone(), read.text)
             .map_err(|e| located_error(&module.path, &e.to_string()))?;
+        trees.push((module.path.clone(), read.module));
     }
     // Before anything evaluates: regorus would overflow its stack on a
     // recursive rule and take the process down with it.
-    {
-        let modules: Vec<(String, &regorus::unstable::Module)> = engine
-            .get_modules()
-            .iter()
-            .map(|m| (m.package.span.source.file().clone(), m.as_ref()))
-            .collect();
-        recursion::check(&modules)?;
-    }
+    let modules: Vec<(String, &crate::rego::Module)> =
+        trees.iter().map(|(f, m)| (f.clone(), m)).collect();
+    recursion::check(&modules)?;
     let data = data::merged_data(bundle)?;
     engine
         .add_data(Value::from(data))

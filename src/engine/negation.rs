@@ -19,7 +19,7 @@
 
 use std::collections::HashSet;
 
-use crate::rego::walk::bound_vars;
+use crate::rego::walk::{bound_vars, each_child_mut};
 use crate::rego::{AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span};
 
 /// One `not` whose terms are now bound first.
@@ -250,51 +250,6 @@ fn replace_marker(e: &mut Expr, name: &str) -> bool {
     done
 }
 
-/// Calls `f` on each direct sub-expression (not inside comprehension
-/// bodies).
-fn each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match &mut e.kind {
-        ExprKind::Ref { head, path } => {
-            f(head);
-            for step in path {
-                if let RefArg::Index(ix) = step {
-                    f(ix);
-                }
-            }
-        }
-        ExprKind::Call { func, args } => {
-            f(func);
-            args.iter_mut().for_each(|a| f(a));
-        }
-        ExprKind::Array(items) | ExprKind::Set(items) => items.iter_mut().for_each(|a| f(a)),
-        ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
-            f(k);
-            f(v);
-        }),
-        ExprKind::ArrayCompr { term, .. } | ExprKind::SetCompr { term, .. } => f(term),
-        ExprKind::ObjectCompr { key, value, .. } => {
-            f(key);
-            f(value);
-        }
-        ExprKind::Neg(x) | ExprKind::Paren(x) => f(x),
-        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Membership {
-            key,
-            value,
-            collection,
-        } => {
-            if let Some(k) = key {
-                f(k);
-            }
-            f(value);
-            f(collection);
-        }
-        _ => {}
-    }
-}
 
 /// The warning Gavel shows for a place whose bound-first term reads the
 /// input (`not f(input.user)`): the common way to get the reading an author

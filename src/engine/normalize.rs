@@ -2,51 +2,46 @@
 //! the readings OPA has that regorus lacks, and written back in v1 syntax
 //! on the user's lines (errors, coverage and prints name them).
 
-use std::borrow::Cow;
-
-use crate::bundle::catalog::parse_module;
 use crate::error::Result;
+use crate::rego::Module;
 
-/// The module text regorus should see: aliases spelled out (aliases.rs),
-/// v1 syntax (rego::emit), `some .. in` over what may not be a collection
-/// (some_in.rs), then the terms OPA binds before a `not` (negation.rs).
-pub fn normalize<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
-    normalize_with(file, text, rego_v0, true)
+/// A module as regorus gets it: the tree after the readings, and its text.
+pub struct Read {
+    pub module: Module,
+    pub text: String,
 }
 
-/// What the bytecode VM should see: the same, but `some .. in` as it is
-/// (the VM already iterates nothing over a scalar, and the lookup costs
-/// batch replay about a tenth of its speed).
-pub fn normalize_for_vm<'a>(file: &str, text: &'a str, rego_v0: bool) -> Result<Cow<'a, str>> {
-    normalize_with(file, text, rego_v0, false)
-}
-
-fn normalize_with<'a>(
-    file: &str,
-    text: &'a str,
-    rego_v0: bool,
-    some_in: bool,
-) -> Result<Cow<'a, str>> {
+/// Reads a module for the engine: nesting checked (nesting.rs), aliases
+/// spelled out (aliases.rs), locals that shadow rules renamed
+/// (shadowing.rs), operators called by name (operators.rs), the terms OPA binds before a `not`
+/// (negation.rs), then `some .. in` over what may not be a collection
+/// (some_in.rs), or for the bytecode VM the guards it needs (vm_guards.rs;
+/// the VM iterates nothing over a scalar by itself, and the lookup costs
+/// batch replay about a tenth of its speed); written back in v1 syntax.
+pub fn read(file: &str, text: &str, rego_v0: bool, for_vm: bool) -> Result<Read> {
     let mut module = crate::rego::parse(file, text, rego_v0)?;
     super::nesting::check(file, &module)?;
     super::aliases::expand(&mut module);
+    super::shadowing::rename_shadowing_locals(&mut module);
+    super::operators::spell_out(&mut module);
     super::negation::bind_negated_terms(&mut module);
+    if for_vm {
+        super::vm_guards::guard(&mut module);
+    } else {
+        super::some_in::read_through_iterable(&mut module);
+    }
     let text = crate::rego::emit(
         &module,
         crate::rego::EmitOptions {
             from_v0: !module.rego_v1,
         },
     );
-    let text = if some_in && text.contains(" in ") {
-        let module = parse_module(file, &text, false)?;
-        match super::some_in::rewrite(&module, &text) {
-            Some(rewritten) => rewritten,
-            None => text,
-        }
-    } else {
-        text
-    };
-    Ok(Cow::Owned(text))
+    Ok(Read { module, text })
+}
+
+/// The text regorus gets for a module (see [`read`]).
+pub fn normalize(file: &str, text: &str, rego_v0: bool) -> Result<String> {
+    Ok(read(file, text, rego_v0, false)?.text)
 }
 
 #[cfg(test)]

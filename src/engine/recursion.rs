@@ -18,9 +18,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use regorus::unstable::{AssignOp, Expr, Literal, Module, Query, Rule, RuleHead};
-
 use crate::error::{Error, Result};
+use crate::rego::walk::bound_vars;
+use crate::rego::{Body, Expr, ExprKind, LiteralKind, Module, RefArg, Rule};
 
 /// The stack cost of one rule evaluating another, in expression levels.
 pub const RULE_STEP: usize = 6;
@@ -97,11 +97,11 @@ fn graph(modules: &[(String, &Module)]) -> Graph {
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
     for (file, module) in modules {
         let package = package_path(module);
-        for rule in &module.policy {
+        for rule in &module.rules {
             if let Some(name) = rule_name(rule) {
                 nodes.entry(format!("{package}.{name}")).or_insert(Node {
                     file: file.clone(),
-                    line: rule.span().line,
+                    line: rule.span.line,
                 });
             }
         }
@@ -114,14 +114,13 @@ fn graph(modules: &[(String, &Module)]) -> Graph {
     let mut own_depth: HashMap<String, usize> = HashMap::new();
     for (_, module) in modules {
         let package = package_path(module);
-        let imports = import_aliases(module);
-        let local_rules: HashSet<String> = module
-            .policy
-            .iter()
-            .filter_map(|r| rule_name(r))
-            .map(|n| n.split('.').next().unwrap_or(&n).to_string())
+        let imports: HashMap<String, Vec<String>> = super::aliases::aliases(module)
+            .into_iter()
+            .filter_map(|(alias, e)| Some((alias, e.static_path()?)))
             .collect();
-        for rule in &module.policy {
+        let local_rules: HashSet<String> =
+            module.rules.iter().map(|r| r.name().to_string()).collect();
+        for rule in &module.rules {
             let Some(name) = rule_name(rule) else {
                 continue;
             };
@@ -222,151 +221,59 @@ fn costliest_chain(
 }
 
 fn package_path(module: &Module) -> String {
-    format!("data.{}", super::ast::package_name(module))
+    format!("data.{}", module.package_name())
 }
 
-/// The rule's name under its package (`p`, or `a.b` for a ref head).
+/// The rule's name under its package (`p`, or `a.b` for a ref head; string
+/// keys count as names).
 fn rule_name(rule: &Rule) -> Option<String> {
-    let refr = match rule {
-        Rule::Spec { head, .. } => match head {
-            RuleHead::Compr { refr, .. }
-            | RuleHead::Set { refr, .. }
-            | RuleHead::Func { refr, .. } => refr,
-        },
-        Rule::Default { refr, .. } => refr,
-    };
-    let mut comps = Vec::new();
-    static_chain(refr, &mut comps, &mut Vec::new());
-    (!comps.is_empty()).then(|| comps.join("."))
+    let pattern = pattern(&rule.head.reference);
+    let names: Vec<&str> = pattern.iter().map_while(|s| s.as_deref()).collect();
+    (!names.is_empty()).then(|| names.join("."))
 }
 
-/// `import data.a.b` -> `b: data.a.b`; `import data.a.b as c` -> `c: data.a.b`.
-pub(crate) fn import_aliases(module: &Module) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for import in &module.imports {
-        let mut comps = Vec::new();
-        static_chain(&import.refr, &mut comps, &mut Vec::new());
-        if comps.first().map(String::as_str) != Some("data") {
-            continue;
-        }
-        let alias = match &import.r#as {
-            Some(span) => span.text().to_string(),
-            None => comps.last().cloned().unwrap_or_default(),
-        };
-        out.insert(alias, comps.join("."));
-    }
-    out
-}
-
-/// The static components of a reference chain (`a.b["c"][x]` -> `a b c`),
-/// and the dynamic index expressions met after the static part ends.
-fn static_chain<'a>(expr: &'a Expr, comps: &mut Vec<String>, dynamic: &mut Vec<&'a Expr>) -> bool {
-    match expr {
-        Expr::Var { span, .. } => {
-            comps.push(span.text().to_string());
-            true
-        }
-        Expr::RefDot { refr, field, .. } => {
-            let ok = static_chain(refr, comps, dynamic);
-            if ok {
-                comps.push(field.0.text().to_string());
+/// A reference as names, `None` where an index is computed:
+/// `data.t[x].deny` -> `data t * deny`.
+fn pattern(e: &Expr) -> Vec<Option<String>> {
+    match &e.kind {
+        ExprKind::Var(v) => vec![Some(v.clone())],
+        ExprKind::Ref { head, path } => {
+            let mut out = pattern(head);
+            for step in path {
+                out.push(match step {
+                    RefArg::Dot { name, .. } => Some(name.clone()),
+                    RefArg::Index(Expr {
+                        kind: ExprKind::String { value, .. },
+                        ..
+                    }) => Some(value.clone()),
+                    RefArg::Index(_) => None,
+                });
             }
-            ok
+            out
         }
-        Expr::RefBrack { refr, index, .. } => {
-            let ok = static_chain(refr, comps, dynamic);
-            match index.as_ref() {
-                Expr::String { value, .. } | Expr::RawString { value, .. } if ok => {
-                    comps.push(value.as_string().map(|s| s.to_string()).unwrap_or_default());
-                    true
-                }
-                other => {
-                    dynamic.push(other);
-                    false
-                }
-            }
-        }
-        other => {
-            dynamic.push(other);
-            false
-        }
+        _ => vec![None],
     }
 }
 
-/// Names a rule binds itself: they are not references to rules.
-pub(crate) fn bound_vars(rule: &Rule) -> HashSet<String> {
-    let mut bound = HashSet::new();
-    let bind_pattern = |e: &Expr, bound: &mut HashSet<String>| {
-        super::ast::visit_expr(e, &mut |x| {
-            if let Expr::Var { span, .. } = x {
-                bound.insert(span.text().to_string());
+/// The computed indexes of a reference (what it evaluates besides reading).
+fn dynamic_parts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    if let ExprKind::Ref { head, path } = &e.kind {
+        dynamic_parts(head, out);
+        for step in path {
+            if let RefArg::Index(ix) = step
+                && !matches!(ix.kind, ExprKind::String { .. })
+            {
+                out.push(ix);
             }
-        });
-    };
-    if let Rule::Spec {
-        head: RuleHead::Func { args, .. },
-        ..
-    }
-    | Rule::Default { args, .. } = rule
-    {
-        for a in args {
-            bind_pattern(a, &mut bound);
         }
-    }
-    super::ast::visit_rule_exprs(rule, &mut |e| {
-        if let Expr::AssignExpr {
-            op: AssignOp::ColEq,
-            lhs,
-            ..
-        } = e
-        {
-            super::ast::visit_expr(lhs, &mut |x| {
-                if let Expr::Var { span, .. } = x {
-                    bound.insert(span.text().to_string());
-                }
-            });
-        }
-    });
-    if let Rule::Spec { bodies, .. } = rule {
-        for b in bodies {
-            collect_declared(&b.query, &mut bound);
-        }
-    }
-    bound
-}
-
-fn collect_declared(query: &Query, bound: &mut HashSet<String>) {
-    for stmt in &query.stmts {
-        match &stmt.literal {
-            Literal::SomeVars { vars, .. } => {
-                bound.extend(vars.iter().map(|v| v.text().to_string()))
-            }
-            Literal::SomeIn { key, value, .. } => {
-                for e in key.iter().chain(std::iter::once(value)) {
-                    super::ast::visit_expr(e, &mut |x| {
-                        if let Expr::Var { span, .. } = x {
-                            bound.insert(span.text().to_string());
-                        }
-                    });
-                }
-            }
-            Literal::Every {
-                key, value, query, ..
-            } => {
-                if let Some(k) = key {
-                    bound.insert(k.text().to_string());
-                }
-                bound.insert(value.text().to_string());
-                collect_declared(query, bound);
-            }
-            Literal::Expr { .. } | Literal::NotExpr { .. } => {}
-        }
+    } else if !matches!(e.kind, ExprKind::Var(_)) {
+        out.push(e);
     }
 }
 
 struct Ctx<'a> {
     package: &'a str,
-    imports: &'a HashMap<String, String>,
+    imports: &'a HashMap<String, Vec<String>>,
     local_rules: &'a HashSet<String>,
     bound: HashSet<String>,
     rule_paths: &'a BTreeSet<String>,
@@ -380,72 +287,59 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn rule(&mut self, rule: &Rule) {
-        match rule {
-            Rule::Spec { head, bodies, .. } => {
-                match head {
-                    RuleHead::Compr { refr, assign, .. } => {
-                        self.head_ref(refr);
-                        if let Some(a) = assign {
-                            self.expr(&a.value);
-                        }
-                    }
-                    RuleHead::Set { refr, key, .. } => {
-                        self.head_ref(refr);
-                        if let Some(k) = key {
-                            self.expr(k);
-                        }
-                    }
-                    RuleHead::Func { assign, .. } => {
-                        if let Some(a) = assign {
-                            self.expr(&a.value);
-                        }
-                    }
-                }
-                for b in bodies {
-                    if let Some(a) = &b.assign {
-                        self.expr(&a.value);
-                    }
-                    self.query(&b.query);
-                }
+        let h = &rule.head;
+        if h.args.is_none() {
+            // Computed parts of a head (`p[x]`) may refer to rules.
+            let mut dynamic = Vec::new();
+            dynamic_parts(&h.reference, &mut dynamic);
+            for d in dynamic {
+                self.expr(d);
             }
-            Rule::Default { value, .. } => self.expr(value),
+        }
+        if let Some(c) = &h.contains {
+            self.expr(c);
+        }
+        if let Some((_, v)) = &h.value {
+            self.expr(v);
+        }
+        for b in &rule.bodies {
+            self.query(b);
+        }
+        for e in &rule.elses {
+            if let Some((_, v)) = &e.value {
+                self.expr(v);
+            }
+            if let Some(b) = &e.body {
+                self.query(b);
+            }
         }
     }
 
-    /// Dynamic parts of a head (`p[x]`) may refer to rules.
-    fn head_ref(&mut self, refr: &Expr) {
-        let mut dynamic = Vec::new();
-        static_chain(refr, &mut Vec::new(), &mut dynamic);
-        for d in dynamic {
-            self.expr(d);
-        }
-    }
-
-    fn query(&mut self, query: &Query) {
+    fn query(&mut self, body: &Body) {
         self.depth += 1;
-        self.query_inner(query);
-        self.depth -= 1;
-    }
-
-    fn query_inner(&mut self, query: &Query) {
-        for stmt in &query.stmts {
-            match &stmt.literal {
-                Literal::SomeVars { .. } => {}
-                Literal::SomeIn { collection, .. } => self.expr(collection),
-                Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => self.expr(expr),
-                Literal::Every { domain, query, .. } => {
+        for lit in &body.literals {
+            match &lit.kind {
+                LiteralKind::SomeVars(_) => {}
+                LiteralKind::SomeIn { collection, .. } => self.expr(collection),
+                LiteralKind::Expr(e) | LiteralKind::Not(e) => self.expr(e),
+                LiteralKind::Every { domain, body, .. } => {
                     self.expr(domain);
-                    self.query(query);
+                    self.query(body);
                 }
             }
             // A `with` target is replaced, not evaluated; its value is.
-            for w in &stmt.with_mods {
-                self.expr(&w.r#as);
+            for w in &lit.with {
+                self.expr(&w.value);
             }
         }
+        self.depth -= 1;
     }
 
     fn expr(&mut self, expr: &Expr) {
+        // Parentheses are no level of regorus's tree.
+        if let ExprKind::Paren(inner) = &expr.kind {
+            return self.expr(inner);
+        }
         self.depth += 1;
         self.deepest = self.deepest.max(self.depth);
         self.expr_inner(expr);
@@ -453,65 +347,52 @@ impl Ctx<'_> {
     }
 
     fn expr_inner(&mut self, expr: &Expr) {
-        match expr {
-            Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => {
-                let mut comps = Vec::new();
+        match &expr.kind {
+            ExprKind::Var(_) | ExprKind::Ref { .. } => {
+                self.reference(&pattern(expr));
                 let mut dynamic = Vec::new();
-                static_chain(expr, &mut comps, &mut dynamic);
-                self.reference(&comps);
+                dynamic_parts(expr, &mut dynamic);
                 for d in dynamic {
-                    if !std::ptr::eq(d, expr) {
-                        self.expr(d);
-                    }
+                    self.expr(d);
                 }
             }
-            Expr::Call { fcn, params, .. } => {
-                let mut comps = Vec::new();
-                let mut dynamic = Vec::new();
-                static_chain(fcn, &mut comps, &mut dynamic);
-                self.reference(&comps);
-                for p in params {
-                    self.expr(p);
+            ExprKind::Call { func, args } => {
+                self.reference(&pattern(func));
+                for a in args {
+                    self.expr(a);
                 }
             }
-            Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
                 self.expr(term);
-                self.query(query);
+                self.query(body);
             }
-            Expr::ObjectCompr {
-                key, value, query, ..
-            } => {
+            ExprKind::ObjectCompr { key, value, body } => {
                 self.expr(key);
                 self.expr(value);
-                self.query(query);
+                self.query(body);
             }
-            Expr::String { .. }
-            | Expr::RawString { .. }
-            | Expr::Number { .. }
-            | Expr::Bool { .. }
-            | Expr::Null { .. } => {}
-            Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            ExprKind::String { .. }
+            | ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null => {}
+            ExprKind::Array(items) | ExprKind::Set(items) => {
                 items.iter().for_each(|i| self.expr(i))
             }
-            Expr::Object { fields, .. } => {
-                for (_, k, v) in fields {
+            ExprKind::Object(fields) => {
+                for (k, v) in fields {
                     self.expr(k);
                     self.expr(v);
                 }
             }
-            Expr::UnaryExpr { expr, .. } => self.expr(expr),
-            Expr::BinExpr { lhs, rhs, .. }
-            | Expr::BoolExpr { lhs, rhs, .. }
-            | Expr::ArithExpr { lhs, rhs, .. }
-            | Expr::AssignExpr { lhs, rhs, .. } => {
+            ExprKind::Neg(x) | ExprKind::Paren(x) => self.expr(x),
+            ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
                 self.expr(lhs);
                 self.expr(rhs);
             }
-            Expr::Membership {
+            ExprKind::Membership {
                 key,
                 value,
                 collection,
-                ..
             } => {
                 if let Some(k) = key {
                     self.expr(k);
@@ -527,43 +408,59 @@ impl Ctx<'_> {
         *d = (*d).max(self.depth);
     }
 
-    /// Adds edges for a static reference `comps`.
-    fn reference(&mut self, comps: &[String]) {
-        let Some(root) = comps.first() else { return };
-        let full: Vec<String> = if root == "data" {
-            comps.to_vec()
+    /// Adds edges for a reference (`None`: a computed index).
+    fn reference(&mut self, pattern: &[Option<String>]) {
+        let Some(Some(root)) = pattern.first() else {
+            return;
+        };
+        let full: Vec<Option<String>> = if root == "data" {
+            pattern.to_vec()
         } else if let Some(target) = self.imports.get(root) {
             target
-                .split('.')
-                .map(String::from)
-                .chain(comps[1..].iter().cloned())
+                .iter()
+                .cloned()
+                .map(Some)
+                .chain(pattern[1..].iter().cloned())
                 .collect()
         } else if self.local_rules.contains(root) && !self.bound.contains(root) {
             self.package
                 .split('.')
-                .map(String::from)
-                .chain(comps.iter().cloned())
+                .map(|s| Some(s.to_string()))
+                .chain(pattern.iter().cloned())
                 .collect()
         } else {
             return;
         };
-        // The rule the reference reads (a prefix of it), or every rule under
-        // it when it names a package or a subtree.
-        for i in (1..=full.len()).rev() {
-            let p = full[..i].join(".");
+        let fixed: Vec<&str> = full.iter().map_while(|s| s.as_deref()).collect();
+        // The rule the reference reads (a prefix of it)...
+        for i in (1..=fixed.len()).rev() {
+            let p = fixed[..i].join(".");
             if self.rule_paths.contains(&p) {
                 self.read_at_depth(&p);
                 self.out.insert(p);
                 return;
             }
         }
-        let prefix = format!("{}.", full.join("."));
-        for p in self.rule_paths.range(prefix.clone()..) {
-            if !p.starts_with(&prefix) {
-                break;
-            }
-            self.read_at_depth(p);
-            self.out.insert(p.clone());
+        // ...or every rule under it that its computed steps can reach
+        // (`data.t[x].deny` reads each `data.t.*.deny`, not every rule
+        // under `data.t`).
+        let prefix = format!("{}.", fixed.join("."));
+        let rest = &full[fixed.len()..];
+        let reached: Vec<String> = self
+            .rule_paths
+            .range(prefix.clone()..)
+            .take_while(|p| p.starts_with(&prefix))
+            .filter(|p| {
+                p[prefix.len()..]
+                    .split('.')
+                    .zip(rest)
+                    .all(|(seg, want)| want.as_deref().is_none_or(|w| w == seg))
+            })
+            .cloned()
+            .collect();
+        for p in reached {
+            self.read_at_depth(&p);
+            self.out.insert(p);
         }
     }
 }
@@ -627,12 +524,11 @@ fn find_cycle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::catalog::parse_module;
 
     fn check_src(files: &[(&str, &str)]) -> Result<()> {
         let parsed: Vec<(String, Module)> = files
             .iter()
-            .map(|(f, t)| (f.to_string(), parse_module(f, t, false).unwrap()))
+            .map(|(f, t)| (f.to_string(), crate::rego::parse(f, t, false).unwrap()))
             .collect();
         let refs: Vec<(String, &Module)> = parsed.iter().map(|(f, m)| (f.clone(), m)).collect();
         check(&refs)
@@ -744,9 +640,9 @@ mod tests {
                 let parsed: Vec<(String, Module)> = bundle
                     .modules()
                     .map(|m| {
-                        let text =
-                            super::super::normalize::normalize(&m.path, &m.text, false).unwrap();
-                        (m.path.clone(), parse_module(&m.path, &text, false).unwrap())
+                        let read = super::super::normalize::read(&m.path, &m.text, false, false)
+                            .unwrap();
+                        (m.path.clone(), read.module)
                     })
                     .collect();
                 let refs: Vec<(String, &Module)> =
@@ -757,6 +653,25 @@ mod tests {
         }
         eprintln!("costliest sample chain: {most}");
         assert!(most > 0 && most * 3 <= MAX_CHAIN_COST, "{most}");
+    }
+
+    #[test]
+    fn a_computed_step_reaches_only_the_rules_it_can_name() {
+        // `data.t[x].deny` reads each `data.t.*.deny`: not the tests under
+        // `data.t` that read `main` (OPA: no recursion).
+        check_src(&[
+            ("m.rego", "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n"),
+            ("a.rego", "package t.a\ndeny contains \"a\" if input.a\n"),
+            ("a_test.rego", "package t.a_test\ntest_a if data.main.deny with input as {\"a\": 1}\n"),
+        ])
+        .unwrap();
+        let err = check_src(&[
+            ("m.rego", "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n"),
+            ("a.rego", "package t.a\ndeny contains m if { some m in data.main.deny }\n"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("rego_recursion_error"), "{err}");
     }
 
     #[test]

@@ -10,101 +10,83 @@
 //! So every such collection that is not written as a collection (a
 //! reference, a variable, a call; rules often hand the input on) is read
 //! through [`ITERABLE`], a builtin Gavel registers (builtins.rs): `C` for a
-//! collection, undefined for anything else. `some x in __gavel_iterable(C)`
-//! stays on its line. A rule read through `C` sits one expression level
-//! deeper, which the rule-chain limit (recursion.rs) counts: a chain of
-//! comprehension rules over rules may be 29 long, where it was 32.
-//! The bytecode VM, which iterates nothing over a scalar by itself and
-//! knows no Gavel builtin, gets the modules without this rewrite.
+//! collection, undefined for anything else. A rule read through `C` sits
+//! one expression level deeper, which the rule-chain limit (recursion.rs)
+//! counts: a chain of comprehension rules over rules may be 29 long, where
+//! it was 32. The bytecode VM, which iterates nothing over a scalar by
+//! itself and knows no Gavel builtin, gets the modules without this
+//! rewrite.
 
-use regorus::unstable::{Expr, Literal, Module};
-
-use super::ast::{span_end, splice, visit_rule_queries};
+use crate::rego::walk::visit_rule_bodies_mut;
+use crate::rego::{Expr, ExprKind, LiteralKind, Module};
 
 /// The builtin a rewritten collection is read through.
 pub const ITERABLE: &str = "__gavel_iterable";
 
-/// `text` with every `some ... in C` over a possibly scalar `C` rewritten,
-/// or `None` when there is none.
-pub fn rewrite(module: &Module, text: &str) -> Option<String> {
-    let mut edits: Vec<(usize, usize)> = Vec::new();
-    for rule in &module.policy {
-        visit_rule_queries(rule, text, &mut |q, _| {
-            for stmt in &q.stmts {
-                if let Literal::SomeIn { collection, .. } = &stmt.literal
+/// Reads every `some ... in C` over a possibly scalar `C` through the
+/// builtin, in place.
+pub fn read_through_iterable(module: &mut Module) {
+    for rule in &mut module.rules {
+        visit_rule_bodies_mut(rule, &mut |body| {
+            for lit in &mut body.literals {
+                if let LiteralKind::SomeIn { collection, .. } = &mut lit.kind
                     && may_be_scalar(collection)
                 {
-                    let start = usize::try_from(collection.span().start).unwrap_or(0);
-                    let end = span_end(text, collection.span());
-                    if text.get(start..end).is_some() {
-                        edits.push((start, end));
-                    }
+                    let span = collection.span;
+                    let inner = std::mem::replace(collection, Expr::new(span, ExprKind::Null));
+                    *collection = Expr::new(
+                        span,
+                        ExprKind::Call {
+                            func: Box::new(Expr::new(span, ExprKind::Var(ITERABLE.to_string()))),
+                            args: vec![inner],
+                        },
+                    );
                 }
             }
         });
     }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_unstable();
-    edits.dedup();
-    let edits = edits
-        .into_iter()
-        .map(|(start, end)| (start, end, format!("{ITERABLE}({})", &text[start..end])))
-        .collect();
-    Some(splice(text, edits))
 }
 
 /// Whether the collection is written as something that can hold a scalar.
 fn may_be_scalar(e: &Expr) -> bool {
-    matches!(
-        e,
-        Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } | Expr::Call { .. }
-    )
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::Ref { .. } | ExprKind::Call { .. } => true,
+        ExprKind::Paren(inner) => may_be_scalar(inner),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::catalog::parse_module;
 
-    fn rewritten(src: &str) -> Option<String> {
-        rewrite(&parse_module("p.rego", src, false).unwrap(), src)
+    fn rewritten(src: &str) -> Vec<String> {
+        let mut m = crate::rego::parse("p.rego", src, false).unwrap();
+        read_through_iterable(&mut m);
+        let out = crate::rego::emit(&m, Default::default());
+        assert_eq!(out.lines().count(), src.lines().count(), "{out}");
+        out.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
     }
 
     #[test]
     fn references_are_read_through_the_builtin_and_literals_left_alone() {
         let src = "package p\nr if {\n\tsome x in input.xs\n\tsome k, v in data.m[k0]\n\tsome y in [1, 2]\n}\nk0 := \"a\"\n";
-        let out = rewritten(src).unwrap();
-        assert!(
-            out.contains("some x in __gavel_iterable(input.xs)\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("some k, v in __gavel_iterable(data.m[k0])\n"),
-            "{out}"
-        );
-        assert!(out.contains("some y in [1, 2]\n"), "{out}");
-        assert_eq!(out.lines().count(), src.lines().count());
-        parse_module("p.rego", &out, false).unwrap();
+        let out = rewritten(src);
+        assert_eq!(out[2], "some x in __gavel_iterable(input.xs);");
+        assert_eq!(out[3], "some k, v in __gavel_iterable(data.m[k0]);");
+        assert_eq!(out[4], "some y in [1, 2]");
     }
 
     #[test]
     fn comprehensions_and_every_bodies_too() {
         let src = "package p\nxs := [c | some c in input.s]\nr if every v in input.vs { some w in v.ws; w }\n";
-        let out = rewritten(src).unwrap();
-        assert!(
-            out.contains("some c in __gavel_iterable(input.s)]"),
-            "{out}"
+        let out = rewritten(src);
+        assert_eq!(out[1], "xs := [c | some c in __gavel_iterable(input.s)]");
+        assert_eq!(
+            out[2],
+            "r if { every v in input.vs { some w in __gavel_iterable(v.ws); w } }"
         );
-        assert!(
-            out.contains("some w in __gavel_iterable(v.ws); w }"),
-            "{out}"
-        );
-    }
-
-    #[test]
-    fn nothing_to_do() {
-        assert_eq!(rewritten("package p\nr if { some x in [1]; x }\n"), None);
     }
 }

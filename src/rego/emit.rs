@@ -91,6 +91,7 @@ impl Emitter {
             } else if self.col > 1
                 && (col == 0 || col < self.col)
                 && !self.out.ends_with(['(', '['])
+                && !text.starts_with([')', ']', ','])
             {
                 self.out.push(' ');
                 self.col += 1;
@@ -500,6 +501,10 @@ impl Emitter {
         line: u32,
         end: u32,
     ) {
+        if fields.is_empty() {
+            self.tok("{}", line, false);
+            return;
+        }
         self.tok("{", line, false);
         for (n, i) in order.enumerate() {
             if n > 0 {

@@ -266,3 +266,146 @@ pub fn relocate(e: &mut Expr, at: Span) {
     }
     visit_expr_mut(e, &mut |x| go(x, at));
 }
+
+/// Calls `f` on every body of a rule, nested ones included: rule and
+/// `else` bodies, `every` bodies, comprehension bodies wherever they are.
+/// Inner bodies are visited before the body holding them.
+pub fn visit_rule_bodies_mut(rule: &mut Rule, f: &mut dyn FnMut(&mut Body)) {
+    fn body(b: &mut Body, f: &mut dyn FnMut(&mut Body)) {
+        for lit in &mut b.literals {
+            match &mut lit.kind {
+                LiteralKind::Expr(e) | LiteralKind::Not(e) => expr(e, f),
+                LiteralKind::SomeVars(_) => {}
+                LiteralKind::SomeIn {
+                    key,
+                    value,
+                    collection,
+                } => {
+                    if let Some(k) = key {
+                        expr(k, f);
+                    }
+                    expr(value, f);
+                    expr(collection, f);
+                }
+                LiteralKind::Every {
+                    key,
+                    value,
+                    domain,
+                    body: inner,
+                } => {
+                    if let Some(k) = key {
+                        expr(k, f);
+                    }
+                    expr(value, f);
+                    expr(domain, f);
+                    body(inner, f);
+                }
+            }
+            for w in &mut lit.with {
+                expr(&mut w.target, f);
+                expr(&mut w.value, f);
+            }
+        }
+        f(b);
+    }
+    fn expr(e: &mut Expr, f: &mut dyn FnMut(&mut Body)) {
+        match &mut e.kind {
+            ExprKind::ArrayCompr { term, body: b } | ExprKind::SetCompr { term, body: b } => {
+                expr(term, f);
+                body(b, f);
+            }
+            ExprKind::ObjectCompr {
+                key,
+                value,
+                body: b,
+            } => {
+                expr(key, f);
+                expr(value, f);
+                body(b, f);
+            }
+            _ => each_child_mut(e, &mut |c| expr(c, f)),
+        }
+    }
+    let h = &mut rule.head;
+    for a in h.args.iter_mut().flatten() {
+        expr(a, f);
+    }
+    if let Some(c) = &mut h.contains {
+        expr(c, f);
+    }
+    if let Some((_, v)) = &mut h.value {
+        expr(v, f);
+    }
+    for b in &mut rule.bodies {
+        body(b, f);
+    }
+    for e in &mut rule.elses {
+        if let Some((_, v)) = &mut e.value {
+            expr(v, f);
+        }
+        if let Some(b) = &mut e.body {
+            body(b, f);
+        }
+    }
+}
+
+/// Calls `f` on each direct sub-expression of `e` (comprehension terms,
+/// not their bodies).
+pub fn each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut e.kind {
+        ExprKind::Ref { head, path } => {
+            f(head);
+            for step in path {
+                if let RefArg::Index(ix) = step {
+                    f(ix);
+                }
+            }
+        }
+        ExprKind::Call { func, args } => {
+            f(func);
+            args.iter_mut().for_each(|a| f(a));
+        }
+        ExprKind::Array(items) | ExprKind::Set(items) => items.iter_mut().for_each(|a| f(a)),
+        ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
+            f(k);
+            f(v);
+        }),
+        ExprKind::ArrayCompr { term, .. } | ExprKind::SetCompr { term, .. } => f(term),
+        ExprKind::ObjectCompr { key, value, .. } => {
+            f(key);
+            f(value);
+        }
+        ExprKind::Neg(x) | ExprKind::Paren(x) => f(x),
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::Membership {
+            key,
+            value,
+            collection,
+        } => {
+            if let Some(k) = key {
+                f(k);
+            }
+            f(value);
+            f(collection);
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String { .. }
+        | ExprKind::Var(_) => {}
+    }
+}
+
+/// A span on `line` with no column: where Gavel's own tokens go.
+pub fn synthetic(line: u32) -> Span {
+    Span {
+        start: 0,
+        end: 0,
+        line,
+        col: 0,
+        end_line: line,
+    }
+}
