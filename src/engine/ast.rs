@@ -85,12 +85,6 @@ fn coverage_expr(expr: &Expr, lines: &mut BTreeSet<u32>) {
     }
 }
 
-
-
-
-
-
-
 /// The direct sub-expressions of an expression. With `all`, also the parts
 /// coverage does not walk: a call's function and comprehension terms.
 pub(crate) fn children(expr: &Expr, all: bool) -> Vec<&Expr> {

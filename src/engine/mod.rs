@@ -153,10 +153,7 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
     Ok(engine)
 }
 
-fn imports_by_package(
-    bundle: &Bundle,
-    rego_v0: bool,
-) -> Result<HashMap<String, BTreeSet<String>>> {
+fn imports_by_package(bundle: &Bundle, rego_v0: bool) -> Result<HashMap<String, BTreeSet<String>>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for file in bundle.modules() {
         let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
@@ -217,10 +214,18 @@ mod tests {
         let shapes = [
             format!("x := {}1", "1 + ".repeat(room)),
             format!("x := count([input{}])", ".a".repeat(room - 7)),
-            format!("x := {}1{}", "abs(1 + ".repeat(room / 4), ")".repeat(room / 4)),
+            format!(
+                "x := {}1{}",
+                "abs(1 + ".repeat(room / 4),
+                ")".repeat(room / 4)
+            ),
             format!("x := {}1{}", "[1, ".repeat(room / 4), "]".repeat(room / 4)),
             format!("x := {}1{}", "[".repeat(room / 4), "]".repeat(room / 4)),
-            format!("x := {}1{}", "{\"a\": ".repeat(room / 4), "}".repeat(room / 4)),
+            format!(
+                "x := {}1{}",
+                "{\"a\": ".repeat(room / 4),
+                "}".repeat(room / 4)
+            ),
             // Chains of rules: plain steps cost 8, so 36 of them and `x`...
             format!(
                 "r0 := 1\n{}x := r36",

@@ -20,7 +20,9 @@
 use std::collections::HashSet;
 
 use crate::rego::walk::{bound_vars, each_child_mut};
-use crate::rego::{AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span};
+use crate::rego::{
+    AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span,
+};
 
 /// One `not` whose terms are now bound first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +88,11 @@ impl Ctx<'_> {
                         terms.push(term.span);
                         let at = term.span;
                         // The binding sits where the `not` is, carrying its `with`.
-                        let at_not = Span { line: lit.span.line, col: 0, ..at };
+                        let at_not = Span {
+                            line: lit.span.line,
+                            col: 0,
+                            ..at
+                        };
                         literals.push(Literal {
                             span: at_not,
                             kind: LiteralKind::Expr(Expr::new(
@@ -249,7 +255,6 @@ fn replace_marker(e: &mut Expr, name: &str) -> bool {
     });
     done
 }
-
 
 /// The warning Gavel shows for a place whose bound-first term reads the
 /// input (`not f(input.user)`): the common way to get the reading an author

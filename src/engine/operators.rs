@@ -109,7 +109,9 @@ mod tests {
 
     #[test]
     fn calls_by_name_become_operators() {
-        let out = spelled("package p\nx := minus(3, plus(1, 1))\ny if { lt(1, 2); mul(2, 3, z); z == 6 }\n");
+        let out = spelled(
+            "package p\nx := minus(3, plus(1, 1))\ny if { lt(1, 2); mul(2, 3, z); z == 6 }\n",
+        );
         assert_eq!(out[1], "x:=(3-(1+1))");
         assert_eq!(out[2], "yif{(1<2);z=(2*3);z==6}");
     }

@@ -371,10 +371,7 @@ impl Ctx<'_> {
                 self.expr(value);
                 self.query(body);
             }
-            ExprKind::String { .. }
-            | ExprKind::Number(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Null => {}
+            ExprKind::String { .. } | ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Null => {}
             ExprKind::Array(items) | ExprKind::Set(items) => {
                 items.iter().for_each(|i| self.expr(i))
             }
@@ -640,8 +637,8 @@ mod tests {
                 let parsed: Vec<(String, Module)> = bundle
                     .modules()
                     .map(|m| {
-                        let read = super::super::normalize::read(&m.path, &m.text, false, false)
-                            .unwrap();
+                        let read =
+                            super::super::normalize::read(&m.path, &m.text, false, false).unwrap();
                         (m.path.clone(), read.module)
                     })
                     .collect();
@@ -660,14 +657,26 @@ mod tests {
         // `data.t[x].deny` reads each `data.t.*.deny`: not the tests under
         // `data.t` that read `main` (OPA: no recursion).
         check_src(&[
-            ("m.rego", "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n"),
+            (
+                "m.rego",
+                "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n",
+            ),
             ("a.rego", "package t.a\ndeny contains \"a\" if input.a\n"),
-            ("a_test.rego", "package t.a_test\ntest_a if data.main.deny with input as {\"a\": 1}\n"),
+            (
+                "a_test.rego",
+                "package t.a_test\ntest_a if data.main.deny with input as {\"a\": 1}\n",
+            ),
         ])
         .unwrap();
         let err = check_src(&[
-            ("m.rego", "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n"),
-            ("a.rego", "package t.a\ndeny contains m if { some m in data.main.deny }\n"),
+            (
+                "m.rego",
+                "package main\ndeny contains m if { some t; data.t[t].deny[m] }\n",
+            ),
+            (
+                "a.rego",
+                "package t.a\ndeny contains m if { some m in data.main.deny }\n",
+            ),
         ])
         .unwrap_err()
         .to_string();

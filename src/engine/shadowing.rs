@@ -139,10 +139,7 @@ mod tests {
             "package p\nexpected := 5\nt if {\n  expected == 5\n  some k, expected in {\"a\": 1}\n  expected == 1\n}\n",
         );
         assert_eq!(out[3], "expected == 5;");
-        assert_eq!(
-            out[4],
-            "some k, __gavel_local_expected in { \"a\": 1 };"
-        );
+        assert_eq!(out[4], "some k, __gavel_local_expected in { \"a\": 1 };");
         assert_eq!(out[5], "__gavel_local_expected == 1");
     }
 

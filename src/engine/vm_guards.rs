@@ -66,11 +66,7 @@ pub fn guard(module: &mut Module) {
 /// `{"k": v}` (object keys are values to match, not bindings).
 fn bound_by(lhs: &Expr, out: &mut Vec<String>) {
     match &lhs.kind {
-        ExprKind::Var(name) => {
-            if name != "_" && !out.contains(name) {
-                out.push(name.clone());
-            }
-        }
+        ExprKind::Var(name) if name != "_" && !out.contains(name) => out.push(name.clone()),
         ExprKind::Array(items) => items.iter().for_each(|i| bound_by(i, out)),
         ExprKind::Object(fields) => fields.iter().for_each(|(_, v)| bound_by(v, out)),
         _ => {}

@@ -4,7 +4,8 @@
 //! readers ask it what a construct means (see [`Rule::kind`]).
 
 /// Where a node is: byte range, and the line and column (1-based, columns
-/// in characters) of its first character; `end_line` is the line of its last.
+/// in characters) of its first character; `end_line` and `end_col` where
+/// it ends (the column just past its last character).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     pub start: u32,
@@ -12,6 +13,7 @@ pub struct Span {
     pub line: u32,
     pub col: u32,
     pub end_line: u32,
+    pub end_col: u32,
 }
 
 impl Span {
@@ -20,6 +22,7 @@ impl Span {
         Span {
             end: other.end,
             end_line: other.end_line,
+            end_col: other.end_col,
             ..self
         }
     }
@@ -262,21 +265,44 @@ pub enum ExprKind {
     /// The number as written.
     Number(String),
     /// A string's value; `raw` when written in backticks.
-    String { value: String, raw: bool },
+    String {
+        value: String,
+        raw: bool,
+    },
     Var(String),
     /// `head.a[b]...`
-    Ref { head: Box<Expr>, path: Vec<RefArg> },
+    Ref {
+        head: Box<Expr>,
+        path: Vec<RefArg>,
+    },
     /// `f(a, b)`, `a.b.f(x)`: `func` is a var or a ref.
-    Call { func: Box<Expr>, args: Vec<Expr> },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Expr>,
+    },
     Array(Vec<Expr>),
     Set(Vec<Expr>),
     Object(Vec<(Expr, Expr)>),
-    ArrayCompr { term: Box<Expr>, body: Body },
-    SetCompr { term: Box<Expr>, body: Body },
-    ObjectCompr { key: Box<Expr>, value: Box<Expr>, body: Body },
+    ArrayCompr {
+        term: Box<Expr>,
+        body: Body,
+    },
+    SetCompr {
+        term: Box<Expr>,
+        body: Body,
+    },
+    ObjectCompr {
+        key: Box<Expr>,
+        value: Box<Expr>,
+        body: Body,
+    },
     /// `-x`
     Neg(Box<Expr>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `x in c`, `k, v in c`
     Membership {
         key: Option<Box<Expr>>,
@@ -284,7 +310,11 @@ pub enum ExprKind {
         collection: Box<Expr>,
     },
     /// `a := b`, `a = b` (a statement's top only).
-    Assign { op: AssignOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Assign {
+        op: AssignOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `( e )`
     Paren(Box<Expr>),
 }

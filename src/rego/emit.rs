@@ -74,6 +74,11 @@ impl Emitter {
         self.place(text, at.line, at.col, glue);
     }
 
+    /// Writes a closing token (`)`, `]`, `}`) where `span` ends.
+    fn close(&mut self, text: &str, span: Span, glue: bool) {
+        self.place(text, span.end_line, span.end_col.saturating_sub(1), glue);
+    }
+
     fn place(&mut self, text: &str, line: u32, col: u32, glue: bool) {
         if line > self.line && !glue {
             for _ in self.line..line {
@@ -89,7 +94,7 @@ impl Emitter {
                 }
                 self.col = col;
             } else if self.col > 1
-                && (col == 0 || col < self.col)
+                && (col == 0 || col < self.col || merges(&self.out, text))
                 && !self.out.ends_with(['(', '['])
                 && !text.starts_with([')', ']', ','])
             {
@@ -218,7 +223,7 @@ impl Emitter {
     fn body(&mut self, b: &Body) {
         self.tok_at("{", b.span, false);
         self.literals(&b.literals);
-        self.tok("}", b.span.end_line, false);
+        self.close("}", b.span, false);
     }
 
     fn literals(&mut self, lits: &[Literal]) {
@@ -295,7 +300,6 @@ impl Emitter {
     }
 
     fn expr(&mut self, e: &Expr) {
-        let line = e.span.line;
         match &e.kind {
             ExprKind::Null => self.tok_at("null", e.span, false),
             ExprKind::Bool(b) => self.tok_at(if *b { "true" } else { "false" }, e.span, false),
@@ -340,14 +344,13 @@ impl Emitter {
                     }
                     self.expr(a);
                 }
-                self.tok(")", e.span.end_line, true);
+                self.close(")", e.span, true);
             }
-            ExprKind::Array(_) | ExprKind::Set(_) | ExprKind::Object(_)
-                if self.composite(e) => {}
+            ExprKind::Array(_) | ExprKind::Set(_) | ExprKind::Object(_) if self.composite(e) => {}
             ExprKind::Array(items) => {
                 self.tok_at("[", e.span, false);
                 self.seq(items.iter());
-                self.tok("]", e.span.end_line, false);
+                self.close("]", e.span, false);
             }
             ExprKind::Set(items) => {
                 if items.is_empty() {
@@ -355,25 +358,25 @@ impl Emitter {
                 } else {
                     self.tok_at("{", e.span, false);
                     self.seq(items.iter());
-                    self.tok("}", e.span.end_line, false);
+                    self.close("}", e.span, false);
                 }
             }
             ExprKind::Object(fields) => {
-                self.fields(fields, &mut (0..fields.len()), line, e.span.end_line);
+                self.fields(fields, &mut (0..fields.len()), Some(e.span));
             }
             ExprKind::ArrayCompr { term, body } => {
                 self.tok_at("[", e.span, false);
                 self.expr(term);
                 self.tok("|", HERE, false);
                 self.literals(&body.literals);
-                self.tok("]", body.span.end_line, false);
+                self.close("]", body.span, false);
             }
             ExprKind::SetCompr { term, body } => {
                 self.tok_at("{", e.span, false);
                 self.expr(term);
                 self.tok("|", HERE, false);
                 self.literals(&body.literals);
-                self.tok("}", body.span.end_line, false);
+                self.close("}", body.span, false);
             }
             ExprKind::ObjectCompr { key, value, body } => {
                 self.tok_at("{", e.span, false);
@@ -382,7 +385,7 @@ impl Emitter {
                 self.expr(value);
                 self.tok("|", HERE, false);
                 self.literals(&body.literals);
-                self.tok("}", body.span.end_line, false);
+                self.close("}", body.span, false);
             }
             ExprKind::Neg(inner) => {
                 self.tok_at("-", e.span, false);
@@ -414,7 +417,7 @@ impl Emitter {
             ExprKind::Paren(inner) => {
                 self.tok_at("(", e.span, false);
                 self.expr(inner);
-                self.tok(")", e.span.end_line, true);
+                self.close(")", e.span, true);
             }
         }
     }
@@ -436,7 +439,7 @@ impl Emitter {
         let Some(fix) = self.fixes.get(&e.span.start).copied() else {
             return false;
         };
-        let (line, end) = (e.span.line, e.span.end_line);
+        let (line, span) = (e.span.line, e.span);
         match (&e.kind, fix) {
             (ExprKind::Array(items), Fix::Once) => {
                 self.tok("array.concat(", line, false);
@@ -449,7 +452,7 @@ impl Emitter {
                 self.tok("[", HERE, false);
                 self.seq(items[1..].iter());
                 self.tok("]", HERE, false);
-                self.tok(")", end, true);
+                self.close(")", span, true);
             }
             (ExprKind::Set(items), Fix::Once) => {
                 self.tok("(", line, false);
@@ -464,7 +467,7 @@ impl Emitter {
                     self.seq(items[1..].iter());
                     self.tok("}", HERE, false);
                 }
-                self.tok(")", end, true);
+                self.close(")", span, true);
             }
             (ExprKind::Object(fields), Fix::Once) => {
                 self.tok("object.union(", line, false);
@@ -476,36 +479,38 @@ impl Emitter {
                 self.tok("true", HERE, false);
                 self.tok("}", HERE, false);
                 self.tok(",", HERE, true);
-                self.fields(&fields[1..], &mut (0..fields.len() - 1), HERE, end);
-                self.tok(")", end, true);
+                self.fields(&fields[1..], &mut (0..fields.len() - 1), None);
+                self.close(")", span, true);
             }
             (ExprKind::Set(items), Fix::MoveFirst(i)) => {
                 self.tok("{", line, false);
                 let order = std::iter::once(i).chain((0..items.len()).filter(|&k| k != i));
                 self.seq(order.map(|k| &items[k]));
-                self.tok("}", end, false);
+                self.close("}", span, false);
             }
             (ExprKind::Object(fields), Fix::MoveFirst(i)) => {
                 let mut order = std::iter::once(i).chain((0..fields.len()).filter(|&k| k != i));
-                self.fields(fields, &mut order, line, end);
+                self.fields(fields, &mut order, Some(span));
             }
             _ => return false,
         }
         true
     }
 
+    /// An object's fields in `order`, in braces at `span` (none: Gavel's
+    /// own, on the current line).
     fn fields(
         &mut self,
         fields: &[(Expr, Expr)],
         order: &mut dyn Iterator<Item = usize>,
-        line: u32,
-        end: u32,
+        span: Option<Span>,
     ) {
+        let open = span.unwrap_or_else(|| crate::rego::walk::synthetic(HERE));
         if fields.is_empty() {
-            self.tok("{}", line, false);
+            self.tok_at("{}", open, false);
             return;
         }
-        self.tok("{", line, false);
+        self.tok_at("{", open, false);
         for (n, i) in order.enumerate() {
             if n > 0 {
                 self.tok(",", HERE, true);
@@ -515,7 +520,10 @@ impl Emitter {
             self.tok(":", HERE, true);
             self.expr(v);
         }
-        self.tok("}", end, false);
+        match span {
+            Some(s) => self.close("}", s, false),
+            None => self.tok("}", HERE, false),
+        }
     }
 }
 
@@ -607,9 +615,17 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
         ExprKind::Call { func, args } => {
             f(func);
-            args.iter().for_each(|a| f(a));
+            {
+                for a in args.iter() {
+                    f(a)
+                }
+            };
         }
-        ExprKind::Array(items) | ExprKind::Set(items) => items.iter().for_each(|a| f(a)),
+        ExprKind::Array(items) | ExprKind::Set(items) => {
+            for a in items.iter() {
+                f(a)
+            }
+        }
         ExprKind::Object(fields) => fields.iter().for_each(|(k, v)| {
             f(k);
             f(v);
@@ -759,6 +775,17 @@ fn flatten_lines(e: &mut Expr, line: u32) {
         // Heads hold no comprehensions worth placing exactly.
         _ => {}
     }
+}
+
+/// Whether `text` written straight after `out` would run into its last
+/// token (two words, or two operators).
+fn merges(out: &str, text: &str) -> bool {
+    let (Some(a), Some(b)) = (out.chars().last(), text.chars().next()) else {
+        return false;
+    };
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let op = |c: char| ":=!<>+-*/%&|".contains(c);
+    (word(a) && word(b)) || (op(a) && op(b))
 }
 
 pub fn is_identifier(s: &str) -> bool {

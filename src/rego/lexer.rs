@@ -5,8 +5,8 @@
 //! or a newline came before it (refs and calls stop at whitespace, a
 //! newline ends a body's statement).
 
-use super::ast::Span;
 use super::SyntaxError;
+use super::ast::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -162,6 +162,7 @@ pub fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Comment>), SyntaxError> {
                 line: start_line,
                 col: start_col,
                 end_line: line,
+                end_col: col_of(i, line_start),
             },
             space_before: space,
             newline_before: newline,
@@ -178,6 +179,7 @@ pub fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Comment>), SyntaxError> {
             line,
             col: col_of(b.len(), line_start),
             end_line: line,
+            end_col: col_of(b.len(), line_start),
         },
         space_before: space,
         newline_before: newline,
@@ -217,7 +219,12 @@ mod tests {
     fn kinds(src: &str) -> Vec<(TokenKind, String)> {
         let (t, _) = tokenize(src).unwrap();
         t.iter()
-            .map(|t| (t.kind, src[t.span.start as usize..t.span.end as usize].to_string()))
+            .map(|t| {
+                (
+                    t.kind,
+                    src[t.span.start as usize..t.span.end as usize].to_string(),
+                )
+            })
             .collect()
     }
 
@@ -227,7 +234,20 @@ mod tests {
         let texts: Vec<&str> = k.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(
             texts,
-            ["x", ":=", "1.5e3", "+", "y", "[", "\"a\\\"b\"", "]", "`r\nr`", "!=", "0", ""]
+            [
+                "x",
+                ":=",
+                "1.5e3",
+                "+",
+                "y",
+                "[",
+                "\"a\\\"b\"",
+                "]",
+                "`r\nr`",
+                "!=",
+                "0",
+                ""
+            ]
         );
         let (t, c) = tokenize("a # METADATA\n`# not a comment`").unwrap();
         assert_eq!(c.len(), 1);

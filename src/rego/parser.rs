@@ -344,8 +344,10 @@ impl<'a> Parser<'a> {
                 elses: Vec::new(),
             });
         }
-        // v0: `p[x] { }` (no value) is a partial set, as OPA reads it.
+        // v0: `p[x] { }` (no value, no `if`) is a partial set, as OPA reads
+        // it; with `if` it is an object of `true`s (OPA's refheads cases).
         if !self.v1
+            && !self.at_keyword("if")
             && value.is_none()
             && contains.is_none()
             && args.is_none()
@@ -459,10 +461,27 @@ impl<'a> Parser<'a> {
         self.postfix(var, false)
     }
 
-    /// After `if`: a braced body or one statement.
+    /// After `if`: a braced body or one statement. `if {x: 1 | ...}` is
+    /// the second, as OPA reads it: when the braces do not hold a body,
+    /// they open a term (a bounded retry, once per rule).
     fn rule_body(&mut self) -> PResult<Body> {
         if self.at("{") {
-            return self.braced_body();
+            let (pos, depth) = (self.pos, self.depth);
+            match self.braced_body() {
+                Ok(body) => return Ok(body),
+                Err(body_error) => {
+                    self.pos = pos;
+                    self.depth = depth;
+                    let Ok(lit) = self.literal() else {
+                        return Err(body_error);
+                    };
+                    return Ok(Body {
+                        span: lit.span,
+                        braced: false,
+                        literals: vec![lit],
+                    });
+                }
+            }
         }
         let lit = self.literal()?;
         Ok(Body {
@@ -603,26 +622,7 @@ impl<'a> Parser<'a> {
     /// A statement's expression: `k, v in c`, `a := b`, `a = b`, or any
     /// expression.
     fn statement_expr(&mut self) -> PResult<Expr> {
-        let mut lhs = self.in_expr()?;
-        if self.at(",") && self.kw.r#in {
-            self.bump();
-            let value = self.relation()?;
-            if !self.at_keyword("in") {
-                return Err(self.unexpected("(expected `in` after `key, value`)"));
-            }
-            self.bump();
-            let collection = self.relation()?;
-            let span = lhs.span.to(collection.span);
-            lhs = Expr::new(
-                span,
-                ExprKind::Membership {
-                    key: Some(Box::new(lhs)),
-                    value: Box::new(value),
-                    collection: Box::new(collection),
-                },
-            );
-            lhs = self.in_tail(lhs)?;
-        }
+        let lhs = self.key_value_in_expr()?;
         if self.at(":=") || self.at("=") {
             let op = if self.peek_text() == ":=" {
                 AssignOp::Assign
@@ -630,7 +630,7 @@ impl<'a> Parser<'a> {
                 AssignOp::Unify
             };
             self.bump();
-            let rhs = self.in_expr()?;
+            let rhs = self.key_value_in_expr()?;
             let span = lhs.span.to(rhs.span);
             return Ok(Expr::new(
                 span,
@@ -642,6 +642,32 @@ impl<'a> Parser<'a> {
             ));
         }
         Ok(lhs)
+    }
+
+    /// An expression that may be `key, value in collection` (a statement,
+    /// or inside parentheses).
+    fn key_value_in_expr(&mut self) -> PResult<Expr> {
+        let lhs = self.in_expr()?;
+        if !(self.at(",") && self.kw.r#in) {
+            return Ok(lhs);
+        }
+        self.bump();
+        let value = self.relation()?;
+        if !self.at_keyword("in") {
+            return Err(self.unexpected("(expected `in` after `key, value`)"));
+        }
+        self.bump();
+        let collection = self.relation()?;
+        let span = lhs.span.to(collection.span);
+        let membership = Expr::new(
+            span,
+            ExprKind::Membership {
+                key: Some(Box::new(lhs)),
+                value: Box::new(value),
+                collection: Box::new(collection),
+            },
+        );
+        self.in_tail(membership)
     }
 
     /// `relation (in relation)*`
@@ -753,7 +779,7 @@ impl<'a> Parser<'a> {
             TokenKind::Symbol => match text {
                 "(" => {
                     self.bump();
-                    let inner = self.in_expr()?;
+                    let inner = self.key_value_in_expr()?;
                     let close = self.expect(")", "to close `(`")?;
                     Expr::new(t.span.to(close), ExprKind::Paren(Box::new(inner)))
                 }
@@ -773,10 +799,11 @@ impl<'a> Parser<'a> {
                     "null" => Expr::new(t.span, ExprKind::Null),
                     "true" => Expr::new(t.span, ExprKind::Bool(true)),
                     "false" => Expr::new(t.span, ExprKind::Bool(false)),
-                    "set" if self.at("(") && self.adjacent() && {
-                        let n = self.peek_at(1);
-                        n.kind == TokenKind::Symbol && self.text(n) == ")"
-                    } =>
+                    "set"
+                        if self.at("(") && self.adjacent() && {
+                            let n = self.peek_at(1);
+                            n.kind == TokenKind::Symbol && self.text(n) == ")"
+                        } =>
                     {
                         self.bump();
                         let close = self.bump().span;
@@ -982,7 +1009,10 @@ impl<'a> Parser<'a> {
             let value = self.in_expr()?;
             fields.push((key, value));
         }
-        Ok(Expr::new(open.to(self.prev_span()), ExprKind::Object(fields)))
+        Ok(Expr::new(
+            open.to(self.prev_span()),
+            ExprKind::Object(fields),
+        ))
     }
 
     fn compr_body(&mut self, open: Span, close: &str) -> PResult<Body> {

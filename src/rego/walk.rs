@@ -63,7 +63,11 @@ pub fn visit_rule_bodies(rule: &Rule, f: &mut dyn FnMut(&Body)) {
         h.contains.as_ref(),
         h.value.as_ref().map(|(_, v)| v),
     ];
-    for e in head_exprs.into_iter().flatten().chain(h.args.iter().flatten()) {
+    for e in head_exprs
+        .into_iter()
+        .flatten()
+        .chain(h.args.iter().flatten())
+    {
         visit_expr_shallow_bodies(e, f);
     }
     for e in &rule.elses {
@@ -363,9 +367,17 @@ pub fn each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
         }
         ExprKind::Call { func, args } => {
             f(func);
-            args.iter_mut().for_each(|a| f(a));
+            {
+                for a in args.iter_mut() {
+                    f(a)
+                }
+            };
         }
-        ExprKind::Array(items) | ExprKind::Set(items) => items.iter_mut().for_each(|a| f(a)),
+        ExprKind::Array(items) | ExprKind::Set(items) => {
+            for a in items.iter_mut() {
+                f(a)
+            }
+        }
         ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
             f(k);
             f(v);
@@ -407,5 +419,6 @@ pub fn synthetic(line: u32) -> Span {
         line,
         col: 0,
         end_line: line,
+        end_col: 0,
     }
 }
