@@ -8,6 +8,7 @@ pub mod builtins;
 pub mod cases;
 pub mod clock;
 pub mod convert;
+pub mod dynamic_refs;
 pub mod evaluate;
 pub mod fast;
 pub mod negation;
@@ -128,20 +129,19 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
     if opts.rego_v0 {
         builtins::install_v0(&mut engine)?;
     }
+    let data = data::merged_data(bundle)?;
     let mut trees = Vec::new();
-    for module in bundle.modules() {
-        let read = normalize::read(&module.path, &module.text, opts.rego_v0, for_vm)?;
+    for (path, read) in normalize::read_bundle(bundle, opts.rego_v0, for_vm, Some(&data))? {
         engine
-            .add_policy(module.path.clone(), read.text)
-            .map_err(|e| located_error(&module.path, &e.to_string()))?;
-        trees.push((module.path.clone(), read.module));
+            .add_policy(path.clone(), read.text)
+            .map_err(|e| located_error(&path, &e.to_string()))?;
+        trees.push((path, read.module));
     }
     // Before anything evaluates: regorus would overflow its stack on a
     // recursive rule and take the process down with it.
     let modules: Vec<(String, &crate::rego::Module)> =
         trees.iter().map(|(f, m)| (f.clone(), m)).collect();
     recursion::check(&modules)?;
-    let data = data::merged_data(bundle)?;
     engine
         .add_data(Value::from(data))
         .map_err(|e| Error::Invalid(format!("data: {e}")))?;

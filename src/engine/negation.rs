@@ -12,14 +12,19 @@
 //!   dynamic indexes of a reference operand;
 //! - for a bare reference (`not obj[input.k]`): its dynamic indexes.
 //!
-//! Gavel rewrites the syntax tree the same way (the bound terms become
-//! `__gavel_notN__ := term` statements just before the `not`, on its line)
+//! Gavel gives the `not` the same meaning on the syntax tree: before it,
+//! on its line, a guard `_ = term` for each term OPA binds, which fails
+//! when the term is undefined. (Not a binding `v := term` used in the `not`:
+//! regorus 0.14.1's scheduler refuses such a `v` when it is derived from a
+//! variable an iteration binds; evaluating the term twice gives the same
+//! value, builtins that are not deterministic included, as regorus fixes
+//! them per evaluation.)
 //! and reports each place: the two readings differ, and authors usually
 //! mean the other.
 
 use std::collections::HashSet;
 
-use crate::rego::walk::{bound_vars, each_child_mut};
+use crate::rego::walk::{bound_vars, each_child_mut, synthetic};
 use crate::rego::{
     AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span,
 };
@@ -38,7 +43,6 @@ pub struct Bound {
 pub fn bind_negated_terms(module: &mut Module) -> Vec<Bound> {
     let rule_names: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
     let mut out = Vec::new();
-    let mut next = 0usize;
     for rule in &mut module.rules {
         let bound = bound_vars(rule);
         let ctx = Ctx {
@@ -50,7 +54,7 @@ pub fn bind_negated_terms(module: &mut Module) -> Vec<Bound> {
             .iter_mut()
             .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
         for body in bodies {
-            ctx.body(body, &mut next, &mut out);
+            ctx.body(body, &mut out);
         }
     }
     out
@@ -62,52 +66,46 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn body(&self, body: &mut Body, next: &mut usize, out: &mut Vec<Bound>) {
+    fn body(&self, body: &mut Body, out: &mut Vec<Bound>) {
         let mut literals = Vec::with_capacity(body.literals.len());
         for mut lit in std::mem::take(&mut body.literals) {
             // Nested bodies first: `every` and comprehensions.
             match &mut lit.kind {
-                LiteralKind::Every { body, .. } => self.body(body, next, out),
-                LiteralKind::Expr(e) | LiteralKind::Not(e) => self.nested(e, next, out),
-                LiteralKind::SomeIn { collection, .. } => self.nested(collection, next, out),
+                LiteralKind::Every { body, .. } => self.body(body, out),
+                LiteralKind::Expr(e) | LiteralKind::Not(e) => self.nested(e, out),
+                LiteralKind::SomeIn { collection, .. } => self.nested(collection, out),
                 LiteralKind::SomeVars(_) => {}
             }
-            if let LiteralKind::Not(expr) = &mut lit.kind {
+            if let LiteralKind::Not(expr) = &lit.kind {
                 let literal = Span {
                     end: expr.span.end,
                     end_line: expr.span.end_line,
+                    end_col: expr.span.end_col,
                     ..lit.span
                 };
                 let mut taken = Vec::new();
                 self.negated(expr, &mut taken);
                 if !taken.is_empty() {
-                    let mut terms = Vec::new();
-                    for term in taken {
-                        let name = format!("__gavel_not{next}__");
-                        *next += 1;
-                        terms.push(term.span);
-                        let at = term.span;
-                        // The binding sits where the `not` is, carrying its `with`.
-                        let at_not = Span {
-                            line: lit.span.line,
-                            col: 0,
-                            ..at
-                        };
+                    // The guards sit where the `not` is, carrying its `with`.
+                    let at = synthetic(lit.span.line);
+                    for term in &taken {
                         literals.push(Literal {
-                            span: at_not,
+                            span: at,
                             kind: LiteralKind::Expr(Expr::new(
-                                at_not,
+                                at,
                                 ExprKind::Assign {
-                                    op: AssignOp::Assign,
-                                    lhs: Box::new(Expr::new(at_not, ExprKind::Var(name.clone()))),
-                                    rhs: Box::new(term),
+                                    op: AssignOp::Unify,
+                                    lhs: Box::new(Expr::new(at, ExprKind::Var("_".to_string()))),
+                                    rhs: Box::new((*term).clone()),
                                 },
                             )),
                             with: lit.with.clone(),
                         });
-                        replace_marker(expr, &name);
                     }
-                    out.push(Bound { literal, terms });
+                    out.push(Bound {
+                        literal,
+                        terms: taken.iter().map(|t| t.span).collect(),
+                    });
                 }
             }
             literals.push(lit);
@@ -116,25 +114,24 @@ impl Ctx<'_> {
     }
 
     /// Comprehension bodies inside an expression.
-    fn nested(&self, e: &mut Expr, next: &mut usize, out: &mut Vec<Bound>) {
+    fn nested(&self, e: &mut Expr, out: &mut Vec<Bound>) {
         match &mut e.kind {
             ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
-                self.nested(term, next, out);
-                self.body(body, next, out);
+                self.nested(term, out);
+                self.body(body, out);
             }
             ExprKind::ObjectCompr { key, value, body } => {
-                self.nested(key, next, out);
-                self.nested(value, next, out);
-                self.body(body, next, out);
+                self.nested(key, out);
+                self.nested(value, out);
+                self.body(body, out);
             }
-            _ => each_child_mut(e, &mut |c| self.nested(c, next, out)),
+            _ => each_child_mut(e, &mut |c| self.nested(c, out)),
         }
     }
 
-    /// Takes out of a negated expression the terms OPA binds first, each
-    /// replaced by a marker var (renamed once its binding is made).
-    fn negated(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
-        match &mut e.kind {
+    /// The terms of a negated expression that OPA binds first.
+    fn negated<'e>(&self, e: &'e Expr, taken: &mut Vec<&'e Expr>) {
+        match &e.kind {
             ExprKind::Binary {
                 op: BinOp::Eq,
                 lhs,
@@ -148,7 +145,7 @@ impl Ctx<'_> {
                 self.argument(lhs, taken);
                 self.argument(rhs, taken);
             }
-            ExprKind::Call { args, .. } => args.iter_mut().for_each(|a| self.argument(a, taken)),
+            ExprKind::Call { args, .. } => args.iter().for_each(|a| self.argument(a, taken)),
             ExprKind::Membership {
                 key,
                 value,
@@ -169,12 +166,12 @@ impl Ctx<'_> {
 
     /// An argument of a call: a reference or a call is bound first;
     /// collections are looked into.
-    fn argument(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
-        match &mut e.kind {
-            ExprKind::Ref { .. } | ExprKind::Call { .. } => take(e, taken),
-            ExprKind::Var(v) if self.is_rule_ref(v) => take(e, taken),
+    fn argument<'e>(&self, e: &'e Expr, taken: &mut Vec<&'e Expr>) {
+        match &e.kind {
+            ExprKind::Ref { .. } | ExprKind::Call { .. } => taken.push(e),
+            ExprKind::Var(v) if self.is_rule_ref(v) => taken.push(e),
             ExprKind::Array(items) | ExprKind::Set(items) => {
-                items.iter_mut().for_each(|i| self.argument(i, taken))
+                items.iter().for_each(|i| self.argument(i, taken))
             }
             ExprKind::Object(fields) => {
                 for (k, v) in fields {
@@ -183,7 +180,7 @@ impl Ctx<'_> {
                 }
             }
             // An operator inside an argument is a nested call.
-            ExprKind::Binary { .. } | ExprKind::Membership { .. } => take(e, taken),
+            ExprKind::Binary { .. } | ExprKind::Membership { .. } => taken.push(e),
             ExprKind::Paren(x) => self.argument(x, taken),
             _ => {}
         }
@@ -191,12 +188,12 @@ impl Ctx<'_> {
 
     /// An operand of `==`: calls are bound first, and a reference's
     /// dynamic indexes, but not the reference itself.
-    fn equality_operand(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
-        match &mut e.kind {
-            ExprKind::Call { .. } | ExprKind::Binary { .. } => take(e, taken),
+    fn equality_operand<'e>(&self, e: &'e Expr, taken: &mut Vec<&'e Expr>) {
+        match &e.kind {
+            ExprKind::Call { .. } | ExprKind::Binary { .. } => taken.push(e),
             ExprKind::Ref { .. } => self.dynamic_indexes(e, taken),
             ExprKind::Array(items) | ExprKind::Set(items) => {
-                items.iter_mut().for_each(|i| self.argument(i, taken))
+                items.iter().for_each(|i| self.argument(i, taken))
             }
             ExprKind::Object(fields) => {
                 for (k, v) in fields {
@@ -211,8 +208,8 @@ impl Ctx<'_> {
 
     /// `obj[input.k]`: the index terms of a reference that are themselves
     /// references or calls.
-    fn dynamic_indexes(&self, e: &mut Expr, taken: &mut Vec<Expr>) {
-        if let ExprKind::Ref { head, path } = &mut e.kind {
+    fn dynamic_indexes<'e>(&self, e: &'e Expr, taken: &mut Vec<&'e Expr>) {
+        if let ExprKind::Ref { head, path } = &e.kind {
             if matches!(head.kind, ExprKind::Ref { .. }) {
                 self.dynamic_indexes(head, taken);
             }
@@ -228,32 +225,6 @@ impl Ctx<'_> {
     fn is_rule_ref(&self, name: &str) -> bool {
         !self.bound.contains(name) && self.rule_names.contains(name)
     }
-}
-
-/// The marker left where a term was taken.
-const MARKER: &str = "__gavel_not_marker__";
-
-fn take(e: &mut Expr, taken: &mut Vec<Expr>) {
-    let marker = Expr::new(e.span, ExprKind::Var(MARKER.to_string()));
-    taken.push(std::mem::replace(e, marker));
-}
-
-/// Renames the first marker left in `e` (markers are met in the order
-/// they were left: a pre-order walk).
-fn replace_marker(e: &mut Expr, name: &str) -> bool {
-    if let ExprKind::Var(v) = &mut e.kind
-        && v == MARKER
-    {
-        *v = name.to_string();
-        return true;
-    }
-    let mut done = false;
-    each_child_mut(e, &mut |c| {
-        if !done {
-            done = replace_marker(c, name);
-        }
-    });
-    done
 }
 
 /// The warning Gavel shows for a place whose bound-first term reads the
@@ -295,10 +266,7 @@ mod tests {
         let out = hoisted(
             "package t\n\ndeny if {\n  not is_admin(input.user)\n}\n\nis_admin(u) if u == \"root\"\n",
         );
-        assert_eq!(
-            out[3],
-            "__gavel_not0__ := input.user; not is_admin(__gavel_not0__)"
-        );
+        assert_eq!(out[3], "_ = input.user; not is_admin(input.user)");
     }
 
     #[test]
@@ -306,7 +274,7 @@ mod tests {
         let out = hoisted("package t\n\np if not input.status in {\"granted\"}\n");
         assert_eq!(
             out[2],
-            "p if { __gavel_not0__ := input.status; not __gavel_not0__ in { \"granted\" } }"
+            "p if { _ = input.status; not input.status in { \"granted\" } }"
         );
     }
 
@@ -314,7 +282,7 @@ mod tests {
     fn equality_and_bare_references_are_left_alone() {
         let src = "package t\n\na if not input.x == 1\nb if not input.x\nc if { x := 1; not f(x) }\nf(x) := x\n";
         let out = hoisted(src);
-        assert!(out.iter().all(|l| !l.contains("__gavel_not")), "{out:?}");
+        assert!(out.iter().all(|l| !l.contains("_ =")), "{out:?}");
     }
 
     #[test]
@@ -324,16 +292,10 @@ mod tests {
         );
         assert_eq!(
             out[2],
-            "a if { __gavel_not0__ := count(input.xs); not __gavel_not0__ > 0 }"
+            "a if { _ = count(input.xs); not count(input.xs) > 0 }"
         );
-        assert_eq!(
-            out[3],
-            "b if { __gavel_not1__ := input.k; not obj[__gavel_not1__] }"
-        );
-        assert_eq!(
-            out[5],
-            "c if { __gavel_not2__ := input.s; not __gavel_not2__ != \"x\" }"
-        );
+        assert_eq!(out[3], "b if { _ = input.k; not obj[input.k] }");
+        assert_eq!(out[5], "c if { _ = input.s; not input.s != \"x\" }");
     }
 
     #[test]
@@ -343,7 +305,7 @@ mod tests {
         );
         assert_eq!(
             out[3],
-            "__gavel_not0__ := input.x with input as { \"y\": 1 }; not f(__gavel_not0__) with input as { \"y\": 1 }"
+            "_ = input.x with input as {\"y\": 1}; not f(input.x) with input as { \"y\": 1 }"
         );
     }
 
@@ -353,7 +315,7 @@ mod tests {
         let out = hoisted(
             "package p\nq := {\"a\": 1}\nnames := {\"b\"}\ntest_b if {\n  q[k]\n  r := {\"k\": k}\n  not names[r.k]\n}\n",
         );
-        assert_eq!(out[6], "__gavel_not0__ := r.k; not names[__gavel_not0__]");
+        assert_eq!(out[6], "_ = r.k; not names[r.k]");
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! the readings OPA has that regorus lacks, and written back in v1 syntax
 //! on the user's lines (errors, coverage and prints name them).
 
+use std::collections::BTreeSet;
+
+use crate::bundle::Bundle;
 use crate::error::Result;
 use crate::rego::Module;
 
@@ -11,17 +14,63 @@ pub struct Read {
     pub text: String,
 }
 
-/// Reads a module for the engine: nesting checked (nesting.rs), aliases
-/// spelled out (aliases.rs), locals that shadow rules renamed
-/// (shadowing.rs), operators called by name (operators.rs), the terms OPA binds before a `not`
-/// (negation.rs), then `some .. in` over what may not be a collection
-/// (some_in.rs), or for the bytecode VM the guards it needs (vm_guards.rs;
-/// the VM iterates nothing over a scalar by itself, and the lookup costs
-/// batch replay about a tenth of its speed); written back in v1 syntax.
-pub fn read(file: &str, text: &str, rego_v0: bool, for_vm: bool) -> Result<Read> {
-    let mut module = crate::rego::parse(file, text, rego_v0)?;
-    super::nesting::check(file, &module)?;
-    super::aliases::expand(&mut module);
+/// Reads every module of a bundle for the engine: each parsed and its
+/// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
+/// locals that shadow rules renamed (shadowing.rs), operators called by
+/// name (operators.rs), references with a computed step narrowed to the
+/// rules they reach (dynamic_refs.rs; its rules come last, as a module of
+/// their own), the terms OPA binds before a `not` (negation.rs), then
+/// `some .. in` over what may not be a collection (some_in.rs), or for the
+/// bytecode VM the guards it needs (vm_guards.rs; the VM iterates nothing
+/// over a scalar by itself, and the lookup costs batch replay about a tenth
+/// of its speed); each written back in v1 syntax.
+/// `base`: the version's merged data, when known.
+pub fn read_bundle(
+    bundle: &Bundle,
+    rego_v0: bool,
+    for_vm: bool,
+    base: Option<&serde_json::Value>,
+) -> Result<Vec<(String, Read)>> {
+    let mut parsed = Vec::new();
+    for file in bundle.modules() {
+        let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
+        super::nesting::check(&file.path, &module)?;
+        parsed.push((file.path.clone(), module));
+    }
+    let value_rules: BTreeSet<String> = parsed
+        .iter()
+        .flat_map(|(_, m)| {
+            let package = m.package_name();
+            m.rules
+                .iter()
+                .filter(|r| r.head.args.is_none())
+                .filter_map(move |r| {
+                    Some(format!(
+                        "data.{package}.{}",
+                        super::recursion::rule_name(r)?
+                    ))
+                })
+        })
+        .collect();
+    let mut generated = super::dynamic_refs::Generated::default();
+    let mut out = Vec::new();
+    for (path, mut module) in parsed {
+        super::aliases::expand(&mut module);
+        super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
+        out.push((path, finish(module, for_vm)));
+    }
+    if let Some(text) = generated.module_text() {
+        let module = crate::rego::parse(super::dynamic_refs::FILE, &text, false)?;
+        out.push((
+            super::dynamic_refs::FILE.to_string(),
+            finish(module, for_vm),
+        ));
+    }
+    Ok(out)
+}
+
+/// The readings that need only the module itself, then the text.
+fn finish(mut module: Module, for_vm: bool) -> Read {
     super::shadowing::rename_shadowing_locals(&mut module);
     super::operators::spell_out(&mut module);
     super::negation::bind_negated_terms(&mut module);
@@ -36,12 +85,14 @@ pub fn read(file: &str, text: &str, rego_v0: bool, for_vm: bool) -> Result<Read>
             from_v0: !module.rego_v1,
         },
     );
-    Ok(Read { module, text })
+    Read { module, text }
 }
 
-/// The text regorus gets for a module (see [`read`]).
+/// The text regorus gets for a lone module (see [`read_bundle`]).
 pub fn normalize(file: &str, text: &str, rego_v0: bool) -> Result<String> {
-    Ok(read(file, text, rego_v0, false)?.text)
+    let bundle = Bundle::from_texts([(file.to_string(), text.to_string())])?;
+    let mut read = read_bundle(&bundle, rego_v0, false, None)?;
+    Ok(read.swap_remove(0).1.text)
 }
 
 #[cfg(test)]

@@ -226,7 +226,7 @@ fn package_path(module: &Module) -> String {
 
 /// The rule's name under its package (`p`, or `a.b` for a ref head; string
 /// keys count as names).
-fn rule_name(rule: &Rule) -> Option<String> {
+pub(crate) fn rule_name(rule: &Rule) -> Option<String> {
     let pattern = pattern(&rule.head.reference);
     let names: Vec<&str> = pattern.iter().map_while(|s| s.as_deref()).collect();
     (!names.is_empty()).then(|| names.join("."))
@@ -634,14 +634,12 @@ mod tests {
                 }
                 let bundle = crate::bundle::Bundle::read_dir(&dir).unwrap();
                 // As the load checks them: after normalisation.
-                let parsed: Vec<(String, Module)> = bundle
-                    .modules()
-                    .map(|m| {
-                        let read =
-                            super::super::normalize::read(&m.path, &m.text, false, false).unwrap();
-                        (m.path.clone(), read.module)
-                    })
-                    .collect();
+                let parsed: Vec<(String, Module)> =
+                    super::super::normalize::read_bundle(&bundle, false, false, None)
+                        .unwrap()
+                        .into_iter()
+                        .map(|(path, read)| (path, read.module))
+                        .collect();
                 let refs: Vec<(String, &Module)> =
                     parsed.iter().map(|(f, m)| (f.clone(), m)).collect();
                 check(&refs).unwrap();

@@ -169,7 +169,7 @@ fn coverage_report(
                 ast::coverable_lines(m),
             )
         })
-        .filter(|(f, _)| !policy.is_test_file(f))
+        .filter(|(f, _)| !policy.is_test_file(f) && f != super::dynamic_refs::FILE)
         .collect();
     let mut covered: HashMap<&str, BTreeSet<u32>> = HashMap::new();
     for t in tests {

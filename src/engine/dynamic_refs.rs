@@ -1,0 +1,234 @@
+//! References into `data` with a computed step, read as OPA evaluates
+//! them. `data.templates[name].deny` reads, in OPA, each
+//! `data.templates.<k>.deny` rule and nothing else under `data.templates`.
+//! regorus 0.14.1 evaluates the whole of `data.templates` first, every
+//! rule of every package below it, tests included; a test there that reads
+//! the rule holding the reference makes regorus stop with "recursion
+//! detected", and any costly rule below is paid for on every evaluation.
+//!
+//! The rules such a reference can reach are known from the version's rule
+//! paths, so Gavel writes one generated rule per reachable step into a
+//! package of its own (`data.__gavel_dynamic`), `refN["k"] :=
+//! data.templates.k.deny`, and reads `data.__gavel_dynamic.refN[name]`
+//! instead: the same keys (a step whose rule is undefined has none) and
+//! values, each evaluated alone.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::rego::walk::{visit_expr, visit_rule_exprs_mut};
+use crate::rego::{Expr, ExprKind, Module, RefArg, Span};
+
+/// The generated module's file and package.
+pub const FILE: &str = "__gavel_dynamic.rego";
+pub const PACKAGE: &str = "__gavel_dynamic";
+
+/// The generated rules of a version, as Rego source lines.
+#[derive(Debug, Default)]
+pub struct Generated {
+    pub lines: Vec<String>,
+}
+
+impl Generated {
+    /// The generated module's text, or none.
+    pub fn module_text(&self) -> Option<String> {
+        if self.lines.is_empty() {
+            return None;
+        }
+        let mut text = format!("package {PACKAGE}\n\n");
+        for l in &self.lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        Some(text)
+    }
+}
+
+/// Rewrites the module's references with a computed step under a package
+/// prefix, adding their rules to `generated`. `rule_paths`: every rule of
+/// the version that has a value (not functions), `data.a.b.rule`.
+/// Base documents (`data` files) under a prefix are read as they are:
+/// `base` is the version's merged data, when known.
+pub fn rewrite(
+    module: &mut Module,
+    rule_paths: &BTreeSet<String>,
+    base: Option<&serde_json::Value>,
+    generated: &mut Generated,
+) {
+    for rule in &mut module.rules {
+        // References called as functions are left as they are.
+        let mut called: HashSet<(u32, u32)> = HashSet::new();
+        crate::rego::emit::for_each_rule_expr(rule, &mut |e| {
+            visit_expr(e, &mut |x| {
+                if let ExprKind::Call { func, .. } = &x.kind {
+                    called.insert((func.span.start, func.span.end));
+                }
+            })
+        });
+        visit_rule_exprs_mut(rule, &mut |e| {
+            if matches!(e.kind, ExprKind::Ref { .. })
+                && !called.contains(&(e.span.start, e.span.end))
+                && let Some(new) = replacement(e, rule_paths, base, generated)
+            {
+                *e = new;
+            }
+        });
+    }
+}
+
+/// A reference as its root var and its steps.
+fn flatten(e: &Expr) -> Option<(String, Vec<RefArg>)> {
+    match &e.kind {
+        ExprKind::Var(v) => Some((v.clone(), Vec::new())),
+        ExprKind::Ref { head, path } => {
+            let (root, mut steps) = flatten(head)?;
+            steps.extend(path.iter().cloned());
+            Some((root, steps))
+        }
+        _ => None,
+    }
+}
+
+fn step_name(step: &RefArg) -> Option<&str> {
+    match step {
+        RefArg::Dot { name, .. } => Some(name),
+        RefArg::Index(Expr {
+            kind: ExprKind::String { value, .. },
+            ..
+        }) => Some(value),
+        RefArg::Index(_) => None,
+    }
+}
+
+fn replacement(
+    e: &Expr,
+    rule_paths: &BTreeSet<String>,
+    base: Option<&serde_json::Value>,
+    generated: &mut Generated,
+) -> Option<Expr> {
+    let (root, steps) = flatten(e)?;
+    if root != "data" {
+        return None;
+    }
+    let computed = steps.iter().position(|s| step_name(s).is_none())?;
+    let prefix: Vec<&str> = steps[..computed].iter().filter_map(step_name).collect();
+    if prefix.is_empty() {
+        return None;
+    }
+    // A rule at or above the prefix: the step indexes that rule's value.
+    let mut path = String::from("data");
+    for seg in &prefix {
+        path.push('.');
+        path.push_str(seg);
+        if rule_paths.contains(&path) {
+            return None;
+        }
+    }
+    // Keys of a base document under the prefix are yielded too: left to
+    // regorus, which merges the two.
+    let mut doc = base;
+    for seg in &prefix {
+        doc = doc.and_then(|d| d.get(seg));
+    }
+    if doc.is_some() {
+        return None;
+    }
+    let under = format!("{path}.");
+    let rest = &steps[computed + 1..];
+    let fixed_rest: Vec<&str> = rest.iter().map_while(step_name).collect();
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    for p in rule_paths
+        .range(under.clone()..)
+        .take_while(|p| p.starts_with(&under))
+    {
+        let mut segs = p[under.len()..].split('.');
+        let Some(key) = segs.next() else { continue };
+        let reachable = segs
+            .zip(rest)
+            .all(|(seg, step)| step_name(step).is_none_or(|w| w == seg));
+        if reachable {
+            keys.insert(key);
+        }
+    }
+    // Nothing to reach, or so much that one read is cheaper.
+    if keys.is_empty() || keys.len() > 1_000 {
+        return None;
+    }
+    let name = format!("ref{}", generated.lines.len());
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let target = |key: &str| -> String {
+        let mut t = String::from("data");
+        for seg in prefix
+            .iter()
+            .copied()
+            .chain([key])
+            .chain(fixed_rest.iter().copied())
+        {
+            t.push('[');
+            t.push_str(&quoted(seg));
+            t.push(']');
+        }
+        t
+    };
+    let line: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{name}[{}] := {}", quoted(k), target(k)))
+        .collect();
+    generated.lines.push(line.join("\n"));
+    // data.__gavel_dynamic.refN[<computed>] then the steps after the fixed rest.
+    let at = e.span;
+    let dot = |n: &str| RefArg::Dot {
+        name: n.to_string(),
+        span: Span { col: 0, ..at },
+    };
+    let mut path = vec![dot(PACKAGE), dot(&name), steps[computed].clone()];
+    path.extend(rest[fixed_rest.len()..].iter().cloned());
+    Some(Expr::new(
+        at,
+        ExprKind::Ref {
+            head: Box::new(Expr::new(at, ExprKind::Var("data".to_string()))),
+            path,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_computed_step_reads_only_the_rules_it_can_reach() {
+        let paths: BTreeSet<String> = [
+            "data.t.a.deny",
+            "data.t.b.deny",
+            "data.t.b.other",
+            "data.t.a_test.test_x",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let mut m = crate::rego::parse(
+            "m.rego",
+            "package main\ndenies(name) := data.t[name].deny\nall contains m if { some k; data.t[k].deny[m] }\nf(x) := data.main[x]\n",
+            false,
+        )
+        .unwrap();
+        let mut g = Generated::default();
+        rewrite(&mut m, &paths, None, &mut g);
+        let out = crate::rego::emit(&m, Default::default());
+        let squeezed: String = out.split_whitespace().collect();
+        assert!(
+            squeezed.contains("denies(name):=data.__gavel_dynamic.ref0[name]"),
+            "{out}"
+        );
+        assert!(
+            squeezed.contains("data.__gavel_dynamic.ref1[k][m]"),
+            "{out}"
+        );
+        // Nothing reachable (functions are not values): left alone.
+        assert!(squeezed.contains("f(x):=data.main[x]"), "{out}");
+        assert_eq!(
+            g.lines[0],
+            "ref0[\"a\"] := data[\"t\"][\"a\"][\"deny\"]\nref0[\"b\"] := data[\"t\"][\"b\"][\"deny\"]"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+package frontend.templates.a
+
+deny["a is set"] {
+	input.a
+}

@@ -1,0 +1,3 @@
+package frontend.keys["a-b"]
+
+allow := true
