@@ -5,6 +5,8 @@
 //! version pin in Cargo.toml), so a module that Gavel catalogs is a module the
 //! engine reads the same way.
 
+use std::collections::{HashMap, HashSet};
+
 use regorus::unstable::{Module, Parser, Source};
 use serde::Serialize;
 
@@ -129,8 +131,37 @@ impl Catalog {
     /// Catalogs every module of a bundle.
     pub fn build(bundle: &Bundle, rego_v0: bool) -> Result<Catalog> {
         let mut catalog = Catalog::default();
+        let mut parsed = Vec::new();
         for file in bundle.modules() {
-            catalog.add_module(&file.path, &file.text, file.is_test_module(), rego_v0)?;
+            let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
+            crate::engine::nesting::check(&file.path, &module)?;
+            parsed.push((file, module));
+        }
+        // What each rule requires, by package: the `not` warnings leave
+        // out what an earlier statement already requires.
+        let mut requirements: HashMap<String, Vec<(String, HashSet<String>)>> = HashMap::new();
+        for (_, module) in &parsed {
+            requirements
+                .entry(module.package_name())
+                .or_default()
+                .extend(crate::engine::negation::rule_requirements(module));
+        }
+        for (file, module) in parsed {
+            let reqs = requirements.get(&module.package_name());
+            let by_rule = |name: &str| -> Vec<HashSet<String>> {
+                reqs.into_iter()
+                    .flatten()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, p)| p.clone())
+                    .collect()
+            };
+            catalog.add_module(
+                &file.path,
+                &file.text,
+                module,
+                file.is_test_module(),
+                &by_rule,
+            )?;
         }
         Ok(catalog)
     }
@@ -151,13 +182,22 @@ impl Catalog {
         eps
     }
 
-    fn add_module(&mut self, file: &str, text: &str, is_test: bool, rego_v0: bool) -> Result<()> {
-        let mut module = crate::rego::parse(file, text, rego_v0)?;
-        crate::engine::nesting::check(file, &module)?;
+    fn add_module(
+        &mut self,
+        file: &str,
+        text: &str,
+        mut module: crate::rego::Module,
+        is_test: bool,
+        requirements: &dyn Fn(&str) -> Vec<HashSet<String>>,
+    ) -> Result<()> {
         // Where OPA's reading of `not` differs from the one authors expect.
         for b in crate::engine::negation::bind_negated_terms(&mut module) {
-            self.warnings
-                .extend(crate::engine::negation::warning(file, text, &b));
+            self.warnings.extend(crate::engine::negation::warning(
+                file,
+                text,
+                &b,
+                requirements,
+            ));
         }
         let blocks = metadata::parse_comment_blocks(&module.comments)
             .map_err(|e| Error::input(format!("{file}:{}", e.line), e.message))?;

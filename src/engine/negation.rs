@@ -24,6 +24,7 @@
 
 use std::collections::HashSet;
 
+use crate::rego::emit::for_each_child as each_child;
 use crate::rego::walk::{bound_vars, each_child_mut, synthetic};
 use crate::rego::{
     AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span,
@@ -34,8 +35,57 @@ use crate::rego::{
 pub struct Bound {
     /// From `not` to the end of its expression, in the source.
     pub literal: Span,
-    /// The terms bound first, in the source.
-    pub terms: Vec<Span>,
+    /// The terms bound first, in the source, with their paths where they
+    /// are plain references (`input.a.b`).
+    pub terms: Vec<(Span, Option<String>)>,
+    /// What earlier statements of the body already require to be defined:
+    /// reference paths, and the rules read as bare statements.
+    pub established: HashSet<String>,
+    pub rules_required: Vec<String>,
+}
+
+/// The paths of plain references a statement requires to be defined: refs
+/// it reads outside comprehensions and `not` (an undefined one fails it).
+pub fn required_paths(lit: &Literal, out: &mut HashSet<String>) {
+    fn walk(e: &Expr, out: &mut HashSet<String>) {
+        match &e.kind {
+            ExprKind::Ref { .. } => {
+                if let Some(path) = e.static_path() {
+                    out.insert(path.join("."));
+                }
+                each_child(e, &mut |c| walk(c, out));
+            }
+            ExprKind::ArrayCompr { .. }
+            | ExprKind::SetCompr { .. }
+            | ExprKind::ObjectCompr { .. } => {}
+            _ => each_child(e, &mut |c| walk(c, out)),
+        }
+    }
+    match &lit.kind {
+        LiteralKind::Expr(e) => walk(e, out),
+        LiteralKind::SomeIn { collection, .. } => walk(collection, out),
+        _ => {}
+    }
+}
+
+/// What every definition of each complete rule without arguments requires
+/// (paths, see [`required_paths`]), by rule name: a bare statement naming
+/// such a rule requires the same.
+pub fn rule_requirements(module: &Module) -> Vec<(String, HashSet<String>)> {
+    let mut out = Vec::new();
+    for rule in &module.rules {
+        if rule.head.args.is_some() || rule.default || rule.bodies.is_empty() {
+            continue;
+        }
+        for body in &rule.bodies {
+            let mut paths = HashSet::new();
+            for lit in &body.literals {
+                required_paths(lit, &mut paths);
+            }
+            out.push((rule.name().to_string(), paths));
+        }
+    }
+    out
 }
 
 /// Binds the terms OPA binds before each `not` of the module, in place,
@@ -68,6 +118,8 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn body(&self, body: &mut Body, out: &mut Vec<Bound>) {
         let mut literals = Vec::with_capacity(body.literals.len());
+        let mut established = HashSet::new();
+        let mut rules_required = Vec::new();
         for mut lit in std::mem::take(&mut body.literals) {
             // Nested bodies first: `every` and comprehensions.
             match &mut lit.kind {
@@ -104,9 +156,23 @@ impl Ctx<'_> {
                     }
                     out.push(Bound {
                         literal,
-                        terms: taken.iter().map(|t| t.span).collect(),
+                        terms: taken
+                            .iter()
+                            .map(|t| (t.span, t.static_path().map(|p| p.join("."))))
+                            .collect(),
+                        established: established.clone(),
+                        rules_required: rules_required.clone(),
                     });
                 }
+            }
+            required_paths(&lit, &mut established);
+            if let LiteralKind::Expr(Expr {
+                kind: ExprKind::Var(name),
+                ..
+            }) = &lit.kind
+                && lit.with.is_empty()
+            {
+                rules_required.push(name.clone());
             }
             literals.push(lit);
         }
@@ -231,13 +297,36 @@ impl Ctx<'_> {
 /// input (`not f(input.user)`): the common way to get the reading an author
 /// did not mean. Terms that are rules or calls are left quiet: they are
 /// usually always defined.
-pub fn warning(file: &str, source: &str, b: &Bound) -> Option<String> {
+///
+/// No warning where the two readings agree: when an earlier statement of
+/// the body already requires the term (`input.x == 1` before `not
+/// f(input.x)`), directly or through a rule it names whose every body
+/// requires it (`requirements`: rule name -> what each of its bodies
+/// requires).
+pub fn warning(
+    file: &str,
+    source: &str,
+    b: &Bound,
+    requirements: &dyn Fn(&str) -> Vec<HashSet<String>>,
+) -> Option<String> {
     let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let required = |path: &str| {
+        let covers = |set: &HashSet<String>| {
+            set.iter()
+                .any(|p| p == path || p.starts_with(&format!("{path}.")))
+        };
+        covers(&b.established)
+            || b.rules_required.iter().any(|rule| {
+                let bodies = requirements(rule);
+                !bodies.is_empty() && bodies.iter().all(covers)
+            })
+    };
     let literal = squeeze(b.literal.text(source));
     let first = b
         .terms
         .iter()
-        .map(|t| t.text(source).split_whitespace().collect::<String>())
+        .filter(|(_, path)| !path.as_deref().is_some_and(required))
+        .map(|(t, _)| t.text(source).split_whitespace().collect::<String>())
         .find(|t| t.starts_with("input.") || t.starts_with("input["))?;
     Some(format!(
         "{file}:{}: `{literal}` is undefined when `{first}` is undefined (OPA binds it before the `not`); \
@@ -319,11 +408,31 @@ mod tests {
     }
 
     #[test]
+    fn no_warning_where_the_body_already_requires_the_term() {
+        let src = "package t\n\nstated if { is_string(input.p); input.p != \"\" }\na if {\n  input.u.name\n  not f(input.u)\n}\nb if {\n  stated\n  not f(input.p)\n}\nc if {\n  not f(input.q)\n}\nf(x) := x == 1\n";
+        let mut m = crate::rego::parse("t.rego", src, false).unwrap();
+        let reqs = rule_requirements(&m);
+        let found = bind_negated_terms(&mut m);
+        let by_rule = |name: &str| -> Vec<HashSet<String>> {
+            reqs.iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, p)| p.clone())
+                .collect()
+        };
+        let warnings: Vec<String> = found
+            .iter()
+            .filter_map(|b| warning("t.rego", src, b, &by_rule))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("t.rego:13:"), "{warnings:?}");
+    }
+
+    #[test]
     fn warnings_name_the_place() {
         let src = "package t\n\ndeny if {\n  not is_admin(input.user)\n}\nis_admin(u) if u == 1\n";
         let mut m = crate::rego::parse("t.rego", src, false).unwrap();
         let b = bind_negated_terms(&mut m);
-        let w = warning("t.rego", src, &b[0]).unwrap();
+        let w = warning("t.rego", src, &b[0], &|_| Vec::new()).unwrap();
         assert!(
             w.starts_with(
                 "t.rego:4: `not is_admin(input.user)` is undefined when `input.user` is undefined"
