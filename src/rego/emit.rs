@@ -18,9 +18,9 @@ use std::collections::HashMap;
 
 use super::ast::*;
 
-/// Levels of regorus's double parse one path may go through (2^10 times
+/// Levels of regorus's double parse one path may go through (2^5 times
 /// the innermost level's cost at most).
-pub const MAX_DOUBLINGS: usize = 10;
+pub const MAX_DOUBLINGS: usize = 5;
 
 /// What to write besides the tree itself.
 #[derive(Debug, Clone, Copy, Default)]
