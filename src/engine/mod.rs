@@ -23,6 +23,7 @@ pub mod suite;
 pub mod testing;
 pub mod vm_builtins;
 pub mod vm_guards;
+pub mod with_values;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;

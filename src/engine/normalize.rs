@@ -16,8 +16,9 @@ pub struct Read {
 
 /// Reads every module of a bundle for the engine: each parsed and its
 /// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
-/// locals that shadow rules renamed (shadowing.rs), operators called by
-/// name (operators.rs), references with a computed step narrowed to the
+/// locals that shadow rules renamed (shadowing.rs), `with` targets and
+/// values as OPA reads them (with_values.rs), operators called by name
+/// (operators.rs), references with a computed step narrowed to the
 /// rules they reach (dynamic_refs.rs; its rules come last, as a module of
 /// their own), the terms OPA binds before a `not` (negation.rs), then
 /// `some .. in` over what may not be a collection (some_in.rs), or for the
@@ -72,6 +73,7 @@ pub fn read_bundle(
 /// The readings that need only the module itself, then the text.
 fn finish(mut module: Module, for_vm: bool) -> Read {
     super::shadowing::rename_shadowing_locals(&mut module);
+    super::with_values::bind_with_values(&mut module);
     super::operators::spell_out(&mut module);
     super::negation::bind_negated_terms(&mut module);
     if for_vm {

@@ -1,57 +1,66 @@
-//! Locals that share a name with a rule, read as OPA reads them: a name
-//! declared in a body (`some k, expected in xs`, `every x in xs`,
-//! `expected := 1`) is a new local from there on, and the rule of that name
-//! is out of sight. regorus refuses such a body ("var `expected` used
-//! before definition"), so the local gets a name of its own, from its
-//! declaration to the end of its body.
+//! Names declared again in an inner scope, read as OPA reads them: `some`
+//! (and `:=`, `every`) declare a new local from there on, which hides a
+//! rule of that name, and a comprehension's `some p` hides a `p` of the
+//! body around it. regorus 0.14.1 refuses such bodies ("var `p` used
+//! before definition"), so the inner local gets a name of its own:
+//! - in a rule body, a local named like a rule of the module, from its
+//!   declaration to the end of the body, and in the rule's head (a head
+//!   reads the body's locals: `s contains r.n if { some r in xs }`);
+//! - in a comprehension, a `some` variable named like a rule, an argument
+//!   or a local of the rule, in the comprehension's term and from its
+//!   declaration to the end of its body.
 
 use std::collections::HashSet;
 
-use crate::rego::walk::{visit_body_exprs_mut, visit_expr};
-use crate::rego::{AssignOp, Body, Expr, ExprKind, Literal, LiteralKind, Module};
+use crate::rego::walk::{visit_body_exprs_mut, visit_expr, visit_expr_mut};
+use crate::rego::{AssignOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Rule};
 
-/// Renames the locals that shadow a rule of the module, in place.
+/// Renames the locals that hide an outer name, in place.
 pub fn rename_shadowing_locals(module: &mut Module) {
     let rules: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
-    if rules.is_empty() {
-        return;
-    }
     for rule in &mut module.rules {
-        let bodies = rule
-            .bodies
-            .iter_mut()
-            .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
-        for body in bodies {
-            body_scope(body, &rules);
+        let mut head_renames: Vec<String> = Vec::new();
+        {
+            let bodies = rule
+                .bodies
+                .iter_mut()
+                .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
+            for body in bodies {
+                for name in rename_from_declarations(body, &rules) {
+                    if !head_renames.contains(&name) {
+                        head_renames.push(name);
+                    }
+                }
+            }
         }
+        if !head_renames.is_empty() {
+            rename_in_head(rule, &head_renames);
+        }
+        let outer = outer_names(rule, &rules);
+        rename_in_comprehensions(rule, &outer);
     }
 }
 
-/// Renames within one body, then within the bodies nested in it.
-fn body_scope(body: &mut Body, rules: &HashSet<String>) {
+/// The name an inner local gets.
+fn local_name(v: &str) -> String {
+    format!("__gavel_local_{v}")
+}
+
+/// Renames, in one body's statements, each name in `hidden` declared there,
+/// from its declaration on. Returns the names renamed.
+fn rename_from_declarations(body: &mut Body, hidden: &HashSet<String>) -> Vec<String> {
     let mut renamed: Vec<String> = Vec::new();
-    for i in 0..body.literals.len() {
-        for name in declared(&body.literals[i]) {
-            if rules.contains(&name) && !renamed.contains(&name) {
+    for lit in &mut body.literals {
+        for name in declared(lit) {
+            if hidden.contains(&name) && !renamed.contains(&name) {
                 renamed.push(name);
             }
         }
         if !renamed.is_empty() {
-            rename_in_literal(&mut body.literals[i], &renamed);
+            rename_in_literal(lit, &renamed);
         }
     }
-    // Nested bodies have their own declarations.
-    for lit in &mut body.literals {
-        if let LiteralKind::Every { body: inner, .. } = &mut lit.kind {
-            body_scope(inner, rules);
-        }
-    }
-    visit_body_exprs_mut(body, &mut |e| match &mut e.kind {
-        ExprKind::ArrayCompr { body: b, .. }
-        | ExprKind::SetCompr { body: b, .. }
-        | ExprKind::ObjectCompr { body: b, .. } => body_scope(b, rules),
-        _ => {}
-    });
+    renamed
 }
 
 /// The names a statement declares.
@@ -59,7 +68,9 @@ fn declared(lit: &Literal) -> Vec<String> {
     let mut out = Vec::new();
     let mut vars = |e: &Expr| {
         visit_expr(e, &mut |x| {
-            if let ExprKind::Var(v) = &x.kind {
+            if let ExprKind::Var(v) = &x.kind
+                && v != "_"
+            {
                 out.push(v.clone());
             }
         })
@@ -84,40 +95,128 @@ fn declared(lit: &Literal) -> Vec<String> {
     out
 }
 
+fn rename_var(e: &mut Expr, names: &[String]) {
+    visit_expr_mut(e, &mut |x| {
+        if let ExprKind::Var(v) = &mut x.kind
+            && names.contains(v)
+        {
+            *v = local_name(v);
+        }
+    });
+}
+
 fn rename_in_literal(lit: &mut Literal, names: &[String]) {
-    let new_name = |v: &str| format!("__gavel_local_{v}");
     if let LiteralKind::SomeVars(vars) = &mut lit.kind {
         for (v, _) in vars.iter_mut() {
             if names.contains(v) {
-                *v = new_name(v);
+                *v = local_name(v);
             }
         }
+        return;
     }
-    let body = Body {
+    // Walk the one statement as a body of its own.
+    let placeholder = Literal {
+        span: lit.span,
+        kind: LiteralKind::SomeVars(Vec::new()),
+        with: Vec::new(),
+    };
+    let mut one = Body {
         span: lit.span,
         braced: true,
-        literals: Vec::new(),
-    };
-    // Reuse the body walker on a one-statement body.
-    let mut one = Body {
-        literals: vec![std::mem::replace(
-            lit,
-            Literal {
-                span: lit.span,
-                kind: LiteralKind::SomeVars(Vec::new()),
-                with: Vec::new(),
-            },
-        )],
-        ..body
+        literals: vec![std::mem::replace(lit, placeholder)],
     };
     visit_body_exprs_mut(&mut one, &mut |e| {
         if let ExprKind::Var(v) = &mut e.kind
             && names.contains(v)
         {
-            *v = new_name(v);
+            *v = local_name(v);
         }
     });
     *lit = one.literals.pop().expect("one statement");
+}
+
+fn rename_in_head(rule: &mut Rule, names: &[String]) {
+    let h = &mut rule.head;
+    if let ExprKind::Ref { path, .. } = &mut h.reference.kind {
+        for step in path {
+            if let RefArg::Index(ix) = step {
+                rename_var(ix, names);
+            }
+        }
+    }
+    if let Some(c) = &mut h.contains {
+        rename_var(c, names);
+    }
+    if let Some((_, v)) = &mut h.value {
+        rename_var(v, names);
+    }
+    for e in &mut rule.elses {
+        if let Some((_, v)) = &mut e.value {
+            rename_var(v, names);
+        }
+    }
+}
+
+/// Rule names, the rule's arguments, and the locals its bodies declare.
+fn outer_names(rule: &Rule, rules: &HashSet<String>) -> HashSet<String> {
+    let mut out = rules.clone();
+    for a in rule.head.args.iter().flatten() {
+        visit_expr(a, &mut |x| {
+            if let ExprKind::Var(v) = &x.kind {
+                out.insert(v.clone());
+            }
+        });
+    }
+    let bodies = rule
+        .bodies
+        .iter()
+        .chain(rule.elses.iter().filter_map(|e| e.body.as_ref()));
+    for body in bodies {
+        for lit in &body.literals {
+            out.extend(declared(lit));
+        }
+    }
+    out
+}
+
+fn rename_in_comprehensions(rule: &mut Rule, outer: &HashSet<String>) {
+    crate::rego::walk::visit_rule_exprs_mut(rule, &mut |e| match &mut e.kind {
+        ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
+            let declared_here = compr_declared(body, outer);
+            if !declared_here.is_empty() {
+                rename_from_declarations(body, &declared_here.iter().cloned().collect());
+                rename_var(term, &declared_here);
+            }
+        }
+        ExprKind::ObjectCompr { key, value, body } => {
+            let declared_here = compr_declared(body, outer);
+            if !declared_here.is_empty() {
+                rename_from_declarations(body, &declared_here.iter().cloned().collect());
+                rename_var(key, &declared_here);
+                rename_var(value, &declared_here);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// The names a comprehension's body declares with `some` that an outer
+/// scope already has.
+fn compr_declared(body: &Body, outer: &HashSet<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for lit in &body.literals {
+        if matches!(
+            lit.kind,
+            LiteralKind::SomeVars(_) | LiteralKind::SomeIn { .. }
+        ) {
+            for name in declared(lit) {
+                if outer.contains(&name) && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -129,23 +228,44 @@ mod tests {
         rename_shadowing_locals(&mut m);
         crate::rego::emit(&m, Default::default())
             .lines()
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|l| l.split_whitespace().collect::<String>())
             .collect()
     }
 
     #[test]
-    fn a_local_that_shadows_a_rule_gets_its_own_name_from_its_declaration_on() {
+    fn a_local_that_hides_a_rule_is_renamed_from_its_declaration_on() {
         let out = renamed(
             "package p\nexpected := 5\nt if {\n  expected == 5\n  some k, expected in {\"a\": 1}\n  expected == 1\n}\n",
         );
-        assert_eq!(out[3], "expected == 5;");
-        assert_eq!(out[4], "some k, __gavel_local_expected in { \"a\": 1 };");
-        assert_eq!(out[5], "__gavel_local_expected == 1");
+        assert_eq!(out[3], "expected==5;");
+        assert_eq!(out[4], "somek,__gavel_local_expectedin{\"a\":1};");
+        assert_eq!(out[5], "__gavel_local_expected==1");
+    }
+
+    #[test]
+    fn the_head_reads_the_renamed_local() {
+        let out = renamed(
+            "package p\nr := 1\ns contains {\"n\": r.n} if {\n  some r in [{\"n\": 2}]\n}\n",
+        );
+        assert_eq!(out[2], "scontains{\"n\":__gavel_local_r.n}if{");
+        assert_eq!(out[3], "some__gavel_local_rin[{\"n\":2}]");
+    }
+
+    #[test]
+    fn a_comprehension_variable_that_hides_a_local_is_renamed() {
+        let out = renamed("package p\nf(ps) := p if {\n  p := [p | some p in ps; p > 1][0]\n}\n");
+        assert_eq!(
+            out[2],
+            "p:=[__gavel_local_p|some__gavel_local_pinps;__gavel_local_p>1][0]"
+        );
     }
 
     #[test]
     fn other_names_are_left_alone() {
-        let out = renamed("package p\nr := 1\nt if { some x in [1]; x == r }\n");
-        assert_eq!(out[2], "t if { some x in [1]; x == r }");
+        let out = renamed(
+            "package p\nr := 1\nt if { some x in [1]; x == r }\nu := [y | some y in [1]]\n",
+        );
+        assert_eq!(out[2], "tif{somexin[1];x==r}");
+        assert_eq!(out[3], "u:=[y|someyin[1]]");
     }
 }
