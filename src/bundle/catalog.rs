@@ -146,7 +146,18 @@ impl Catalog {
                 .or_default()
                 .extend(crate::engine::negation::rule_requirements(module));
         }
+        let mut names: HashMap<String, crate::rego::walk::PackageRules> = HashMap::new();
+        for (_, module) in &parsed {
+            let entry = names.entry(module.package_name()).or_default();
+            let one = crate::rego::walk::PackageRules::of([module]);
+            entry.all.extend(one.all);
+            entry.functions.extend(one.functions);
+        }
         for (file, module) in parsed {
+            let package = names
+                .get(&module.package_name())
+                .cloned()
+                .unwrap_or_default();
             let reqs = requirements.get(&module.package_name());
             let by_rule = |name: &str| -> Vec<HashSet<String>> {
                 reqs.into_iter()
@@ -160,6 +171,7 @@ impl Catalog {
                 &file.text,
                 module,
                 file.is_test_module(),
+                &package,
                 &by_rule,
             )?;
         }
@@ -188,10 +200,11 @@ impl Catalog {
         text: &str,
         mut module: crate::rego::Module,
         is_test: bool,
+        package: &crate::rego::walk::PackageRules,
         requirements: &dyn Fn(&str) -> Vec<HashSet<String>>,
     ) -> Result<()> {
         // Where OPA's reading of `not` differs from the one authors expect.
-        for b in crate::engine::negation::bind_negated_terms(&mut module) {
+        for b in crate::engine::negation::bind_negated_terms(&mut module, package) {
             self.warnings.extend(crate::engine::negation::warning(
                 file,
                 text,

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod convert;
 pub mod dynamic_refs;
 pub mod evaluate;
+pub mod every_unify;
 pub mod fast;
 pub mod negation;
 pub mod nesting;

@@ -25,7 +25,7 @@
 use std::collections::HashSet;
 
 use crate::rego::emit::for_each_child as each_child;
-use crate::rego::walk::{bound_vars, each_child_mut, synthetic};
+use crate::rego::walk::{PackageRules, bound_vars, each_child_mut, synthetic};
 use crate::rego::{
     AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span,
 };
@@ -90,13 +90,13 @@ pub fn rule_requirements(module: &Module) -> Vec<(String, HashSet<String>)> {
 
 /// Binds the terms OPA binds before each `not` of the module, in place,
 /// and returns the places.
-pub fn bind_negated_terms(module: &mut Module) -> Vec<Bound> {
-    let rule_names: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
+pub fn bind_negated_terms(module: &mut Module, package: &PackageRules) -> Vec<Bound> {
+    let rule_names = &package.all;
     let mut out = Vec::new();
     for rule in &mut module.rules {
         let bound = bound_vars(rule);
         let ctx = Ctx {
-            rule_names: &rule_names,
+            rule_names,
             bound: &bound,
         };
         let bodies = rule
@@ -342,7 +342,8 @@ mod tests {
     /// The module as regorus gets it, spaces squeezed, line by line.
     fn hoisted(src: &str) -> Vec<String> {
         let mut m = crate::rego::parse("t.rego", src, false).unwrap();
-        bind_negated_terms(&mut m);
+        let rules = PackageRules::of([&m]);
+        bind_negated_terms(&mut m, &rules);
         let out = crate::rego::emit(&m, Default::default());
         assert_eq!(out.lines().count(), src.lines().count(), "{out}");
         out.lines()
@@ -412,7 +413,8 @@ mod tests {
         let src = "package t\n\nstated if { is_string(input.p); input.p != \"\" }\na if {\n  input.u.name\n  not f(input.u)\n}\nb if {\n  stated\n  not f(input.p)\n}\nc if {\n  not f(input.q)\n}\nf(x) := x == 1\n";
         let mut m = crate::rego::parse("t.rego", src, false).unwrap();
         let reqs = rule_requirements(&m);
-        let found = bind_negated_terms(&mut m);
+        let rules = PackageRules::of([&m]);
+        let found = bind_negated_terms(&mut m, &rules);
         let by_rule = |name: &str| -> Vec<HashSet<String>> {
             reqs.iter()
                 .filter(|(n, _)| n == name)
@@ -431,7 +433,8 @@ mod tests {
     fn warnings_name_the_place() {
         let src = "package t\n\ndeny if {\n  not is_admin(input.user)\n}\nis_admin(u) if u == 1\n";
         let mut m = crate::rego::parse("t.rego", src, false).unwrap();
-        let b = bind_negated_terms(&mut m);
+        let rules = PackageRules::of([&m]);
+        let b = bind_negated_terms(&mut m, &rules);
         let w = warning("t.rego", src, &b[0], &|_| Vec::new()).unwrap();
         assert!(
             w.starts_with(

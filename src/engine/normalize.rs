@@ -2,11 +2,12 @@
 //! the readings OPA has that regorus lacks, and written back in v1 syntax
 //! on the user's lines (errors, coverage and prints name them).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::bundle::Bundle;
 use crate::error::Result;
 use crate::rego::Module;
+use crate::rego::walk::PackageRules;
 
 /// A module as regorus gets it: the tree after the readings, and its text.
 pub struct Read {
@@ -18,7 +19,7 @@ pub struct Read {
 /// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
 /// locals that shadow rules renamed (shadowing.rs), `with` targets and
 /// values as OPA reads them (with_values.rs), operators called by name
-/// (operators.rs), references with a computed step narrowed to the
+/// (operators.rs), `=` of known values in `every` (every_unify.rs), references with a computed step narrowed to the
 /// rules they reach (dynamic_refs.rs; its rules come last, as a module of
 /// their own), the terms OPA binds before a `not` (negation.rs), then
 /// `some .. in` over what may not be a collection (some_in.rs), or for the
@@ -53,29 +54,63 @@ pub fn read_bundle(
                 })
         })
         .collect();
+    let mut by_package: HashMap<String, Vec<&Module>> = HashMap::new();
+    for (_, m) in &parsed {
+        by_package.entry(m.package_name()).or_default().push(m);
+    }
+    let packages: HashMap<String, PackageRules> = by_package
+        .into_iter()
+        .map(|(name, modules)| (name, PackageRules::of(modules)))
+        .collect();
+    let function_paths: BTreeSet<String> = parsed
+        .iter()
+        .flat_map(|(_, m)| {
+            let package = m.package_name();
+            m.rules
+                .iter()
+                .filter(|r| r.head.args.is_some())
+                .filter_map(move |r| {
+                    Some(format!(
+                        "data.{package}.{}",
+                        super::recursion::rule_name(r)?
+                    ))
+                })
+        })
+        .collect();
     let mut generated = super::dynamic_refs::Generated::default();
     let mut out = Vec::new();
     for (path, mut module) in parsed {
         super::aliases::expand(&mut module);
         super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
-        out.push((path, finish(module, for_vm)));
+        let package = packages
+            .get(&module.package_name())
+            .cloned()
+            .unwrap_or_default();
+        out.push((path, finish(module, &package, &function_paths, for_vm)));
     }
     if let Some(text) = generated.module_text() {
         let module = crate::rego::parse(super::dynamic_refs::FILE, &text, false)?;
+        let package = PackageRules::of([&module]);
         out.push((
             super::dynamic_refs::FILE.to_string(),
-            finish(module, for_vm),
+            finish(module, &package, &function_paths, for_vm),
         ));
     }
     Ok(out)
 }
 
 /// The readings that need only the module itself, then the text.
-fn finish(mut module: Module, for_vm: bool) -> Read {
-    super::shadowing::rename_shadowing_locals(&mut module);
-    super::with_values::bind_with_values(&mut module);
-    super::operators::spell_out(&mut module);
-    super::negation::bind_negated_terms(&mut module);
+fn finish(
+    mut module: Module,
+    package: &PackageRules,
+    function_paths: &BTreeSet<String>,
+    for_vm: bool,
+) -> Read {
+    super::shadowing::rename_shadowing_locals(&mut module, package);
+    super::with_values::bind_with_values(&mut module, package, function_paths);
+    super::operators::spell_out(&mut module, package);
+    super::every_unify::compare_in_every(&mut module, package);
+    super::negation::bind_negated_terms(&mut module, package);
     if for_vm {
         super::vm_guards::guard(&mut module);
     } else {

@@ -3,7 +3,7 @@
 //! the operators they name: OPA registers `+` as the builtin `plus`, and so
 //! on, so both spellings work there; regorus knows only the operators.
 
-use crate::rego::walk::{bound_vars, visit_rule_bodies_mut, visit_rule_exprs_mut};
+use crate::rego::walk::{PackageRules, bound_vars, visit_rule_bodies_mut, visit_rule_exprs_mut};
 use crate::rego::{AssignOp, BinOp, Expr, ExprKind, LiteralKind, Module};
 
 /// The builtin name of each binary operator, as OPA registers them.
@@ -25,9 +25,8 @@ const NAMES: &[(&str, BinOp)] = &[
 
 /// Rewrites every call of an operator by name, in place. A rule or local
 /// of the same name keeps its calls.
-pub fn spell_out(module: &mut Module) {
-    let rules: std::collections::HashSet<String> =
-        module.rules.iter().map(|r| r.name().to_string()).collect();
+pub fn spell_out(module: &mut Module, package: &PackageRules) {
+    let rules = &package.all;
     for rule in &mut module.rules {
         let bound = bound_vars(rule);
         let operator = |func: &Expr| -> Option<BinOp> {
@@ -100,7 +99,8 @@ mod tests {
 
     fn spelled(src: &str) -> Vec<String> {
         let mut m = crate::rego::parse("p.rego", src, false).unwrap();
-        spell_out(&mut m);
+        let rules = PackageRules::of([&m]);
+        spell_out(&mut m, &rules);
         crate::rego::emit(&m, Default::default())
             .lines()
             .map(|l| l.split_whitespace().collect::<String>())

@@ -12,12 +12,12 @@
 
 use std::collections::HashSet;
 
-use crate::rego::walk::{visit_body_exprs_mut, visit_expr, visit_expr_mut};
+use crate::rego::walk::{PackageRules, visit_body_exprs_mut, visit_expr, visit_expr_mut};
 use crate::rego::{AssignOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Rule};
 
 /// Renames the locals that hide an outer name, in place.
-pub fn rename_shadowing_locals(module: &mut Module) {
-    let rules: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
+pub fn rename_shadowing_locals(module: &mut Module, package: &PackageRules) {
+    let rules = &package.all;
     for rule in &mut module.rules {
         let mut head_renames: Vec<String> = Vec::new();
         {
@@ -26,7 +26,7 @@ pub fn rename_shadowing_locals(module: &mut Module) {
                 .iter_mut()
                 .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
             for body in bodies {
-                for name in rename_from_declarations(body, &rules) {
+                for name in rename_from_declarations(body, rules) {
                     if !head_renames.contains(&name) {
                         head_renames.push(name);
                     }
@@ -36,7 +36,8 @@ pub fn rename_shadowing_locals(module: &mut Module) {
         if !head_renames.is_empty() {
             rename_in_head(rule, &head_renames);
         }
-        let outer = outer_names(rule, &rules);
+        let outer = outer_names(rule, rules);
+        rename_in_every(rule, &outer);
         rename_in_comprehensions(rule, &outer);
     }
 }
@@ -173,7 +174,10 @@ fn outer_names(rule: &Rule, rules: &HashSet<String>) -> HashSet<String> {
         .chain(rule.elses.iter().filter_map(|e| e.body.as_ref()));
     for body in bodies {
         for lit in &body.literals {
-            out.extend(declared(lit));
+            // An `every` declares its variables for its own body only.
+            if !matches!(lit.kind, LiteralKind::Every { .. }) {
+                out.extend(declared(lit));
+            }
         }
     }
     out
@@ -197,6 +201,52 @@ fn rename_in_comprehensions(rule: &mut Rule, outer: &HashSet<String>) {
             }
         }
         _ => {}
+    });
+}
+
+/// In each `every`, its variables and the names its body declares that
+/// an outer scope already has: renamed in its variables and its body.
+fn rename_in_every(rule: &mut Rule, outer: &HashSet<String>) {
+    crate::rego::walk::visit_rule_bodies_mut(rule, &mut |body| {
+        for lit in &mut body.literals {
+            let LiteralKind::Every {
+                key, value, body, ..
+            } = &mut lit.kind
+            else {
+                continue;
+            };
+            let mut own: Vec<String> = Vec::new();
+            for e in key.iter().chain(std::iter::once(&*value)) {
+                visit_expr(e, &mut |x| {
+                    if let ExprKind::Var(v) = &x.kind
+                        && outer.contains(v)
+                        && !own.contains(v)
+                    {
+                        own.push(v.clone());
+                    }
+                });
+            }
+            if !own.is_empty() {
+                if let Some(k) = key {
+                    rename_var(k, &own);
+                }
+                rename_var(value, &own);
+                let mut whole = Body {
+                    span: body.span,
+                    braced: true,
+                    literals: std::mem::take(&mut body.literals),
+                };
+                visit_body_exprs_mut(&mut whole, &mut |e| {
+                    if let ExprKind::Var(v) = &mut e.kind
+                        && own.contains(v)
+                    {
+                        *v = local_name(v);
+                    }
+                });
+                body.literals = whole.literals;
+            }
+            rename_from_declarations(body, outer);
+        }
     });
 }
 
@@ -225,7 +275,8 @@ mod tests {
 
     fn renamed(src: &str) -> Vec<String> {
         let mut m = crate::rego::parse("p.rego", src, false).unwrap();
-        rename_shadowing_locals(&mut m);
+        let rules = PackageRules::of([&m]);
+        rename_shadowing_locals(&mut m, &rules);
         crate::rego::emit(&m, Default::default())
             .lines()
             .map(|l| l.split_whitespace().collect::<String>())
@@ -258,6 +309,15 @@ mod tests {
             out[2],
             "p:=[__gavel_local_p|some__gavel_local_pinps;__gavel_local_p>1][0]"
         );
+    }
+
+    #[test]
+    fn a_some_in_every_that_hides_a_rule_is_renamed() {
+        let out = renamed(
+            "package p\nanalyzer(x) := x\nt if {\n  every r in input.rs {\n    some analyzer in input.as\n    analyzer == r\n  }\n}\n",
+        );
+        assert_eq!(out[4], "some__gavel_local_analyzerininput.as;");
+        assert_eq!(out[5], "__gavel_local_analyzer==r");
     }
 
     #[test]

@@ -10,20 +10,19 @@
 //!   unsafe"), so Gavel binds such values too: `__gavel_withN := value`,
 //!   just before the statement, on its line.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
-use crate::rego::walk::{bound_vars, synthetic, visit_expr, visit_rule_bodies_mut};
+use crate::rego::walk::{PackageRules, bound_vars, synthetic, visit_expr, visit_rule_bodies_mut};
 use crate::rego::{AssignOp, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span};
 
 /// Rewrites every `with` of the module, in place.
-pub fn bind_with_values(module: &mut Module) {
-    let rules: HashSet<String> = module.rules.iter().map(|r| r.name().to_string()).collect();
-    let functions: HashSet<String> = module
-        .rules
-        .iter()
-        .filter(|r| r.head.args.is_some())
-        .map(|r| r.name().to_string())
-        .collect();
+/// `function_paths`: the version's functions, `data.a.b.f`.
+pub fn bind_with_values(
+    module: &mut Module,
+    package: &PackageRules,
+    function_paths: &BTreeSet<String>,
+) {
+    let (rules, functions) = (&package.all, &package.functions);
     let package: Vec<String> = module.package.path.iter().map(|s| s.name.clone()).collect();
     let mut next = 0usize;
     for rule in &mut module.rules {
@@ -40,7 +39,7 @@ pub fn bind_with_values(module: &mut Module) {
                     {
                         w.target = rule_ref(&package, name, w.target.span);
                     }
-                    if needs_binding(&w.target, &w.value, &bound, &functions) {
+                    if needs_binding(&w.target, &w.value, &bound, functions, function_paths) {
                         let at = synthetic(lit.span.line);
                         let name = format!("__gavel_with{next}");
                         next += 1;
@@ -98,14 +97,18 @@ fn needs_binding(
     value: &Expr,
     bound: &HashSet<String>,
     functions: &HashSet<String>,
+    function_paths: &BTreeSet<String>,
 ) -> bool {
     match target.root_var() {
         Some("input") => {}
         Some("data") => {
-            // A function of the module, or a reference that may name one.
+            // A function of the package, or a reference naming one.
             match &value.kind {
                 ExprKind::Var(v) if functions.contains(v) => return false,
-                ExprKind::Ref { .. } => return false,
+                ExprKind::Ref { .. } => match value.static_path() {
+                    Some(path) if !function_paths.contains(&path.join(".")) => {}
+                    _ => return false,
+                },
                 _ => {}
             }
         }
@@ -129,7 +132,8 @@ mod tests {
 
     fn bound(src: &str) -> Vec<String> {
         let mut m = crate::rego::parse("p.rego", src, false).unwrap();
-        bind_with_values(&mut m);
+        let rules = PackageRules::of([&m]);
+        bind_with_values(&mut m, &rules, &BTreeSet::from(["data.p.q.g".to_string()]));
         crate::rego::emit(&m, Default::default())
             .lines()
             .map(|l| l.split_whitespace().collect::<String>())

@@ -422,3 +422,27 @@ pub fn synthetic(line: u32) -> Span {
         end_col: 0,
     }
 }
+
+/// The rule names of one package, across all its modules: a name in a body
+/// that is not a local refers to one of them.
+#[derive(Debug, Clone, Default)]
+pub struct PackageRules {
+    pub all: HashSet<String>,
+    /// Those defined with arguments.
+    pub functions: HashSet<String>,
+}
+
+impl PackageRules {
+    pub fn of<'a>(modules: impl IntoIterator<Item = &'a Module>) -> PackageRules {
+        let mut out = PackageRules::default();
+        for m in modules {
+            for r in &m.rules {
+                out.all.insert(r.name().to_string());
+                if r.head.args.is_some() {
+                    out.functions.insert(r.name().to_string());
+                }
+            }
+        }
+        out
+    }
+}
