@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::{LoadedPolicy, convert};
 use crate::bundle::{Bundle, data};
+use crate::rego::ExprKind;
 
 /// `time.now_ns` may be called more than once in an evaluation; each call
 /// takes one queued response.
@@ -80,14 +81,12 @@ impl LoadedPolicy {
         // The VM calls regorus's own builtins, not the guarded ones Gavel
         // registers over them (engine::builtins): a policy that calls one
         // whose unguarded form can exhaust memory stays on the interpreter.
-        if bundle
-            .modules()
-            .any(|m| UNGUARDED.iter().any(|b| m.text.contains(b)))
-        {
+        let query = format!("data.{}", entrypoint.replace('/', "."));
+        let (mut engine, trees) = self.vm_engine(bundle).ok()?;
+        let called = called_functions(&trees);
+        if UNGUARDED.iter().any(|b| called.contains(*b)) {
             return None;
         }
-        let query = format!("data.{}", entrypoint.replace('/', "."));
-        let mut engine = self.vm_engine(bundle).ok()?;
         let compiled = engine
             .compile_with_entrypoint(&query.as_str().into())
             .ok()?;
@@ -103,7 +102,7 @@ impl LoadedPolicy {
             super::vm_builtins::install(p);
         }
         let data = RegoValue::from(data::merged_data(bundle).ok()?);
-        let builtins_alike = engine.get_modules().iter().all(|m| builtins_alike(m));
+        let builtins_alike = trees.iter().all(|(_, m)| builtins_alike(m));
         Some(FastProgram {
             program,
             data,
@@ -114,31 +113,43 @@ impl LoadedPolicy {
     }
 }
 
+/// The names of every function a version calls (`sprintf`, `data.lib.f`).
+fn called_functions(trees: &super::Trees) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for (_, module) in trees {
+        for rule in &module.rules {
+            crate::rego::walk::visit_rule_exprs(rule, &mut |e| {
+                if let ExprKind::Call { func, .. } = &e.kind
+                    && let Some(path) = func.static_path()
+                {
+                    out.insert(path.join("."));
+                }
+            });
+        }
+    }
+    out
+}
+
 /// Whether every builtin call of a module reads the same on the VM as on
 /// Gavel's interpreter: none of READ_DIFFERENTLY, and every `sprintf` a
 /// literal format with a literal array of at least as many arguments as it
 /// has verbs, and widths in bounds.
-fn builtins_alike(module: &regorus::unstable::Module) -> bool {
-    use regorus::unstable::Expr;
+fn builtins_alike(module: &crate::rego::Module) -> bool {
     let mut alike = true;
-    for rule in &module.policy {
-        super::ast::visit_rule_exprs(rule, &mut |e| {
-            let Expr::Call { fcn, params, .. } = e else {
+    for rule in &module.rules {
+        crate::rego::walk::visit_rule_exprs(rule, &mut |e| {
+            let ExprKind::Call { func, args } = &e.kind else {
                 return;
             };
-            let name: String = fcn.span().text().split_whitespace().collect();
+            let name = func.static_path().map(|p| p.join(".")).unwrap_or_default();
             if READ_DIFFERENTLY.contains(&name.as_str()) {
                 alike = false;
             }
             if name == "sprintf" {
-                let literal = match (
-                    params.first().map(|p| p.as_ref()),
-                    params.get(1).map(|p| p.as_ref()),
-                ) {
-                    (
-                        Some(Expr::String { span, .. } | Expr::RawString { span, .. }),
-                        Some(Expr::Array { items, .. }),
-                    ) => super::builtins::sprintf_reads_alike(span.text(), items.len()),
+                let literal = match (args.first().map(|a| &a.kind), args.get(1).map(|a| &a.kind)) {
+                    (Some(ExprKind::String { value, .. }), Some(ExprKind::Array(items))) => {
+                        super::builtins::sprintf_reads_alike(value, items.len())
+                    }
                     _ => false,
                 };
                 alike &= literal;

@@ -3,11 +3,11 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod aliases;
-pub mod ast;
 pub mod builtins;
 pub mod cases;
 pub mod clock;
 pub mod convert;
+pub mod coverage;
 pub mod dynamic_refs;
 pub mod evaluate;
 pub mod every_unify;
@@ -67,24 +67,32 @@ pub struct LoadedPolicy {
     /// Package -> the packages its modules import (`data.` stripped).
     imports: HashMap<String, BTreeSet<String>>,
     test_files: HashSet<String>,
+    /// Policy file -> the lines coverage can mark (see coverage.rs).
+    coverable: HashMap<String, BTreeSet<u32>>,
 }
 
 impl LoadedPolicy {
     /// Loads every module and the merged data of a bundle.
     pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
-        let mut engine = prepared_engine(bundle, opts, false)?;
+        let (mut engine, trees) = prepared_engine(bundle, opts, false)?;
         engine.set_gather_prints(true);
-        let imports = imports_by_package(bundle, opts.rego_v0)?;
-        let test_files = bundle
+        let imports = imports_by_package(&trees);
+        let test_files: HashSet<String> = bundle
             .modules()
             .filter(|m| m.is_test_module())
             .map(|m| m.path.clone())
+            .collect();
+        let coverable = trees
+            .iter()
+            .filter(|(f, _)| !test_files.contains(f) && f != dynamic_refs::FILE)
+            .map(|(f, m)| (f.clone(), coverage::coverable_lines(m)))
             .collect();
         Ok(LoadedPolicy {
             engine,
             opts,
             imports,
             test_files,
+            coverable,
         })
     }
 
@@ -97,8 +105,14 @@ impl LoadedPolicy {
         self.test_files.contains(file)
     }
 
-    /// An engine for compiling the VM's program of this version.
-    pub(crate) fn vm_engine(&self, bundle: &Bundle) -> Result<Engine> {
+    /// Policy file -> the lines coverage can mark.
+    pub fn coverable_lines(&self) -> &HashMap<String, BTreeSet<u32>> {
+        &self.coverable
+    }
+
+    /// An engine for compiling the VM's program of this version, and the
+    /// modules it was given.
+    pub(crate) fn vm_engine(&self, bundle: &Bundle) -> Result<(Engine, Trees)> {
         prepared_engine(bundle, self.opts, true)
     }
 
@@ -115,7 +129,10 @@ impl LoadedPolicy {
 /// An engine with a version's modules and data, checked. `for_vm`: the
 /// modules carry the guards the bytecode VM needs (vm_guards.rs); only the
 /// VM's program is compiled from such an engine.
-fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<Engine> {
+/// Each module as regorus was given it: its file and tree.
+pub(crate) type Trees = Vec<(String, crate::rego::Module)>;
+
+fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(Engine, Trees)> {
     let mut engine = Engine::new();
     // Every module reaches regorus in v1 syntax (normalize.rs).
     engine.set_rego_v0(false);
@@ -152,13 +169,12 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<E
     engine
         .eval_query("true".to_string(), false)
         .map_err(|e| located_error("policy", &e.to_string()))?;
-    Ok(engine)
+    Ok((engine, trees))
 }
 
-fn imports_by_package(bundle: &Bundle, rego_v0: bool) -> Result<HashMap<String, BTreeSet<String>>> {
+fn imports_by_package(trees: &Trees) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for file in bundle.modules() {
-        let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
+    for (_, module) in trees {
         let entry = out.entry(module.package_name()).or_default();
         for import in &module.imports {
             if let Some(path) = import.path.static_path()
@@ -169,7 +185,7 @@ fn imports_by_package(bundle: &Bundle, rego_v0: bool) -> Result<HashMap<String, 
             }
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

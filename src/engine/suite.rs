@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::LoadedPolicy;
 use super::cases::{read_cases, run_case};
 use super::testing::{RunOptions, TestResult, TestStatus, discover, run_specs, select};
-use super::{LoadedPolicy, ast};
 use crate::bundle::Bundle;
 use crate::error::Result;
 use crate::store::StoredRule;
@@ -159,18 +159,7 @@ fn coverage_report(
     rules: &[StoredRule],
     tests: &[TestResult],
 ) -> CoverageReport {
-    let mut engine = policy.engine().clone();
-    let coverable: HashMap<String, BTreeSet<u32>> = engine
-        .get_modules()
-        .iter()
-        .map(|m| {
-            (
-                m.package.span.source.file().clone(),
-                ast::coverable_lines(m),
-            )
-        })
-        .filter(|(f, _)| !policy.is_test_file(f) && f != super::dynamic_refs::FILE)
-        .collect();
+    let coverable = policy.coverable_lines();
     let mut covered: HashMap<&str, BTreeSet<u32>> = HashMap::new();
     for t in tests {
         for (file, lines) in &t.covered {
@@ -178,7 +167,7 @@ fn coverage_report(
         }
     }
     let mut report = CoverageReport::default();
-    for (file, lines) in &coverable {
+    for (file, lines) in coverable {
         let hit: Vec<u32> = lines
             .iter()
             .copied()

@@ -167,7 +167,16 @@ pub fn discover(policy: &LoadedPolicy) -> Vec<TestSpec> {
     let mut specs = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for module in engine.get_modules().iter() {
-        let package = format!("data.{}", super::ast::package_name(module));
+        // regorus's own tree: the handle `eval_rule_in_module` runs.
+        let package: String = module
+            .package
+            .refr
+            .span()
+            .text()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let package = format!("data.{package}");
         let file = module.package.span.source.file().clone();
         for rule in &module.policy {
             let Rule::Spec { head, .. } = rule.as_ref() else {
