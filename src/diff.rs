@@ -501,67 +501,11 @@ fn normalized_source(bundle: &Bundle, r: &StoredRule) -> String {
     normalize_whitespace(&lines.join("\n"))
 }
 
-/// Rego source with every run of whitespace outside string literals
-/// (`"..."`, `` `...` ``) made one space, and none at either end. Comments
-/// are kept: a changed comment is a changed body.
+/// Rego source with every run of whitespace outside string literals made
+/// one space (see [`crate::rego::squeeze`]): two bodies that differ only in
+/// layout compare equal; a changed comment is a change.
 pub fn normalize_whitespace(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    let mut chars = src.chars();
-    let mut pending_space = false;
-    let mut in_comment = false;
-    while let Some(c) = chars.next() {
-        if in_comment {
-            if c == '\n' {
-                in_comment = false;
-                pending_space = true;
-            } else if c.is_whitespace() {
-                pending_space = true;
-            } else {
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
-                out.push(c);
-            }
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && !out.is_empty() {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.push(c);
-        match c {
-            '#' => in_comment = true,
-            '"' => {
-                while let Some(s) = chars.next() {
-                    out.push(s);
-                    match s {
-                        '\\' => {
-                            if let Some(e) = chars.next() {
-                                out.push(e);
-                            }
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '`' => {
-                for s in chars.by_ref() {
-                    out.push(s);
-                    if s == '`' {
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+    crate::rego::squeeze(src)
 }
 
 fn diff_rules(

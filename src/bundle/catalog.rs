@@ -1,13 +1,12 @@
 //! The rule catalog of a bundle: every module's package and rules (name,
 //! kind, file, line span) with the METADATA annotation above each.
 //!
-//! Rules come from regorus's own parser (`regorus::unstable`, hence the exact
-//! version pin in Cargo.toml), so a module that Gavel catalogs is a module the
-//! engine reads the same way.
+//! Rules come from Gavel's Rego front end (`crate::rego`), the tree the
+//! engine's text is written from, so a module that Gavel catalogs is a
+//! module the engine reads the same way.
 
 use std::collections::{HashMap, HashSet};
 
-use regorus::unstable::{Module, Parser, Source};
 use serde::Serialize;
 
 use super::Bundle;
@@ -308,28 +307,6 @@ fn constant_text(rule: &crate::rego::Rule, source: &str) -> Option<String> {
         ExprKind::String { value, .. } => serde_json::to_string(value).unwrap_or_default(),
         _ => value.span.text(source).to_string(),
     })
-}
-
-/// Parses one module with regorus's parser; errors become `file:line:col: message`.
-pub fn parse_module(file: &str, text: &str, rego_v0: bool) -> Result<Module> {
-    let limits = crate::rego::engine_length_limits();
-    let source = Source::from_contents_with_limits(
-        file.to_string(),
-        text.to_string(),
-        limits.max_file_bytes,
-        limits.max_lines,
-    )
-    .map_err(|e| located_error(file, &e.to_string()))?;
-    let mut parser = Parser::new(&source).map_err(|e| located_error(file, &e.to_string()))?;
-    parser.set_max_col(limits.max_col);
-    if !rego_v0 {
-        parser
-            .enable_rego_v1()
-            .map_err(|e| located_error(file, &e.to_string()))?;
-    }
-    parser
-        .parse()
-        .map_err(|e| located_error(file, &e.to_string()))
 }
 
 /// Turns regorus's rustc-style message (`--> file:line:col`, a source

@@ -44,6 +44,43 @@ pub fn parse(file: &str, text: &str, rego_v0: bool) -> Result<Module, Error> {
     parser::parse_module(text, !rego_v0).map_err(|e| e.in_file(file))
 }
 
+/// Rego source with the layout taken out: each run of whitespace between
+/// tokens one space, none where the source had none (`f(x)` stays), none
+/// at either end; strings as written; comments kept, their own runs of
+/// whitespace made one space (a changed comment is a changed text). Text
+/// the lexer refuses has its whitespace runs made one space.
+pub fn squeeze(src: &str) -> String {
+    let Ok((tokens, comments)) = lexer::tokenize(src) else {
+        return src.split_whitespace().collect::<Vec<_>>().join(" ");
+    };
+    let mut items: Vec<(u32, u32, bool, String)> = tokens
+        .iter()
+        .filter(|t| t.kind != lexer::TokenKind::Eof)
+        .map(|t| {
+            let text = t.span.text(src).to_string();
+            (t.span.line, t.span.col, t.space_before, text)
+        })
+        .collect();
+    for c in &comments {
+        let words = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lead = if c.text.starts_with(char::is_whitespace) {
+            " "
+        } else {
+            ""
+        };
+        items.push((c.line, c.col, true, format!("#{lead}{words}")));
+    }
+    items.sort_by_key(|(line, col, _, _)| (*line, *col));
+    let mut out = String::with_capacity(src.len());
+    for (_, _, space, text) in items {
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 /// The sizes regorus accepts from Gavel's emitter. Its defaults (1 MiB,
 /// 20,000 lines, 1,024 columns) guard its own parser; the text it gets has
 /// passed Gavel's linear parser, so they only need to cover what people
