@@ -5,6 +5,7 @@
 //!   a module holding literals nested 11 and 32 deep, objects and arrays
 //!   (target, issue 15: under 100 ms each; regorus alone took seconds at 14
 //!   levels and never finished at 20);
+//! - the load of one module of 25,000 rules;
 //! - parse and write-back throughput on the sample regimes, and on the
 //!   public libraries in `.libraries/` when `scripts/fetch_libraries.sh`
 //!   has put them there.
@@ -86,6 +87,19 @@ fn main() {
             ms[2], ms[0], ms[4]
         );
     }
+    // One package of 25,000 rules: the readings' cost grows with the rules,
+    // not with their square.
+    let many: String = std::iter::once("package long\n".to_string())
+        .chain((0..25_000).map(|i| format!("r{i} := {i}\n")))
+        .collect();
+    let bundle = Bundle::from_texts([("long.rego".to_string(), many)]).unwrap();
+    let started = Instant::now();
+    Catalog::build(&bundle, false).unwrap();
+    LoadedPolicy::load(&bundle, LoadOptions::new(false)).unwrap();
+    println!(
+        "load of one module of 25,000 rules: {:.0} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     throughput("sample regimes", &rego_files("sample-policies"));
     if std::path::Path::new(".libraries").is_dir() {
         throughput("public libraries (.libraries/)", &rego_files(".libraries"));

@@ -73,7 +73,7 @@ fn expr(e: &Expr, lines: &mut BTreeSet<u32>) {
                 }
                 // The called function's name is not walked.
                 ExprKind::Call { args, .. } => args.iter().for_each(|a| expr(a, lines)),
-                _ => crate::rego::emit::for_each_child(e, &mut |c| expr(c, lines)),
+                _ => crate::rego::walk::for_each_child(e, &mut |c| expr(c, lines)),
             }
         }
     }

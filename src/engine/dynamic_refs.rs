@@ -57,7 +57,7 @@ pub fn rewrite(
     for rule in &mut module.rules {
         // References called as functions are left as they are.
         let mut called: HashSet<(u32, u32)> = HashSet::new();
-        crate::rego::emit::for_each_rule_expr(rule, &mut |e| {
+        crate::rego::walk::for_each_rule_expr(rule, &mut |e| {
             visit_expr(e, &mut |x| {
                 if let ExprKind::Call { func, .. } = &x.kind {
                     called.insert((func.span.start, func.span.end));

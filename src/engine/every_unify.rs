@@ -5,8 +5,6 @@
 //! both sides is already bound: the `every`'s own, the rule's arguments
 //! and locals, rules of the module.
 
-use std::collections::HashSet;
-
 use crate::rego::walk::{PackageRules, bound_vars, visit_expr, visit_rule_bodies_mut};
 use crate::rego::{AssignOp, BinOp, Expr, ExprKind, LiteralKind, Module};
 
@@ -14,10 +12,9 @@ use crate::rego::{AssignOp, BinOp, Expr, ExprKind, LiteralKind, Module};
 pub fn compare_in_every(module: &mut Module, package: &PackageRules) {
     let rules = &package.all;
     for rule in &mut module.rules {
-        let mut known = bound_vars(rule);
-        known.extend(rules.iter().cloned());
-        known.insert("input".to_string());
-        known.insert("data".to_string());
+        let locals = bound_vars(rule);
+        let known =
+            |v: &str| locals.contains(v) || rules.contains(v) || v == "input" || v == "data";
         visit_rule_bodies_mut(rule, &mut |body| {
             for lit in &mut body.literals {
                 let LiteralKind::Every { body: inner, .. } = &mut lit.kind else {
@@ -52,11 +49,11 @@ pub fn compare_in_every(module: &mut Module, package: &PackageRules) {
     }
 }
 
-fn all_known(e: &Expr, known: &HashSet<String>) -> bool {
+fn all_known(e: &Expr, known: &dyn Fn(&str) -> bool) -> bool {
     let mut ok = true;
     visit_expr(e, &mut |x| {
         if let ExprKind::Var(v) = &x.kind
-            && (v == "_" || !known.contains(v))
+            && (v == "_" || !known(v))
         {
             ok = false;
         }

@@ -24,7 +24,7 @@
 
 use std::collections::HashSet;
 
-use crate::rego::emit::for_each_child as each_child;
+use crate::rego::walk::for_each_child as each_child;
 use crate::rego::walk::{PackageRules, bound_vars, each_child_mut, synthetic};
 use crate::rego::{
     AssignOp, BinOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Span,

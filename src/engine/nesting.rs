@@ -22,7 +22,7 @@
 //! stack.
 
 use crate::error::{Error, Result};
-use crate::rego::emit::{for_each_child, for_each_rule_expr};
+use crate::rego::walk::{for_each_child, for_each_rule_expr};
 use crate::rego::{Expr, ExprKind, Module, RefArg, Span};
 
 /// Operators, calls, brackets and reference steps along one path of an

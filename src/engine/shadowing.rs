@@ -26,7 +26,7 @@ pub fn rename_shadowing_locals(module: &mut Module, package: &PackageRules) {
                 .iter_mut()
                 .chain(rule.elses.iter_mut().filter_map(|e| e.body.as_mut()));
             for body in bodies {
-                for name in rename_from_declarations(body, rules) {
+                for name in rename_from_declarations(body, &|n| rules.contains(n)) {
                     if !head_renames.contains(&name) {
                         head_renames.push(name);
                     }
@@ -36,7 +36,8 @@ pub fn rename_shadowing_locals(module: &mut Module, package: &PackageRules) {
         if !head_renames.is_empty() {
             rename_in_head(rule, &head_renames);
         }
-        let outer = outer_names(rule, rules);
+        let locals = outer_locals(rule);
+        let outer = |n: &str| rules.contains(n) || locals.contains(n);
         rename_in_every(rule, &outer);
         rename_in_comprehensions(rule, &outer);
     }
@@ -49,11 +50,11 @@ fn local_name(v: &str) -> String {
 
 /// Renames, in one body's statements, each name in `hidden` declared there,
 /// from its declaration on. Returns the names renamed.
-fn rename_from_declarations(body: &mut Body, hidden: &HashSet<String>) -> Vec<String> {
+fn rename_from_declarations(body: &mut Body, hidden: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut renamed: Vec<String> = Vec::new();
     for lit in &mut body.literals {
         for name in declared(lit) {
-            if hidden.contains(&name) && !renamed.contains(&name) {
+            if hidden(&name) && !renamed.contains(&name) {
                 renamed.push(name);
             }
         }
@@ -158,9 +159,9 @@ fn rename_in_head(rule: &mut Rule, names: &[String]) {
     }
 }
 
-/// Rule names, the rule's arguments, and the locals its bodies declare.
-fn outer_names(rule: &Rule, rules: &HashSet<String>) -> HashSet<String> {
-    let mut out = rules.clone();
+/// The rule's arguments and the locals its bodies declare.
+fn outer_locals(rule: &Rule) -> HashSet<String> {
+    let mut out = HashSet::new();
     for a in rule.head.args.iter().flatten() {
         visit_expr(a, &mut |x| {
             if let ExprKind::Var(v) = &x.kind {
@@ -183,19 +184,19 @@ fn outer_names(rule: &Rule, rules: &HashSet<String>) -> HashSet<String> {
     out
 }
 
-fn rename_in_comprehensions(rule: &mut Rule, outer: &HashSet<String>) {
+fn rename_in_comprehensions(rule: &mut Rule, outer: &dyn Fn(&str) -> bool) {
     crate::rego::walk::visit_rule_exprs_mut(rule, &mut |e| match &mut e.kind {
         ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
             let declared_here = compr_declared(body, outer);
             if !declared_here.is_empty() {
-                rename_from_declarations(body, &declared_here.iter().cloned().collect());
+                rename_from_declarations(body, &|n| declared_here.iter().any(|d| d == n));
                 rename_var(term, &declared_here);
             }
         }
         ExprKind::ObjectCompr { key, value, body } => {
             let declared_here = compr_declared(body, outer);
             if !declared_here.is_empty() {
-                rename_from_declarations(body, &declared_here.iter().cloned().collect());
+                rename_from_declarations(body, &|n| declared_here.iter().any(|d| d == n));
                 rename_var(key, &declared_here);
                 rename_var(value, &declared_here);
             }
@@ -206,7 +207,7 @@ fn rename_in_comprehensions(rule: &mut Rule, outer: &HashSet<String>) {
 
 /// In each `every`, its variables and the names its body declares that
 /// an outer scope already has: renamed in its variables and its body.
-fn rename_in_every(rule: &mut Rule, outer: &HashSet<String>) {
+fn rename_in_every(rule: &mut Rule, outer: &dyn Fn(&str) -> bool) {
     crate::rego::walk::visit_rule_bodies_mut(rule, &mut |body| {
         for lit in &mut body.literals {
             let LiteralKind::Every {
@@ -219,7 +220,7 @@ fn rename_in_every(rule: &mut Rule, outer: &HashSet<String>) {
             for e in key.iter().chain(std::iter::once(&*value)) {
                 visit_expr(e, &mut |x| {
                     if let ExprKind::Var(v) = &x.kind
-                        && outer.contains(v)
+                        && outer(v)
                         && !own.contains(v)
                     {
                         own.push(v.clone());
@@ -252,7 +253,7 @@ fn rename_in_every(rule: &mut Rule, outer: &HashSet<String>) {
 
 /// The names a comprehension's body declares with `some` that an outer
 /// scope already has.
-fn compr_declared(body: &Body, outer: &HashSet<String>) -> Vec<String> {
+fn compr_declared(body: &Body, outer: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for lit in &body.literals {
         if matches!(
@@ -260,7 +261,7 @@ fn compr_declared(body: &Body, outer: &HashSet<String>) -> Vec<String> {
             LiteralKind::SomeVars(_) | LiteralKind::SomeIn { .. }
         ) {
             for name in declared(lit) {
-                if outer.contains(&name) && !out.contains(&name) {
+                if outer(&name) && !out.contains(&name) {
                     out.push(name);
                 }
             }

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use super::ast::*;
+use super::walk::{for_each_child, for_each_rule_expr};
 
 /// Levels of regorus's double parse one path may go through (2^5 times
 /// the innermost level's cost at most).
@@ -258,13 +259,7 @@ impl Emitter {
                 collection,
             } => {
                 self.tok_at("some", l.span, false);
-                if let Some(k) = key {
-                    self.expr(k);
-                    self.tok(",", HERE, true);
-                }
-                self.expr(value);
-                self.tok("in", HERE, false);
-                self.expr(collection);
+                self.key_value_in(key.as_ref(), value, collection);
             }
             LiteralKind::Every {
                 key,
@@ -273,13 +268,7 @@ impl Emitter {
                 body,
             } => {
                 self.tok_at("every", l.span, false);
-                if let Some(k) = key {
-                    self.expr(k);
-                    self.tok(",", HERE, true);
-                }
-                self.expr(value);
-                self.tok("in", HERE, false);
-                self.expr(domain);
+                self.key_value_in(key.as_ref(), value, domain);
                 self.body(body);
             }
         }
@@ -289,6 +278,17 @@ impl Emitter {
             self.tok("as", HERE, false);
             self.expr(&w.value);
         }
+    }
+
+    /// `[key ,] value in collection`
+    fn key_value_in(&mut self, key: Option<&Expr>, value: &Expr, collection: &Expr) {
+        if let Some(k) = key {
+            self.expr(k);
+            self.tok(",", HERE, true);
+        }
+        self.expr(value);
+        self.tok("in", HERE, false);
+        self.expr(collection);
     }
 
     fn var_name(&self, v: &str) -> String {
@@ -400,15 +400,7 @@ impl Emitter {
                 key,
                 value,
                 collection,
-            } => {
-                if let Some(k) = key {
-                    self.expr(k);
-                    self.tok(",", HERE, true);
-                }
-                self.expr(value);
-                self.tok("in", HERE, false);
-                self.expr(collection);
-            }
+            } => self.key_value_in(key.as_deref(), value, collection),
             ExprKind::Assign { op, lhs, rhs } => {
                 self.expr(lhs);
                 self.tok(op.as_str(), HERE, false);
@@ -597,133 +589,6 @@ fn plan(e: &Expr, fixes: &mut HashMap<u32, Fix>) -> usize {
             let mut best = 0;
             for_each_child(e, &mut |c| best = best.max(plan(c, fixes)));
             best
-        }
-    }
-}
-
-/// Calls `f` on each direct sub-expression of `e`, comprehension bodies
-/// included.
-pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    match &e.kind {
-        ExprKind::Ref { head, path } => {
-            f(head);
-            for step in path {
-                if let RefArg::Index(ix) = step {
-                    f(ix);
-                }
-            }
-        }
-        ExprKind::Call { func, args } => {
-            f(func);
-            {
-                for a in args.iter() {
-                    f(a)
-                }
-            };
-        }
-        ExprKind::Array(items) | ExprKind::Set(items) => {
-            for a in items.iter() {
-                f(a)
-            }
-        }
-        ExprKind::Object(fields) => fields.iter().for_each(|(k, v)| {
-            f(k);
-            f(v);
-        }),
-        ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
-            f(term);
-            for_each_literal_expr(body, f);
-        }
-        ExprKind::ObjectCompr { key, value, body } => {
-            f(key);
-            f(value);
-            for_each_literal_expr(body, f);
-        }
-        ExprKind::Neg(x) | ExprKind::Paren(x) => f(x),
-        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Membership {
-            key,
-            value,
-            collection,
-        } => {
-            if let Some(k) = key {
-                f(k);
-            }
-            f(value);
-            f(collection);
-        }
-        ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Number(_)
-        | ExprKind::String { .. }
-        | ExprKind::Var(_) => {}
-    }
-}
-
-/// Calls `f` on each top expression of a body's statements (`with`
-/// targets and values, `every` bodies included).
-pub fn for_each_literal_expr(body: &Body, f: &mut dyn FnMut(&Expr)) {
-    for lit in &body.literals {
-        match &lit.kind {
-            LiteralKind::Expr(e) | LiteralKind::Not(e) => f(e),
-            LiteralKind::SomeVars(_) => {}
-            LiteralKind::SomeIn {
-                key,
-                value,
-                collection,
-            } => {
-                if let Some(k) = key {
-                    f(k);
-                }
-                f(value);
-                f(collection);
-            }
-            LiteralKind::Every {
-                key,
-                value,
-                domain,
-                body,
-            } => {
-                if let Some(k) = key {
-                    f(k);
-                }
-                f(value);
-                f(domain);
-                for_each_literal_expr(body, f);
-            }
-        }
-        for w in &lit.with {
-            f(&w.target);
-            f(&w.value);
-        }
-    }
-}
-
-/// Calls `f` on each top expression of a rule: head, bodies, elses.
-pub fn for_each_rule_expr(rule: &Rule, f: &mut dyn FnMut(&Expr)) {
-    let h = &rule.head;
-    f(&h.reference);
-    for a in h.args.iter().flatten() {
-        f(a);
-    }
-    if let Some(c) = &h.contains {
-        f(c);
-    }
-    if let Some((_, v)) = &h.value {
-        f(v);
-    }
-    for b in &rule.bodies {
-        for_each_literal_expr(b, f);
-    }
-    for e in &rule.elses {
-        if let Some((_, v)) = &e.value {
-            f(v);
-        }
-        if let Some(b) = &e.body {
-            for_each_literal_expr(b, f);
         }
     }
 }

@@ -9,12 +9,12 @@ use super::ast::*;
 /// Calls `f` on `e` and every expression inside it, parents first.
 pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
-    super::emit::for_each_child(e, &mut |c| visit_expr(c, f));
+    for_each_child(e, &mut |c| visit_expr(c, f));
 }
 
 /// Calls `f` on every expression of a rule, nested ones included.
 pub fn visit_rule_exprs(rule: &Rule, f: &mut dyn FnMut(&Expr)) {
-    super::emit::for_each_rule_expr(rule, &mut |e| visit_expr(e, f));
+    for_each_rule_expr(rule, &mut |e| visit_expr(e, f));
 }
 
 /// Calls `f` on every body of a rule: its bodies, `else` bodies, `every`
@@ -27,7 +27,7 @@ pub fn visit_rule_bodies(rule: &Rule, f: &mut dyn FnMut(&Body)) {
                 body(inner, f);
             }
         }
-        super::emit::for_each_literal_expr(b, &mut |e| {
+        for_each_literal_expr(b, &mut |e| {
             visit_expr_shallow_bodies(e, f);
         });
     }
@@ -46,7 +46,7 @@ pub fn visit_rule_bodies(rule: &Rule, f: &mut dyn FnMut(&Body)) {
                 visit_expr_shallow_bodies(value, f);
                 body(b, f);
             }
-            _ => super::emit::for_each_child(e, &mut |c| visit_expr_shallow_bodies(c, f)),
+            _ => for_each_child(e, &mut |c| visit_expr_shallow_bodies(c, f)),
         }
     }
     for b in &rule.bodies {
@@ -81,25 +81,6 @@ pub fn visit_rule_bodies(rule: &Rule, f: &mut dyn FnMut(&Body)) {
 /// free to replace the node.
 pub fn visit_expr_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     match &mut e.kind {
-        ExprKind::Ref { head, path } => {
-            visit_expr_mut(head, f);
-            for step in path {
-                if let RefArg::Index(ix) = step {
-                    visit_expr_mut(ix, f);
-                }
-            }
-        }
-        ExprKind::Call { func, args } => {
-            visit_expr_mut(func, f);
-            args.iter_mut().for_each(|a| visit_expr_mut(a, f));
-        }
-        ExprKind::Array(items) | ExprKind::Set(items) => {
-            items.iter_mut().for_each(|a| visit_expr_mut(a, f))
-        }
-        ExprKind::Object(fields) => fields.iter_mut().for_each(|(k, v)| {
-            visit_expr_mut(k, f);
-            visit_expr_mut(v, f);
-        }),
         ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
             visit_expr_mut(term, f);
             visit_body_exprs_mut(body, f);
@@ -109,27 +90,7 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
             visit_expr_mut(value, f);
             visit_body_exprs_mut(body, f);
         }
-        ExprKind::Neg(x) | ExprKind::Paren(x) => visit_expr_mut(x, f),
-        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
-            visit_expr_mut(lhs, f);
-            visit_expr_mut(rhs, f);
-        }
-        ExprKind::Membership {
-            key,
-            value,
-            collection,
-        } => {
-            if let Some(k) = key {
-                visit_expr_mut(k, f);
-            }
-            visit_expr_mut(value, f);
-            visit_expr_mut(collection, f);
-        }
-        ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Number(_)
-        | ExprKind::String { .. }
-        | ExprKind::Var(_) => {}
+        _ => each_child_mut(e, &mut |c| visit_expr_mut(c, f)),
     }
     f(e);
 }
@@ -444,5 +405,132 @@ impl PackageRules {
             }
         }
         out
+    }
+}
+
+/// Calls `f` on each direct sub-expression of `e`, comprehension bodies
+/// included.
+pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    match &e.kind {
+        ExprKind::Ref { head, path } => {
+            f(head);
+            for step in path {
+                if let RefArg::Index(ix) = step {
+                    f(ix);
+                }
+            }
+        }
+        ExprKind::Call { func, args } => {
+            f(func);
+            {
+                for a in args.iter() {
+                    f(a)
+                }
+            };
+        }
+        ExprKind::Array(items) | ExprKind::Set(items) => {
+            for a in items.iter() {
+                f(a)
+            }
+        }
+        ExprKind::Object(fields) => fields.iter().for_each(|(k, v)| {
+            f(k);
+            f(v);
+        }),
+        ExprKind::ArrayCompr { term, body } | ExprKind::SetCompr { term, body } => {
+            f(term);
+            for_each_literal_expr(body, f);
+        }
+        ExprKind::ObjectCompr { key, value, body } => {
+            f(key);
+            f(value);
+            for_each_literal_expr(body, f);
+        }
+        ExprKind::Neg(x) | ExprKind::Paren(x) => f(x),
+        ExprKind::Binary { lhs, rhs, .. } | ExprKind::Assign { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::Membership {
+            key,
+            value,
+            collection,
+        } => {
+            if let Some(k) = key {
+                f(k);
+            }
+            f(value);
+            f(collection);
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String { .. }
+        | ExprKind::Var(_) => {}
+    }
+}
+
+/// Calls `f` on each top expression of a body's statements (`with`
+/// targets and values, `every` bodies included).
+pub fn for_each_literal_expr(body: &Body, f: &mut dyn FnMut(&Expr)) {
+    for lit in &body.literals {
+        match &lit.kind {
+            LiteralKind::Expr(e) | LiteralKind::Not(e) => f(e),
+            LiteralKind::SomeVars(_) => {}
+            LiteralKind::SomeIn {
+                key,
+                value,
+                collection,
+            } => {
+                if let Some(k) = key {
+                    f(k);
+                }
+                f(value);
+                f(collection);
+            }
+            LiteralKind::Every {
+                key,
+                value,
+                domain,
+                body,
+            } => {
+                if let Some(k) = key {
+                    f(k);
+                }
+                f(value);
+                f(domain);
+                for_each_literal_expr(body, f);
+            }
+        }
+        for w in &lit.with {
+            f(&w.target);
+            f(&w.value);
+        }
+    }
+}
+
+/// Calls `f` on each top expression of a rule: head, bodies, elses.
+pub fn for_each_rule_expr(rule: &Rule, f: &mut dyn FnMut(&Expr)) {
+    let h = &rule.head;
+    f(&h.reference);
+    for a in h.args.iter().flatten() {
+        f(a);
+    }
+    if let Some(c) = &h.contains {
+        f(c);
+    }
+    if let Some((_, v)) = &h.value {
+        f(v);
+    }
+    for b in &rule.bodies {
+        for_each_literal_expr(b, f);
+    }
+    for e in &rule.elses {
+        if let Some((_, v)) = &e.value {
+            f(v);
+        }
+        if let Some(b) = &e.body {
+            for_each_literal_expr(b, f);
+        }
     }
 }
