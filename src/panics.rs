@@ -29,6 +29,28 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     result
 }
 
+/// What a caught panic said.
+pub fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
+}
+
+/// Runs one call into the engine; a panic inside it (a builtin regorus
+/// implements badly: `object.subset([1, 2], [])`) becomes that call's
+/// error, so one evaluation fails and the run goes on.
+pub fn engine_call<T, E: std::fmt::Display>(f: impl FnOnce() -> Result<T, E>) -> Result<T, String> {
+    match quietly(f) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(payload) => Err(format!(
+            "the engine failed inside a builtin: {}",
+            message(payload.as_ref())
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +59,11 @@ mod tests {
     fn a_panic_becomes_an_error() {
         assert!(quietly(|| panic!("inside")).is_err());
         assert_eq!(quietly(|| 7).ok(), Some(7));
+        let err = engine_call(|| -> Result<(), String> { panic!("window size must be non-zero") })
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "the engine failed inside a builtin: window size must be non-zero"
+        );
     }
 }

@@ -347,3 +347,26 @@ fn data_files_load_as_opa_test_loads_them() {
     let (code, out, _) = env.run(&["test", bundled.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
 }
+
+#[test]
+fn a_builtin_that_panics_fails_its_test_and_the_run_goes_on() {
+    let env = Env::new();
+    // regorus 0.14.1 panics inside `object.subset` on an empty array.
+    let dir = env.bundle(
+        "panics/1.0.0",
+        &[(
+            "p_test.rego",
+            "package p\n\ntest_subset if object.subset([1, 2], [])\n\ntest_after if true\n",
+        )],
+    );
+    let (code, out, err) = env.run(&["test", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(
+            "p_test.rego:3: the engine failed inside a builtin: window size must be non-zero"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("PASS  test_after"), "{out}");
+    assert!(!err.contains("panicked"), "{err}");
+}

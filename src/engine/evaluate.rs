@@ -125,8 +125,10 @@ impl LoadedPolicy {
         engine.set_enable_coverage(true);
         let query = format!("data.{}", req.entrypoint.replace('/', "."));
         let started = Instant::now();
-        let value = clock::with_pinned(req.now_ns, || engine.eval_rule(query.clone()))
-            .map_err(|e| self.evaluation_error(req.entrypoint, &e.to_string()))?;
+        let value = crate::panics::engine_call(|| {
+            clock::with_pinned(req.now_ns, || engine.eval_rule(query.clone()))
+        })
+        .map_err(|e| self.evaluation_error(req.entrypoint, &e))?;
         let duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let result = convert::to_json(&value)?;
         let covered = self.covered_lines(&engine)?;
@@ -169,8 +171,9 @@ impl LoadedPolicy {
         let mut engine = self.engine().clone();
         engine.set_input(input.clone());
         let query = format!("data.{}", entrypoint.replace('/', "."));
-        let value = clock::with_pinned(now_ns, || engine.eval_rule(query))
-            .map_err(|e| self.evaluation_error(entrypoint, &e.to_string()))?;
+        let value =
+            crate::panics::engine_call(|| clock::with_pinned(now_ns, || engine.eval_rule(query)))
+                .map_err(|e| self.evaluation_error(entrypoint, &e))?;
         convert::to_json(&value)
     }
 

@@ -272,7 +272,12 @@ pub fn run_specs(
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(spec) = specs.get(i) else { break };
-                    let r = run_one(policy, &mut engine, spec, opts.coverage);
+                    let (r, panicked) = run_one(policy, &mut engine, spec, opts.coverage);
+                    if panicked {
+                        // The engine stopped half way: a fresh copy for the next test.
+                        engine = policy.engine().clone();
+                        engine.set_enable_coverage(opts.coverage);
+                    }
                     if tx.send((i, r)).is_err() {
                         break;
                     }
@@ -295,7 +300,7 @@ fn run_one(
     engine: &mut regorus::Engine,
     spec: &TestSpec,
     coverage: bool,
-) -> TestResult {
+) -> (TestResult, bool) {
     let mut r = TestResult::new(
         TestKind::Rego,
         spec.package.clone(),
@@ -305,7 +310,7 @@ fn run_one(
     );
     if spec.skip {
         r.result = TestStatus::Skip;
-        return r;
+        return (r, false);
     }
     if spec.function {
         r.result = TestStatus::Error;
@@ -313,13 +318,23 @@ fn run_one(
             "{}:{}: {}.{} is a function: a test must be a rule, not a function",
             spec.file, spec.line, spec.package, spec.rule_name
         ));
-        return r;
+        return (r, false);
     }
     if coverage {
         engine.clear_coverage_data();
     }
     let started = Instant::now();
-    let outcome = engine.eval_rule_in_module(&spec.module, &spec.rule, false);
+    let outcome =
+        crate::panics::quietly(|| engine.eval_rule_in_module(&spec.module, &spec.rule, false));
+    let panicked = outcome.is_err();
+    let outcome = outcome.unwrap_or_else(|payload| {
+        Err(anyhow::anyhow!(
+            "{}:{}: the engine failed inside a builtin: {}",
+            spec.file,
+            spec.line,
+            crate::panics::message(payload.as_ref())
+        ))
+    });
     r.duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
     r.output = engine.take_prints().unwrap_or_default();
     if coverage && let Ok(lines) = policy.covered_lines(engine) {
@@ -346,7 +361,7 @@ fn run_one(
             judge(&mut r, &value, spec.partial_object);
         }
     }
-    r
+    (r, panicked)
 }
 
 /// OPA's verdict on a test's value: `true` passes; a partial-object test
