@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod operators;
 pub mod outcome;
 pub mod recursion;
+pub mod regex_patterns;
 pub mod shadowing;
 pub mod some_in;
 pub mod suite;
