@@ -209,6 +209,18 @@ fn strip_leading_slashes(paths: &Value) -> Value {
     }
 }
 
+/// The builtins Gavel registers that regorus does not have, with their
+/// arities (v0's deprecated ones only in v0 engines).
+pub const GAVEL_BUILTINS: &[(&str, u8)] = &[
+    (super::some_in::ITERABLE, 1),
+    ("re_match", 2),
+    ("any", 1),
+    ("all", 1),
+    ("set_diff", 2),
+    ("cast_array", 1),
+    ("cast_set", 1),
+];
+
 /// Registers the builtins every engine gets.
 pub fn install(engine: &mut Engine) -> Result<()> {
     let add = |engine: &mut Engine, name: &str, n: u8, f: Box<dyn regorus::Extension>| {

@@ -11,12 +11,14 @@ pub mod coverage;
 pub mod dynamic_refs;
 pub mod evaluate;
 pub mod every_unify;
+pub mod extra_builtins;
 pub mod fast;
 pub mod negation;
 pub mod nesting;
 pub mod normalize;
 pub mod operators;
 pub mod outcome;
+pub mod output_args;
 pub mod recursion;
 pub mod regex_patterns;
 pub mod shadowing;
@@ -146,6 +148,7 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(
     });
     clock::install(&mut engine)?;
     builtins::install(&mut engine)?;
+    extra_builtins::install(&mut engine)?;
     if opts.rego_v0 {
         builtins::install_v0(&mut engine)?;
     }

@@ -19,7 +19,8 @@ pub struct Read {
 /// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
 /// locals that shadow rules renamed (shadowing.rs), `with` targets and
 /// values as OPA reads them (with_values.rs), operators called by name
-/// (operators.rs), regex patterns in Go's ASCII classes
+/// (operators.rs), builtins called with an output argument
+/// (output_args.rs), regex patterns in Go's ASCII classes
 /// (regex_patterns.rs), `=` of known values in `every` (every_unify.rs), references with a computed step narrowed to the
 /// rules they reach (dynamic_refs.rs; its rules come last, as a module of
 /// their own), the terms OPA binds before a `not` (negation.rs), then
@@ -110,6 +111,7 @@ fn finish(
     super::shadowing::rename_shadowing_locals(&mut module, package);
     super::with_values::bind_with_values(&mut module, package, function_paths);
     super::operators::spell_out(&mut module, package);
+    super::output_args::bind_output_arguments(&mut module, package);
     super::regex_patterns::ascii_classes(&mut module);
     super::every_unify::compare_in_every(&mut module, package);
     super::negation::bind_negated_terms(&mut module, package);
