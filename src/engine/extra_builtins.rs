@@ -1,9 +1,10 @@
 //! OPA builtins regorus 0.14.1 lacks, registered as Gavel extensions:
 //! `array.flatten`, `crypto.md5`, `crypto.sha1`, `crypto.sha256`,
-//! `crypto.hmac.md5` / `sha1` / `sha256` / `sha512`, `crypto.hmac.equal`.
-//! Each answers as OPA's (`v1/topdown/array.go`, `crypto.go`): digests as
-//! lowercase hex of the string's UTF-8 bytes; a wrong operand type is an
-//! error naming the operand, as OPA's type errors do.
+//! `crypto.hmac.md5` / `sha1` / `sha256` / `sha512`, `crypto.hmac.equal`,
+//! `net.cidr_intersects`, `net.cidr_merge`. Each answers as OPA's
+//! (`v1/topdown/array.go`, `crypto.go`, `cidr.go`): digests as lowercase
+//! hex of the string's UTF-8 bytes; a wrong operand type is an error naming
+//! the operand, as OPA's type errors do.
 
 use hmac::{Hmac, KeyInit, Mac};
 use regorus::{Engine, Value};
@@ -22,6 +23,8 @@ pub const BUILTINS: &[(&str, u8)] = &[
     ("crypto.hmac.sha256", 2),
     ("crypto.hmac.sha512", 2),
     ("crypto.hmac.equal", 2),
+    ("net.cidr_intersects", 2),
+    ("net.cidr_merge", 1),
 ];
 
 pub fn install(engine: &mut Engine) -> Result<()> {
@@ -30,11 +33,23 @@ pub fn install(engine: &mut Engine) -> Result<()> {
             .add_extension(
                 name.to_string(),
                 n,
-                Box::new(move |args: Vec<Value>| call(name, &args)),
+                Box::new(move |args: Vec<Value>| call(name, &args).map_err(with_code)),
             )
             .map_err(|e| Error::Engine(format!("registering {name}: {e}")))?;
     }
     Ok(())
+}
+
+/// An error as OPA words it: its code first (`eval_type_error` for an
+/// operand of the wrong type, `eval_builtin_error` otherwise).
+fn with_code(e: anyhow::Error) -> anyhow::Error {
+    let text = e.to_string();
+    let code = if text.contains(": operand ") && text.contains(" must be ") {
+        "eval_type_error"
+    } else {
+        "eval_builtin_error"
+    };
+    anyhow::anyhow!("{code}: {text}")
 }
 
 fn string_operand<'a>(name: &str, args: &'a [Value], i: usize) -> anyhow::Result<&'a str> {
@@ -118,8 +133,65 @@ fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
                     == 0;
             Value::from(same)
         }
+        "net.cidr_intersects" => {
+            let parse = |i: usize| -> anyhow::Result<ipnet::IpNet> {
+                let s = string_operand(name, args, i)?;
+                s.parse::<ipnet::IpNet>()
+                    .map(|n| n.trunc())
+                    .map_err(|_| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))
+            };
+            let (a, b) = (parse(0)?, parse(1)?);
+            Value::from(a.contains(&b.network()) || b.contains(&a.network()))
+        }
+        "net.cidr_merge" => cidr_merge(name, args.first())?,
         _ => anyhow::bail!("{name}: not a Gavel builtin"),
     })
+}
+
+/// OPA's `net.cidr_merge`: the smallest set of networks covering the
+/// given addresses and networks. A bare IPv4 address takes Go's classful
+/// default mask (`DefaultMask`: /8, /16 or /24); a bare IPv6 address is an
+/// error. Each family is merged on its own.
+fn cidr_merge(name: &str, arg: Option<&Value>) -> anyhow::Result<Value> {
+    let items: Vec<&Value> = match arg {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Set(items)) => items.iter().collect(),
+        other => anyhow::bail!(
+            "{name}: operand 1 must be one of {{array, set}} but got {}",
+            other.map_or("undefined", type_name)
+        ),
+    };
+    let mut nets = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(s) = item else {
+            anyhow::bail!("{name}: element must be string");
+        };
+        let s: &str = s.as_ref();
+        let net = match s.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) => {
+                let prefix = match ip.octets()[0] {
+                    0..0x80 => 8,
+                    0x80..0xC0 => 16,
+                    _ => 24,
+                };
+                ipnet::IpNet::V4(ipnet::Ipv4Net::new(ip, prefix)?.trunc())
+            }
+            Ok(std::net::IpAddr::V6(_)) => {
+                anyhow::bail!("{name}: IPv6 invalid: needs prefix length")
+            }
+            Err(_) => s
+                .parse::<ipnet::IpNet>()
+                .map(|n| n.trunc())
+                .map_err(|_| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))?,
+        };
+        nets.push(net);
+    }
+    Ok(Value::from(
+        ipnet::IpNet::aggregate(&nets)
+            .into_iter()
+            .map(|n| Value::from(n.to_string()))
+            .collect::<std::collections::BTreeSet<Value>>(),
+    ))
 }
 
 #[cfg(test)]
@@ -153,6 +225,33 @@ mod tests {
         assert_eq!(
             call("array.flatten", &[nested]).unwrap(),
             Value::from_json_str(r#"[1, 2, "s", [3], 4]"#).unwrap()
+        );
+        let merged = call(
+            "net.cidr_merge",
+            &[Value::from_json_str(
+                r#"["192.0.128.0/24", "192.0.129.0/24", "192.0.2.112", "fe80::/120"]"#,
+            )
+            .unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            merged,
+            Value::from_json_str(r#"["192.0.128.0/23", "192.0.2.0/24", "fe80::/120"]"#)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .cloned()
+                .collect::<std::collections::BTreeSet<Value>>()
+                .into()
+        );
+        assert_eq!(
+            call(
+                "net.cidr_intersects",
+                &[s("192.168.1.0/25"), s("192.168.1.64/25")]
+            )
+            .unwrap(),
+            Value::from(true)
         );
         let err = call("array.flatten", &[s("x")]).unwrap_err().to_string();
         assert_eq!(err, "array.flatten: operand 1 must be array but got string");
