@@ -39,7 +39,9 @@ pub fn bind_output_arguments(module: &mut Module, package: &PackageRules) {
                     continue;
                 }
                 let name = path.join(".");
-                if builtin_arity(&name).is_none_or(|n| n + 1 != args.len()) {
+                // `walk(x, [path, value])` is a relation regorus evaluates in
+                // that form only: each pair is one result.
+                if name == "walk" || builtin_arity(&name).is_none_or(|n| n + 1 != args.len()) {
                     continue;
                 }
                 let out = args
@@ -68,7 +70,7 @@ mod tests {
     fn the_last_argument_is_bound_to_the_result() {
         let mut m = crate::rego::parse(
             "p.rego",
-            "package p\nx if { crypto.md5(\"a\", h); count([1], n); h; n }\ncount_all(a, b) := a\ny if count_all(1, 2)\n",
+            "package p\nx if { crypto.md5(\"a\", h); count([1], n); h; n }\ncount_all(a, b) := a\ny if count_all(1, 2)\nz if { walk({\"a\": 1}, [_, v]); v == 1 }\n",
             false,
         )
         .unwrap();
@@ -80,5 +82,6 @@ mod tests {
             .collect();
         assert_eq!(out[1], "xif{h=crypto.md5(\"a\");n=count([1]);h;n}");
         assert_eq!(out[3], "yif{count_all(1,2)}");
+        assert_eq!(out[4], "zif{walk({\"a\":1},[_,v]);v==1}");
     }
 }
