@@ -46,12 +46,13 @@ pub fn spell_out(module: &mut Module, package: &PackageRules) {
                     continue;
                 };
                 let Some(op) = operator(func) else { continue };
-                if args.len() != 3 {
-                    continue;
-                }
-                let out = args.pop().expect("three arguments");
-                let rhs = args.pop().expect("three arguments");
-                let lhs = args.pop().expect("three arguments");
+                let [lhs, rhs, out] = match <[Expr; 3]>::try_from(std::mem::take(args)) {
+                    Ok(three) => three,
+                    Err(other) => {
+                        *args = other;
+                        continue;
+                    }
+                };
                 let span = e.span;
                 *e = Expr::new(
                     span,
@@ -67,9 +68,8 @@ pub fn spell_out(module: &mut Module, package: &PackageRules) {
             if let ExprKind::Call { func, args } = &mut e.kind
                 && args.len() == 2
                 && let Some(op) = operator(func)
+                && let Ok([lhs, rhs]) = <[Expr; 2]>::try_from(std::mem::take(args))
             {
-                let rhs = args.pop().expect("two arguments");
-                let lhs = args.pop().expect("two arguments");
                 *e = binary(e.span, op, lhs, rhs);
             }
         });

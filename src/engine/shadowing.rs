@@ -12,7 +12,9 @@
 
 use std::collections::HashSet;
 
-use crate::rego::walk::{PackageRules, visit_body_exprs_mut, visit_expr, visit_expr_mut};
+use crate::rego::walk::{
+    PackageRules, visit_body_exprs_mut, visit_expr, visit_expr_mut, visit_literal_exprs_mut,
+};
 use crate::rego::{AssignOp, Body, Expr, ExprKind, Literal, LiteralKind, Module, RefArg, Rule};
 
 /// Renames the locals that hide an outer name, in place.
@@ -116,25 +118,13 @@ fn rename_in_literal(lit: &mut Literal, names: &[String]) {
         }
         return;
     }
-    // Walk the one statement as a body of its own.
-    let placeholder = Literal {
-        span: lit.span,
-        kind: LiteralKind::SomeVars(Vec::new()),
-        with: Vec::new(),
-    };
-    let mut one = Body {
-        span: lit.span,
-        braced: true,
-        literals: vec![std::mem::replace(lit, placeholder)],
-    };
-    visit_body_exprs_mut(&mut one, &mut |e| {
+    visit_literal_exprs_mut(lit, &mut |e| {
         if let ExprKind::Var(v) = &mut e.kind
             && names.contains(v)
         {
             *v = local_name(v);
         }
     });
-    *lit = one.literals.pop().expect("one statement");
 }
 
 fn rename_in_head(rule: &mut Rule, names: &[String]) {
@@ -232,19 +222,13 @@ fn rename_in_every(rule: &mut Rule, outer: &dyn Fn(&str) -> bool) {
                     rename_var(k, &own);
                 }
                 rename_var(value, &own);
-                let mut whole = Body {
-                    span: body.span,
-                    braced: true,
-                    literals: std::mem::take(&mut body.literals),
-                };
-                visit_body_exprs_mut(&mut whole, &mut |e| {
+                visit_body_exprs_mut(body, &mut |e| {
                     if let ExprKind::Var(v) = &mut e.kind
                         && own.contains(v)
                     {
                         *v = local_name(v);
                     }
                 });
-                body.literals = whole.literals;
             }
             rename_from_declarations(body, outer);
         }

@@ -351,19 +351,15 @@ impl<'a> Parser<'a> {
             && value.is_none()
             && contains.is_none()
             && args.is_none()
-            && let ExprKind::Ref { head, path } = &reference.kind
-            && path.len() == 1
+            && let ExprKind::Ref { head, path } = &mut reference.kind
             && matches!(head.kind, ExprKind::Var(_))
-            && let Some(RefArg::Index(_)) = path.first()
+            && let [RefArg::Index(key)] = path.as_mut_slice()
         {
-            let ExprKind::Ref { head, mut path } = reference.kind else {
-                unreachable!("matched above")
-            };
-            let Some(RefArg::Index(key)) = path.pop() else {
-                unreachable!("matched above")
-            };
+            let at = head.span;
+            let key = std::mem::replace(key, Expr::new(at, ExprKind::Null));
+            let name = std::mem::replace(head.as_mut(), Expr::new(at, ExprKind::Null));
             contains = Some(key);
-            reference = *head;
+            reference = name;
         }
         let head_end = self.prev_span();
         let mut has_if = false;

@@ -98,38 +98,44 @@ pub fn visit_expr_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
 /// Every expression of a body's statements, nested ones included.
 pub fn visit_body_exprs_mut(body: &mut Body, f: &mut dyn FnMut(&mut Expr)) {
     for lit in &mut body.literals {
-        match &mut lit.kind {
-            LiteralKind::Expr(e) | LiteralKind::Not(e) => visit_expr_mut(e, f),
-            LiteralKind::SomeVars(_) => {}
-            LiteralKind::SomeIn {
-                key,
-                value,
-                collection,
-            } => {
-                if let Some(k) = key {
-                    visit_expr_mut(k, f);
-                }
-                visit_expr_mut(value, f);
-                visit_expr_mut(collection, f);
+        visit_literal_exprs_mut(lit, f);
+    }
+}
+
+/// Every expression of one statement (its `with` modifiers and an
+/// `every`'s body included), nested ones included.
+pub fn visit_literal_exprs_mut(lit: &mut Literal, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut lit.kind {
+        LiteralKind::Expr(e) | LiteralKind::Not(e) => visit_expr_mut(e, f),
+        LiteralKind::SomeVars(_) => {}
+        LiteralKind::SomeIn {
+            key,
+            value,
+            collection,
+        } => {
+            if let Some(k) = key {
+                visit_expr_mut(k, f);
             }
-            LiteralKind::Every {
-                key,
-                value,
-                domain,
-                body,
-            } => {
-                if let Some(k) = key {
-                    visit_expr_mut(k, f);
-                }
-                visit_expr_mut(value, f);
-                visit_expr_mut(domain, f);
-                visit_body_exprs_mut(body, f);
+            visit_expr_mut(value, f);
+            visit_expr_mut(collection, f);
+        }
+        LiteralKind::Every {
+            key,
+            value,
+            domain,
+            body,
+        } => {
+            if let Some(k) = key {
+                visit_expr_mut(k, f);
             }
+            visit_expr_mut(value, f);
+            visit_expr_mut(domain, f);
+            visit_body_exprs_mut(body, f);
         }
-        for w in &mut lit.with {
-            visit_expr_mut(&mut w.target, f);
-            visit_expr_mut(&mut w.value, f);
-        }
+    }
+    for w in &mut lit.with {
+        visit_expr_mut(&mut w.target, f);
+        visit_expr_mut(&mut w.value, f);
     }
 }
 
