@@ -20,7 +20,8 @@ through Gavel (developer check; no project test depends on it).
                       [--path a/b/rule] [--name NAME] [--revision REV]
       OPA's decision log for any inputs. A line of FILE.jsonl that has an
       "input" key is a decision event (its input, path and timestamp are
-      used); any other line is an input document (path from --path, else the
+      used, and the http.send responses of its nd_builtin_cache answer the
+      policy's http.send calls and are recorded again); any other line is an input document (path from --path, else the
       bundle's single `entrypoint: true` rule; time: now). NAME and REV default
       to VERSION_DIR's parent directory name and its own name.
 
@@ -179,15 +180,31 @@ class Writer:
         if self.bundle.load_errors:
             raise SystemExit("; ".join(self.bundle.load_errors))
         self.engine = self.bundle.engine()
+        # http.send answered from a source event's recorded responses (see
+        # `event`): the key is the call's argument array as json.marshal
+        # writes it, which is how OPA keys nd_builtin_cache.
+        self.engine.add_policy(
+            "gavel_recorded_http.rego",
+            "package gavel_recorded_http\n"
+            "send(req) := data.gavel_recorded_http_answers[json.marshal([req])]\n",
+        )
         self.instance_id = str(uuid.uuid4())  # one OPA instance per bundle
 
     def default_path(self):
         eps = opa_reference.entrypoints(self.bundle.modules)
         return eps[0] if len(eps) == 1 else None
 
-    def event(self, path, input_value, now_ns):
-        """One decision-log event, or raises OpaError."""
+    def event(self, path, input_value, now_ns, http_answers=None):
+        """One decision-log event, or raises OpaError. `http_answers`: the
+        http.send responses the service gave ({args-json: response}, as a
+        source event's nd_builtin_cache holds them); http.send answers from
+        them and the event records them."""
         query = f"x := {path_query(path)} with time.now_ns as {now_ns}"
+        if http_answers:
+            query += (
+                " with http.send as data.gavel_recorded_http.send"
+                f" with data.gavel_recorded_http_answers as {dumps(http_answers)}"
+            )
         t0 = time.perf_counter_ns()
         rs = eval_raw(self.engine, query, input_value)
         elapsed = time.perf_counter_ns() - t0
@@ -200,6 +217,8 @@ class Writer:
             "nd_builtin_cache": {"time.now_ns": {"[]": now_ns}},
             "path": path.strip("/"),
         }
+        if http_answers:
+            ev["nd_builtin_cache"]["http.send"] = http_answers
         if len(rs) > 1:
             raise OpaError("multiple_results", f"{len(rs)} results for {query}")
         if rs and "x" in (rs[0].get("bindings") or {}):
@@ -211,12 +230,13 @@ class Writer:
 
 
 def write_log(writer, items, out):
-    """items: (path, input, now_ns, source label). Writes JSONL events to the
-    open file `out`; returns (written events, [(label, error)])."""
+    """items: (path, input, now_ns, source label[, http answers]). Writes
+    JSONL events to the open file `out`; returns (written events, [(label,
+    error)])."""
     written, errors = [], []
-    for path, input_value, now_ns, label in items:
+    for path, input_value, now_ns, label, *http in items:
         try:
-            ev = writer.event(path, input_value, now_ns)
+            ev = writer.event(path, input_value, now_ns, http[0] if http else None)
         except OpaError as e:
             errors.append((label, f"{e.code}: {e.message}"))
             continue
@@ -252,6 +272,10 @@ def cmd_write(args):
             ts = obj.get("timestamp")
             now = rfc3339_to_ns(ts) if ts else time.time_ns()
             value = obj["input"]
+            http = (obj.get("nd_builtin_cache") or {}).get("http.send")
+            if http:
+                items.append((path, value, now, f"{args.inputs}:{n}", http))
+                continue
         else:
             path, value, now = default_path, obj, time.time_ns()
         if not path:

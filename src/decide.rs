@@ -30,8 +30,9 @@ pub fn evaluate(
 }
 
 /// The decision-log event of an evaluation, as OPA would write it, with a
-/// new decision id. `time.now_ns` goes into `nd_builtin_cache` as OPA
-/// records it, so replay pins the same value.
+/// new decision id. `time.now_ns` and the other non-deterministic builtins
+/// the evaluation called go into `nd_builtin_cache` as OPA records them, so
+/// replay answers them the same way.
 pub fn decision_record(
     version: &PolicyVersion,
     eval: &Evaluation,
@@ -55,10 +56,11 @@ pub fn decision_record(
         "bundles".into(),
         json!({ version.summary.name.clone(): {"revision": version.summary.version.clone()} }),
     );
-    event.insert(
-        "nd_builtin_cache".into(),
-        json!({"time.now_ns": {"[]": eval.now_ns}}),
-    );
+    let mut nd = eval.nd_calls.to_event();
+    if let Value::Object(calls) = &mut nd {
+        calls.insert("time.now_ns".into(), json!({"[]": eval.now_ns}));
+    }
+    event.insert("nd_builtin_cache".into(), nd);
     event.insert(
         "metrics".into(),
         json!({"timer_rego_query_eval_ns": eval.duration_ns}),

@@ -377,3 +377,101 @@ fn verify_checks_stored_versions_and_backup_copies_verify() {
         "{out}"
     );
 }
+
+/// pmla-kyc 1.1.0 fetches a screening run with http.send; OPA recorded the
+/// service's answers in each decision's nd_builtin_cache. Replay answers
+/// the call from there (no network), and a decision whose record lacks the
+/// call is an ERROR naming it.
+#[test]
+fn http_send_replays_from_the_recorded_cache_and_a_missing_call_is_named() {
+    let env = Env::new();
+    let bundle = samples().join("pmla-kyc/1.1.0");
+    let (code, _, err) = env.run(&["import", bundle.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let all = std::fs::read_to_string(decisions_dir().join("pmla-kyc.jsonl")).unwrap();
+    let with_call: Vec<&str> = all
+        .lines()
+        .filter(|l| l.contains("\"http.send\"") && l.contains("\"revision\":\"1.1.0\""))
+        .collect();
+    assert!(with_call.len() > 20, "{}", with_call.len());
+    let blocked = with_call
+        .iter()
+        .find(|l| l.contains("sanctions_service_match"))
+        .expect("a decision blocked by the service's answer");
+    let mut doctored: Value = serde_json::from_str(blocked).unwrap();
+    doctored["decision_id"] = "00000000-0000-4000-8000-000000000001".into();
+    doctored["nd_builtin_cache"]
+        .as_object_mut()
+        .unwrap()
+        .remove("http.send");
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(&log, format!("{}\n{}\n", with_call.join("\n"), doctored)).unwrap();
+    let (code, out, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let report = env.json_code(&["replay", "--all"], 1);
+    assert_eq!(
+        report["verdicts"]["DETERMINISTIC"].as_u64().unwrap(),
+        with_call.len() as u64,
+        "{report}"
+    );
+    assert_eq!(report["verdicts"]["ERROR"], 1, "{report}");
+
+    let blocked_id: Value = serde_json::from_str(blocked).unwrap();
+    let (code, out, _) = env.run(&["replay", blocked_id["decision_id"].as_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("verdict    DETERMINISTIC"), "{out}");
+
+    let (code, out, err) = env.run(&["replay", "00000000-0000-4000-8000-000000000001"]);
+    assert_eq!(code, 2, "{out}{err}");
+    let text = format!("{out}{err}");
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(
+        text.contains(
+            "http.send({\"headers\":{\"Accept\":\"application/json\"},\"method\":\"GET\""
+        ) && text.contains("nd_builtin_cache does not hold"),
+        "{text}"
+    );
+}
+
+/// `gavel eval --record` writes the non-deterministic builtins' answers
+/// into the stored event, as OPA's nd_builtin_cache, and the decision
+/// replays DETERMINISTIC from them.
+#[test]
+fn eval_record_writes_the_nd_builtin_cache_and_replays_from_it() {
+    let env = Env::new();
+    let src = "package r\n\n# METADATA\n# entrypoint: true\ndecision := {\"outcome\": \"APPROVE\", \"ticket\": uuid.rfc4122(input.k), \"n\": rand.intn(input.k, 1000000000)}\n";
+    let b = env.bundle("r/1.0.0", &[("r.rego", src)]);
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let input = env.dir.path().join("in.json");
+    std::fs::write(&input, r#"{"k": "case-7"}"#).unwrap();
+    let doc = env.json(&[
+        "eval",
+        "r@1.0.0",
+        "--input",
+        input.to_str().unwrap(),
+        "--record",
+    ]);
+    let id = doc["decision_id"].as_str().unwrap().to_string();
+    let exported = env.run(&["decisions", "show", &id, "--format", "json"]).1;
+    let shown: Value = serde_json::from_str(&exported).unwrap();
+    let event = if shown.get("event").is_some() {
+        &shown["event"]
+    } else {
+        &shown
+    };
+    let cache = &event["nd_builtin_cache"];
+    assert_eq!(
+        cache["uuid.rfc4122"]["[\"case-7\"]"], doc["result"]["ticket"],
+        "{shown}"
+    );
+    assert_eq!(
+        cache["rand.intn"]["[\"case-7\",1000000000]"], doc["result"]["n"],
+        "{shown}"
+    );
+    assert!(cache["time.now_ns"]["[]"].is_i64());
+    let (code, out, _) = env.run(&["replay", &id]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("verdict    DETERMINISTIC"), "{out}");
+}

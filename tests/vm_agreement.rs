@@ -6,10 +6,12 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use gavel::bundle::Bundle;
 use gavel::engine::fast::FastEvaluator;
+use gavel::engine::nd_cache::{NdCache, replaying};
 use gavel::engine::{LoadOptions, LoadedPolicy};
 use gavel::policy_version::PolicyVersion;
 use gavel::replay::{entrypoint_of, pinned_now};
@@ -139,11 +141,30 @@ fn the_vm_agrees_with_the_interpreter_on_the_samples_and_mutations_of_them() {
                 }
                 inputs.push(m);
             }
+            // As replay runs them: non-deterministic builtins (pmla-kyc's
+            // http.send) answer from the decision's record. A call the
+            // record lacks (a mutated screening reference) is a replay
+            // ERROR whatever either engine answers; both must see it.
+            let cache = Arc::new(NdCache::from_event(rec.event.get("nd_builtin_cache")));
             let mut first = None;
             for input in inputs {
-                let slow = version.policy.evaluate_result(&entrypoint, &input, now);
-                let fast = vm.eval(&input, now);
+                let (slow, slow_nd) = replaying(Some(cache.clone()), || {
+                    version.policy.evaluate_result(&entrypoint, &input, now)
+                });
+                let (fast, fast_nd) = replaying(Some(cache.clone()), || vm.eval(&input, now));
                 compared += 1;
+                if !slow_nd.missing.is_empty() || !fast_nd.missing.is_empty() {
+                    if slow_nd.missing != fast_nd.missing {
+                        disagreements.push(format!(
+                            "{} {}: input {input}\n  interpreter missed {:?}\n  VM missed {:?}",
+                            summary.reference(),
+                            rec.decision_id(),
+                            slow_nd.missing,
+                            fast_nd.missing
+                        ));
+                    }
+                    continue;
+                }
                 let answer = slow.as_ref().ok().cloned();
                 match &first {
                     None => first = Some(answer),

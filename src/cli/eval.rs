@@ -42,6 +42,9 @@ pub struct Args {
     /// Evaluation time limit in seconds.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     timeout: f64,
+    /// A builtin's error is the evaluation's error (default: the call is undefined, as `opa eval`).
+    #[arg(long)]
+    strict_builtin_errors: bool,
 }
 
 #[derive(Serialize)]
@@ -67,7 +70,10 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let input = read_document(&args.input)?;
     let extra = args.data.as_deref().map(read_document).transpose()?;
     let mut store = ctx.open_store()?;
-    let version = PolicyVersion::load(&store, &reference, timeout)?;
+    let mut version = PolicyVersion::load(&store, &reference, timeout)?;
+    version
+        .policy
+        .set_strict_builtin_errors(args.strict_builtin_errors);
     let eval = decide::evaluate(
         &version,
         args.entrypoint.as_deref(),

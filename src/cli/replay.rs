@@ -99,11 +99,14 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     } else {
         print_impact(ctx, &report)?;
     }
-    Ok(if report.count(Verdict::Diverged) > 0 {
-        Status::CheckFailed
-    } else {
-        Status::Ok
-    })
+    // A decision that cannot be replayed is an audit check that failed too.
+    Ok(
+        if report.count(Verdict::Diverged) + report.count(Verdict::Error) > 0 {
+            Status::CheckFailed
+        } else {
+            Status::Ok
+        },
+    )
 }
 
 /// Batch replay with a progress bar on stderr when it is a terminal; shared

@@ -42,6 +42,9 @@ pub struct Args {
     /// Time limit for each test, in seconds.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     timeout: f64,
+    /// A builtin's error fails the test (default: the call is undefined, as `opa test`).
+    #[arg(long)]
+    strict_builtin_errors: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'p', default_value_t = 0, value_name = "N")]
     parallel: usize,
@@ -84,7 +87,10 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let (report, version, run_id) = if stored {
         let reference = VersionRef::parse(&args.targets[0])?;
         let mut store = ctx.open_store()?;
-        let version = PolicyVersion::load(&store, &reference, timeout)?;
+        let mut version = PolicyVersion::load(&store, &reference, timeout)?;
+        version
+            .policy
+            .set_strict_builtin_errors(args.strict_builtin_errors);
         // The same warnings as on import (the `not` readings, stray METADATA).
         if let Ok(catalog) = Catalog::build(&version.bundle, version.summary.rego_version == 0) {
             for w in &catalog.warnings {
@@ -122,7 +128,8 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
             eprintln!("warning: {}", escape(w));
         }
         let rules: Vec<StoredRule> = catalog.policy_rules().map(StoredRule::from).collect();
-        let policy = LoadedPolicy::load(&bundle, LoadOptions { rego_v0, timeout })?;
+        let mut policy = LoadedPolicy::load(&bundle, LoadOptions { rego_v0, timeout })?;
+        policy.set_strict_builtin_errors(args.strict_builtin_errors);
         let report = run_suite(
             &policy,
             &bundle,

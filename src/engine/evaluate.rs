@@ -47,6 +47,9 @@ pub struct Evaluation {
     /// What `time.now_ns` returned.
     pub now_ns: i64,
     pub duration_ns: u64,
+    /// The non-deterministic builtins' answers, as OPA records them.
+    #[serde(skip)]
+    pub nd_calls: super::nd_cache::NdCache,
 }
 
 /// Picks the entrypoint: the one named (as `a/b/c`, `a.b.c` or `data.a.b.c`),
@@ -115,6 +118,16 @@ impl LoadedPolicy {
     /// catalog: its cited rules in the entrypoint's package and the packages
     /// that package imports get a fired / not-fired outcome.
     pub fn evaluate(&self, rules: &[StoredRule], req: &EvalRequest) -> Result<Evaluation> {
+        // One session for the result and the rule outcomes: a builtin such
+        // as rand.intn answers them alike (inside a replay, the replay's).
+        let (evaluation, nd) = super::nd_cache::live(|| self.evaluate_in_session(rules, req));
+        evaluation.map(|mut e| {
+            e.nd_calls = nd.recorded;
+            e
+        })
+    }
+
+    fn evaluate_in_session(&self, rules: &[StoredRule], req: &EvalRequest) -> Result<Evaluation> {
         let mut engine = self.engine().clone();
         if let Some(extra) = req.extra_data {
             engine
@@ -147,6 +160,7 @@ impl LoadedPolicy {
             prints,
             now_ns: req.now_ns,
             duration_ns,
+            nd_calls: Default::default(),
         })
     }
 

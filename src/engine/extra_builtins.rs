@@ -42,7 +42,7 @@ pub fn install(engine: &mut Engine) -> Result<()> {
 
 /// An error as OPA words it: its code first (`eval_type_error` for an
 /// operand of the wrong type, `eval_builtin_error` otherwise).
-fn with_code(e: anyhow::Error) -> anyhow::Error {
+pub(crate) fn with_code(e: anyhow::Error) -> anyhow::Error {
     let text = e.to_string();
     let code = if text.contains(": operand ") && text.contains(" must be ") {
         "eval_type_error"
@@ -52,7 +52,11 @@ fn with_code(e: anyhow::Error) -> anyhow::Error {
     anyhow::anyhow!("{code}: {text}")
 }
 
-fn string_operand<'a>(name: &str, args: &'a [Value], i: usize) -> anyhow::Result<&'a str> {
+pub(crate) fn string_operand<'a>(
+    name: &str,
+    args: &'a [Value],
+    i: usize,
+) -> anyhow::Result<&'a str> {
     match args.get(i) {
         Some(Value::String(s)) => Ok(s.as_ref()),
         Some(other) => anyhow::bail!(
@@ -64,7 +68,7 @@ fn string_operand<'a>(name: &str, args: &'a [Value], i: usize) -> anyhow::Result
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod every_unify;
 pub mod extra_builtins;
 pub mod fast;
+pub mod nd_cache;
 pub mod negation;
 pub mod nesting;
 pub mod normalize;
@@ -99,6 +100,12 @@ impl LoadedPolicy {
         })
     }
 
+    /// Builtin errors become evaluation errors instead of undefined, as
+    /// `opa eval --strict-builtin-errors` (clones made after this inherit it).
+    pub fn set_strict_builtin_errors(&mut self, strict: bool) {
+        self.engine.set_strict_builtin_errors(strict);
+    }
+
     /// The prepared engine; clone it per evaluation or worker.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -147,6 +154,7 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(
         check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
     });
     clock::install(&mut engine)?;
+    nd_cache::install(&mut engine)?;
     builtins::install(&mut engine)?;
     extra_builtins::install(&mut engine)?;
     if opts.rego_v0 {

@@ -20,7 +20,7 @@ use crate::bundle::Citation;
 use crate::engine::cases::{json_diff, json_equal};
 use crate::engine::fast::{FastEvaluator, FastProgram};
 use crate::engine::outcome::outcome_of;
-use crate::engine::{EvalRequest, RuleOutcome, convert};
+use crate::engine::{EvalRequest, RuleOutcome, convert, nd_cache};
 use crate::error::{Error, Result};
 use crate::policy_version::PolicyVersion;
 use crate::store::decisions::StoredDecision;
@@ -264,6 +264,30 @@ pub fn replay_with(
     detail: bool,
     vm: Option<Vm>,
 ) -> ReplayResult {
+    // Non-deterministic builtins answer from the decision's own record,
+    // never live (nd_cache.rs).
+    let (mut r, nd) = nd_cache::replaying(rec.nd_cache.clone(), || {
+        replay_in_session(rec, version, own, detail, vm)
+    });
+    if let Some(reason) = nd.error(true) {
+        r = ReplayResult {
+            version: r.version.take(),
+            against: r.against.take(),
+            against_id: r.against_id,
+            now_ns: r.now_ns,
+            ..error_result(rec, &reason)
+        };
+    }
+    r
+}
+
+fn replay_in_session(
+    rec: &Subject,
+    version: &PolicyVersion,
+    own: bool,
+    detail: bool,
+    vm: Option<Vm>,
+) -> ReplayResult {
     let mut r = ReplayResult {
         version: own.then(|| version.reference()),
         against: (!own).then(|| version.reference()),
@@ -339,7 +363,10 @@ pub fn rule_changes(
             )?
             .rule_outcomes)
     };
-    let (a, b) = (outcomes(before)?, outcomes(after)?);
+    let (both, _) = nd_cache::replaying(rec.nd_cache.clone(), || -> Result<_> {
+        Ok((outcomes(before)?, outcomes(after)?))
+    });
+    let (a, b) = both?;
     let key = |o: &RuleOutcome| (o.package.clone(), o.rule.clone());
     type Sides = (Option<bool>, Option<bool>, Vec<Citation>);
     let mut fired: BTreeMap<(String, String), Sides> = BTreeMap::new();

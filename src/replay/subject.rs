@@ -10,6 +10,9 @@ use regorus::Value as RegoValue;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use crate::engine::nd_cache::NdCache;
 use crate::engine::{clock, convert};
 use crate::store::DecisionRecord;
 use crate::store::decisions::StoredDecision;
@@ -26,6 +29,9 @@ pub struct Subject {
     pub now_ns: Option<i64>,
     /// The first bundle the event names, with its revision.
     pub bundle: Option<(String, String)>,
+    /// The non-deterministic builtins' recorded answers, when the event
+    /// holds any besides `time.now_ns`: replay answers them from here.
+    pub nd_cache: Option<Arc<NdCache>>,
     pub input: RegoValue,
     /// `None`: the decision was undefined.
     pub result: Option<Value>,
@@ -75,6 +81,13 @@ pub fn pinned(nd_builtin_cache: Option<&Value>, timestamp: &str) -> Option<i64> 
     cached.or_else(|| clock::parse_rfc3339_ns(timestamp))
 }
 
+/// An event's recorded calls of non-deterministic builtins other than
+/// `time.now_ns` (`None`: there are none, the common case).
+fn recorded_calls(nd_builtin_cache: Option<&Value>) -> Option<Arc<NdCache>> {
+    let cache = NdCache::from_event(nd_builtin_cache);
+    cache.has_calls().then(|| Arc::new(cache))
+}
+
 /// The first bundle in an event's `bundles`, with its revision.
 pub fn first_bundle(bundles: Option<&Value>) -> Option<(String, String)> {
     let (name, b) = bundles?.as_object()?.iter().next()?;
@@ -90,6 +103,7 @@ impl Subject {
             entrypoint: entrypoint_from(rec.path()),
             now_ns: pinned(rec.event.get("nd_builtin_cache"), rec.timestamp()),
             bundle: rec.bundle(),
+            nd_cache: recorded_calls(rec.event.get("nd_builtin_cache")),
             input: convert::to_rego(rec.input()),
             result: rec.result().cloned(),
             outcome: rec.outcome.clone(),
@@ -111,6 +125,7 @@ impl Subject {
                 e.timestamp.as_str().unwrap_or(""),
             ),
             bundle: first_bundle(Some(&e.bundles)),
+            nd_cache: recorded_calls(Some(&e.nd_builtin_cache)),
             input: e.input,
             result: e.result,
             outcome: row.outcome.clone(),
@@ -127,6 +142,7 @@ impl Subject {
             entrypoint: entrypoint_from(&row.path),
             now_ns: None,
             bundle: row.bundle.clone(),
+            nd_cache: None,
             input: RegoValue::Null,
             result: None,
             outcome: row.outcome.clone(),

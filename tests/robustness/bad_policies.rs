@@ -281,7 +281,8 @@ fn batch_replay_survives_builtins_regorus_would_panic_or_abort_on() {
             !err.contains("panicked") && !err.contains("memory allocation"),
             "{name}: {err}"
         );
-        assert_eq!(code, 0, "{name}: {out}{err}");
+        // A decision that cannot be replayed fails the check (exit 1).
+        assert_eq!(code, 1, "{name}: {out}{err}");
         // The interpreter's guarded builtin refuses it: an ERROR that names
         // Gavel's limit, and the batch goes on.
         assert!(

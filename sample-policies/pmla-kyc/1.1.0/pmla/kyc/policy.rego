@@ -379,6 +379,73 @@ sanctions_list_match contains reason if {
 }
 
 # METADATA
+# title: Screening service run of the customer
+# description: >-
+#   Since version 1.1.0, when the event names a run of the bank's sanctions-screening service
+#   (customer.screening.service_ref), the run's current result is fetched from the service, so a
+#   designation added after the event was assembled still counts. OPA records the response in
+#   the decision's nd_builtin_cache, and a replay answers the call from that record.
+# custom:
+#   citations:
+#     - {regulation: "RBI KYC Direction 2016", clause: "Para 51"}
+#   severity: low
+screening_service_run := http.send({
+	"method": "GET",
+	"url": concat("", [data.pmla.config.screening_service_url, "/runs/", customer.screening.service_ref]),
+	"headers": {"Accept": "application/json"},
+	"raise_error": false,
+})
+
+# METADATA
+# title: Screening service reports a sanctions match
+# description: >-
+#   A hit in the screening service's current result for the customer's run blocks the event
+#   unless it was cleared as a false positive, as a hit carried in the event does.
+# custom:
+#   citations:
+#     - {regulation: "RBI KYC Direction 2016", clause: "Para 51"}
+#     - {regulation: "UAPA 1967", clause: "Section 51A"}
+#   severity: critical
+sanctions_service_match contains reason if {
+	screening_service_run.status_code == 200
+	some hit in screening_service_run.body.hits
+	disposition := object.get(hit, "disposition", "unreviewed")
+	disposition != "false_positive"
+	reason := {
+		"rule": "sanctions_service_match",
+		"citation": "RBI KYC Direction 2016 Para 51; UAPA 1967 Section 51A",
+		"message": sprintf("screening run %v: customer matches sanctions list %v entry %v (disposition %v)", [
+			customer.screening.service_ref,
+			object.get(hit, "list", "(unnamed list)"),
+			object.get(hit, "entry_id", "(no entry id)"),
+			disposition,
+		]),
+	}
+}
+
+# METADATA
+# title: Screening service result unavailable
+# description: >-
+#   When the event names a screening run but the service does not return it (any status but
+#   200, or no answer), the screening is not evidenced and the event goes to compliance review.
+# custom:
+#   citations:
+#     - {regulation: "RBI KYC Direction 2016", clause: "Para 51"}
+#   severity: high
+sanctions_service_unavailable contains reason if {
+	customer.screening.service_ref
+	not screening_service_run.status_code == 200
+	reason := {
+		"rule": "sanctions_service_unavailable",
+		"citation": "RBI KYC Direction 2016 Para 51",
+		"message": sprintf("screening run %v could not be fetched from the screening service (status %v)", [
+			customer.screening.service_ref,
+			object.get(object.get({"r": screening_service_run}, "r", {}), "status_code", "none"),
+		]),
+	}
+}
+
+# METADATA
 # title: Sanctions screening must be evidenced
 # description: The event must carry the result of sanctions-list screening of the customer.
 # custom:
@@ -855,6 +922,7 @@ block := {finding |
 		identity_not_verified,
 		pan_or_form60_missing,
 		sanctions_list_match,
+		sanctions_service_match,
 	]
 	some finding in findings
 }
@@ -870,6 +938,7 @@ block := {finding |
 escalate := {finding |
 	some findings in [
 		sanctions_screening_missing,
+		sanctions_service_unavailable,
 		pep_senior_management_approval_missing,
 		pep_source_of_funds_unverified,
 		risk_category_unassigned,

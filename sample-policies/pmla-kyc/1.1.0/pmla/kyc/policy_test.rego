@@ -165,6 +165,40 @@ test_screening_not_evidenced_escalates if {
 	rules_of(d.reasons) == {"sanctions_screening_missing"}
 }
 
+# --- screening service (http.send, stubbed with `with` as OPA test suites do) ---
+
+service_run(ref) := with_customer(base_txn, {"screening": {"service_ref": ref}})
+
+# The service as the tests see it: one run with a confirmed hit, one clear.
+screening_service(req) := {"status_code": 200, "body": {"hits": [{"list": "UAPA Section 51A order", "entry_id": "MHA-2024-03", "disposition": "confirmed"}]}} if {
+	req.url == "https://screening.bank.example/api/v2/runs/RUN-1"
+	req.method == "GET"
+} else := {"status_code": 200, "body": {"hits": []}}
+
+test_service_hit_blocks if {
+	d := kyc.decision with input as service_run("RUN-1") with http.send as screening_service
+	d.outcome == "BLOCK"
+	d.reasons == [{
+		"rule": "sanctions_service_match",
+		"citation": "RBI KYC Direction 2016 Para 51; UAPA 1967 Section 51A",
+		"message": "screening run RUN-1: customer matches sanctions list UAPA Section 51A order entry MHA-2024-03 (disposition confirmed)",
+	}]
+}
+
+test_service_clear_approves if {
+	kyc.decision.outcome == "APPROVE" with input as service_run("RUN-2") with http.send as screening_service
+}
+
+test_service_unavailable_escalates if {
+	d := kyc.decision with input as service_run("RUN-3") with http.send as {"status_code": 503, "body": null}
+	d.outcome == "ESCALATE"
+	d.reasons[0].message == "screening run RUN-3 could not be fetched from the screening service (status 503)"
+}
+
+test_no_service_ref_makes_no_call if {
+	kyc.decision.outcome == "APPROVE" with input as base_txn with http.send as {"status_code": 500}
+}
+
 # --- PEP, risk, EDD -----------------------------------------------------------
 
 test_pep_without_senior_approval_escalates if {
