@@ -370,3 +370,37 @@ fn a_builtin_that_panics_fails_its_test_and_the_run_goes_on() {
     assert!(out.contains("PASS  test_after"), "{out}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `--strict-builtin-errors`, as `opa test` / `opa eval` have it: without
+/// it a builtin's error makes the call undefined (the test FAILs, the rule
+/// is undefined); with it the error is the test's ERROR or eval's error.
+#[test]
+fn strict_builtin_errors_turn_a_builtin_error_into_an_error() {
+    let env = Env::new();
+    let policy = "package s\n\n# METADATA\n# entrypoint: true\ndecision := {\"outcome\": \"APPROVE\", \"n\": to_number(input.s)}\n";
+    let tests = "package s_test\n\nimport data.s\n\ntest_number if s.decision.n == 1 with input as {\"s\": \"abc\"}\n";
+    let b = env.bundle("s/1.0.0", &[("s.rego", policy), ("s_test.rego", tests)]);
+    let dir = b.to_str().unwrap();
+
+    let lenient = env.json_code(&["test", dir], 1);
+    assert_eq!(lenient["tests"][0]["result"], "FAIL", "{lenient}");
+    let strict = env.json_code(&["test", dir, "--strict-builtin-errors"], 1);
+    assert_eq!(strict["tests"][0]["result"], "ERROR", "{strict}");
+    assert!(
+        strict["tests"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("s.rego:5:") && e.contains("number")),
+        "{strict}"
+    );
+
+    let (code, _, err) = env.run(&["import", dir]);
+    assert_eq!(code, 0, "{err}");
+    let input = env.dir.path().join("in.json");
+    std::fs::write(&input, r#"{"s": "abc"}"#).unwrap();
+    let input = input.to_str().unwrap();
+    let doc = env.json(&["eval", "s@1.0.0", "--input", input]);
+    assert!(doc["result"].is_null(), "{doc}");
+    let (code, out, err) = env.run(&["eval", "s@1.0.0", "--input", input, "--strict-builtin-errors"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("s.rego:5") && err.contains("number"), "{err}");
+}

@@ -3,6 +3,8 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod aliases;
+pub mod builtin_mocks;
+pub mod builtin_table;
 pub mod builtins;
 pub mod cases;
 pub mod clock;
@@ -22,6 +24,7 @@ pub mod outcome;
 pub mod output_args;
 pub mod recursion;
 pub mod regex_patterns;
+pub mod rego_metadata;
 pub mod shadowing;
 pub mod some_in;
 pub mod suite;
@@ -88,7 +91,9 @@ impl LoadedPolicy {
             .collect();
         let coverable = trees
             .iter()
-            .filter(|(f, _)| !test_files.contains(f) && f != dynamic_refs::FILE)
+            .filter(|(f, _)| {
+                !test_files.contains(f) && f != dynamic_refs::FILE && f != builtin_mocks::FILE
+            })
             .map(|(f, m)| (f.clone(), coverage::coverable_lines(m)))
             .collect();
         Ok(LoadedPolicy {

@@ -64,7 +64,7 @@ pub fn read_bundle(
         .into_iter()
         .map(|(name, modules)| (name, PackageRules::of(modules)))
         .collect();
-    let function_paths: BTreeSet<String> = parsed
+    let mut function_paths: BTreeSet<String> = parsed
         .iter()
         .flat_map(|(_, m)| {
             let package = m.package_name();
@@ -79,16 +79,29 @@ pub fn read_bundle(
                 })
         })
         .collect();
+    let package_annotations = super::rego_metadata::collect(parsed.iter().map(|(_, m)| m));
     let mut generated = super::dynamic_refs::Generated::default();
+    let mut wrappers = super::builtin_mocks::Wrappers::default();
     let mut out = Vec::new();
     for (path, mut module) in parsed {
         super::aliases::expand(&mut module);
+        super::rego_metadata::rewrite(&mut module, &package_annotations);
         super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
         let package = packages
             .get(&module.package_name())
             .cloned()
             .unwrap_or_default();
+        super::builtin_mocks::rewrite(&mut module, &package, &function_paths, &mut wrappers);
+        function_paths.extend(wrappers.function_paths());
         out.push((path, finish(module, &package, &function_paths, for_vm)));
+    }
+    if let Some(text) = wrappers.module_text() {
+        let module = crate::rego::parse(super::builtin_mocks::FILE, &text, false)?;
+        let package = PackageRules::of([&module]);
+        out.push((
+            super::builtin_mocks::FILE.to_string(),
+            finish(module, &package, &function_paths, for_vm),
+        ));
     }
     if let Some(text) = generated.module_text() {
         let module = crate::rego::parse(super::dynamic_refs::FILE, &text, false)?;
