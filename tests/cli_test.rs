@@ -400,7 +400,13 @@ fn strict_builtin_errors_turn_a_builtin_error_into_an_error() {
     let input = input.to_str().unwrap();
     let doc = env.json(&["eval", "s@1.0.0", "--input", input]);
     assert!(doc["result"].is_null(), "{doc}");
-    let (code, out, err) = env.run(&["eval", "s@1.0.0", "--input", input, "--strict-builtin-errors"]);
+    let (code, out, err) = env.run(&[
+        "eval",
+        "s@1.0.0",
+        "--input",
+        input,
+        "--strict-builtin-errors",
+    ]);
     assert_ne!(code, 0, "{out}");
     assert!(err.contains("s.rego:5") && err.contains("number"), "{err}");
 }

@@ -19,19 +19,34 @@ pub struct OpaBuiltin {
 }
 
 const fn b(name: &'static str, arity: u8) -> OpaBuiltin {
-    OpaBuiltin { name, arity, infix: None, nondeterministic: false, deprecated: false }
+    OpaBuiltin {
+        name,
+        arity,
+        infix: None,
+        nondeterministic: false,
+        deprecated: false,
+    }
 }
 
 const fn infix(name: &'static str, arity: u8, op: &'static str) -> OpaBuiltin {
-    OpaBuiltin { infix: Some(op), ..b(name, arity) }
+    OpaBuiltin {
+        infix: Some(op),
+        ..b(name, arity)
+    }
 }
 
 const fn nd(name: &'static str, arity: u8) -> OpaBuiltin {
-    OpaBuiltin { nondeterministic: true, ..b(name, arity) }
+    OpaBuiltin {
+        nondeterministic: true,
+        ..b(name, arity)
+    }
 }
 
 const fn old(name: &'static str, arity: u8) -> OpaBuiltin {
-    OpaBuiltin { deprecated: true, ..b(name, arity) }
+    OpaBuiltin {
+        deprecated: true,
+        ..b(name, arity)
+    }
 }
 
 /// Every builtin of OPA 1.20, by name.

@@ -247,8 +247,8 @@ mod tests {
     use serde_json::json;
 
     fn eval(files: &[(&str, &str)], rule: &str) -> serde_json::Value {
-        let b = Bundle::from_texts(files.iter().map(|(p, t)| (p.to_string(), t.to_string())))
-            .unwrap();
+        let b =
+            Bundle::from_texts(files.iter().map(|(p, t)| (p.to_string(), t.to_string()))).unwrap();
         let p = LoadedPolicy::load(&b, LoadOptions::new(false)).unwrap();
         let v = p.engine().clone().eval_rule(rule.into()).unwrap();
         convert::to_json(&v).unwrap().unwrap()
