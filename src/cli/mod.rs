@@ -1,6 +1,7 @@
 //! The command line: argument parsing, one module per subcommand, and the
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
+mod builtins;
 mod certify;
 mod decisions;
 mod demo;
@@ -101,6 +102,8 @@ pub enum Command {
     Verify,
     /// Write a consistent online copy of the store, then verify the copy.
     Backup(verify::BackupArgs),
+    /// Every OPA builtin and whether Gavel has it (--format md: the README's table).
+    Builtins,
     /// Seed a store with the bundled samples (every sample regime and its
     /// decisions) and open the workbench on it. Default store: the platform
     /// data dir's gavel/demo.db.
@@ -237,8 +240,13 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
     if ctx.format == Format::Junit && !matches!(command, Command::Test(_)) {
         anyhow::bail!("--format junit is for `gavel test`; use text or json here");
     }
-    if matches!(ctx.format, Format::Md | Format::Html) && !matches!(command, Command::Packet(_)) {
-        anyhow::bail!("--format md and html are for `gavel packet`; use text or json here");
+    if matches!(ctx.format, Format::Md | Format::Html)
+        && !matches!(command, Command::Packet(_))
+        && !(ctx.format == Format::Md && matches!(command, Command::Builtins))
+    {
+        anyhow::bail!(
+            "--format md and html are for `gavel packet` (md also for `gavel builtins`); use text or json here"
+        );
     }
     match command {
         Command::Import(args) => import::run(ctx, args),
@@ -254,6 +262,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Packet(args) => packet::run(ctx, args),
         Command::Exceptions(cmd) => exceptions::run(ctx, cmd),
         Command::Verify => verify::run(ctx),
+        Command::Builtins => builtins::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),
         Command::Demo(_) => anyhow::bail!("`gavel demo` opens the workbench; run it on its own"),
     }

@@ -259,6 +259,109 @@ pub const OPA_BUILTINS: &[OpaBuiltin] = &[
     b("yaml.unmarshal", 1),
 ];
 
+/// Where Gavel's answer for a builtin comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// regorus's own implementation.
+    Regorus,
+    /// Gavel's (an extension, or a reading of the policy before it runs).
+    Gavel,
+    /// An operator of the language (`plus` is `+`), evaluated by regorus.
+    Operator,
+    /// Not available; calling it is an error naming it. The reason why.
+    Missing(&'static str),
+}
+
+/// Replaced by their constants before evaluation (rego_metadata.rs).
+const READ_AT_LOAD: &[&str] = &["rego.metadata.chain", "rego.metadata.rule"];
+
+/// Why Gavel lacks the builtins it lacks.
+const LACKS: &[(&str, &str)] = &[
+    (
+        "opa.runtime",
+        "describes a running OPA server (config, environment); Gavel is not one",
+    ),
+    (
+        "trace",
+        "OPA's explanation tracing; Gavel shows the lines that ran instead",
+    ),
+    ("internal.print", "OPA-internal; `print` works"),
+    (
+        "internal.member_2",
+        "OPA-internal spelling of `in`, which works",
+    ),
+    (
+        "internal.member_3",
+        "OPA-internal spelling of `in`, which works",
+    ),
+    (
+        "internal.template_string",
+        "OPA-internal (template strings are not in Gavel's grammar)",
+    ),
+    (
+        "providers.aws.sign_req",
+        "signs live AWS requests; Gavel makes no network requests",
+    ),
+];
+
+/// Where Gavel's answer for `b` comes from.
+pub fn support(b: &OpaBuiltin) -> Support {
+    if super::extra_builtins::gavel_arity(b.name).is_some() || READ_AT_LOAD.contains(&b.name) {
+        Support::Gavel
+    } else if b.infix.is_some() {
+        Support::Operator
+    } else if b.name == "print" {
+        // regorus's own, handled apart from its builtins map.
+        Support::Regorus
+    } else if regorus::unstable::BUILTINS.contains_key(b.name) {
+        Support::Regorus
+    } else {
+        Support::Missing(
+            LACKS
+                .iter()
+                .find(|(n, _)| *n == b.name)
+                .map_or("not implemented yet", |(_, why)| why),
+        )
+    }
+}
+
+/// The README's table: every OPA builtin and where Gavel's answer comes
+/// from (`gavel builtins --format md`).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Builtin | Gavel | Note |\n|---|---|---|\n");
+    for b in OPA_BUILTINS {
+        let (status, note) = match support(b) {
+            Support::Regorus => ("yes", String::new()),
+            Support::Gavel => ("yes (Gavel)", String::new()),
+            Support::Operator => ("yes", format!("operator `{}`", b.infix.unwrap_or(""))),
+            Support::Missing(why) => ("**no**", why.to_string()),
+        };
+        let mut note = note;
+        if b.nondeterministic {
+            let replay = "recorded in `nd_builtin_cache`; replay answers from the record";
+            note = if note.is_empty() {
+                replay.into()
+            } else {
+                format!("{note}; {replay}")
+            };
+        }
+        if b.name == "http.send" {
+            note =
+                "never called live (stub it with `with`); replay answers from `nd_builtin_cache`"
+                    .into();
+        }
+        if b.deprecated {
+            note = if note.is_empty() {
+                "Rego v0 only".into()
+            } else {
+                format!("Rego v0 only; {note}")
+            };
+        }
+        out.push_str(&format!("| `{}` | {status} | {note} |\n", b.name));
+    }
+    out
+}
+
 /// The OPA builtin called `name`.
 pub fn opa_builtin(name: &str) -> Option<&'static OpaBuiltin> {
     OPA_BUILTINS

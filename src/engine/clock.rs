@@ -39,6 +39,12 @@ pub fn with_pinned<T>(now_ns: i64, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Nanoseconds since the epoch as `time.now_ns()` answers them: this
+/// thread's pinned time if an evaluation pinned one, else the wall clock.
+pub fn now_ns() -> i64 {
+    PINNED_NOW_NS.with(Cell::get).unwrap_or_else(wall_clock_ns)
+}
+
 /// Nanoseconds since the Unix epoch, now.
 pub fn wall_clock_ns() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)

@@ -27,17 +27,47 @@ pub const BUILTINS: &[(&str, u8)] = &[
     ("net.cidr_merge", 1),
 ];
 
+/// How a table of builtins is answered: the builtin's name and arguments.
+pub type Answer = fn(&str, &[Value]) -> anyhow::Result<Value>;
+
+/// Every table of builtins Gavel registers over regorus, with the function
+/// that answers it (an extension takes precedence over regorus's builtin
+/// of the same name). The arities and the README's table read these too.
+pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
+    (BUILTINS, call),
+    (super::nd_cache::BUILTINS, super::nd_cache::answer),
+    (super::text_builtins::BUILTINS, super::text_builtins::call),
+    (super::jwt_builtins::BUILTINS, super::jwt_builtins::call),
+    (
+        super::graphql_builtins::BUILTINS,
+        super::graphql_builtins::call,
+    ),
+];
+
+/// Registers every table of `EXTENSIONS` on an engine.
 pub fn install(engine: &mut Engine) -> Result<()> {
-    for &(name, n) in BUILTINS {
-        engine
-            .add_extension(
-                name.to_string(),
-                n,
-                Box::new(move |args: Vec<Value>| call(name, &args).map_err(with_code)),
-            )
-            .map_err(|e| Error::Engine(format!("registering {name}: {e}")))?;
+    for &(table, answer) in EXTENSIONS {
+        for &(name, n) in table {
+            engine
+                .add_extension(
+                    name.to_string(),
+                    n,
+                    Box::new(move |args: Vec<Value>| answer(name, &args).map_err(with_code)),
+                )
+                .map_err(|e| Error::Engine(format!("registering {name}: {e}")))?;
+        }
     }
     Ok(())
+}
+
+/// The arity of a builtin Gavel registers (v0's deprecated ones included).
+pub fn gavel_arity(name: &str) -> Option<u8> {
+    EXTENSIONS
+        .iter()
+        .flat_map(|(table, _)| table.iter())
+        .chain(super::builtins::GAVEL_BUILTINS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, n)| *n)
 }
 
 /// An error as OPA words it: its code first (`eval_type_error` for an
@@ -88,7 +118,7 @@ fn hmac_hex<M: Mac + KeyInit>(key: &str, message: &str) -> anyhow::Result<String
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
-fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
+pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
     let hex_of = |bytes: &[u8]| Value::from(hex::encode(bytes));
     Ok(match name {
         "array.flatten" => {

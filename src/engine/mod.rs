@@ -15,6 +15,8 @@ pub mod evaluate;
 pub mod every_unify;
 pub mod extra_builtins;
 pub mod fast;
+pub mod graphql_builtins;
+pub mod jwt_builtins;
 pub mod nd_cache;
 pub mod negation;
 pub mod nesting;
@@ -29,6 +31,7 @@ pub mod shadowing;
 pub mod some_in;
 pub mod suite;
 pub mod testing;
+pub mod text_builtins;
 pub mod vm_builtins;
 pub mod vm_guards;
 pub mod with_values;
@@ -159,7 +162,6 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(
         check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
     });
     clock::install(&mut engine)?;
-    nd_cache::install(&mut engine)?;
     builtins::install(&mut engine)?;
     extra_builtins::install(&mut engine)?;
     if opts.rego_v0 {

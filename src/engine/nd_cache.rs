@@ -24,11 +24,10 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use regorus::{Engine, Value as RegoValue};
+use regorus::Value as RegoValue;
 use serde_json::Value;
 
 use super::convert;
-use crate::error::{Error, Result};
 
 /// The builtins answered here, with their arities (vm_builtins.rs installs
 /// them in VM programs by their place in this list).
@@ -132,13 +131,14 @@ impl NdOutcome {
                  hold: replay answers non-deterministic builtins only from the recorded cache"
             )
         } else {
-            format!(
-                "the policy called {first}{more}: Gavel makes no network requests outside \
-                 replay; stub it with `with http.send as ...` or replay a decision that recorded it"
-            )
+            format!("the policy called {first}{more}: {NO_LIVE_HTTP}")
         })
     }
 }
+
+/// Why a live `http.send` fails, wherever it is reported.
+const NO_LIVE_HTTP: &str = "Gavel makes no network requests; it answers http.send only when \
+     replaying a decision that recorded the call (in tests, stub it: `with http.send as ...`)";
 
 enum Mode {
     Live,
@@ -188,24 +188,6 @@ fn in_session<T>(mode: Mode, f: impl FnOnce() -> T) -> (T, NdOutcome) {
     // Put back the outer session now; the guard covers a panic in `f`.
     SESSION.with(|s| *s.borrow_mut() = restore.0.take());
     (value, ended.map(|s| s.outcome).unwrap_or_default())
-}
-
-/// Registers the builtins on an engine (they take precedence over
-/// regorus's own `rand.intn`, `uuid.rfc4122` and its `http.send`, which
-/// answers undefined).
-pub fn install(engine: &mut Engine) -> Result<()> {
-    for &(name, n) in BUILTINS {
-        engine
-            .add_extension(
-                name.to_string(),
-                n,
-                Box::new(move |args: Vec<RegoValue>| {
-                    answer(name, &args).map_err(super::extra_builtins::with_code)
-                }),
-            )
-            .map_err(|e| Error::Engine(format!("registering {name}: {e}")))?;
-    }
-    Ok(())
 }
 
 /// One call of the builtin `name`, answered as the session says.
@@ -298,9 +280,7 @@ fn live_answer(name: &str, args: &[RegoValue]) -> anyhow::Result<Value> {
                 addrs.map(|a| a.ip().to_string()).collect();
             Ok(Value::from(ips.into_iter().collect::<Vec<_>>()))
         }
-        "http.send" => anyhow::bail!(
-            "http.send: Gavel makes no network requests outside replay (stub it with `with`)"
-        ),
+        "http.send" => anyhow::bail!("http.send: {NO_LIVE_HTTP}"),
         _ => anyhow::bail!("{name}: not a non-deterministic builtin Gavel records"),
     }
 }
@@ -364,11 +344,12 @@ pub type NdCaches = HashMap<String, Arc<NdCache>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regorus::Engine;
     use serde_json::json;
 
     fn engine(policy: &str) -> Engine {
         let mut e = Engine::new();
-        install(&mut e).unwrap();
+        crate::engine::extra_builtins::install(&mut e).unwrap();
         e.set_strict_builtin_errors(false);
         e.add_policy("p.rego".into(), policy.into()).unwrap();
         e

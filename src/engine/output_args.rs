@@ -9,14 +9,9 @@ use crate::rego::{AssignOp, Expr, ExprKind, LiteralKind, Module};
 
 /// How many arguments a builtin takes: regorus's own, or one Gavel adds.
 pub fn builtin_arity(name: &str) -> Option<usize> {
-    if let Some((_, n)) = regorus::unstable::BUILTINS.get(name) {
-        return Some(usize::from(*n));
-    }
-    super::extra_builtins::BUILTINS
-        .iter()
-        .chain(super::builtins::GAVEL_BUILTINS)
-        .find(|(n, _)| *n == name)
-        .map(|(_, n)| usize::from(*n))
+    super::extra_builtins::gavel_arity(name)
+        .or_else(|| regorus::unstable::BUILTINS.get(name).map(|(_, n)| *n))
+        .map(usize::from)
 }
 
 /// Rewrites every statement that calls a builtin with its output argument,
