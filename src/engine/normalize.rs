@@ -79,7 +79,8 @@ pub fn read_bundle(
                 })
         })
         .collect();
-    let package_annotations = super::rego_metadata::collect(parsed.iter().map(|(_, m)| m));
+    let modules: Vec<&Module> = parsed.iter().map(|(_, m)| m).collect();
+    let package_annotations = super::rego_metadata::collect(&modules);
     let mut generated = super::dynamic_refs::Generated::default();
     let mut wrappers = super::builtin_mocks::Wrappers::default();
     let mut out = Vec::new();

@@ -106,9 +106,14 @@ fn package_path(module: &Module) -> Vec<String> {
     module.package.path.iter().map(|s| s.name.clone()).collect()
 }
 
-/// The `package` and `subpackages` annotations of every module.
-pub fn collect<'a>(modules: impl IntoIterator<Item = &'a Module>) -> PackageAnnotations {
+/// The `package` and `subpackages` annotations of every module; none read
+/// when no module calls `rego.metadata.*` (the common case: no cost at
+/// load).
+pub fn collect(modules: &[&Module]) -> PackageAnnotations {
     let mut out = PackageAnnotations::default();
+    if !modules.iter().any(|m| calls_metadata(m)) {
+        return out;
+    }
     for module in modules {
         let Some(a) = blocks(module).remove(&module.package.span.line) else {
             continue;

@@ -84,6 +84,11 @@ pub fn pinned(nd_builtin_cache: Option<&Value>, timestamp: &str) -> Option<i64> 
 /// An event's recorded calls of non-deterministic builtins other than
 /// `time.now_ns` (`None`: there are none, the common case).
 fn recorded_calls(nd_builtin_cache: Option<&Value>) -> Option<Arc<NdCache>> {
+    // Most events hold `time.now_ns` alone: nothing to parse for them.
+    let calls = nd_builtin_cache?.as_object()?;
+    if calls.keys().all(|k| k == "time.now_ns") {
+        return None;
+    }
     let cache = NdCache::from_event(nd_builtin_cache);
     cache.has_calls().then(|| Arc::new(cache))
 }
