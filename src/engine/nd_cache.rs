@@ -142,7 +142,8 @@ const NO_LIVE_HTTP: &str = "Gavel makes no network requests; it answers http.sen
 
 enum Mode {
     Live,
-    Replay(Arc<NdCache>),
+    /// `None`: the decision recorded no calls.
+    Replay(Option<Arc<NdCache>>),
 }
 
 struct Session {
@@ -166,7 +167,6 @@ pub fn live<T>(f: impl FnOnce() -> T) -> (T, NdOutcome) {
 /// Runs `f` as the replay of a decision whose cache is `cache` (`None`:
 /// the decision recorded no calls, so any call is missing).
 pub fn replaying<T>(cache: Option<Arc<NdCache>>, f: impl FnOnce() -> T) -> (T, NdOutcome) {
-    let cache = cache.unwrap_or_default();
     in_session(Mode::Replay(cache), f)
 }
 
@@ -208,7 +208,7 @@ pub fn answer(name: &str, args: &[RegoValue]) -> anyhow::Result<RegoValue> {
             return Ok(convert::to_rego(seen));
         }
         let value = match &session.mode {
-            Mode::Replay(cache) => match cache.get(name, &key) {
+            Mode::Replay(cache) => match cache.as_ref().and_then(|c| c.get(name, &key)) {
                 Some(v) => v.clone(),
                 None => {
                     session.outcome.missing.push(call());
