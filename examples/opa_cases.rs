@@ -577,16 +577,15 @@ fn run_gavel(case: &Case, v0: bool) -> Result<Answer, String> {
         rego_v0: v0,
         timeout: CASE_TIME_LIMIT,
     };
-    let policy = match LoadedPolicy::load(&bundle, opts) {
+    let mut policy = match LoadedPolicy::load(&bundle, opts) {
         Ok(p) => p,
         Err(e) => return Ok(Answer::Error(e.to_string())),
     };
+    // OPA's runner: builtin errors are undefined unless the case is strict.
+    policy.set_strict_builtin_errors(case.strict_error);
     let mut engine = policy.engine().clone();
     if let Some(input) = input {
         engine.set_input(input);
-    }
-    if case.strict_error {
-        engine.set_strict_builtin_errors(true);
     }
     Ok(match engine.eval_query(case.query.clone(), false) {
         Ok(r) => Answer::Results(results_of(r, case.sort_bindings)),

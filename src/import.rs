@@ -17,6 +17,8 @@ pub struct ImportOptions {
     pub name: Option<String>,
     pub version: Option<String>,
     pub v0_compatible: bool,
+    /// `--capabilities FILE`: stored in the version as its capabilities.json.
+    pub capabilities: Option<std::path::PathBuf>,
 }
 
 /// What an import did.
@@ -42,7 +44,10 @@ pub struct ImportReport {
 /// Imports `dir`. Nothing is stored unless every module parses, every
 /// METADATA block is valid and the engine accepts the whole version.
 pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Result<ImportReport> {
-    let bundle = Bundle::read_dir(dir)?;
+    let mut bundle = Bundle::read_dir(dir)?;
+    if let Some(file) = &opts.capabilities {
+        crate::engine::capabilities::HostBuiltins::add_to(&mut bundle, file)?;
+    }
     let reference = resolve_reference(dir, &bundle, opts)?;
     let rego_v0 = bundle.is_rego_v0(opts.v0_compatible);
     let catalog = Catalog::build(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;

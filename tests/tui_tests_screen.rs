@@ -103,7 +103,7 @@ fn import_broken(app: &mut App, dir: &Path) {
         &gavel::import::ImportOptions {
             name: Some("broken".into()),
             version: Some("1.0.0".into()),
-            v0_compatible: false,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -1,5 +1,6 @@
 //! A bundle as OPA lays it out: Rego modules, data files, an optional
-//! `.manifest`, and Gavel's `cases/*.json`. A bundle is read from a directory
+//! `.manifest`, a `capabilities.json` declaring host builtins, and Gavel's
+//! `cases/*.json`. A bundle is read from a directory
 //! on import and rebuilt from stored files afterwards, so everything here
 //! works on file texts in memory.
 
@@ -29,6 +30,9 @@ pub enum FileKind {
     Module,
     Data,
     Cases,
+    /// `capabilities.json` at the root: the host builtins the modules call
+    /// (engine/capabilities.rs).
+    Capabilities,
 }
 
 /// Which JSON/YAML files are data.
@@ -60,6 +64,8 @@ impl FileKind {
         let name = path.rsplit('/').next().unwrap_or(path);
         if path == ".manifest" {
             Some(FileKind::Manifest)
+        } else if path == "capabilities.json" {
+            Some(FileKind::Capabilities)
         } else if name.ends_with(".rego") {
             Some(FileKind::Module)
         } else if matches!(name, "data.json" | "data.yaml" | "data.yml") {
@@ -80,6 +86,7 @@ impl FileKind {
             FileKind::Module => "module",
             FileKind::Data => "data",
             FileKind::Cases => "cases",
+            FileKind::Capabilities => "capabilities",
         }
     }
 }
@@ -170,35 +177,7 @@ impl Bundle {
                 ignored.push(rel);
                 continue;
             };
-            // Sized before it is read: a version is held in memory whole
-            // (and its data, parsed, takes about 15 times its text).
-            let size = entry.metadata().map_err(|e| walk_error(dir, e))?.len();
-            if size > MAX_FILE_BYTES {
-                return Err(Error::input(
-                    entry.path().display().to_string(),
-                    format!(
-                        "{size} bytes: Gavel reads bundle files of at most {} MiB",
-                        MAX_FILE_BYTES >> 20
-                    ),
-                ));
-            }
-            let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                Error::input(
-                    entry.path().display().to_string(),
-                    format!(
-                        "not a UTF-8 text file (invalid byte at offset {}); a {} file must be text",
-                        e.utf8_error().valid_up_to(),
-                        kind.as_str()
-                    ),
-                )
-            })?;
-            if text.contains('\0') {
-                return Err(Error::input(
-                    entry.path().display().to_string(),
-                    format!("contains NUL bytes; a {} file must be text", kind.as_str()),
-                ));
-            }
+            let text = read_text_file(entry.path(), kind)?;
             files.push(BundleFile::new(rel, kind, text));
         }
         if !files.iter().any(|f| f.kind == FileKind::Module) {
@@ -306,6 +285,42 @@ impl Bundle {
     pub fn is_rego_v0(&self, v0_compatible: bool) -> bool {
         v0_compatible || self.manifest.rego_version == Some(0)
     }
+}
+
+/// A bundle file's text, sized before it is read (a version is held in
+/// memory whole, and its data, parsed, takes about 15 times its text), and
+/// refused unless it is UTF-8 text without NUL bytes.
+pub fn read_text_file(path: &Path, kind: FileKind) -> Result<String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error::input(
+            path.display().to_string(),
+            format!(
+                "{size} bytes: Gavel reads bundle files of at most {} MiB",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            format!(
+                "not a UTF-8 text file (invalid byte at offset {}); a {} file must be text",
+                e.utf8_error().valid_up_to(),
+                kind.as_str()
+            ),
+        )
+    })?;
+    if text.contains('\0') {
+        return Err(Error::input(
+            path.display().to_string(),
+            format!("contains NUL bytes; a {} file must be text", kind.as_str()),
+        ));
+    }
+    Ok(text)
 }
 
 /// The content hash of `(path, sha256-hex)` pairs (sorted here).

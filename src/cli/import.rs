@@ -23,6 +23,10 @@ pub struct Args {
     /// Parse the modules as Rego v0 (as a manifest's "rego_version": 0 does).
     #[arg(long)]
     v0_compatible: bool,
+    /// OPA capabilities JSON declaring the host builtins the modules call
+    /// (stored in the version as capabilities.json).
+    #[arg(long, value_name = "FILE")]
+    capabilities: Option<PathBuf>,
 }
 
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
@@ -34,6 +38,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         name: args.name,
         version: args.version,
         v0_compatible: args.v0_compatible,
+        capabilities: args.capabilities,
     };
     let mut reports = Vec::new();
     let mut failed = false;

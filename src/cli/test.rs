@@ -45,6 +45,10 @@ pub struct Args {
     /// A builtin's error fails the test (default: the call is undefined, as `opa test`).
     #[arg(long)]
     strict_builtin_errors: bool,
+    /// OPA capabilities JSON declaring the host builtins the modules call
+    /// (bundle directories only; a stored version keeps its own).
+    #[arg(long, value_name = "FILE")]
+    capabilities: Option<std::path::PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'p', default_value_t = 0, value_name = "N")]
     parallel: usize,
@@ -84,6 +88,11 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
 
     let progress = Progress::new();
     let cancel = AtomicBool::new(false);
+    if stored && args.capabilities.is_some() {
+        bail!(
+            "--capabilities applies to bundle directories: a stored version keeps the capabilities it was imported with"
+        );
+    }
     let (report, version, run_id) = if stored {
         let reference = VersionRef::parse(&args.targets[0])?;
         let mut store = ctx.open_store()?;
@@ -121,7 +130,10 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
             };
             parts.push((dir.clone(), Bundle::read_dir_with(Path::new(dir), mode)?));
         }
-        let bundle = Bundle::combine(parts);
+        let mut bundle = Bundle::combine(parts);
+        if let Some(file) = &args.capabilities {
+            crate::engine::capabilities::HostBuiltins::add_to(&mut bundle, file)?;
+        }
         let rego_v0 = bundle.is_rego_v0(args.v0_compatible);
         let catalog = Catalog::build(&bundle, rego_v0)?;
         for w in &catalog.warnings {

@@ -1,10 +1,17 @@
 //! OPA builtins regorus 0.14.1 lacks, registered as Gavel extensions:
 //! `array.flatten`, `crypto.md5`, `crypto.sha1`, `crypto.sha256`,
 //! `crypto.hmac.md5` / `sha1` / `sha256` / `sha512`, `crypto.hmac.equal`,
-//! `net.cidr_intersects`, `net.cidr_merge`. Each answers as OPA's
-//! (`v1/topdown/array.go`, `crypto.go`, `cidr.go`): digests as lowercase
+//! `net.cidr_intersects`, `net.cidr_merge`; and two regorus answers
+//! differently, so Gavel's take precedence: `object.subset` (regorus panics
+//! on an empty array and recurses where OPA compares) and `strings.count`
+//! (regorus counts overlapping matches and panics on an empty one). Each
+//! answers as OPA's (`v1/topdown/array.go`, `crypto.go`, `cidr.go`,
+//! `subset.go`, `strings.go`): digests as lowercase
 //! hex of the string's UTF-8 bytes; a wrong operand type is an error naming
 //! the operand, as OPA's type errors do.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use hmac::{Hmac, KeyInit, Mac};
 use regorus::{Engine, Value};
@@ -25,6 +32,8 @@ pub const BUILTINS: &[(&str, u8)] = &[
     ("crypto.hmac.equal", 2),
     ("net.cidr_intersects", 2),
     ("net.cidr_merge", 1),
+    ("object.subset", 2),
+    ("strings.count", 2),
 ];
 
 /// How a table of builtins is answered: the builtin's name and arguments.
@@ -36,6 +45,7 @@ pub type Answer = fn(&str, &[Value]) -> anyhow::Result<Value>;
 pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
     (BUILTINS, call),
     (super::nd_cache::BUILTINS, super::nd_cache::answer),
+    (super::regex_builtins::BUILTINS, super::regex_builtins::call),
     (super::text_builtins::BUILTINS, super::text_builtins::call),
     (super::jwt_builtins::BUILTINS, super::jwt_builtins::call),
     (
@@ -44,15 +54,34 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
     ),
 ];
 
-/// Registers every table of `EXTENSIONS` on an engine.
-pub fn install(engine: &mut Engine) -> Result<()> {
+/// Registers every table of `EXTENSIONS` on an engine. `strict`: whether
+/// a builtin's error is the evaluation's error; when it is not, the call
+/// is undefined, as OPA's non-strict evaluation has it (regorus passes an
+/// extension's error up either way).
+pub fn install(engine: &mut Engine, strict: &Arc<AtomicBool>) -> Result<()> {
     for &(table, answer) in EXTENSIONS {
         for &(name, n) in table {
+            let strict = Arc::clone(strict);
             engine
                 .add_extension(
                     name.to_string(),
                     n,
-                    Box::new(move |args: Vec<Value>| answer(name, &args).map_err(with_code)),
+                    Box::new(move |args: Vec<Value>| {
+                        // A panic in Gavel's own code is this call's error,
+                        // naming the builtin, not the end of the run.
+                        let answered = crate::panics::quietly(|| answer(name, &args))
+                            .unwrap_or_else(|payload| {
+                                Err(anyhow::anyhow!(
+                                    "{name}: internal error: {}",
+                                    crate::panics::message(payload.as_ref())
+                                ))
+                            });
+                        match answered {
+                            Err(e) if strict.load(Ordering::Relaxed) => Err(with_code(e)),
+                            Err(_) => Ok(Value::Undefined),
+                            ok => ok,
+                        }
+                    }),
                 )
                 .map_err(|e| Error::Engine(format!("registering {name}: {e}")))?;
         }
@@ -178,7 +207,61 @@ pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
             Value::from(a.contains(&b.network()) || b.contains(&a.network()))
         }
         "net.cidr_merge" => cidr_merge(name, args.first())?,
+        "object.subset" => Value::from(subset(&args[0], &args[1]).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{name}: both arguments object.subset must be of the same type or array and set"
+            )
+        })?),
+        "strings.count" => {
+            let (search, sub) = (
+                string_operand(name, args, 0)?,
+                string_operand(name, args, 1)?,
+            );
+            // Go's strings.Count: non-overlapping; an empty one matches
+            // before each character and at the end.
+            Value::from(if sub.is_empty() {
+                search.chars().count() + 1
+            } else {
+                search.matches(sub).count()
+            })
+        }
         _ => anyhow::bail!("{name}: not a Gavel builtin"),
+    })
+}
+
+/// OPA's `object.subset` (`subset.go`): `None` when the operands are not
+/// two objects, two sets, two arrays, or an array and a set.
+fn subset(sup: &Value, sub: &Value) -> Option<bool> {
+    Some(match (sup, sub) {
+        (Value::Object(sup), Value::Object(sub)) => sub.iter().all(|(k, v)| {
+            sup.get(k).is_some_and(|s| {
+                // Equal values, or a nested object, set or array subset;
+                // an array against a set is not one here (OPA's objectSubset).
+                s == v
+                    || (!matches!((s, v), (Value::Array(_), Value::Set(_)))
+                        && subset(s, v) == Some(true))
+            })
+        }),
+        (Value::Set(sup), Value::Set(sub)) => sub.iter().all(|v| sup.contains(v)),
+        (Value::Array(sup), Value::Array(sub)) => {
+            sub.is_empty()
+                || sup
+                    .as_slice()
+                    .windows(sub.len())
+                    .any(|w| w == sub.as_slice())
+        }
+        // OPA counts each element of the array found in the set, duplicates
+        // included, and stops at zero: an empty array never matches.
+        (Value::Array(sup), Value::Set(sub)) => {
+            let mut unmatched = sub.len();
+            sup.iter().any(|v| {
+                if sub.contains(v) {
+                    unmatched = unmatched.saturating_sub(1);
+                }
+                unmatched == 0
+            })
+        }
+        _ => return None,
     })
 }
 
@@ -286,6 +369,23 @@ mod tests {
             )
             .unwrap(),
             Value::from(true)
+        );
+        let v = |j: &str| Value::from_json_str(j).unwrap();
+        let subset_of = |a: &str, b: &str| call("object.subset", &[v(a), v(b)]).unwrap();
+        assert_eq!(subset_of("[1, 2]", "[]"), Value::from(true));
+        assert_eq!(subset_of("[1, 2, 3]", "[2, 3]"), Value::from(true));
+        assert_eq!(subset_of("[1, 2, 3]", "[1, 3]"), Value::from(false));
+        assert_eq!(
+            subset_of(r#"{"a": {"b": [1, 2], "c": 3}}"#, r#"{"a": {"b": [2]}}"#),
+            Value::from(true)
+        );
+        assert_eq!(
+            call("strings.count", &[s("aaaa"), s("aa")]).unwrap(),
+            Value::from(2)
+        );
+        assert_eq!(
+            call("strings.count", &[s("héé"), s("")]).unwrap(),
+            Value::from(4)
         );
         let err = call("array.flatten", &[s("x")]).unwrap_err().to_string();
         assert_eq!(err, "array.flatten: operand 1 must be array but got string");

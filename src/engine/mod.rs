@@ -3,9 +3,11 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod aliases;
+pub mod big_numbers;
 pub mod builtin_mocks;
 pub mod builtin_table;
 pub mod builtins;
+pub mod capabilities;
 pub mod cases;
 pub mod clock;
 pub mod convert;
@@ -15,6 +17,7 @@ pub mod evaluate;
 pub mod every_unify;
 pub mod extra_builtins;
 pub mod fast;
+pub mod function_check;
 pub mod graphql_builtins;
 pub mod jwt_builtins;
 pub mod nd_cache;
@@ -25,6 +28,7 @@ pub mod operators;
 pub mod outcome;
 pub mod output_args;
 pub mod recursion;
+pub mod regex_builtins;
 pub mod regex_patterns;
 pub mod rego_metadata;
 pub mod shadowing;
@@ -38,6 +42,8 @@ pub mod with_values;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use regorus::utils::limits::ExecutionTimerConfig;
@@ -79,12 +85,16 @@ pub struct LoadedPolicy {
     test_files: HashSet<String>,
     /// Policy file -> the lines coverage can mark (see coverage.rs).
     coverable: HashMap<String, BTreeSet<u32>>,
+    /// Whether Gavel's builtins' errors are errors (shared by every clone
+    /// of the engine; see `extra_builtins::install`).
+    strict: Arc<AtomicBool>,
 }
 
 impl LoadedPolicy {
     /// Loads every module and the merged data of a bundle.
     pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
-        let (mut engine, trees) = prepared_engine(bundle, opts, false)?;
+        let strict = Arc::new(AtomicBool::new(false));
+        let (mut engine, trees) = prepared_engine(bundle, opts, false, &strict)?;
         engine.set_gather_prints(true);
         let imports = imports_by_package(&trees);
         let test_files: HashSet<String> = bundle
@@ -105,6 +115,7 @@ impl LoadedPolicy {
             imports,
             test_files,
             coverable,
+            strict,
         })
     }
 
@@ -112,6 +123,8 @@ impl LoadedPolicy {
     /// `opa eval --strict-builtin-errors` (clones made after this inherit it).
     pub fn set_strict_builtin_errors(&mut self, strict: bool) {
         self.engine.set_strict_builtin_errors(strict);
+        self.strict
+            .store(strict, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The prepared engine; clone it per evaluation or worker.
@@ -131,7 +144,7 @@ impl LoadedPolicy {
     /// An engine for compiling the VM's program of this version, and the
     /// modules it was given.
     pub(crate) fn vm_engine(&self, bundle: &Bundle) -> Result<(Engine, Trees)> {
-        prepared_engine(bundle, self.opts, true)
+        prepared_engine(bundle, self.opts, true, &self.strict)
     }
 
     /// A package and every package its modules import.
@@ -150,7 +163,12 @@ impl LoadedPolicy {
 /// Each module as regorus was given it: its file and tree.
 pub(crate) type Trees = Vec<(String, crate::rego::Module)>;
 
-fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(Engine, Trees)> {
+fn prepared_engine(
+    bundle: &Bundle,
+    opts: LoadOptions,
+    for_vm: bool,
+    strict: &Arc<AtomicBool>,
+) -> Result<(Engine, Trees)> {
     let mut engine = Engine::new();
     // Every module reaches regorus in v1 syntax (normalize.rs).
     engine.set_rego_v0(false);
@@ -163,7 +181,8 @@ fn prepared_engine(bundle: &Bundle, opts: LoadOptions, for_vm: bool) -> Result<(
     });
     clock::install(&mut engine)?;
     builtins::install(&mut engine)?;
-    extra_builtins::install(&mut engine)?;
+    extra_builtins::install(&mut engine, strict)?;
+    capabilities::HostBuiltins::of(bundle)?.install(&mut engine)?;
     if opts.rego_v0 {
         builtins::install_v0(&mut engine)?;
     }

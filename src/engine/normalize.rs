@@ -17,7 +17,10 @@ pub struct Read {
 
 /// Reads every module of a bundle for the engine: each parsed and its
 /// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
-/// locals that shadow rules renamed (shadowing.rs), `with` targets and
+/// every call checked to name a function (function_check.rs; a host's
+/// builtins come from capabilities.rs), builtins a `with` replaces wrapped
+/// (builtin_mocks.rs), literals past float64 written exactly
+/// (big_numbers.rs), locals that shadow rules renamed (shadowing.rs), `with` targets and
 /// values as OPA reads them (with_values.rs), operators called by name
 /// (operators.rs), builtins called with an output argument
 /// (output_args.rs), regex patterns in Go's ASCII classes
@@ -35,6 +38,7 @@ pub fn read_bundle(
     for_vm: bool,
     base: Option<&serde_json::Value>,
 ) -> Result<Vec<(String, Read)>> {
+    let host = super::capabilities::HostBuiltins::of(bundle)?;
     let mut parsed = Vec::new();
     for file in bundle.modules() {
         let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
@@ -82,17 +86,19 @@ pub fn read_bundle(
     let modules: Vec<&Module> = parsed.iter().map(|(_, m)| m).collect();
     let package_annotations = super::rego_metadata::collect(&modules);
     let mut generated = super::dynamic_refs::Generated::default();
-    let mut wrappers = super::builtin_mocks::Wrappers::default();
+    let mut wrappers =
+        super::builtin_mocks::Wrappers::new(super::builtin_mocks::mocked_builtins(modules, &host));
     let mut out = Vec::new();
     for (path, mut module) in parsed {
         super::aliases::expand(&mut module);
-        super::rego_metadata::rewrite(&mut module, &package_annotations);
-        super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
         let package = packages
             .get(&module.package_name())
             .cloned()
             .unwrap_or_default();
-        super::builtin_mocks::rewrite(&mut module, &package, &function_paths, &mut wrappers);
+        super::function_check::check(&path, &module, &package, &host)?;
+        super::rego_metadata::rewrite(&mut module, &package_annotations);
+        super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
+        super::builtin_mocks::rewrite(&mut module, &package, &function_paths, &host, &mut wrappers);
         function_paths.extend(wrappers.function_paths());
         out.push((path, finish(module, &package, &function_paths, for_vm)));
     }
@@ -122,6 +128,7 @@ fn finish(
     function_paths: &BTreeSet<String>,
     for_vm: bool,
 ) -> Read {
+    super::big_numbers::spell_out(&mut module);
     super::shadowing::rename_shadowing_locals(&mut module, package);
     super::with_values::bind_with_values(&mut module, package, function_paths);
     super::operators::spell_out(&mut module, package);
