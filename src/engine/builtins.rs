@@ -210,15 +210,14 @@ fn strip_leading_slashes(paths: &Value) -> Value {
 }
 
 /// The builtins Gavel registers that regorus does not have, with their
-/// arities (v0's deprecated ones only in v0 engines).
+/// arities (v0's deprecated ones only in v0 engines; the deprecated casts
+/// and `net.cidr_overlap` are `net_string_builtins::V0_BUILTINS`).
 pub const GAVEL_BUILTINS: &[(&str, u8)] = &[
     (super::some_in::ITERABLE, 1),
     ("re_match", 2),
     ("any", 1),
     ("all", 1),
     ("set_diff", 2),
-    ("cast_array", 1),
-    ("cast_set", 1),
 ];
 
 /// Registers the builtins every engine gets.
@@ -267,7 +266,8 @@ pub fn install(engine: &mut Engine) -> Result<()> {
     Ok(())
 }
 
-/// Registers `re_match`, `any`, `all`, `set_diff`, `cast_array`, `cast_set`.
+/// Registers `re_match`, `any`, `all`, `set_diff`, and
+/// `net_string_builtins::V0_BUILTINS` (the casts, `net.cidr_overlap`).
 pub fn install_v0(engine: &mut Engine) -> Result<()> {
     let add = |engine: &mut Engine, name: &str, n: u8, f: Box<dyn regorus::Extension>| {
         engine
@@ -318,24 +318,17 @@ pub fn install_v0(engine: &mut Engine) -> Result<()> {
             ))
         }),
     )?;
-    add(
-        engine,
-        "cast_array",
-        1,
-        Box::new(|args: Vec<Value>| Ok(Value::from(elements(&args[0], "cast_array")?))),
-    )?;
-    add(
-        engine,
-        "cast_set",
-        1,
-        Box::new(|args: Vec<Value>| {
-            Ok(Value::from(
-                elements(&args[0], "cast_set")?
-                    .into_iter()
-                    .collect::<BTreeSet<Value>>(),
-            ))
-        }),
-    )?;
+    for &(name, n) in super::net_string_builtins::V0_BUILTINS {
+        add(
+            engine,
+            name,
+            n,
+            Box::new(move |args: Vec<Value>| {
+                super::net_string_builtins::call(name, &args)
+                    .map_err(super::extra_builtins::with_code)
+            }),
+        )?;
+    }
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod graphql_builtins;
 pub mod jwt_builtins;
 pub mod nd_cache;
 pub mod negation;
+pub mod net_string_builtins;
 pub mod nesting;
 pub mod normalize;
 pub mod operators;
