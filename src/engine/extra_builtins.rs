@@ -244,8 +244,9 @@ fn cidr_merge(name: &str, arg: Option<&Value>) -> anyhow::Result<Value> {
             Ok(std::net::IpAddr::V6(_)) => {
                 anyhow::bail!("{name}: IPv6 invalid: needs prefix length")
             }
-            Err(()) => parse_cidr(s)
-                .ok_or_else(|| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))?,
+            Err(()) => {
+                parse_cidr(s).ok_or_else(|| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))?
+            }
         };
         nets.push(net);
     }

@@ -12,8 +12,8 @@
 //! network contains IPv4 addresses, as in Go), and `net/url.Parse` as Go
 //! 1.26 parses (bracketed hosts must be IPv6 addresses; `http` / `https`
 //! hosts may hold one colon only), with its error texts (`parse "…": invalid
-//! URL escape "%zz"`). Bytes a percent-escape decodes to that are not UTF-8
-//! become U+FFFD, as OPA's JSON output shows them.
+//! URL escape "%zz"`). Each byte a percent-escape decodes to that is not
+//! UTF-8 becomes U+FFFD, as OPA's JSON output shows it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,8 +44,9 @@ pub const V0_BUILTINS: &[(&str, u8)] = &[
 pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Undefined);
     match name {
-        "net.cidr_contains_matches" => cidr_contains_matches(arg(0), arg(1))
-            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        "net.cidr_contains_matches" => {
+            cidr_contains_matches(arg(0), arg(1)).map_err(|e| anyhow::anyhow!("{name}: {e}"))
+        }
         "net.cidr_overlap" => cidr_contains(arg(0), arg(1))
             .map(Value::from)
             .map_err(|e| anyhow::anyhow!("{name}: {e}")),
@@ -222,14 +223,23 @@ pub(crate) fn parse_addr(s: &[u8]) -> Result<GoAddr, String> {
     Err(addr_error(s, "unable to parse IP", None))
 }
 
-fn parse_ipv4_fields(input: &[u8], off: usize, end: usize, fields: &mut [u8]) -> Result<(), String> {
+fn parse_ipv4_fields(
+    input: &[u8],
+    off: usize,
+    end: usize,
+    fields: &mut [u8],
+) -> Result<(), String> {
     let s = &input[off..end];
     let (mut val, mut pos, mut dig_len) = (0u32, 0usize, 0);
     for i in 0..s.len() {
         let c = s[i];
         if c.is_ascii_digit() {
             if dig_len == 1 && val == 0 {
-                return Err(addr_error(input, "IPv4 field has octet with leading zero", None));
+                return Err(addr_error(
+                    input,
+                    "IPv4 field has octet with leading zero",
+                    None,
+                ));
             }
             val = val * 10 + u32::from(c - b'0');
             dig_len += 1;
@@ -300,7 +310,11 @@ fn parse_ipv6(input: &[u8]) -> Result<GoAddr, String> {
             };
             acc = (acc << 4) + u32::from(d);
             if off > 3 {
-                return Err(addr_error(input, "each group must have 4 or less digits", Some(s)));
+                return Err(addr_error(
+                    input,
+                    "each group must have 4 or less digits",
+                    Some(s),
+                ));
             }
             if acc > 0xffff {
                 return Err(addr_error(input, "IPv6 field has value >=2^16", Some(s)));
@@ -346,7 +360,11 @@ fn parse_ipv6(input: &[u8]) -> Result<GoAddr, String> {
             break;
         }
         if s[0] != b':' {
-            return Err(addr_error(input, "unexpected character, want colon", Some(s)));
+            return Err(addr_error(
+                input,
+                "unexpected character, want colon",
+                Some(s),
+            ));
         } else if s.len() == 1 {
             return Err(addr_error(
                 input,
@@ -407,12 +425,10 @@ pub(crate) fn parse_cidr_parts(s: &str) -> Option<([u8; 16], bool, u32)> {
         return None;
     }
     // dtoi stops past 0xFFFFFF; any such length is out of range anyway.
-    let n: u32 = mask
-        .bytes()
-        .try_fold(0u32, |n, c| {
-            let n = n * 10 + u32::from(c - b'0');
-            (n < 0xFF_FFFF).then_some(n)
-        })?;
+    let n: u32 = mask.bytes().try_fold(0u32, |n, c| {
+        let n = n * 10 + u32::from(c - b'0');
+        (n < 0xFF_FFFF).then_some(n)
+    })?;
     let bits = if addr.is4 { 32 } else { 128 };
     (n <= bits).then_some((addr.bytes, addr.is4, n))
 }
@@ -476,7 +492,7 @@ impl GoNet {
     }
 }
 
-fn string_of<'a>(v: &'a Value, position: usize) -> Result<&'a str, String> {
+fn string_of(v: &Value, position: usize) -> Result<&str, String> {
     match v {
         Value::String(s) => Ok(s),
         other => Err(format!(
@@ -604,14 +620,12 @@ fn should_escape(c: u8, mode: Mode) -> bool {
     }
     match c {
         b'-' | b'_' | b'.' | b'~' => return false,
-        b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'?' | b'@' => {
-            match mode {
-                Mode::Path => return c == b'?',
-                Mode::UserPassword => return matches!(c, b'@' | b'/' | b'?' | b':'),
-                Mode::Fragment => return false,
-                Mode::Host | Mode::Zone => {}
-            }
-        }
+        b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'?' | b'@' => match mode {
+            Mode::Path => return c == b'?',
+            Mode::UserPassword => return matches!(c, b'@' | b'/' | b'?' | b':'),
+            Mode::Fragment => return false,
+            Mode::Host | Mode::Zone => {}
+        },
         _ => {}
     }
     if mode == Mode::Fragment && matches!(c, b'!' | b'(' | b')' | b'*') {
@@ -635,7 +649,9 @@ fn unescape(s: &[u8], mode: Mode) -> Result<Vec<u8>, String> {
     while i < s.len() {
         match s[i] {
             b'%' => {
-                if i + 2 >= s.len() || !s[i + 1].is_ascii_hexdigit() || !s[i + 2].is_ascii_hexdigit()
+                if i + 2 >= s.len()
+                    || !s[i + 1].is_ascii_hexdigit()
+                    || !s[i + 2].is_ascii_hexdigit()
                 {
                     return Err(escape_error(&s[i..(i + 3).min(s.len())]));
                 }
@@ -894,7 +910,16 @@ fn split_host_port(host_port: &[u8]) -> (&[u8], &[u8]) {
 
 /// OPA's `uri.parse` object: the non-empty parts.
 fn url_object(url: &GoUrl) -> Value {
-    let text = |b: &[u8]| Value::from(String::from_utf8_lossy(b).into_owned());
+    // As Go's JSON encoder shows a string: each byte that is not UTF-8 as
+    // U+FFFD (`from_utf8_lossy` would make one of a truncated sequence).
+    let text = |b: &[u8]| {
+        let mut out = String::with_capacity(b.len());
+        for chunk in b.utf8_chunks() {
+            out.push_str(chunk.valid());
+            out.extend(chunk.invalid().iter().map(|_| char::REPLACEMENT_CHARACTER));
+        }
+        Value::from(out)
+    };
     let (hostname, port) = split_host_port(&url.host);
     let raw_path = if url.raw_path.is_empty() {
         &url.path
@@ -907,7 +932,14 @@ fn url_object(url: &GoUrl) -> Value {
         ("hostname", hostname),
         ("port", port),
         ("path", &url.path[..]),
-        ("raw_path", if url.path.is_empty() { &[][..] } else { raw_path }),
+        (
+            "raw_path",
+            if url.path.is_empty() {
+                &[][..]
+            } else {
+                raw_path
+            },
+        ),
         ("raw_query", &url.raw_query[..]),
         ("fragment", &url.fragment[..]),
     ] {
@@ -1061,10 +1093,15 @@ mod tests {
         );
         assert_eq!(
             p("https://example.com/a%21b").unwrap(),
-            json(r#"{"scheme": "https", "hostname": "example.com", "path": "/a!b", "raw_path": "/a!b"}"#)
+            json(
+                r#"{"scheme": "https", "hostname": "example.com", "path": "/a!b", "raw_path": "/a!b"}"#
+            )
         );
         assert_eq!(p("").unwrap(), json("{}"));
-        assert_eq!(p("mailto:user@example.com").unwrap(), json(r#"{"scheme": "mailto"}"#));
+        assert_eq!(
+            p("mailto:user@example.com").unwrap(),
+            json(r#"{"scheme": "mailto"}"#)
+        );
         let err = |u: &str| p(u).unwrap_err().to_string();
         assert_eq!(
             err("http://exa%6dple.com/"),
@@ -1097,7 +1134,10 @@ mod tests {
         assert!(!valid(""));
         assert!(!valid("http://[invalid"));
         assert!(!valid("http://user name@example.com/"));
-        assert_eq!(call("uri.is_valid", &[Value::from(1)]).unwrap(), Value::from(false));
+        assert_eq!(
+            call("uri.is_valid", &[Value::from(1)]).unwrap(),
+            Value::from(false)
+        );
     }
 
     /// OPA's v0 casts cases (v1/test/cases/testdata/v0/casts/*.yaml).
@@ -1105,16 +1145,26 @@ mod tests {
     fn casts_as_opa() {
         assert_eq!(call("cast_object", &[json("{}")]).unwrap(), json("{}"));
         assert_eq!(
-            call("cast_string", &[json("[1, 2, 3]")]).unwrap_err().to_string(),
+            call("cast_string", &[json("[1, 2, 3]")])
+                .unwrap_err()
+                .to_string(),
             "cast_string: operand 1 must be string but got array"
         );
         assert_eq!(
-            call("cast_boolean", &[Value::from(1)]).unwrap_err().to_string(),
+            call("cast_boolean", &[Value::from(1)])
+                .unwrap_err()
+                .to_string(),
             "cast_boolean: operand 1 must be boolean but got number"
         );
         assert_eq!(call("cast_null", &[Value::Null]).unwrap(), Value::Null);
-        assert_eq!(call("cast_set", &[json("[2, 1, 2]")]).unwrap(), set_of("[1, 2]"));
-        assert_eq!(call("cast_array", &[set_of("[2, 1]")]).unwrap(), json("[1, 2]"));
+        assert_eq!(
+            call("cast_set", &[json("[2, 1, 2]")]).unwrap(),
+            set_of("[1, 2]")
+        );
+        assert_eq!(
+            call("cast_array", &[set_of("[2, 1]")]).unwrap(),
+            json("[1, 2]")
+        );
         assert_eq!(
             call("cast_array", &[s("x")]).unwrap_err().to_string(),
             "cast_array: operand 1 must be one of {array, set} but got string"
