@@ -58,10 +58,7 @@ fn engine_frame(backtrace: &str) -> Option<String> {
         let at = line.find("regorus::builtins::")?;
         let name = line[at + "regorus::".len()..].trim();
         let name = name.split("::h").next().unwrap_or(name);
-        let name = name
-            .split(['{', '<'])
-            .next()
-            .unwrap_or(name);
+        let name = name.split(['{', '<']).next().unwrap_or(name);
         Some(name.trim_end_matches("::").to_string())
     })
 }

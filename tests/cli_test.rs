@@ -388,7 +388,7 @@ fn host_builtins_come_from_a_capabilities_file() {
     let (code, _, err) = env.run(&["test", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("policy.rego:6:3: undefined function ec.oci.blob"),
+        err.contains("policy.rego:6:3: rego_type_error: undefined function ec.oci.blob"),
         "{err}"
     );
     let caps = env.dir.path().join("caps.json");

@@ -299,6 +299,14 @@ const LACKS: &[(&str, &str)] = &[
         "OPA-internal (template strings are not in Gavel's grammar)",
     ),
     (
+        "internal.test_case",
+        "OPA-internal: `opa test` injects it into partial-object test rules; Gavel's tester judges their sub-results itself",
+    ),
+    (
+        "rego.parse_module",
+        "returns OPA's own AST as JSON (its node layout, locations and annotations), which Gavel's parser does not model",
+    ),
+    (
         "providers.aws.sign_req",
         "signs live AWS requests; Gavel makes no network requests",
     ),

@@ -210,16 +210,62 @@ fn strip_leading_slashes(paths: &Value) -> Value {
 }
 
 /// The builtins Gavel registers that regorus does not have, with their
-/// arities (v0's deprecated ones only in v0 engines).
+/// arities (v0's deprecated ones only in v0 engines; the deprecated casts
+/// and `net.cidr_overlap` are `net_string_builtins::V0_BUILTINS`).
 pub const GAVEL_BUILTINS: &[(&str, u8)] = &[
     (super::some_in::ITERABLE, 1),
     ("re_match", 2),
     ("any", 1),
     ("all", 1),
     ("set_diff", 2),
-    ("cast_array", 1),
-    ("cast_set", 1),
 ];
+
+/// Refuses a Rego v1 module (or a v0 one with `import rego.v1`) that calls
+/// one of OPA's deprecated builtins (`any`, `cast_string`,
+/// `net.cidr_overlap`, ...), as OPA's compiler does: `file:line:col:
+/// rego_type_error: deprecated built-in function calls in expression: any`.
+/// A call whose first name is a rule of the module's package, or an import,
+/// is not the builtin.
+pub fn check_deprecated(file: &str, module: &crate::rego::Module) -> Result<()> {
+    use crate::rego::ExprKind;
+    if !module.rego_v1 {
+        return Ok(());
+    }
+    let own = crate::rego::walk::PackageRules::of([module]);
+    let imported: BTreeSet<String> = module
+        .imports
+        .iter()
+        .filter_map(|i| match &i.alias {
+            Some((alias, _)) => Some(alias.clone()),
+            None => i.path.static_path().and_then(|p| p.last().cloned()),
+        })
+        .collect();
+    let mut found = None;
+    for rule in &module.rules {
+        crate::rego::walk::visit_rule_exprs(rule, &mut |e| {
+            let ExprKind::Call { func, .. } = &e.kind else {
+                return;
+            };
+            let Some(path) = func.static_path() else {
+                return;
+            };
+            if found.is_some() || own.all.contains(&path[0]) || imported.contains(&path[0]) {
+                return;
+            }
+            let name = path.join(".");
+            if super::builtin_table::opa_builtin(&name).is_some_and(|b| b.deprecated) {
+                found = Some((e.span, name));
+            }
+        });
+    }
+    match found {
+        Some((span, name)) => Err(Error::input(
+            format!("{file}:{}:{}", span.line, span.col),
+            format!("rego_type_error: deprecated built-in function calls in expression: {name}"),
+        )),
+        None => Ok(()),
+    }
+}
 
 /// Registers the builtins every engine gets.
 pub fn install(engine: &mut Engine) -> Result<()> {
@@ -267,7 +313,8 @@ pub fn install(engine: &mut Engine) -> Result<()> {
     Ok(())
 }
 
-/// Registers `re_match`, `any`, `all`, `set_diff`, `cast_array`, `cast_set`.
+/// Registers `re_match`, `any`, `all`, `set_diff`, and
+/// `net_string_builtins::V0_BUILTINS` (the casts, `net.cidr_overlap`).
 pub fn install_v0(engine: &mut Engine) -> Result<()> {
     let add = |engine: &mut Engine, name: &str, n: u8, f: Box<dyn regorus::Extension>| {
         engine
@@ -318,24 +365,17 @@ pub fn install_v0(engine: &mut Engine) -> Result<()> {
             ))
         }),
     )?;
-    add(
-        engine,
-        "cast_array",
-        1,
-        Box::new(|args: Vec<Value>| Ok(Value::from(elements(&args[0], "cast_array")?))),
-    )?;
-    add(
-        engine,
-        "cast_set",
-        1,
-        Box::new(|args: Vec<Value>| {
-            Ok(Value::from(
-                elements(&args[0], "cast_set")?
-                    .into_iter()
-                    .collect::<BTreeSet<Value>>(),
-            ))
-        }),
-    )?;
+    for &(name, n) in super::net_string_builtins::V0_BUILTINS {
+        add(
+            engine,
+            name,
+            n,
+            Box::new(move |args: Vec<Value>| {
+                super::net_string_builtins::call(name, &args)
+                    .map_err(super::extra_builtins::with_code)
+            }),
+        )?;
+    }
     Ok(())
 }
 
@@ -411,6 +451,33 @@ mod tests {
             serde_json::to_string(&eval(src, "f")).unwrap(),
             r#"{"a":{"b":1},"d":3}"#
         );
+    }
+
+    #[test]
+    fn deprecated_builtins_are_refused_in_v1_as_opa_refuses_them() {
+        let check = |src: &str, v1: bool| {
+            let m = crate::rego::parse("p.rego", src, !v1).unwrap();
+            check_deprecated("p.rego", &m).map_err(|e| e.to_string())
+        };
+        let err = check("package p\n\nx := cast_string(\"a\")\n", true).unwrap_err();
+        assert!(
+            err.contains("p.rego:3:6")
+                && err.contains(
+                    "rego_type_error: deprecated built-in function calls in expression: cast_string"
+                ),
+            "{err}"
+        );
+        let err = check(
+            "package p\nx if net.cidr_overlap(\"10.0.0.0/8\", \"10.1.1.1\")\n",
+            true,
+        )
+        .unwrap_err();
+        assert!(err.contains("net.cidr_overlap"), "{err}");
+        // The package's own function of that name; v0 modules.
+        assert!(check("package p\nany(x) := true\ny := any([1])\n", true).is_ok());
+        assert!(check("package p\ny = any([true])\n", false).is_ok());
+        // A v0 module with `import rego.v1` is held to v1's rules.
+        assert!(check("package p\nimport rego.v1\ny := any([true])\n", false).is_err());
     }
 
     #[test]

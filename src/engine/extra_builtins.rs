@@ -52,6 +52,10 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
         super::graphql_builtins::BUILTINS,
         super::graphql_builtins::call,
     ),
+    (
+        super::net_string_builtins::BUILTINS,
+        super::net_string_builtins::call,
+    ),
 ];
 
 /// Registers every table of `EXTENSIONS` on an engine. `strict`: whether
@@ -95,6 +99,7 @@ pub fn gavel_arity(name: &str) -> Option<u8> {
         .iter()
         .flat_map(|(table, _)| table.iter())
         .chain(super::builtins::GAVEL_BUILTINS)
+        .chain(super::net_string_builtins::V0_BUILTINS)
         .find(|(n, _)| *n == name)
         .map(|(_, n)| *n)
 }
@@ -103,7 +108,14 @@ pub fn gavel_arity(name: &str) -> Option<u8> {
 /// operand of the wrong type, `eval_builtin_error` otherwise).
 pub(crate) fn with_code(e: anyhow::Error) -> anyhow::Error {
     let text = e.to_string();
-    let code = if text.contains(": operand ") && text.contains(" must be ") {
+    // OPA's operand type errors read `operand N must be ...`; `operand N:
+    // element must be ...` (net.cidr_contains_matches) is a builtin error.
+    let type_error = text.match_indices(": operand ").any(|(i, m)| {
+        let rest = &text[i + m.len()..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        digits > 0 && rest[digits..].starts_with(" must be ")
+    });
+    let code = if type_error {
         "eval_type_error"
     } else {
         "eval_builtin_error"
@@ -199,9 +211,7 @@ pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
         "net.cidr_intersects" => {
             let parse = |i: usize| -> anyhow::Result<ipnet::IpNet> {
                 let s = string_operand(name, args, i)?;
-                s.parse::<ipnet::IpNet>()
-                    .map(|n| n.trunc())
-                    .map_err(|_| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))
+                parse_cidr(s).ok_or_else(|| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))
             };
             let (a, b) = (parse(0)?, parse(1)?);
             Value::from(a.contains(&b.network()) || b.contains(&a.network()))
@@ -265,6 +275,22 @@ fn subset(sup: &Value, sub: &Value) -> Option<bool> {
     })
 }
 
+/// A network as Go's `net.ParseCIDR` reads it (OPA's reading), its address
+/// masked: the address as `netip.ParseAddr` reads it (no leading zeros in
+/// an IPv4 octet, no zone), a decimal prefix length (leading zeros read).
+/// An IPv4-mapped IPv6 address makes an IPv6 network.
+pub(crate) fn parse_cidr(s: &str) -> Option<ipnet::IpNet> {
+    let (bytes, is4, prefix) = super::net_string_builtins::parse_cidr_parts(s)?;
+    let prefix = u8::try_from(prefix).ok()?;
+    let net = if is4 {
+        let [.., a, b, c, d] = bytes;
+        ipnet::IpNet::V4(ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(a, b, c, d), prefix).ok()?)
+    } else {
+        ipnet::IpNet::V6(ipnet::Ipv6Net::new(std::net::Ipv6Addr::from(bytes), prefix).ok()?)
+    };
+    Some(net.trunc())
+}
+
 /// OPA's `net.cidr_merge`: the smallest set of networks covering the
 /// given addresses and networks. A bare IPv4 address takes Go's classful
 /// default mask (`DefaultMask`: /8, /16 or /24); a bare IPv6 address is an
@@ -284,7 +310,12 @@ fn cidr_merge(name: &str, arg: Option<&Value>) -> anyhow::Result<Value> {
             anyhow::bail!("{name}: element must be string");
         };
         let s: &str = s.as_ref();
-        let net = match s.parse::<std::net::IpAddr>() {
+        let ip = super::net_string_builtins::parse_ip(s).map(|b| {
+            std::net::Ipv6Addr::from(b)
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(b.into()), std::net::IpAddr::V4)
+        });
+        let net = match ip.ok_or(()) {
             Ok(std::net::IpAddr::V4(ip)) => {
                 let prefix = match ip.octets()[0] {
                     0..0x80 => 8,
@@ -296,10 +327,9 @@ fn cidr_merge(name: &str, arg: Option<&Value>) -> anyhow::Result<Value> {
             Ok(std::net::IpAddr::V6(_)) => {
                 anyhow::bail!("{name}: IPv6 invalid: needs prefix length")
             }
-            Err(_) => s
-                .parse::<ipnet::IpNet>()
-                .map(|n| n.trunc())
-                .map_err(|_| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))?,
+            Err(()) => {
+                parse_cidr(s).ok_or_else(|| anyhow::anyhow!("{name}: invalid CIDR address: {s}"))?
+            }
         };
         nets.push(net);
     }

@@ -45,7 +45,7 @@ pub fn check(
                 return;
             }
             let name = path.join(".");
-            if let Some(problem) = unknown(&name, host, module.rego_v1) {
+            if let Some(problem) = unknown(&name, host) {
                 errors.push(format!(
                     "{file}:{}:{}: {problem}",
                     func.span.line, func.span.col
@@ -65,27 +65,21 @@ pub fn check(
 }
 
 /// Why `name` cannot be called, if it cannot.
-fn unknown(name: &str, host: &HostBuiltins, rego_v1: bool) -> Option<String> {
-    let builtin = opa_builtin(name);
-    // Rego v1 drops OPA's deprecated builtins (`any`, `re_match`, ...).
-    if rego_v1 && builtin.is_some_and(|b| b.deprecated) {
-        return Some(format!(
-            "undefined function {name} (deprecated: Rego v0 only)"
-        ));
-    }
+fn unknown(name: &str, host: &HostBuiltins) -> Option<String> {
+    // (A deprecated one in Rego v1 is refused before: builtins.rs.)
     if host.contains(name) || is_known(name) {
         return None;
     }
-    if let Some(b) = builtin
+    if let Some(b) = opa_builtin(name)
         && let Support::Missing(why) = support(b)
     {
         return Some(format!(
-            "builtin {name} is not supported by Gavel: {why} (see `gavel builtins`)"
+            "rego_type_error: builtin {name} is not supported by Gavel: {why} (see `gavel builtins`)"
         ));
     }
     Some(format!(
-        "undefined function {name} (a host's builtin? declare it in {CAPABILITIES} \
-         or with --capabilities FILE)"
+        "rego_type_error: undefined function {name} (a host's builtin? declare it in \
+         {CAPABILITIES} or with --capabilities FILE)"
     ))
 }
 
@@ -107,10 +101,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("p.rego:8:3: undefined function ec.oci.blob"),
+            err.contains("p.rego:8:3: rego_type_error: undefined function ec.oci.blob"),
             "{err}"
         );
-        assert!(err.contains("p.rego:12:6: undefined function h"), "{err}");
+        assert!(
+            err.contains("p.rego:12:6: rego_type_error: undefined function h"),
+            "{err}"
+        );
         assert!(
             !err.contains("data.lib.g") && !err.contains("count"),
             "{err}"
@@ -125,7 +122,7 @@ mod tests {
     }
 
     #[test]
-    fn a_builtin_gavel_lacks_says_why_and_v1_drops_deprecated_ones() {
+    fn a_builtin_gavel_lacks_says_why() {
         let err = check_src(
             "package p\n\nx := providers.aws.sign_req({}, {}, 0)\n",
             &HostBuiltins::default(),
@@ -133,12 +130,10 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("p.rego:3:6: builtin providers.aws.sign_req is not supported by Gavel"),
+            err.contains(
+                "p.rego:3:6: rego_type_error: builtin providers.aws.sign_req is not supported by Gavel"
+            ),
             "{err}"
         );
-        let err = check_src("package p\n\nx if any([true])\n", &HostBuiltins::default())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("undefined function any (deprecated"), "{err}");
     }
 }

@@ -23,6 +23,7 @@ pub mod jwt_builtins;
 pub mod nd_cache;
 pub mod negation;
 pub mod nesting;
+pub mod net_string_builtins;
 pub mod normalize;
 pub mod operators;
 pub mod outcome;

@@ -43,6 +43,7 @@ pub fn read_bundle(
     for file in bundle.modules() {
         let module = crate::rego::parse(&file.path, &file.text, rego_v0)?;
         super::nesting::check(&file.path, &module)?;
+        super::builtins::check_deprecated(&file.path, &module)?;
         parsed.push((file.path.clone(), module));
     }
     let value_rules: BTreeSet<String> = parsed
