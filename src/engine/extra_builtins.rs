@@ -42,6 +42,7 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
         super::graphql_builtins::BUILTINS,
         super::graphql_builtins::call,
     ),
+    (super::x509_builtins::BUILTINS, super::x509_builtins::call),
 ];
 
 /// Registers every table of `EXTENSIONS` on an engine.
