@@ -506,10 +506,10 @@ impl BitString {
         if shift == 8 || self.bytes.is_empty() {
             return self.bytes.clone();
         }
-        let mut out = vec![0u8; self.bytes.len()];
-        out[0] = self.bytes[0] >> shift;
-        for i in 1..self.bytes.len() {
-            out[i] = (self.bytes[i - 1] << (8 - shift)) | (self.bytes[i] >> shift);
+        let mut out = Vec::with_capacity(self.bytes.len());
+        out.push(self.bytes[0] >> shift);
+        for pair in self.bytes.windows(2) {
+            out.push((pair[0] << (8 - shift)) | (pair[1] >> shift));
         }
         out
     }
@@ -861,7 +861,7 @@ fn parse_asn1_string(t: u8, value: &[u8]) -> Res<String> {
             .map(str::to_string)
             .map_err(|_| "invalid UTF-8 string".into()),
         tag::BMP_STRING => {
-            if value.len() % 2 != 0 {
+            if !value.len().is_multiple_of(2) {
                 return Err("invalid BMPString".into());
             }
             let mut value = value;
@@ -2562,9 +2562,9 @@ impl std::fmt::Display for GoUrl {
         if !self.opaque.is_empty() {
             buf.push_str(&self.opaque);
         } else {
-            if (!self.scheme.is_empty() || !self.host.is_empty() || self.user.is_some())
-                && !(self.omit_host && self.host.is_empty() && self.user.is_none())
-            {
+            let no_authority = self.host.is_empty() && self.user.is_none();
+            // An authority unless there is none to write (or the scheme omits it).
+            if !no_authority || (!self.scheme.is_empty() && !self.omit_host) {
                 if !self.host.is_empty() || !self.path.is_empty() || self.user.is_some() {
                     buf.push_str("//");
                 }
@@ -2865,6 +2865,8 @@ struct Verifier<'a, 'o> {
 const MAX_SIGNATURE_CHECKS: usize = 100;
 
 impl<'a> Verifier<'a, '_> {
+    /// Go 1.26's `Verify`: the chains built, then those whose policies,
+    /// extended key usages and name constraints hold.
     fn verify(&self, leaf: &'a Certificate) -> Option<Vec<&'a Certificate>> {
         self.is_valid(leaf, CertType::Leaf, &[]).ok()?;
         if !self.opts.dns_name.is_empty() && !verify_hostname(leaf, &self.opts.dns_name) {
@@ -2876,21 +2878,20 @@ impl<'a> Verifier<'a, '_> {
             let mut checks = 0;
             self.build_chains(vec![leaf], &mut checks)
         };
-        // Go also checks the chains' certificate policies (RFC 5280, 6.1),
-        // which only chains that require an explicit policy can fail.
+        let any_usage = self.opts.key_usages.contains(&0);
         let mut usages = self.opts.key_usages.clone();
-        if usages.contains(&0) {
-            return candidates.into_iter().next();
-        }
         if usages.is_empty() {
             usages.push(1);
         }
-        candidates
-            .into_iter()
-            .find(|chain| chain_allows_usages(chain, &usages))
+        // Go also checks the chains' certificate policies (RFC 5280, 6.1),
+        // which only chains that require an explicit policy can fail.
+        candidates.into_iter().find(|chain| {
+            (any_usage || chain_allows_usages(chain, &usages)) && chain_constraints_hold(chain)
+        })
     }
 
-    /// Go's `buildChains`.
+    /// Go's `buildChains`; `checks` counts signature checks across the
+    /// whole search, which stops at Go's limit.
     fn build_chains(
         &self,
         current: Vec<&'a Certificate>,
@@ -2908,12 +2909,12 @@ impl<'a> Verifier<'a, '_> {
                 .map(|c| (CertType::Intermediate, c)),
         );
         for (cert_type, candidate) in candidates {
-            if candidate.public_key.is_none() || already_in_chain(candidate, &current) {
-                continue;
-            }
             *checks += 1;
             if *checks > MAX_SIGNATURE_CHECKS {
-                return chains;
+                break;
+            }
+            if candidate.public_key.is_none() || already_in_chain(candidate, &current) {
+                continue;
             }
             if check_signature_from(child, candidate).is_err() {
                 continue;
@@ -2927,39 +2928,28 @@ impl<'a> Verifier<'a, '_> {
                 CertType::Root => chains.push(next),
                 _ => chains.extend(self.build_chains(next, checks)),
             }
+            if *checks > MAX_SIGNATURE_CHECKS {
+                break;
+            }
         }
         chains
     }
 
-    /// Go's `isValid`.
+    /// Go's `isValid` (name constraints are checked on whole chains).
     fn is_valid(&self, c: &Certificate, cert_type: CertType, chain: &[&Certificate]) -> Res<()> {
         if !c.unhandled_critical.is_empty() {
             return Err("x509: unhandled critical extension".into());
         }
-        if let Some(child) = chain.last() {
-            if child.raw_issuer != c.raw_subject {
-                return Err("name mismatch".into());
-            }
+        if chain
+            .last()
+            .is_some_and(|child| child.raw_issuer != c.raw_subject)
+        {
+            return Err("name mismatch".into());
         }
         let before = c.not_before.map_or(i128::MIN, |t| t.unix_nanos());
         let after = c.not_after.map_or(i128::MIN, |t| t.unix_nanos());
         if self.now < before || self.now > after {
             return Err("expired".into());
-        }
-        let max = match self.opts.max_constraint_comparisons {
-            0 => 250_000,
-            n => n,
-        };
-        let mut count = 0i64;
-        if cert_type != CertType::Leaf && has_extension(c, &[2, 5, 29, 30]) {
-            for san_cert in chain {
-                let Some(san) = san_cert.san_extension() else {
-                    continue;
-                };
-                for_each_san(san, |t, data| {
-                    check_san_constraint(c, t, data, &mut count, max)
-                })?;
-            }
         }
         if cert_type == CertType::Intermediate && (!c.basic_constraints_valid || !c.is_ca) {
             return Err("not authorized to sign".into());
@@ -3180,98 +3170,187 @@ fn ecdsa_verify(curve: Curve, x: &[u8], y: &[u8], digest: &[u8], sig: &[u8]) -> 
 // ---------------------------------------------------------------------------
 // Names in chains: constraints and the host name
 
-/// One SAN of a certificate below `c` in the chain, against `c`'s name
-/// constraints (Go's `checkNameConstraints` through `isValid`).
-fn check_san_constraint(c: &Certificate, t: u8, data: &[u8], count: &mut i64, max: i64) -> Res<()> {
-    let text = String::from_utf8_lossy(data).into_owned();
-    match t {
-        1 => {
-            let mailbox = parse_mailbox(&text).ok_or("x509: cannot parse rfc822Name")?;
-            check_constraints(
-                count,
-                max,
-                &c.permitted_email_addresses,
-                &c.excluded_email_addresses,
-                |constraint| match_email_constraint(&mailbox, constraint),
-            )
+/// Go 1.26's `checkChainConstraints`: the names of each certificate with
+/// alternative names against the name constraints of every certificate
+/// above it in the chain (leaf first).
+fn chain_constraints_hold(chain: &[&Certificate]) -> bool {
+    let constrained: Vec<usize> = (0..chain.len())
+        .filter(|&i| has_extension(chain[i], &[2, 5, 29, 30]))
+        .collect();
+    for (i, c) in chain.iter().enumerate() {
+        if c.san_extension().is_none() {
+            continue;
         }
-        2 => {
-            if !domain_name_valid(&text, false) {
-                return Err("x509: cannot parse dnsName".into());
+        let above: Vec<&Certificate> = constrained
+            .iter()
+            .filter(|&&j| j > i)
+            .map(|&j| chain[j])
+            .collect();
+        if above.is_empty() {
+            return true;
+        }
+        let Some(uri_hosts) = c
+            .sans
+            .uris
+            .iter()
+            .map(constraint_uri_host)
+            .collect::<Option<Vec<String>>>()
+        else {
+            return false;
+        };
+        let Some(mailboxes) = c
+            .sans
+            .email_addresses
+            .iter()
+            .map(|e| {
+                parse_mailbox(e).map(|mut m| {
+                    m.domain = m.domain.to_ascii_lowercase();
+                    m
+                })
+            })
+            .collect::<Option<Vec<Mailbox>>>()
+        else {
+            return false;
+        };
+        for n in above {
+            let ips_ok = c.sans.ip_addresses.iter().all(|ip| {
+                let matches = |ranges: &[(Vec<u8>, Vec<u8>)]| {
+                    ranges.iter().any(|(net, mask)| {
+                        net.len() == ip.len()
+                            && ip
+                                .iter()
+                                .zip(net.iter().zip(mask))
+                                .all(|(a, (b, m))| a & m == b & m)
+                    })
+                };
+                (n.permitted_ip_ranges.is_empty() || matches(&n.permitted_ip_ranges))
+                    && (n.excluded_ip_ranges.is_empty() || !matches(&n.excluded_ip_ranges))
+            });
+            let dns_ok = c.sans.dns_names.iter().all(|d| {
+                domain_name_valid(d, false)
+                    && dns_constraints_allow(d, &n.permitted_dns_domains, &n.excluded_dns_domains)
+            });
+            let uris_ok = uri_hosts.iter().all(|h| {
+                domain_name_valid(h, false)
+                    && dns_constraints_allow(h, &n.permitted_uri_domains, &n.excluded_uri_domains)
+            });
+            let emails_ok = mailboxes.iter().all(|m| {
+                domain_name_valid(&m.domain, false)
+                    && (n.permitted_email_addresses.is_empty()
+                        || email_constraints_match(m, &n.permitted_email_addresses))
+                    && (n.excluded_email_addresses.is_empty()
+                        || !email_constraints_match(m, &n.excluded_email_addresses))
+            });
+            if !(ips_ok && dns_ok && uris_ok && emails_ok) {
+                return false;
             }
-            check_constraints(
-                count,
-                max,
-                &c.permitted_dns_domains,
-                &c.excluded_dns_domains,
-                |constraint| match_domain_constraint(&text, constraint),
-            )
         }
-        6 => {
-            let uri =
-                GoUrl::parse(&text).map_err(|_| "x509: internal error: URI SAN failed to parse")?;
-            check_constraints(
-                count,
-                max,
-                &c.permitted_uri_domains,
-                &c.excluded_uri_domains,
-                |constraint| match_uri_constraint(&uri, constraint),
-            )
-        }
-        7 => {
-            if data.len() != 4 && data.len() != 16 {
-                return Err("x509: internal error: IP SAN failed to parse".into());
-            }
-            check_constraints(
-                count,
-                max,
-                &c.permitted_ip_ranges,
-                &c.excluded_ip_ranges,
-                |(ip, mask)| {
-                    Ok(ip.len() == data.len()
-                        && data
-                            .iter()
-                            .zip(ip.iter().zip(mask))
-                            .all(|(d, (i, m))| d & m == i & m))
-                },
-            )
-        }
-        _ => Ok(()),
     }
+    true
 }
 
-fn check_constraints<T>(
-    count: &mut i64,
-    max: i64,
-    permitted: &[T],
-    excluded: &[T],
-    matches: impl Fn(&T) -> Res<bool>,
-) -> Res<()> {
-    *count += excluded.len() as i64;
-    if *count > max {
-        return Err("too many constraints".into());
+/// Go's `parseURIs`: the host a URI is checked by, lowercased, without a
+/// port; `None` for an empty host or an IP address.
+fn constraint_uri_host(uri: &GoUrl) -> Option<String> {
+    let mut host = uri.host.to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
     }
-    for constraint in excluded {
-        if matches(constraint)? {
-            return Err("excluded".into());
+    if host.contains(':') && !host.ends_with(']') {
+        host = split_host_port(&uri.host)?.to_string();
+    }
+    if parse_ip(&host).is_some() || (host.starts_with('[') && host.ends_with(']')) {
+        return None;
+    }
+    Some(host)
+}
+
+/// Go's `dnsHasSuffix`: `b` is `a` or ends with `a` at a label boundary
+/// (a constraint with a leading period only matches below it), ASCII case
+/// folded.
+fn dns_has_suffix(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() > b.len() || a.is_empty() {
+        return false;
+    }
+    let tail = &b[b.len() - a.len()..];
+    if !tail.eq_ignore_ascii_case(a) {
+        return false;
+    }
+    !(a[0] != b'.' && b.len() > a.len() && b[b.len() - a.len() - 1] != b'.')
+}
+
+/// The first label of a name cut off, its period kept (Go's
+/// `trimFirstLabel`).
+fn trim_first_label(name: &str) -> &str {
+    name.find('.').map_or("", |i| &name[i..])
+}
+
+/// Go's `dnsCompare`: from the end, ASCII case folded, the period first.
+fn dns_compare(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |c: u8| if c == b'.' { 0 } else { c.to_ascii_lowercase() };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        match key(*x).cmp(&key(*y)) {
+            std::cmp::Ordering::Equal => {}
+            other => return other,
         }
     }
-    *count += permitted.len() as i64;
-    if *count > max {
-        return Err("too many constraints".into());
+    a.len().cmp(&b.len())
+}
+
+/// Go's `newDNSConstraints` and `query`, for DNS names and URI hosts:
+/// permitted by one constraint (when there are any) and excluded by none
+/// (a wildcard name is excluded by a constraint on its parent too).
+fn dns_constraints_allow(name: &str, permitted: &[String], excluded: &[String]) -> bool {
+    let matches = |constraints: &[String]| {
+        constraints
+            .iter()
+            .any(|c| c.is_empty() || dns_has_suffix(c, name))
+    };
+    if !permitted.is_empty() && !matches(permitted) {
+        return false;
     }
-    let mut ok = true;
-    for constraint in permitted {
-        ok = matches(constraint)?;
-        if ok {
-            break;
+    if excluded.is_empty() {
+        return true;
+    }
+    if matches(excluded) {
+        return false;
+    }
+    if name.starts_with('*') {
+        // The parents of the excluded constraints left after pruning.
+        let mut set: Vec<&String> = excluded.iter().collect();
+        set.sort_by(|a, b| dns_compare(a, b));
+        let mut pruned: Vec<&String> = Vec::new();
+        for c in set {
+            if pruned.last().is_none_or(|last| !dns_has_suffix(last, c)) {
+                pruned.push(c);
+            }
         }
+        let trimmed = name.to_ascii_lowercase();
+        let trimmed = trim_first_label(&trimmed);
+        return !pruned.iter().any(|c| {
+            let lower = c.to_ascii_lowercase();
+            let parent = trim_first_label(&lower);
+            !parent.is_empty() && parent == trimmed
+        });
     }
-    if ok {
-        Ok(())
-    } else {
-        Err("not permitted".into())
-    }
+    true
+}
+
+/// Go's `emailConstraints.query`: a whole mailbox, or a host constraint on
+/// the domain (exact, or below it with a leading period).
+fn email_constraints_match(mailbox: &Mailbox, constraints: &[String]) -> bool {
+    constraints.iter().any(|c| {
+        if c.contains('@') {
+            return parse_mailbox(c).is_some_and(|m| {
+                m.local == mailbox.local && m.domain.to_ascii_lowercase() == mailbox.domain
+            });
+        }
+        c.is_empty()
+            || ((c.starts_with('.') || c.len() == mailbox.domain.len())
+                && dns_has_suffix(c, &mailbox.domain))
+    })
 }
 
 /// Go's `domainToReverseLabels`.
@@ -3300,30 +3379,6 @@ fn reverse_labels(domain: &str) -> Option<Vec<&str>> {
         .iter()
         .all(|l| !l.is_empty() && l.bytes().all(|c| (33..=126).contains(&c)))
         .then_some(labels)
-}
-
-/// Go's `matchDomainConstraint`.
-fn match_domain_constraint(domain: &str, constraint: &str) -> Res<bool> {
-    if constraint.is_empty() {
-        return Ok(true);
-    }
-    let domain_labels =
-        reverse_labels(domain).ok_or("x509: internal error: cannot parse domain")?;
-    let (must_have_subdomains, constraint) = match constraint.strip_prefix('.') {
-        Some(rest) => (true, rest),
-        None => (false, constraint),
-    };
-    let constraint_labels =
-        reverse_labels(constraint).ok_or("x509: internal error: cannot parse domain")?;
-    if domain_labels.len() < constraint_labels.len()
-        || (must_have_subdomains && domain_labels.len() == constraint_labels.len())
-    {
-        return Ok(false);
-    }
-    Ok(constraint_labels
-        .iter()
-        .zip(&domain_labels)
-        .all(|(c, d)| c.eq_ignore_ascii_case(d)))
 }
 
 /// An RFC 2821 mailbox: its local part and its domain.
@@ -3395,30 +3450,6 @@ fn parse_mailbox(input: &str) -> Option<Mailbox> {
         local: String::from_utf8_lossy(&local).into_owned(),
         domain: domain.to_string(),
     })
-}
-
-/// Go's `matchEmailConstraint`.
-fn match_email_constraint(mailbox: &Mailbox, constraint: &str) -> Res<bool> {
-    if constraint.contains('@') {
-        let c = parse_mailbox(constraint).ok_or("x509: internal error: cannot parse constraint")?;
-        return Ok(mailbox.local == c.local && mailbox.domain.eq_ignore_ascii_case(&c.domain));
-    }
-    match_domain_constraint(&mailbox.domain, constraint)
-}
-
-/// Go's `matchURIConstraint`.
-fn match_uri_constraint(uri: &GoUrl, constraint: &str) -> Res<bool> {
-    let mut host = uri.host.as_str();
-    if host.is_empty() {
-        return Err("URI with empty host cannot be matched against constraints".into());
-    }
-    if host.contains(':') && !host.ends_with(']') {
-        host = split_host_port(host).ok_or("x509: invalid host and port")?;
-    }
-    if parse_ip(host).is_some() || (host.starts_with('[') && host.ends_with(']')) {
-        return Err("URI with IP cannot be matched against constraints".into());
-    }
-    match_domain_constraint(host, constraint)
 }
 
 /// The host of Go's `net.SplitHostPort`, for a host without brackets.
@@ -3507,7 +3538,7 @@ fn match_exactly(a: &str, b: &str) -> bool {
     if a.is_empty() || a == "." || b.is_empty() || b == "." {
         return false;
     }
-    a.to_ascii_lowercase() == b.to_ascii_lowercase()
+    a.eq_ignore_ascii_case(b)
 }
 
 /// Go's `matchHostnames`: a wildcard only as the whole leftmost label.
@@ -3752,6 +3783,11 @@ fn wrong_key_format(der: &[u8], parser: &str) -> String {
                 .into()
         }
         "ParseECPrivateKey" => "x509: failed to parse EC private key: asn1: structure error".into(),
+        // encoding/asn1's own errors, in substance (Go's also name the
+        // field and offset).
+        _ if Der::new(der).read_der(tag::SEQUENCE).is_some() => {
+            "asn1: syntax error: sequence truncated".into()
+        }
         _ => "asn1: structure error: tags don't match".into(),
     }
 }
@@ -4056,6 +4092,10 @@ fn parse_certificate_request(input: &str) -> Res<Value> {
     Ok(CertificateRequest::parse(&der)?.to_value())
 }
 
+/// A `pkix.AttributeTypeAndValueSET`: its type, and its SET of SEQUENCEs of
+/// type-and-value pairs.
+type AttributeSet = (Oid, Vec<Vec<(Oid, Value)>>);
+
 /// Go's `x509.CertificateRequest`.
 struct CertificateRequest {
     raw: Vec<u8>,
@@ -4069,7 +4109,7 @@ struct CertificateRequest {
     public_key: Option<PublicKey>,
     subject: Name,
     /// Each attribute that reads as Go's `pkix.AttributeTypeAndValueSET`.
-    attributes: Vec<(Oid, Vec<Vec<(Oid, Value)>>)>,
+    attributes: Vec<AttributeSet>,
     extensions: Vec<Extension>,
     sans: Sans,
 }
@@ -4225,7 +4265,7 @@ impl CertificateRequest {
 /// An attribute as `encoding/asn1` reads a `pkix.AttributeTypeAndValueSET`
 /// (a type, then a SET of SEQUENCEs of type-and-value pairs); `None` for
 /// one that does not read so (Go leaves those out).
-fn parse_attribute_set(raw: &[u8]) -> Option<(Oid, Vec<Vec<(Oid, Value)>>)> {
+fn parse_attribute_set(raw: &[u8]) -> Option<AttributeSet> {
     let mut seq = Der::new(raw).read_der(tag::SEQUENCE)?;
     let oid = seq.read_oid()?;
     let mut set = seq.read_der(tag::SET)?;
@@ -4317,4 +4357,324 @@ fn csr_extensions(raw_attributes: &[&[u8]]) -> Res<Vec<Extension>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::from(v)
+    }
+
+    /// The chain of OPA's `cryptox509parseandverifycertificates/base_case`:
+    /// root, intermediate, leaf (valid from 2021-07-05 to 2031-06-29).
+    const OPA_CHAIN: &str = r#"-----BEGIN CERTIFICATE-----
+MIIBoDCCAUagAwIBAgIRAJXcMYZALXooNq/VV/grXhMwCgYIKoZIzj0EAwIwLjER
+MA8GA1UEChMIT1BBIFRlc3QxGTAXBgNVBAMTEE9QQSBUZXN0IFJvb3QgQ0EwHhcN
+MjEwNzAxMTc0MTUzWhcNMzEwNjI5MTc0MTUzWjAuMREwDwYDVQQKEwhPUEEgVGVz
+dDEZMBcGA1UEAxMQT1BBIFRlc3QgUm9vdCBDQTBZMBMGByqGSM49AgEGCCqGSM49
+AwEHA0IABFqhdZA5LjsJgzsBvhgzfayZFOk+C7PmGCi7xz6zOC3xWORJZSNOyZeJ
+YzSKFmoMZkcFMfslTW1jp9fwe1xl3HWjRTBDMA4GA1UdDwEB/wQEAwIBBjASBgNV
+HRMBAf8ECDAGAQH/AgEBMB0GA1UdDgQWBBTch60qxQvLl+AfDfcaXmjvT8GvpzAK
+BggqhkjOPQQDAgNIADBFAiBqraIP0l2U0oNuH0+rf36hDks94wSB5EGlGH3lYNMR
+ugIhANkbukX5hOP8pJDRWP/pYuv6MBnRY4BS8gpp9Vu31qOb
+-----END CERTIFICATE-----
+-----BEGIN CERTIFICATE-----
+MIIByDCCAW6gAwIBAgIQC0k4DPGrh9me73EJX5zntTAKBggqhkjOPQQDAjAuMREw
+DwYDVQQKEwhPUEEgVGVzdDEZMBcGA1UEAxMQT1BBIFRlc3QgUm9vdCBDQTAeFw0y
+MTA3MDExNzQxNTNaFw0zMTA2MjkxNzQxNTNaMDYxETAPBgNVBAoTCE9QQSBUZXN0
+MSEwHwYDVQQDExhPUEEgVGVzdCBJbnRlcm1lZGlhdGUgQ0EwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAARvXQa7fy476gDI81nqLYb2SnD459WxBmU0hk2bA3ZuNtI+
+H20KXz6ISmxH3MZ2WBm6rOy7y4Gn+WMCJuxzcl5jo2YwZDAOBgNVHQ8BAf8EBAMC
+AQYwEgYDVR0TAQH/BAgwBgEB/wIBADAdBgNVHQ4EFgQUuslZNjJl0V8I1Gj17IID
+ALy/9WEwHwYDVR0jBBgwFoAU3IetKsULy5fgHw33Gl5o70/Br6cwCgYIKoZIzj0E
+AwIDSAAwRQIgUwsYApW9Tsm6AstWswaKGie0srB4FUkUbfKwWmUI2JgCIQCBTySN
+MF+EiQAMKyz/N9KUuXEckC356WvKcyJaYYcV0w==
+-----END CERTIFICATE-----
+-----BEGIN CERTIFICATE-----
+MIIB8zCCAZqgAwIBAgIRAID4gPKg7DDiuOfzUYFSXLAwCgYIKoZIzj0EAwIwNjER
+MA8GA1UEChMIT1BBIFRlc3QxITAfBgNVBAMTGE9QQSBUZXN0IEludGVybWVkaWF0
+ZSBDQTAeFw0yMTA3MDUxNzQ5NTBaFw0zNjA3MDExNzQ5NDdaMCUxIzAhBgNVBAMT
+Gm5vdGFyZWFsc2l0ZS5vcGEubG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAE1YSXZXeaGGL+XeYyoPi/QdA39Ds4fgxSHJTMh+js393kByPm2PNtFkem
+tUii3KCRJw3SEh3z0JWr/9y4+ua2L6OBmTCBljAOBgNVHQ8BAf8EBAMCB4AwHQYD
+VR0lBBYwFAYIKwYBBQUHAwEGCCsGAQUFBwMCMB0GA1UdDgQWBBRL0P0g17viZHo9
+CnXe3ZQJm48LXTAfBgNVHSMEGDAWgBS6yVk2MmXRXwjUaPXsggMAvL/1YTAlBgNV
+HREEHjAcghpub3RhcmVhbHNpdGUub3BhLmxvY2FsaG9zdDAKBggqhkjOPQQDAgNH
+ADBEAiAtmZewL94ijN0YwUGaJM9BXCaoTQPwkzugqjCj+K912QIgKKFvbPu4asrE
+nwy7dzejHmQUcZ/aUNbc4VTbiv15ESk=
+-----END CERTIFICATE-----"#;
+
+    /// The key of OPA's `cryptox509parsersaprivatekey/valid`.
+    const OPA_RSA_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA9D/bK4171aiTNUkrUCHKGMLSQooV+o3wdz2889h9iv0HhhBJ\nCAGU54K3duB8ofHpmYL50QodcR4RLw1vSkaI+FPdPDMyKxKj/YcmofJjz4kW+Iqw\nFbBcbMnKnEVzye+CyW9YYOTu0xWtcgen80zGp2opG0GZX86hBjjXJnjOdrJTk6x2\nNAiJIbjsQevysmj+2MyqVm8widxw0x+rGhTaCD+ZXWitN0a0WO1aaA8c/7i99I9z\nhe2peKvXzEtMaqYO9ptHcYmq2z0QWvZuJVMv5Yn0mScLWyh91R099IOtn6sNaMMs\nOyTpi7E/2IlVgI2uKGPEopKkMFV8Fl2YaAbo7wIDAQABAoIBAAyMZ08ygqU0dvOq\n4a3JPp/NCo5el8h6mFsX8eg5PCHy4/sQRSBDLIpEXfaei+iqDA1V/E2wDlksaUeY\nkhony4uui1Q3cSFjYMd6tRJm6JfV/DcisO88U1NHfsBOlSdPxdFhhhHcUSTJHVMZ\nb5iBXkdlnd0HnsCcVguCyhLw6/KPFyiA+NYRz68flxze7admyVp5C6i/HbMPq8Pr\nMilBUvOFtxuaGeJBAiavuzUe9I70dRwpe424tMvisSA8h7Xbm8BeN/PJHDV/2JrI\nURgQ563yQ5So/Qg8AgxXRkpgWM9zAh7r31PBO86vq/B4ZbON/TtWdcZVsAcVB4Pk\ntqc8JNkCgYEA+g8V+y92SETdcwUkbd5O9Fg5CkfdsALsBXVH6FunrCUV5HS9l5o6\nMMBbJ/08odW/bP5BmOa4A/Hbk9uG/UfQn2KQ3HCgPlxUEwQO07R1/FcQOe4xmyG6\nJpDgQ30viE1RtlCkceQWUeitCIqZsYu0i8sLZLWJH+V/07OB4G17ELMCgYEA+g1v\nhrlAFNhZvrIX/zcP3xF2pZ+AqkFXdL/tWQZkWAVToONn/LlXTH71C/TO2x+OaQRm\nqX1bA9Zhyjf1gYQN9RenjUswvggk0aY2Tk28wUqowMGSsjQHmZ20EphHNMWNJpdS\nfKFfrQIFKCnLlpQVNz+j3bLWZUnq+jPaYnJP7NUCgYEA48qcVo7c7Ga3aNEVZ3St\nbg90HrZq760pvqshDz13V+0MrWnfUFxxh/mi0KHy+uYRlMNllFkQ5p8LTP0dUlt6\nY8dReU6r20MWX6BBtX9eP7o8ENm4nL4zqnAtq609gKgWuMNrmkiSQJl6Dx7bdY5z\nsSkNPvfUa5cQRBTxSjXRdtsCgYBHrzpdwRXh4/Q2ew/uFnbyWCtPZ96W8IyF58+/\nSdnSchR7dzYEeY3RXEQb3V6/6tgEu0JDLLC+9OKr+kbjjlwB+3oJQ5kBoYwMnj3L\nTPXj4+dk+xl3BPt4yoEpI4amVkwU2CTJnemzy3R3AyReUq2SXSg5El/sQbifaeYd\neu/20QKBgH/5IZHGBKiRAe1ww2FzOpDtL8VXXTe3EAXKutfajrHTqPz9+lXknX/D\nUMosh264nYXYS29WqxhJVutbE9u8e0VpuY1qIN9/3R0WKfTLTMUFlZtbqTepvsy1\nW2UbK732I4Nfp0/mtUvOSdMZO8dxbSdEeMnw/Ec8QgxK9a1rRu9+\n-----END RSA PRIVATE KEY-----";
+
+    fn field<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+        path.iter().fold(v, |v, k| &v[*k])
+    }
+
+    #[test]
+    fn parses_certificates_as_go_does() {
+        let certs = call("crypto.x509.parse_certificates", &[s(OPA_CHAIN)]).unwrap();
+        let certs = certs.as_array().unwrap();
+        let names: Vec<&Value> = certs
+            .iter()
+            .map(|c| field(c, &["Subject", "CommonName"]))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                &s("OPA Test Root CA"),
+                &s("OPA Test Intermediate CA"),
+                &s("notarealsite.opa.localhost")
+            ]
+        );
+        let leaf = &certs[2];
+        assert_eq!(
+            leaf["DNSNames"],
+            Value::from(vec![s("notarealsite.opa.localhost")])
+        );
+        assert_eq!(leaf["URIs"], Value::Null);
+        assert_eq!(leaf["URIStrings"], Value::Null);
+        assert_eq!(leaf["NotAfter"], s("2036-07-01T17:49:47Z"));
+        assert_eq!(leaf["SignatureAlgorithm"], Value::from(10));
+        assert_eq!(leaf["PublicKeyAlgorithm"], Value::from(3));
+        assert_eq!(leaf["KeyUsage"], Value::from(1));
+        assert_eq!(
+            leaf["ExtKeyUsage"],
+            Value::from(vec![Value::from(1), Value::from(2)])
+        );
+        assert_eq!(certs[0]["MaxPathLen"], Value::from(1));
+        assert_eq!(certs[0]["IsCA"], Value::from(true));
+        // Serial numbers and coordinates are exact integers.
+        assert_eq!(
+            leaf["SerialNumber"],
+            Value::from_numeric_string("171431488452833603770070317127842290864").unwrap()
+        );
+        // OPA's cryptox509parsecertificates-0123: base64 that is no DER.
+        let err = call("crypto.x509.parse_certificates", &[s("YmFkc3RyaW5n")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "crypto.x509.parse_certificates: x509: malformed certificate"
+        );
+        assert_eq!(
+            call("crypto.x509.parse_certificates", &[s("")]).unwrap(),
+            Value::new_array()
+        );
+        let err = call("crypto.x509.parse_certificates", &[Value::from(1)])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "crypto.x509.parse_certificates: operand 1 must be string but got number"
+        );
+    }
+
+    #[test]
+    fn verifies_chains_at_the_evaluation_time() {
+        let verify = |now_ns: i64| {
+            crate::engine::clock::with_pinned(now_ns, || {
+                call("crypto.x509.parse_and_verify_certificates", &[s(OPA_CHAIN)]).unwrap()
+            })
+        };
+        // 2025: the chain verifies, leaf first (OPA's base_case).
+        let ok = verify(1_750_000_000_000_000_000);
+        assert_eq!(ok[0], Value::from(true));
+        let names: Vec<&Value> = ok[1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| field(c, &["Subject", "CommonName"]))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                &s("notarealsite.opa.localhost"),
+                &s("OPA Test Intermediate CA"),
+                &s("OPA Test Root CA")
+            ]
+        );
+        // 2032: the root has expired.
+        let expired = verify(1_970_000_000_000_000_000);
+        assert_eq!(
+            expired,
+            Value::from(vec![Value::from(false), Value::new_array()])
+        );
+
+        let with = |options: &str| {
+            call(
+                "crypto.x509.parse_and_verify_certificates_with_options",
+                &[s(OPA_CHAIN), Value::from_json_str(options).unwrap()],
+            )
+        };
+        let at_2025 = r#""CurrentTime": 1750000000000000000"#;
+        let good = with(&format!(
+            r#"{{{at_2025}, "DNSName": "notarealsite.opa.localhost"}}"#
+        ))
+        .unwrap();
+        assert_eq!(good[0], Value::from(true));
+        assert_eq!(good[1][0]["URIStrings"], Value::Undefined);
+        let wrong_host = with(&format!(r#"{{{at_2025}, "DNSName": "example.com"}}"#)).unwrap();
+        assert_eq!(wrong_host[0], Value::from(false));
+        let code = with(&format!(
+            r#"{{{at_2025}, "KeyUsages": ["KeyUsageCodeSigning"]}}"#
+        ))
+        .unwrap();
+        assert_eq!(code[0], Value::from(false));
+        let err = with(r#"{"KeyUsages": ["Nope"]}"#).unwrap_err().to_string();
+        assert!(
+            err.ends_with("invalid entries for 'KeyUsages' found: [Nope]"),
+            "{err}"
+        );
+        let err = with(r#"{"Other": 1}"#).unwrap_err().to_string();
+        assert!(err.ends_with(": invalid key option"), "{err}");
+        // One certificate is no chain.
+        let first = OPA_CHAIN
+            .split_inclusive("-----END CERTIFICATE-----")
+            .next();
+        let one = call(
+            "crypto.x509.parse_and_verify_certificates",
+            &[s(first.unwrap())],
+        )
+        .unwrap();
+        assert_eq!(one[0], Value::from(false));
+    }
+
+    #[test]
+    fn private_keys_as_opa() {
+        // OPA's cryptox509parsersaprivatekey/valid.
+        let jwk = call("crypto.x509.parse_rsa_private_key", &[s(OPA_RSA_KEY)]).unwrap();
+        assert_eq!(jwk["kty"], s("RSA"));
+        assert_eq!(jwk["e"], s("AQAB"));
+        assert_eq!(
+            jwk["dp"],
+            s(
+                "48qcVo7c7Ga3aNEVZ3Stbg90HrZq760pvqshDz13V-0MrWnfUFxxh_mi0KHy-uYRlMNllFkQ5p8LTP0dUlt6Y8dReU6r20MWX6BBtX9eP7o8ENm4nL4zqnAtq609gKgWuMNrmkiSQJl6Dx7bdY5zsSkNPvfUa5cQRBTxSjXRdts"
+            )
+        );
+        assert!(
+            jwk["n"]
+                .as_string()
+                .unwrap()
+                .starts_with("9D_bK4171aiTNUkrUCHKGMLSQooV-o3")
+        );
+        // OPA's cryptox509parsersaprivatekey/invalid.
+        let err = call("crypto.x509.parse_rsa_private_key", &[s("invalid")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("illegal base64"), "{err}");
+        // OPA's cryptoparsersaprivatekeys cases.
+        let keys = call("crypto.parse_private_keys", &[s(OPA_RSA_KEY)]).unwrap();
+        let key = &keys.as_array().unwrap()[0];
+        assert_eq!(key["E"], Value::from(65537));
+        assert_eq!(key["Primes"].as_array().unwrap().len(), 2);
+        assert_eq!(key["Precomputed"]["CRTValues"], Value::new_array());
+        assert_eq!(
+            call("crypto.parse_private_keys", &[s("nope")]).unwrap(),
+            Value::new_array()
+        );
+        assert_eq!(
+            call("crypto.parse_private_keys", &[s("")]).unwrap(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn certificate_requests_and_key_pairs_refuse_what_opa_refuses() {
+        // OPA's cryptox509parsecertificaterequest-0129.
+        let err = call("crypto.x509.parse_certificate_request", &[s("foobar")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "crypto.x509.parse_certificate_request: illegal base64 data at input byte 4"
+        );
+        let err = call("crypto.x509.parse_keypair", &[s(OPA_CHAIN), s(OPA_CHAIN)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after skipping PEM blocks of the following types: [CERTIFICATE CERTIFICATE CERTIFICATE]"), "{err}");
+        let err = call("crypto.x509.parse_keypair", &[s(OPA_CHAIN), s(OPA_RSA_KEY)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("tls: private key type does not match public key type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn encodings_as_go() {
+        assert_eq!(decimal(&[]), "0");
+        assert_eq!(decimal(&[0x01, 0x00]), "256");
+        assert_eq!(decimal(&[0xff; 16]), u128::MAX.to_string());
+        assert_eq!(b64(b"ab"), "YWI=");
+        assert_eq!(b64url(&[0xfb, 0xff]), "-_8");
+        // 2.25.<a 128-bit arc>, as Go's OID.String writes it.
+        let der = [
+            0x69, 0x83, 0xf8, 0xb1, 0xf8, 0xac, 0xb7, 0xd7, 0xfc, 0xca, 0xdc, 0xa2, 0xbc, 0xc1,
+            0xcd, 0xf3, 0xd2, 0xaf, 0xbd, 0xe3, 0x5e,
+        ];
+        assert!(oid_der_string(&der).unwrap().starts_with("2.25."));
+        assert_eq!(oid_der_string(&[0x2a, 0x03]).unwrap(), "1.2.3");
+        let t = parse_utc_time(b"491231235959Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2049-12-31T23:59:59Z");
+        let t = parse_utc_time(b"500101000000Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "1950-01-01T00:00:00Z");
+        let t = parse_generalized_time(b"20510101000000.5+0130").unwrap();
+        assert_eq!(t.to_rfc3339(), "2051-01-01T00:00:00.5+01:30");
+        assert!(parse_generalized_time(b"20510101000000.50Z").is_none());
+        assert!(parse_utc_time(b"491231235959+0000").is_none());
+    }
+
+    #[test]
+    fn urls_as_net_url() {
+        let u = GoUrl::parse("https://user:pa%3Ass@Host.example:8443/a%2Fb/c d?x=1#frag").unwrap();
+        assert_eq!(u.scheme, "https");
+        assert_eq!(u.host, "Host.example:8443");
+        assert_eq!(u.path, "/a/b/c d");
+        assert_eq!(u.raw_path, "/a%2Fb/c d");
+        assert_eq!(u.raw_query, "x=1");
+        assert_eq!(u.fragment, "frag");
+        assert_eq!(
+            u.to_string(),
+            "https://user:pa%3Ass@Host.example:8443/a/b/c%20d?x=1#frag"
+        );
+        let opaque = GoUrl::parse("mailto:someone@example.com").unwrap();
+        assert_eq!(opaque.opaque, "someone@example.com");
+        let omit = GoUrl::parse("file:/etc/hosts?").unwrap();
+        assert!(omit.omit_host && omit.force_query);
+        assert_eq!(omit.to_string(), "file:/etc/hosts?");
+        assert_eq!(
+            GoUrl::parse("a:b/c:d").map(|u| u.opaque),
+            Ok("b/c:d".to_string())
+        );
+        assert_eq!(
+            GoUrl::parse("1a:b").unwrap_err(),
+            "parse \"1a:b\": first path segment in URL cannot contain colon"
+        );
+        assert_eq!(
+            GoUrl::parse("http://h/%zz").unwrap_err(),
+            "parse \"http://h/%zz\": invalid URL escape \"%zz\""
+        );
+    }
+
+    #[test]
+    fn host_names_and_constraints_as_go() {
+        assert!(match_hostnames("*.example.com", "www.example.com."));
+        assert!(!match_hostnames("*.example.com", "a.b.example.com"));
+        assert!(dns_has_suffix("example.com", "www.EXAMPLE.com"));
+        assert!(!dns_has_suffix("example.com", "wwwexample.com"));
+        assert!(!dns_has_suffix(".example.com", "example.com"));
+        let excluded = vec!["bad.example.com".to_string()];
+        assert!(!dns_constraints_allow("*.example.com", &[], &excluded));
+        assert!(dns_constraints_allow("ok.example.com", &[], &excluded));
+        let m = parse_mailbox("\"a b\"@Example.com").unwrap();
+        assert_eq!(
+            (m.local.as_str(), m.domain.as_str()),
+            ("a b", "Example.com")
+        );
+        assert!(parse_mailbox("a..b@example.com").is_none());
+    }
 }
