@@ -2684,6 +2684,8 @@ struct VerifyOptions {
     /// Nanoseconds since the epoch; the evaluation's time when absent.
     current_time: Option<i64>,
     key_usages: Vec<i64>,
+    /// Checked as OPA checks it, then unused: Go 1.26 checks name
+    /// constraints without counting comparisons.
     max_constraint_comparisons: i64,
 }
 
