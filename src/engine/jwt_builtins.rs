@@ -253,13 +253,14 @@ fn base64url_decode(s: &str) -> Res<Vec<u8>> {
     go_base64_decode(padded.as_bytes(), URL_ALPHABET)
 }
 
-const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(crate) const STD_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Go's `base64.Encoding.DecodeString` for a padded, non-strict encoding:
 /// `\r` and `\n` are skipped, and an error names the offending byte as Go's
 /// `CorruptInputError` does (OPA's messages quote it).
-fn go_base64_decode(src: &[u8], alphabet: &[u8; 64]) -> Res<Vec<u8>> {
+pub(crate) fn go_base64_decode(src: &[u8], alphabet: &[u8; 64]) -> Res<Vec<u8>> {
     let mut map = [0xFFu8; 256];
     for (i, &c) in alphabet.iter().enumerate() {
         map[usize::from(c)] = i as u8;
@@ -517,14 +518,14 @@ fn ed25519_key(bytes: &[u8]) -> Option<Key> {
 }
 
 /// A PEM block: its type and decoded bytes.
-struct PemBlock {
-    kind: Vec<u8>,
-    bytes: Vec<u8>,
+pub(crate) struct PemBlock {
+    pub(crate) kind: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Go's `pem.Decode`: the first well-formed block anywhere in `data`, and
 /// what follows its END line.
-fn pem_decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
+pub(crate) fn pem_decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
     const BEGIN: &[u8] = b"\n-----BEGIN ";
     const END: &[u8] = b"\n-----END ";
     const DASHES: &[u8] = b"-----";

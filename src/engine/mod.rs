@@ -40,6 +40,7 @@ pub mod text_builtins;
 pub mod vm_builtins;
 pub mod vm_guards;
 pub mod with_values;
+mod x509_builtins;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
