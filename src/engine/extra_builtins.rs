@@ -42,6 +42,10 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
         super::graphql_builtins::BUILTINS,
         super::graphql_builtins::call,
     ),
+    (
+        super::conftest_builtins::BUILTINS,
+        super::conftest_builtins::call,
+    ),
 ];
 
 /// Registers every table of `EXTENSIONS` on an engine.

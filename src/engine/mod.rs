@@ -8,6 +8,8 @@ pub mod builtin_table;
 pub mod builtins;
 pub mod cases;
 pub mod clock;
+mod conftest;
+pub mod conftest_builtins;
 pub mod convert;
 pub mod coverage;
 pub mod dynamic_refs;

@@ -27,7 +27,8 @@ pub struct Read {
 /// `some .. in` over what may not be a collection (some_in.rs), or for the
 /// bytecode VM the guards it needs (vm_guards.rs; the VM iterates nothing
 /// over a scalar by itself, and the lookup costs batch replay about a tenth
-/// of its speed); each written back in v1 syntax.
+/// of its speed); each written back in v1 syntax. conftest's file builtins
+/// are given their module's directory first (conftest_builtins.rs).
 /// `base`: the version's merged data, when known.
 pub fn read_bundle(
     bundle: &Bundle,
@@ -87,6 +88,7 @@ pub fn read_bundle(
     for (path, mut module) in parsed {
         super::aliases::expand(&mut module);
         super::rego_metadata::rewrite(&mut module, &package_annotations);
+        super::conftest_builtins::anchor_paths(&mut module, &path);
         super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
         let package = packages
             .get(&module.package_name())
