@@ -275,3 +275,139 @@ pub fn anchor_paths(module: &mut Module, file: &str) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::extra_builtins::with_code;
+
+    fn s(v: &str) -> Value {
+        Value::from(v)
+    }
+
+    /// Go's `filepath.Join` and `Clean`.
+    #[test]
+    fn paths_join_as_go_joins_them() {
+        assert_eq!(
+            join("examples/hcl2/policy", "disk.tf"),
+            "examples/hcl2/policy/disk.tf"
+        );
+        assert_eq!(
+            join("examples/nginx/policy", "../nginx.conf"),
+            "examples/nginx/nginx.conf"
+        );
+        assert_eq!(join(".", "a.yaml"), "a.yaml");
+        // An absolute path stays under the directory, as with Go's Join.
+        assert_eq!(join("policy", "/etc/x.yaml"), "policy/etc/x.yaml");
+        assert_eq!(join("/", "../a"), "/a");
+        assert_eq!(clean("a//b/./c/.."), "a/b");
+        assert_eq!(clean("../../x"), "../../x");
+        assert_eq!(clean(""), ".");
+        assert_eq!(dir_of("p.rego"), ".");
+        assert_eq!(dir_of("a/b/p.rego"), "a/b");
+        assert_eq!(dir_of("/p.rego"), "/");
+    }
+
+    #[test]
+    fn the_path_helper_joins_strings_arrays_and_sets() {
+        assert_eq!(
+            call(PATH_HELPER, &[s("d"), s("x.yaml")]).unwrap(),
+            s("d/x.yaml")
+        );
+        assert_eq!(
+            call(
+                PATH_HELPER,
+                &[s("d"), Value::from(vec![s("a"), Value::from(1)])]
+            )
+            .unwrap(),
+            Value::from(vec![s("d/a"), Value::from(1)])
+        );
+        // Anything else is left for the builtin to refuse.
+        assert_eq!(
+            call(PATH_HELPER, &[s("d"), Value::from(1)]).unwrap(),
+            Value::from(1)
+        );
+    }
+
+    #[test]
+    fn errors_as_conftest_words_them() {
+        let err = |name: &str, args: &[Value]| with_code(call(name, args).unwrap_err()).to_string();
+        assert_eq!(
+            err("parse_config", &[s("yml"), s("a: 1")]),
+            "eval_builtin_error: parse_config: create config parser: unknown parser: yml"
+        );
+        assert!(
+            err("parse_config", &[s("json"), s("{")]).starts_with(
+                "eval_builtin_error: parse_config: unmarshal config: unmarshal json: "
+            )
+        );
+        assert_eq!(
+            err("parse_config", &[Value::from(1), s("")]),
+            "eval_type_error: parse_config: operand 1 must be string but got number"
+        );
+        assert_eq!(
+            err("parse_config_file", &[s("/nonexistent/x.yaml")]),
+            "eval_builtin_error: parse_config_file: read config file /nonexistent/x.yaml: open /nonexistent/x.yaml: no such file or directory"
+        );
+        assert_eq!(
+            err("parse_config_file", &[s("x.unknown")]),
+            "eval_builtin_error: parse_config_file: create config parser: new: unknown parser: unknown"
+        );
+        assert_eq!(
+            err("parse_combined_config_files", &[s("x.yaml")]),
+            "eval_type_error: parse_combined_config_files: operand 1 must be array but got string"
+        );
+        assert!(err("parse_combined_config_files", &[Value::from(vec![s("/nonexistent/a.yaml")])])
+            .ends_with("get configuration content: open /nonexistent/a.yaml: no such file or directory, path: /nonexistent/a.yaml"));
+    }
+
+    /// conftest's `CombineConfigurations`: sorted by path, a list one entry
+    /// per element (its `examples/kubernetes/combine` layout).
+    #[test]
+    fn combined_files_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+        std::fs::write(p("service.yaml"), "kind: Service\n").unwrap();
+        std::fs::write(
+            p("deployment.yaml"),
+            "kind: Deployment\n---\nkind: ConfigMap\n",
+        )
+        .unwrap();
+        let got = call(
+            "parse_combined_config_files",
+            &[Value::from(vec![
+                s(&p("service.yaml")),
+                s(&p("deployment.yaml")),
+            ])],
+        )
+        .unwrap();
+        let got = crate::engine::convert::to_json(&got).unwrap().unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!([
+                {"path": p("deployment.yaml"), "contents": {"kind": "Deployment"}},
+                {"path": p("deployment.yaml"), "contents": {"kind": "ConfigMap"}},
+                {"path": p("service.yaml"), "contents": {"kind": "Service"}},
+            ])
+        );
+    }
+
+    /// A module's calls get its directory; a module defining a rule of the
+    /// name keeps its own.
+    #[test]
+    fn calls_are_anchored_to_their_module() {
+        let src = "package p\n\nx := parse_config_file(\"a.yaml\")\n\ny := parse_combined_config_files([\"b.yaml\"])\n";
+        let out = crate::engine::normalize::normalize("dir/sub/p.rego", src, false).unwrap();
+        assert!(
+            out.contains("parse_config_file(__gavel_conftest_path(\"dir/sub\", \"a.yaml\"))"),
+            "{out}"
+        );
+        assert!(
+            out.contains("__gavel_conftest_path(\"dir/sub\", [\"b.yaml\"])"),
+            "{out}"
+        );
+        let own = "package p\n\nparse_config_file(x) := x\n\ny := parse_config_file(\"a\")\n";
+        let out = crate::engine::normalize::normalize("d/p.rego", own, false).unwrap();
+        assert!(!out.contains(PATH_HELPER), "{out}");
+    }
+}

@@ -81,7 +81,7 @@ fn go_parse_float(s: &str) -> Option<f64> {
     (special || f.is_finite()).then_some(f)
 }
 
-/// Sections (in order of first appearance) and their keys.
+/// Sections and their keys, by name.
 type Sections = BTreeMap<String, BTreeMap<String, String>>;
 
 struct Lines<'a> {

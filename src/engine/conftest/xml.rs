@@ -78,11 +78,8 @@ pub fn parse(bytes: &[u8]) -> Result<Value, String> {
             node.data = trim_non_graphic(&t);
         }
     };
-    loop {
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(_) => break,
-        };
+    // A decoder error ends the reading, as goxml2json ignores it.
+    while let Ok(event) = reader.read_event() {
         match event {
             Event::Text(t) => run
                 .get_or_insert_with(String::new)
