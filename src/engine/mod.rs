@@ -10,6 +10,8 @@ pub mod builtins;
 pub mod capabilities;
 pub mod cases;
 pub mod clock;
+mod conftest;
+pub mod conftest_builtins;
 pub mod convert;
 pub mod coverage;
 pub mod dynamic_refs;

@@ -30,7 +30,8 @@ pub struct Read {
 /// `some .. in` over what may not be a collection (some_in.rs), or for the
 /// bytecode VM the guards it needs (vm_guards.rs; the VM iterates nothing
 /// over a scalar by itself, and the lookup costs batch replay about a tenth
-/// of its speed); each written back in v1 syntax.
+/// of its speed); each written back in v1 syntax. conftest's file builtins
+/// are given their module's directory first (conftest_builtins.rs).
 /// `base`: the version's merged data, when known.
 pub fn read_bundle(
     bundle: &Bundle,
@@ -98,6 +99,7 @@ pub fn read_bundle(
             .unwrap_or_default();
         super::function_check::check(&path, &module, &package, &host)?;
         super::rego_metadata::rewrite(&mut module, &package_annotations);
+        super::conftest_builtins::anchor_paths(&mut module, &path);
         super::dynamic_refs::rewrite(&mut module, &value_rules, base, &mut generated);
         super::builtin_mocks::rewrite(&mut module, &package, &function_paths, &host, &mut wrappers);
         function_paths.extend(wrappers.function_paths());
