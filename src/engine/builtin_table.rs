@@ -367,6 +367,19 @@ pub fn markdown_table() -> String {
         }
         out.push_str(&format!("| `{}` | {status} | {note} |\n", b.name));
     }
+    // Builtins of hosts other than OPA.
+    out.push_str(&format!(
+        "\nBeyond OPA's: conftest's {} (parsers: {}); any other host's builtins \
+         declared in a bundle's `capabilities.json` (or `--capabilities FILE`), which tests \
+         stub with `with`.\n",
+        super::conftest_builtins::BUILTINS
+            .iter()
+            .filter(|(n, _)| !n.starts_with("__"))
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        super::conftest::PARSERS.join(", ")
+    ));
     out
 }
 

@@ -47,6 +47,19 @@ const NOT_HERE: &[&str] = &[
     "vcl",
 ];
 
+/// The names of the parsers Gavel has.
+pub const PARSERS: &[&str] = &[
+    "yaml",
+    "json",
+    "jsonc",
+    "toml",
+    "hcl2",
+    "ini",
+    "dotenv",
+    "properties",
+    "xml",
+];
+
 impl Format {
     /// The parser conftest's `parser.New` gives for a name.
     pub fn named(name: &str) -> Result<Format, String> {
@@ -62,7 +75,8 @@ impl Format {
             "xml" => Format::Xml,
             other if NOT_HERE.contains(&other) => {
                 return Err(format!(
-                    "conftest's {other} parser is not one Gavel has (it has yaml, json, jsonc, toml, hcl2, ini, dotenv, properties and xml)"
+                    "conftest's {other} parser is not one Gavel has (it has {})",
+                    PARSERS.join(", ")
                 ));
             }
             other => return Err(format!("unknown parser: {other}")),
