@@ -1,6 +1,8 @@
 //! OPA's non-deterministic builtins, recorded and replayed as OPA's
 //! `nd_builtin_cache` does: `http.send`, `rand.intn`, `uuid.rfc4122` and
-//! `net.lookup_ip_addr` (`time.now_ns` is pinned by clock.rs).
+//! `net.lookup_ip_addr` (`time.now_ns` is pinned by clock.rs), and
+//! `io.jwt.decode_verify` / `io.jwt.encode_sign*` (`computed`: answered
+//! from the record when it has them, computed otherwise).
 //!
 //! OPA writes each call's answer into the decision event under
 //! `{builtin: {args-json: value}}`, the key being the call's arguments as a
@@ -233,6 +235,55 @@ pub fn answer(name: &str, args: &[RegoValue]) -> anyhow::Result<RegoValue> {
     })
 }
 
+/// One call of a builtin OPA records though Gavel can compute it
+/// (`io.jwt.decode_verify`, `io.jwt.encode_sign*`): in a replay, the
+/// decision's recorded answer when it has one; otherwise `compute`'s, which
+/// a live session records as OPA would.
+pub fn computed(
+    name: &str,
+    args: &[RegoValue],
+    compute: impl FnOnce() -> anyhow::Result<RegoValue>,
+) -> anyhow::Result<RegoValue> {
+    if SESSION.with(|s| s.borrow().is_none()) {
+        return compute();
+    }
+    let json_args: Vec<Value> = args
+        .iter()
+        .map(|a| convert::to_json(a).ok().flatten().unwrap_or(Value::Null))
+        .collect();
+    let key = go_json(&Value::Array(json_args));
+    let known = SESSION.with(|s| {
+        let session = s.borrow();
+        let session = session.as_ref()?;
+        if let Some(seen) = session.outcome.recorded.get(name, &key) {
+            return Some(seen.clone());
+        }
+        match &session.mode {
+            Mode::Replay(Some(cache)) => cache.get(name, &key).cloned(),
+            _ => None,
+        }
+    });
+    let value = match known {
+        Some(v) => v,
+        // Computed outside the borrow: the builtin may itself read the
+        // session (decode_verify reads the pinned clock).
+        None => {
+            let computed = compute()?;
+            match convert::to_json(&computed) {
+                Ok(Some(v)) => v,
+                // Nothing JSON can record: answered, not recorded.
+                _ => return Ok(computed),
+            }
+        }
+    };
+    SESSION.with(|s| {
+        if let Some(session) = s.borrow_mut().as_mut() {
+            session.outcome.recorded.insert(name, key, value.clone());
+        }
+    });
+    Ok(convert::to_rego(&value))
+}
+
 /// A call's arguments for a message: short, one line.
 fn display_args(args: &[Value]) -> String {
     let text = args.iter().map(go_json).collect::<Vec<_>>().join(", ");
@@ -434,6 +485,29 @@ mod tests {
         assert!(out.error(false).unwrap().contains("no network requests"));
         let (v, out) = live(|| e.eval_rule("data.p.stubbed".into()));
         assert_eq!(v.unwrap(), RegoValue::from(204));
+        assert!(out.missing.is_empty());
+    }
+
+    #[test]
+    fn jwt_signing_is_recorded_and_replayed_from_the_record() {
+        let mut e = engine(
+            "package p\nt := io.jwt.encode_sign({\"alg\": \"HS256\"}, {\"a\": 1}, {\"kty\": \"oct\", \"k\": \"c2VjcmV0\"})\n",
+        );
+        let (live_token, out) = live(|| e.eval_rule("data.p.t".into()));
+        let live_token = convert::to_json(&live_token.unwrap()).unwrap().unwrap();
+        let recorded = out.recorded.to_event();
+        let key = r#"[{"alg":"HS256"},{"a":1},{"k":"c2VjcmV0","kty":"oct"}]"#;
+        assert_eq!(recorded["io.jwt.encode_sign"][key], live_token);
+        // A replay answers from the record, even where computing would differ.
+        let cache = Arc::new(NdCache::from_event(Some(
+            &json!({"io.jwt.encode_sign": {key: "recorded.token.sig"}}),
+        )));
+        let (v, out) = replaying(Some(cache), || e.eval_rule("data.p.t".into()));
+        assert_eq!(v.unwrap(), RegoValue::from("recorded.token.sig"));
+        assert!(out.missing.is_empty());
+        // Without a record it is computed, not an ERROR.
+        let (v, out) = replaying(None, || e.eval_rule("data.p.t".into()));
+        assert_eq!(convert::to_json(&v.unwrap()).unwrap().unwrap(), live_token);
         assert!(out.missing.is_empty());
     }
 }
