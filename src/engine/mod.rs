@@ -36,6 +36,7 @@ pub mod regex_patterns;
 pub mod rego_metadata;
 pub mod shadowing;
 pub mod some_in;
+pub mod split_functions;
 pub mod suite;
 pub mod testing;
 pub mod text_builtins;
@@ -109,7 +110,10 @@ impl LoadedPolicy {
         let coverable = trees
             .iter()
             .filter(|(f, _)| {
-                !test_files.contains(f) && f != dynamic_refs::FILE && f != builtin_mocks::FILE
+                !test_files.contains(f)
+                    && f != dynamic_refs::FILE
+                    && f != builtin_mocks::FILE
+                    && !f.starts_with(split_functions::FILE_PREFIX)
             })
             .map(|(f, m)| (f.clone(), coverage::coverable_lines(m)))
             .collect();

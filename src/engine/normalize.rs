@@ -16,7 +16,9 @@ pub struct Read {
 }
 
 /// Reads every module of a bundle for the engine: each parsed and its
-/// nesting checked (nesting.rs), then aliases spelled out (aliases.rs),
+/// nesting checked (nesting.rs), functions defined in several modules of
+/// a package joined in one (split_functions.rs), then aliases spelled out
+/// (aliases.rs),
 /// every call checked to name a function (function_check.rs; a host's
 /// builtins come from capabilities.rs), builtins a `with` replaces wrapped
 /// (builtin_mocks.rs), literals past float64 written exactly
@@ -47,6 +49,8 @@ pub fn read_bundle(
         super::builtins::check_deprecated(&file.path, &module)?;
         parsed.push((file.path.clone(), module));
     }
+    let joined = super::split_functions::split(&mut parsed)?;
+    parsed.extend(joined);
     let value_rules: BTreeSet<String> = parsed
         .iter()
         .flat_map(|(_, m)| {
@@ -132,6 +136,7 @@ fn finish(
     for_vm: bool,
 ) -> Read {
     super::big_numbers::spell_out(&mut module);
+    super::some_in::bind_walk_outputs(&mut module, package);
     super::shadowing::rename_shadowing_locals(&mut module, package);
     super::with_values::bind_with_values(&mut module, package, function_paths);
     super::operators::spell_out(&mut module, package);

@@ -17,8 +17,48 @@
 //! itself and knows no Gavel builtin, gets the modules without this
 //! rewrite.
 
-use crate::rego::walk::visit_rule_bodies_mut;
-use crate::rego::{Expr, ExprKind, LiteralKind, Module};
+use crate::rego::walk::{PackageRules, visit_rule_bodies_mut};
+use crate::rego::{Expr, ExprKind, Literal, LiteralKind, Module};
+
+/// `some k, v in walk(x)` as OPA reads it: `walk(x)` in a collection's
+/// place yields each of its outputs, a `[path, value]` pair, and the
+/// statement iterates over that pair (so `v` is each path and each value).
+/// regorus yields nothing there; it answers the call form `walk(x, out)`, so
+/// the statement becomes `walk(x, __gavel_walkN); some k, v in __gavel_walkN`
+/// on the same line.
+pub fn bind_walk_outputs(module: &mut Module, package: &PackageRules) {
+    if package.all.contains("walk") {
+        return;
+    }
+    let mut n = 0;
+    for rule in &mut module.rules {
+        visit_rule_bodies_mut(rule, &mut |body| {
+            let mut literals = Vec::with_capacity(body.literals.len());
+            for mut lit in std::mem::take(&mut body.literals) {
+                if let LiteralKind::SomeIn { collection, .. } = &mut lit.kind
+                    && let ExprKind::Call { func, args } = &collection.kind
+                    && func.var_name() == Some("walk")
+                    && args.len() == 1
+                {
+                    let span = collection.span;
+                    let out = Expr::new(span, ExprKind::Var(format!("__gavel_walk{n}")));
+                    n += 1;
+                    let mut call = std::mem::replace(collection, out.clone());
+                    if let ExprKind::Call { args, .. } = &mut call.kind {
+                        args.push(out);
+                    }
+                    literals.push(Literal {
+                        span: lit.span,
+                        kind: LiteralKind::Expr(call),
+                        with: lit.with.clone(),
+                    });
+                }
+                literals.push(lit);
+            }
+            body.literals = literals;
+        });
+    }
+}
 
 /// The builtin a rewritten collection is read through.
 pub const ITERABLE: &str = "__gavel_iterable";
@@ -58,6 +98,29 @@ fn may_be_scalar(e: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn some_in_walk_iterates_each_output_pair_as_opa_does() {
+        let src = "package w\nvals := [v | some _, v in walk({\"a\": [1]})]\nkeys := [k | some k, _ in walk({\"a\": [1]})]\n";
+        let b =
+            crate::bundle::Bundle::from_texts([("p.rego".to_string(), src.to_string())]).unwrap();
+        let p =
+            crate::engine::LoadedPolicy::load(&b, crate::engine::LoadOptions::new(false)).unwrap();
+        let eval = |rule: &str| {
+            let v = p
+                .engine()
+                .clone()
+                .eval_rule(format!("data.w.{rule}"))
+                .unwrap();
+            crate::engine::convert::to_json(&v).unwrap().unwrap()
+        };
+        // The reference OPA engine's answers.
+        assert_eq!(
+            eval("vals"),
+            serde_json::json!([[], {"a": [1]}, ["a"], [1], ["a", 0], 1])
+        );
+        assert_eq!(eval("keys"), serde_json::json!([0, 1, 0, 1, 0, 1]));
+    }
+
     use super::*;
 
     fn rewritten(src: &str) -> Vec<String> {
