@@ -306,10 +306,6 @@ const LACKS: &[(&str, &str)] = &[
         "rego.parse_module",
         "returns OPA's own AST as JSON (its node layout, locations and annotations), which Gavel's parser does not model",
     ),
-    (
-        "providers.aws.sign_req",
-        "signs live AWS requests; Gavel makes no network requests",
-    ),
 ];
 
 /// Where Gavel's answer for `b` comes from.

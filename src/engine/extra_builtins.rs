@@ -57,6 +57,7 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
         super::net_string_builtins::call,
     ),
     (super::x509_builtins::BUILTINS, super::x509_builtins::call),
+    (super::aws_sign::BUILTINS, super::aws_sign::call),
     (
         super::conftest_builtins::BUILTINS,
         super::conftest_builtins::call,

@@ -3,6 +3,7 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod aliases;
+pub mod aws_sign;
 pub mod big_numbers;
 pub mod builtin_mocks;
 pub mod builtin_table;

@@ -894,6 +894,25 @@ fn parse_url(raw: &[u8]) -> Result<GoUrl, String> {
     Ok(url)
 }
 
+/// What a request signature reads of a URL, as Go's `url.Parse` gives it:
+/// `(Host, EscapedPath(), RawQuery)`.
+pub(crate) fn url_for_signing(raw: &str) -> Result<(String, String, String), String> {
+    let url = parse_url(raw.as_bytes())?;
+    // Go's EscapedPath: the path as written when that is a valid
+    // encoding of it, else the path escaped.
+    let path = if !url.raw_path.is_empty()
+        && unescape(&url.raw_path, Mode::Path).is_ok_and(|p| p == url.path)
+    {
+        url.raw_path.clone()
+    } else if url.path == b"*" {
+        b"*".to_vec()
+    } else {
+        escape(&url.path, Mode::Path)
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok((text(&url.host), text(&path), text(&url.raw_query)))
+}
+
 /// Go's `splitHostPort` of `URL.Hostname` / `URL.Port`.
 fn split_host_port(host_port: &[u8]) -> (&[u8], &[u8]) {
     let (mut host, mut port) = (host_port, &[][..]);
