@@ -57,7 +57,10 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
         super::net_string_builtins::call,
     ),
     (super::x509_builtins::BUILTINS, super::x509_builtins::call),
-    (super::schema_builtins::BUILTINS, super::schema_builtins::call),
+    (
+        super::schema_builtins::BUILTINS,
+        super::schema_builtins::call,
+    ),
     (
         super::conftest_builtins::BUILTINS,
         super::conftest_builtins::call,

@@ -123,9 +123,9 @@ fn from_rego(v: &Value) -> Result<Json, String> {
     Ok(match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
-        Value::Number(n) => Json::Num(
-            Dec::parse(&n.format_decimal()).ok_or_else(|| "invalid number".to_string())?,
-        ),
+        Value::Number(n) => {
+            Json::Num(Dec::parse(&n.format_decimal()).ok_or_else(|| "invalid number".to_string())?)
+        }
         Value::String(s) => Json::Str(s.to_string()),
         Value::Array(items) => Json::Arr(items.iter().map(from_rego).collect::<Result<_, _>>()?),
         Value::Set(items) => Json::Arr(items.iter().map(from_rego).collect::<Result<_, _>>()?),
@@ -313,8 +313,7 @@ impl JsonParser<'_> {
                         b't' => '\t',
                         b'u' => {
                             let u = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&u)
-                                && self.s[self.i..].starts_with(b"\\u")
+                            if (0xD800..0xDC00).contains(&u) && self.s[self.i..].starts_with(b"\\u")
                             {
                                 let save = self.i;
                                 self.i += 2;
@@ -522,10 +521,7 @@ impl Dec {
         if k < 0 {
             return false;
         }
-        let (Ok(a), Ok(b)) = (
-            self.digits.parse::<BigUint>(),
-            m.digits.parse::<BigUint>(),
-        ) else {
+        let (Ok(a), Ok(b)) = (self.digits.parse::<BigUint>(), m.digits.parse::<BigUint>()) else {
             return false;
         };
         // Past B's own count of twos and fives, more tens change nothing.
@@ -810,7 +806,8 @@ fn pointer_get(doc: &Json, fragment: &str) -> Result<Json, String> {
                     .ok_or_else(|| format!("Object has no key '{key}'"))?
             }
             Json::Arr(items) => {
-                let i: i64 = go_atoi(token).ok_or_else(|| format!("Invalid array index '{token}'"))?;
+                let i: i64 =
+                    go_atoi(token).ok_or_else(|| format!("Invalid array index '{token}'"))?;
                 usize::try_from(i)
                     .ok()
                     .and_then(|i| items.get(i))
@@ -1068,7 +1065,8 @@ impl Compiler {
             }
         }
         if pooled {
-            self.pool.insert(reference.to_string(), (Rc::clone(&doc), draft));
+            self.pool
+                .insert(reference.to_string(), (Rc::clone(&doc), draft));
         }
         top.map(|()| doc)
     }
@@ -1359,9 +1357,8 @@ impl Compiler {
             let mut bound = None;
             let mut exclusive_bound = None;
             if let Some(v) = m.get(key) {
-                bound = Some(
-                    must_be_number(v).ok_or_else(|| format!("{key} must be of a Number"))?,
-                );
+                bound =
+                    Some(must_be_number(v).ok_or_else(|| format!("{key} must be of a Number"))?);
             }
             if let Some(v) = m.get(exclusive) {
                 let without = || format!("{exclusive} cannot be used without {key}");
@@ -1624,7 +1621,11 @@ impl Validator<'_> {
         let sub = &subs[s];
         if let Some(pass) = sub.pass {
             if !pass {
-                out.add("false", context, "False always fails validation".to_string());
+                out.add(
+                    "false",
+                    context,
+                    "False always fails validation".to_string(),
+                );
             }
             return;
         }
@@ -2115,10 +2116,8 @@ fn is_format(format: &str, s: &str) -> bool {
     static URI_TEMPLATE: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new(r"^([^{]*(\{[^}]*\})?)*$").expect("template pattern"));
     static UUID: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(
-            "^(?i)[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-        )
-        .expect("uuid pattern")
+        regex::Regex::new("^(?i)[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
+            .expect("uuid pattern")
     });
     static JSON_POINTER: LazyLock<regex::Regex> =
         LazyLock::new(|| regex::Regex::new("^(?:/(?:[^~/]|~0|~1)*)*$").expect("pointer pattern"));
@@ -2200,7 +2199,12 @@ impl TimeParser<'_> {
 
     /// Go's `getnum`: two digits, or one when not `fixed`.
     fn num(&mut self, fixed: bool) -> Option<u32> {
-        let d = |i: usize| self.s.get(i).filter(|c| c.is_ascii_digit()).map(|c| u32::from(c - b'0'));
+        let d = |i: usize| {
+            self.s
+                .get(i)
+                .filter(|c| c.is_ascii_digit())
+                .map(|c| u32::from(c - b'0'))
+        };
         let first = d(0)?;
         match d(1) {
             Some(second) => {
@@ -2230,7 +2234,8 @@ impl TimeParser<'_> {
         if !self.literal(b'-') {
             return false;
         }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let leap =
+            year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
         let days = match month {
             2 if leap => 29,
             2 => 28,
@@ -2250,8 +2255,13 @@ impl TimeParser<'_> {
             return false;
         }
         // A fraction of a second may follow, though the layout has none.
-        if matches!(self.s.first(), Some(b'.' | b',')) && self.s.get(1).is_some_and(u8::is_ascii_digit) {
-            let n = 1 + self.s[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if matches!(self.s.first(), Some(b'.' | b','))
+            && self.s.get(1).is_some_and(u8::is_ascii_digit)
+        {
+            let n = 1 + self.s[1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             self.s = &self.s[n..];
         }
         true
@@ -2517,9 +2527,10 @@ fn go_url(s: &str) -> Option<(String, String)> {
         let host = match authority.rfind('@') {
             Some(i) => {
                 let user = &authority[..i];
-                if !user.bytes().all(|b| {
-                    b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b)
-                }) {
+                if !user
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b))
+                {
                     return None;
                 }
                 &authority[i + 1..]
@@ -2577,9 +2588,21 @@ fn unescape(s: &str) -> Option<String> {
 // gojsonschema answers a `$ref` to without fetching them.
 
 const META_SCHEMAS: [(Draft, &str, &str); 3] = [
-    (DRAFT4, "http://json-schema.org/draft-04/schema", DRAFT4_META),
-    (DRAFT6, "http://json-schema.org/draft-06/schema", DRAFT6_META),
-    (DRAFT7, "http://json-schema.org/draft-07/schema", DRAFT7_META),
+    (
+        DRAFT4,
+        "http://json-schema.org/draft-04/schema",
+        DRAFT4_META,
+    ),
+    (
+        DRAFT6,
+        "http://json-schema.org/draft-06/schema",
+        DRAFT6_META,
+    ),
+    (
+        DRAFT7,
+        "http://json-schema.org/draft-07/schema",
+        DRAFT7_META,
+    ),
 ];
 
 const DRAFT4_META: &str = r##"{"id":"http://json-schema.org/draft-04/schema#","$schema":"http://json-schema.org/draft-04/schema#","description":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"positiveInteger":{"type":"integer","minimum":0},"positiveIntegerDefault0":{"allOf":[{"$ref":"#/definitions/positiveInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"minItems":1,"uniqueItems":true}},"type":"object","properties":{"id":{"type":"string"},"$schema":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":{},"multipleOf":{"type":"number","minimum":0,"exclusiveMinimum":true},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"boolean","default":false},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"boolean","default":false},"maxLength":{"$ref":"#/definitions/positiveInteger"},"minLength":{"$ref":"#/definitions/positiveIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"anyOf":[{"type":"boolean"},{"$ref":"#"}],"default":{}},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":{}},"maxItems":{"$ref":"#/definitions/positiveInteger"},"minItems":{"$ref":"#/definitions/positiveIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"maxProperties":{"$ref":"#/definitions/positiveInteger"},"minProperties":{"$ref":"#/definitions/positiveIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"anyOf":[{"type":"boolean"},{"$ref":"#"}],"default":{}},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"enum":{"type":"array","minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"dependencies":{"exclusiveMaximum":["maximum"],"exclusiveMinimum":["minimum"]},"default":{}}"##;
@@ -2587,3 +2610,437 @@ const DRAFT4_META: &str = r##"{"id":"http://json-schema.org/draft-04/schema#","$
 const DRAFT6_META: &str = r##"{"$schema":"http://json-schema.org/draft-06/schema#","$id":"http://json-schema.org/draft-06/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"title":{"type":"string"},"description":{"type":"string"},"default":{},"examples":{"type":"array","items":{}},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":{}},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":{},"enum":{"type":"array","minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":{}}"##;
 
 const DRAFT7_META: &str = r##"{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The builtin's answer on JSON texts, as JSON.
+    fn answer(name: &str, args: &[&str]) -> Result<serde_json::Value, String> {
+        let args: Vec<Value> = args.iter().map(|a| Value::from(*a)).collect();
+        call(name, &args)
+            .map(|v| crate::engine::convert::to_json(&v).unwrap().unwrap())
+            .map_err(|e| e.to_string())
+    }
+
+    fn matched(document: &str, schema: &str) -> serde_json::Value {
+        answer("json.match_schema", &[document, schema]).unwrap()
+    }
+
+    fn error(field: &str, kind: &str, desc: &str) -> serde_json::Value {
+        json!({"desc": desc, "error": format!("{field}: {desc}"), "field": field, "type": kind})
+    }
+
+    /// Every answer below is OPA 1.20.2's.
+    #[test]
+    fn matches_and_mismatches_as_opa() {
+        assert_eq!(
+            matched(r#"{"a": "x"}"#, r#"{"type": "object"}"#),
+            json!([true, []])
+        );
+        assert_eq!(
+            matched(
+                r#"{"a": 1}"#,
+                r#"{"type": "object", "properties": {"a": {"type": "string"}}}"#
+            ),
+            json!([
+                false,
+                [error(
+                    "a",
+                    "invalid_type",
+                    "Invalid type. Expected: string, given: integer"
+                )]
+            ])
+        );
+        // Required first, then the properties; nested fields joined by dots.
+        assert_eq!(
+            matched(
+                r#"{"b": 1, "n": {"a": [{"b": 1}]}}"#,
+                r#"{"required": ["a", "b", "c"], "properties": {"b": {"type": ["string", "null"]},
+                   "n": {"properties": {"a": {"items": {"properties": {"b": {"type": "string"}}}}}}}}"#
+            ),
+            json!([
+                false,
+                [
+                    error("(Root)", "required", "a is required"),
+                    error("(Root)", "required", "c is required"),
+                    error(
+                        "b",
+                        "invalid_type",
+                        "Invalid type. Expected: [string,null], given: integer"
+                    ),
+                    error(
+                        "n.a.0.b",
+                        "invalid_type",
+                        "Invalid type. Expected: string, given: integer"
+                    ),
+                ]
+            ])
+        );
+        // anyOf reports the branch that scored best.
+        assert_eq!(
+            matched(
+                r#"{"a": 1, "b": "x", "c": 3}"#,
+                r#"{"anyOf": [{"required": ["z"]},
+                    {"properties": {"a": {"type": "string"}, "b": {"type": "integer"}}},
+                    {"properties": {"c": {"type": "string"}}, "required": ["a", "b"]}]}"#
+            ),
+            json!([
+                false,
+                [
+                    error(
+                        "(Root)",
+                        "number_any_of",
+                        "Must validate at least one schema (anyOf)"
+                    ),
+                    error(
+                        "c",
+                        "invalid_type",
+                        "Invalid type. Expected: string, given: integer"
+                    ),
+                ]
+            ])
+        );
+        // Numbers as Go prints a big.Float; values as Go's json.Marshal.
+        assert_eq!(
+            matched(
+                "1e30",
+                r#"{"maximum": 12345678901.5, "minimum": 1e40, "exclusiveMaximum": 0.00001}"#
+            ),
+            json!([
+                false,
+                [
+                    error(
+                        "(Root)",
+                        "number_lte",
+                        "Must be less than or equal to 1.23456789015e+10"
+                    ),
+                    error("(Root)", "number_lt", "Must be less than 1e-05"),
+                    error(
+                        "(Root)",
+                        "number_gte",
+                        "Must be greater than or equal to 1e+40"
+                    ),
+                ]
+            ])
+        );
+        assert_eq!(
+            matched(
+                r#""x\ty""#,
+                r#"{"enum": ["x\u0001y", "<q>", null, 1e21, 1e-7, 0.1, 123456789012345678]}"#
+            ),
+            json!([
+                false,
+                [error(
+                    "(Root)",
+                    "enum",
+                    r#"(Root) must be one of the following: "x\u0001y", "\u003cq\u003e", null, 1e+21, 1e-7, 0.1, 123456789012345680"#
+                )]
+            ])
+        );
+        assert_eq!(
+            matched(
+                r#"[{"a": 1, "b": 2}, {"b": 2, "a": 1.0}, 1, 1, 1]"#,
+                r#"{"uniqueItems": true, "contains": {"type": "string"}}"#
+            ),
+            json!([
+                false,
+                [
+                    error("(Root)", "unique", "array items[0,1] must be unique"),
+                    error("(Root)", "unique", "array items[2,3] must be unique"),
+                    error("(Root)", "unique", "array items[3,4] must be unique"),
+                    error("(Root)", "contains", "At least one of the items must match"),
+                    error(
+                        "0",
+                        "invalid_type",
+                        "Invalid type. Expected: string, given: object"
+                    ),
+                ]
+            ])
+        );
+    }
+
+    #[test]
+    fn references_as_opa() {
+        let schema = r##"{"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"type": "integer"}},
+            "properties": {"x": {"$ref": "#/definitions/a", "type": "string"}, "y": {"$ref": "#"}}}"##;
+        assert_eq!(
+            matched(r#"{"x": "s", "y": {"y": {"x": 1.5}}}"#, schema),
+            json!([
+                false,
+                [
+                    error(
+                        "x",
+                        "invalid_type",
+                        "Invalid type. Expected: integer, given: string"
+                    ),
+                    error(
+                        "y.y.x",
+                        "invalid_type",
+                        "Invalid type. Expected: integer, given: number"
+                    ),
+                ]
+            ])
+        );
+        // The draft meta-schemas are known without fetching them.
+        assert_eq!(
+            matched(
+                r#"{"minLength": -1}"#,
+                r##"{"$ref": "http://json-schema.org/draft-07/schema#"}"##
+            ),
+            json!([
+                false,
+                [
+                    error(
+                        "minLength",
+                        "number_gte",
+                        "Must be greater than or equal to 0"
+                    ),
+                    error(
+                        "minLength",
+                        "number_all_of",
+                        "Must validate all the schemas (allOf)"
+                    ),
+                ]
+            ])
+        );
+        let verify = |schema: &str| answer("json.verify_schema", &[schema]).unwrap();
+        assert_eq!(
+            verify(r##"{"$ref": "#/definitions/s"}"##),
+            json!([false, "jsonschema: Object has no key 'definitions'"])
+        );
+        assert_eq!(
+            verify(r#"{"$ref": "other.json"}"#),
+            json!([false, "jsonschema: Reference /other.json must be canonical"])
+        );
+        // Gavel fetches nothing.
+        assert_eq!(
+            verify(r#"{"$ref": "https://example.com/s.json"}"#),
+            json!([
+                false,
+                "jsonschema: remote reference loading disabled: https://example.com/s.json"
+            ])
+        );
+        // A schema that refers to itself without end is an error (OPA's
+        // stack overflows).
+        let looping = answer(
+            "json.match_schema",
+            &["1", r##"{"allOf": [{"$ref": "#"}]}"##],
+        );
+        assert!(looping.unwrap_err().contains("refers to itself"));
+    }
+
+    #[test]
+    fn schema_errors_as_opa() {
+        let verify = |schema: &str| answer("json.verify_schema", &[schema]).unwrap();
+        assert_eq!(verify(r#"{"type": "object"}"#), json!([true, null]));
+        assert_eq!(verify("true"), json!([true, null]));
+        for (schema, message) in [
+            (
+                r#"{"type": "foo"}"#,
+                "has a primitive type that is NOT VALID -- given: /foo/ Expected valid values are:[array boolean integer number null object string]",
+            ),
+            ("{", "invalid JSON string"),
+            ("5", "schema is invalid"),
+            (
+                r#"{"definitions": 1}"#,
+                "Invalid type. Expected: Array Of Schemas, given: definitions",
+            ),
+            (
+                r#"{"items": 1}"#,
+                "Invalid type. Expected: Valid Schema/Array Of Schemas, given: items",
+            ),
+            (
+                r#"{"oneOf": [1]}"#,
+                "Expected: Valid Schema, given: Invalid JSON",
+            ),
+            (r#"{"minimum": "1"}"#, "minimum must be of a Number"),
+            (
+                r#"{"exclusiveMinimum": true}"#,
+                "exclusiveMinimum cannot be used without minimum",
+            ),
+            (
+                r#"{"exclusiveMinimum": "x"}"#,
+                "Invalid type. Expected: boolean/number, given: exclusiveMinimum",
+            ),
+            (r#"{"minLength": 1.5}"#, "minLength must be of an integer"),
+            (
+                r#"{"minLength": 3, "maxLength": 2}"#,
+                "minLength cannot be greater than maxLength",
+            ),
+            (r#"{"pattern": "^(?!x)"}"#, "pattern must be a valid regex"),
+            (
+                r#"{"patternProperties": {"(": {}}}"#,
+                "Invalid regex pattern '('",
+            ),
+            (r#"{"properties": 1}"#, "Properties must be of type object"),
+            (
+                r#"{"dependencies": {"a": [1]}}"#,
+                "Dependency must be of type Schema Or Array Of Strings",
+            ),
+            (
+                r#"{"required": ["a", "a"]}"#,
+                "required items must be unique",
+            ),
+            (r#"{"enum": [1, 1.0]}"#, "enum items must be unique"),
+            (r#"{"if": 1}"#, "if must be of an object"),
+            (r#"{"$schema": 1}"#, "$schema must be of type string"),
+            (
+                r##"{"$schema": "http://json-schema.org/draft-04/schema#", "items": true}"##,
+                "Expected: Valid Schema, given: Invalid JSON",
+            ),
+            (
+                r##"{"$schema": "http://json-schema.org/draft-06/schema#", "exclusiveMinimum": true}"##,
+                "Invalid type. Expected: number, given: exclusiveMinimum",
+            ),
+        ] {
+            assert_eq!(
+                verify(schema),
+                json!([false, format!("jsonschema: {message}")]),
+                "{schema}"
+            );
+        }
+        // match_schema: the same words, as the call's error.
+        assert_eq!(
+            answer("json.match_schema", &["{}", r#"{"type": "foo"}"#]).unwrap_err(),
+            "json.match_schema: has a primitive type that is NOT VALID -- given: /foo/ Expected valid values are:[array boolean integer number null object string]"
+        );
+        let wrong = call("json.match_schema", &[Value::from(1u64), Value::from("{}")]);
+        assert_eq!(
+            wrong.unwrap_err().to_string(),
+            "json.match_schema: wrong type, expected string or object"
+        );
+    }
+
+    #[test]
+    fn formats_as_go_reads_them() {
+        let failing = |format: &str, values: &[&str]| -> Vec<String> {
+            values
+                .iter()
+                .filter(|v| !is_format(format, v))
+                .map(|v| v.to_string())
+                .collect()
+        };
+        assert_eq!(
+            failing(
+                "date-time",
+                &[
+                    "2020-01-01T10:00:00Z",
+                    "2020-01-01T1:00:00.5+02:00",
+                    "10:00:00",
+                    "2020-02-29",
+                    "2021-02-29",
+                    "2020-01-01t10:00:00Z",
+                    "2020-01-01T10:00:60Z",
+                    "2020-01-01 10:00:00Z"
+                ]
+            ),
+            [
+                "2021-02-29",
+                "2020-01-01t10:00:00Z",
+                "2020-01-01T10:00:60Z",
+                "2020-01-01 10:00:00Z"
+            ]
+        );
+        assert_eq!(
+            failing(
+                "email",
+                &[
+                    "a@b",
+                    "A <a@b.c>",
+                    "\"x y\"@b.c",
+                    "a@[1.2.3.4]",
+                    "a@[x]",
+                    "a..b@c",
+                    "a b@c",
+                    "a@b (c)"
+                ]
+            ),
+            ["a@[x]", "a..b@c", "a b@c"]
+        );
+        assert_eq!(
+            failing("ipv4", &["1.2.3.4", "::ffff:1.2.3.4", "01.2.3.4", "::1"]),
+            ["01.2.3.4", "::1"]
+        );
+        assert_eq!(
+            failing(
+                "uri",
+                &[
+                    "http://a.b/c",
+                    "mailto:x@y",
+                    "a.b/c",
+                    "http://a b/",
+                    "http://a/%zz",
+                    "http://a/\\b"
+                ]
+            ),
+            ["a.b/c", "http://a b/", "http://a/%zz", "http://a/\\b"]
+        );
+        assert_eq!(
+            failing("hostname", &["a.b", "-a.b", "a_b", "xn--bcher-kva.example"]),
+            ["-a.b", "a_b"]
+        );
+        assert!(is_format("no-such-format", "x"));
+    }
+
+    #[test]
+    fn numbers_as_go_prints_them() {
+        let big = |t: &str| Dec::parse(t).unwrap().go_big_float();
+        assert_eq!(big("100"), "100");
+        assert_eq!(big("1000000"), "1e+06");
+        assert_eq!(big("999999.5"), "999999.5");
+        assert_eq!(big("0.0001"), "0.0001");
+        assert_eq!(big("-0.00001234"), "-1.234e-05");
+        assert_eq!(
+            big("12345678901234567890123"),
+            "1.2345678901234567890123e+22"
+        );
+        assert_eq!(big("-0.0"), "0");
+        let float = |t: &str| go_float(&Dec::parse(t).unwrap()).unwrap();
+        assert_eq!(float("1.0"), "1");
+        assert_eq!(float("1e21"), "1e+21");
+        assert_eq!(float("1e-7"), "1e-7");
+        assert_eq!(float("0.000001"), "0.000001");
+        let multiple = |a: &str, m: &str| {
+            Dec::parse(a)
+                .unwrap()
+                .is_multiple_of(&Dec::parse(m).unwrap())
+        };
+        assert!(multiple("0.3", "0.1") && multiple("1e30", "0.01") && multiple("0", "7"));
+        assert!(!multiple("0.015", "0.01") && !multiple("2.5", "5") && !multiple("1e-10", "0.1"));
+    }
+
+    /// The bytecode VM answers with Gavel's builtins too.
+    #[test]
+    fn the_vm_answers_as_the_interpreter() {
+        use crate::bundle::Bundle;
+        use crate::engine::fast::FastEvaluator;
+        use crate::engine::{LoadOptions, LoadedPolicy};
+        let text =
+            "package p\nr := [json.match_schema(input.d, input.s), json.verify_schema(input.s)]\n";
+        let b = Bundle::from_texts([("p.rego".to_string(), text.to_string())]).unwrap();
+        let policy = LoadedPolicy::load(&b, LoadOptions::new(false)).unwrap();
+        let program = policy
+            .compile_fast(&b, "p/r", std::time::Duration::from_secs(5))
+            .expect("compiles");
+        let mut vm = FastEvaluator::new(&program).unwrap();
+        let input = json!({"d": {"a": 1}, "s": {"properties": {"a": {"type": "string"}}}});
+        let want = json!([
+            [
+                false,
+                [error(
+                    "a",
+                    "invalid_type",
+                    "Invalid type. Expected: string, given: integer"
+                )]
+            ],
+            [true, null]
+        ]);
+        assert_eq!(
+            policy.evaluate_result("p/r", &input, 1).unwrap(),
+            Some(want.clone())
+        );
+        assert_eq!(vm.eval(&input, 1), Some(Some(want)));
+    }
+}
