@@ -31,8 +31,9 @@
 //!
 //! Where Go's answer depends on its map order (the order of errors from
 //! sibling properties, `dependencies` or `patternProperties`; which of two
-//! invalid `definitions` is reported), OPA's order varies from run to run;
-//! Gavel's is the keys' sorted order.
+//! invalid subschemas under `properties` or `definitions` is reported),
+//! OPA's answer varies from run to run; Gavel's follows the keys' sorted
+//! order.
 //!
 //! `$ref`: references inside the schema (`#/definitions/x`, `#`, `$id`s)
 //! and the draft-04/06/07 meta-schemas, which gojsonschema carries with it.
@@ -190,8 +191,9 @@ impl JsonParser<'_> {
 
     fn value(&mut self) -> Option<Json> {
         self.depth += 1;
-        // Go's decoder refuses nesting past 10000.
-        if self.depth > 10_000 {
+        // Go's decoder refuses nesting past 10000; this one past 1000, so
+        // that the schema's reading and the walk stay within the stack.
+        if self.depth > 1_000 {
             return None;
         }
         let v = match *self.s.get(self.i)? {
