@@ -45,6 +45,12 @@
 //! A schema that refers to itself without consuming the document
 //! (`{"$ref": "#"}` alone, or through `allOf`) makes OPA recurse until Go's
 //! stack overflows and the process dies; here it is the call's error.
+//!
+//! Also different: a number keeps the text regorus gives it, where OPA
+//! keeps the policy's (`{"minLength": 2.0}` is an integer here, "must be of
+//! an integer" in OPA); a value past float64 under `enum` / `const` /
+//! `uniqueItems` is an error naming it (OPA dereferences nil and reports a
+//! runtime error); JSON text nested past 1000 levels is invalid.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
