@@ -59,6 +59,10 @@ pub const EXTENSIONS: &[(&[(&str, u8)], Answer)] = &[
     (super::x509_builtins::BUILTINS, super::x509_builtins::call),
     (super::aws_sign::BUILTINS, super::aws_sign::call),
     (
+        super::schema_builtins::BUILTINS,
+        super::schema_builtins::call,
+    ),
+    (
         super::conftest_builtins::BUILTINS,
         super::conftest_builtins::call,
     ),

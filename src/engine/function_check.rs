@@ -124,14 +124,14 @@ mod tests {
     #[test]
     fn a_builtin_gavel_lacks_says_why() {
         let err = check_src(
-            "package p\n\nx := providers.aws.sign_req({}, {}, 0)\n",
+            "package p\n\nx := rego.parse_module(\"p.rego\", \"package p\")\n",
             &HostBuiltins::default(),
         )
         .unwrap_err()
         .to_string();
         assert!(
             err.contains(
-                "p.rego:3:6: rego_type_error: builtin providers.aws.sign_req is not supported by Gavel"
+                "p.rego:3:6: rego_type_error: builtin rego.parse_module is not supported by Gavel"
             ),
             "{err}"
         );

@@ -35,6 +35,7 @@ pub mod recursion;
 pub mod regex_builtins;
 pub mod regex_patterns;
 pub mod rego_metadata;
+pub mod schema_builtins;
 pub mod shadowing;
 pub mod some_in;
 pub mod split_functions;

@@ -7,6 +7,8 @@
 //!   on every call, with an empty match cache: about 5 % of a batch replay).
 //! - `object.subset`, `strings.count`: Gavel's, which answer as OPA's where
 //!   regorus's panic or count otherwise (extra_builtins.rs).
+//! - `json.match_schema`, `json.verify_schema`: Gavel's, with OPA's lists
+//!   of errors and its words (schema_builtins.rs).
 //!
 //! The VM calls these exactly where it calls regorus's
 //! (`execute_builtin_call`).
@@ -21,6 +23,8 @@ pub fn install(program: &mut Program) {
         ("regex.match", (regex_match, 2)),
         ("object.subset", (object_subset, 2)),
         ("strings.count", (strings_count, 2)),
+        ("json.match_schema", (json_match_schema, 2)),
+        ("json.verify_schema", (json_verify_schema, 1)),
         // Not for speed: the non-deterministic builtins answer as the
         // interpreter's extensions do, from the replayed decision's record
         // (nd_cache.rs); regorus's own http.send answers undefined.
@@ -80,6 +84,24 @@ fn strings_count(
     _strict: bool,
 ) -> anyhow::Result<Value> {
     super::extra_builtins::call("strings.count", args)
+}
+
+fn json_match_schema(
+    _span: &Span,
+    _params: &[Ref<Expr>],
+    args: &[Value],
+    _strict: bool,
+) -> anyhow::Result<Value> {
+    super::schema_builtins::call("json.match_schema", args)
+}
+
+fn json_verify_schema(
+    _span: &Span,
+    _params: &[Ref<Expr>],
+    args: &[Value],
+    _strict: bool,
+) -> anyhow::Result<Value> {
+    super::schema_builtins::call("json.verify_schema", args)
 }
 
 #[cfg(test)]
