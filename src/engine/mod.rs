@@ -3,7 +3,6 @@
 //! pinned per evaluation, an evaluation time limit, coverage and prints.
 
 pub mod aliases;
-pub mod big_numbers;
 pub mod builtin_mocks;
 pub mod builtin_table;
 pub mod builtins;
