@@ -335,10 +335,11 @@ def cmd_round_trip(args):
             for n, ev in read_jsonl(src):
                 if event_revision(ev, w.name) != w.revision:
                     continue
-                items.append(
-                    (ev["path"], ev.get("input"), rfc3339_to_ns(ev["timestamp"]),
-                     f"sample-decisions/{w.name}.jsonl:{n}")
-                )
+                item = (ev["path"], ev.get("input"), rfc3339_to_ns(ev["timestamp"]),
+                        f"sample-decisions/{w.name}.jsonl:{n}")
+                # The service's http.send answers, as `write` passes them.
+                http = (ev.get("nd_builtin_cache") or {}).get("http.send")
+                items.append(item + (http,) if http else item)
             written, errs = write_log(w, items, out)
             errors += errs
             per_version[f"{w.name}@{w.revision}"] = [e["decision_id"] for e in written]
@@ -379,7 +380,11 @@ def cmd_round_trip(args):
         nondet = sum(v for k, v in verdicts.items() if k != "DETERMINISTIC")
         if nondet:
             sample = list(r.get("changed_sample") or []) + list(r.get("error_sample") or [])
-            sample = [s if isinstance(s, str) else s.get("decision_id", str(s)) for s in sample]
+            # Entries are ids, [id, reason] pairs (error_sample) or objects.
+            sample = [s if isinstance(s, str)
+                      else s[0] if isinstance(s, list) and s
+                      else s.get("decision_id", str(s)) if isinstance(s, dict)
+                      else str(s) for s in sample]
             if len(sample) < nondet:  # sample capped: replay each one
                 sample = []
                 for did in per_version[key]:

@@ -80,17 +80,19 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
             e.valid_up_to() + 1
         ))
     })?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    // Numbers keep their text (`1E2`, big integers), as OPA keeps them.
+    let value: Value = crate::json_text::parse(text).map_err(|e| {
+        let (l, column) = crate::json_text::line_column(&e);
         if e.is_eof() {
-            err(format!("truncated JSON (ends at column {})", e.column()))
+            err(format!("truncated JSON (ends at column {column})"))
         } else {
             // One line of JSONL is one line of JSON: serde's "at line 1"
             // would only confuse with the log's own line number.
             let full = e.to_string();
             let bare = full
-                .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
+                .strip_suffix(&format!(" at line {l} column {column}"))
                 .unwrap_or(&full);
-            err(format!("not JSON: {bare} (column {})", e.column()))
+            err(format!("not JSON: {bare} (column {column})"))
         }
     })?;
     let Value::Object(mut event) = value else {

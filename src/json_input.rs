@@ -10,9 +10,10 @@ use crate::error::{Error, Result};
 
 /// Parses JSON text; `origin` names it in errors.
 pub fn parse_json(origin: &str, text: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
+    crate::json_text::parse(text).map_err(|e| {
+        let (line, column) = crate::json_text::line_column(&e);
         Error::input(
-            format!("{origin}:{}:{}", e.line(), e.column()),
+            format!("{origin}:{line}:{column}"),
             format!("invalid JSON: {}", strip_position(&e.to_string())),
         )
     })

@@ -15,6 +15,7 @@ pub mod error;
 pub mod exceptions;
 pub mod import;
 pub mod json_input;
+pub mod json_text;
 pub mod store;
 
 pub use error::{Error, Result};

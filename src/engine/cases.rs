@@ -187,7 +187,7 @@ fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
-        (Value::Number(x), Value::Number(y)) => number_key(x) == number_key(y),
+        (Value::Number(x), Value::Number(y)) => numbers_equal(x, y),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(x, y)| values_equal(x, y))
         }
@@ -200,33 +200,28 @@ fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// A number as `normalize_numbers` leaves it, for comparison.
-#[derive(PartialEq)]
-enum NumberKey {
-    Integer(i128),
-    Float(f64),
+/// Whether two JSON numbers are the same number, as OPA compares them:
+/// `1` and `1.0`, `1e2` and `100`, `1e400` and its 401 digits are equal;
+/// big integers are compared exactly.
+fn numbers_equal(x: &serde_json::Number, y: &serde_json::Number) -> bool {
+    if x.as_str() == y.as_str() {
+        return true;
+    }
+    let (a, b) = (
+        super::convert::number_to_rego(x),
+        super::convert::number_to_rego(y),
+    );
+    a != regorus::Value::Undefined && a == b
 }
 
-fn number_key(n: &serde_json::Number) -> NumberKey {
-    if let Some(i) = n.as_i64() {
-        return NumberKey::Integer(i128::from(i));
-    }
-    if let Some(u) = n.as_u64() {
-        return NumberKey::Integer(i128::from(u));
-    }
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => NumberKey::Integer(f as i128),
-        Some(f) => NumberKey::Float(f),
-        None => NumberKey::Float(f64::NAN),
-    }
-}
-
+/// Every number as its canonical text (`super::convert::number_text` of
+/// its value: `1.0` and `1e2` become `1` and `100`), so that two documents
+/// `json_equal` calls equal have the same text.
 fn normalize_numbers(v: &Value) -> Value {
     match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 && n.is_f64() => Value::from(f as i64),
-            _ => v.clone(),
-        },
+        Value::Number(n) => super::convert::number_text(&super::convert::number_to_rego(n))
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .map_or_else(|| v.clone(), Value::Number),
         Value::Array(items) => Value::Array(items.iter().map(normalize_numbers).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
@@ -312,6 +307,31 @@ mod tests {
         assert!(!json_equal(Some(&json!([1])), Some(&json!([1, 1]))));
         assert!(!json_equal(Some(&json!({"a": 1})), Some(&json!({"a": 2}))));
         assert!(!json_equal(None, Some(&json!(null))));
+    }
+
+    /// OPA's numeric equality, whatever the spelling: `1` and `1.0`, `1e2`
+    /// and `100`, `1e400` and its digits; big integers exactly.
+    #[test]
+    fn numbers_compare_by_value_not_text() {
+        let parse = |t: &str| crate::json_text::parse(t).unwrap();
+        let same = |a: &str, b: &str| json_equal(Some(&parse(a)), Some(&parse(b)));
+        assert!(same("1", "1.0"));
+        assert!(same("[1e2]", "[100]"));
+        assert!(same("1E2", "100.0"));
+        assert!(same("9e15", "9000000000000000"));
+        assert!(same("0", "-0"));
+        assert!(same("1e400", &format!("1{}", "0".repeat(400))));
+        assert!(same(
+            "123456789012345678901234567890",
+            "1.2345678901234567890123456789e29"
+        ));
+        assert!(!same(
+            "123456789012345678901234567890",
+            "123456789012345678901234567891"
+        ));
+        assert!(!same("1e400", "1e401"));
+        assert!(!same("1.5", "1"));
+        assert!(!same("1", "\"1\""));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! `net.cidr_intersects`, `net.cidr_merge`; and two regorus answers
 //! differently, so Gavel's take precedence: `object.subset` (regorus panics
 //! on an empty array and recurses where OPA compares) and `strings.count`
-//! (regorus counts overlapping matches and panics on an empty one). Each
+//! (regorus counts overlapping matches and panics on an empty one), and
+//! `json.unmarshal` / `to_number`, which read numbers exactly and refuse
+//! one too large to expand (regorus would take minutes over `1e999999999`).
+//! Each
 //! answers as OPA's (`v1/topdown/array.go`, `crypto.go`, `cidr.go`,
 //! `subset.go`, `strings.go`): digests as lowercase
 //! hex of the string's UTF-8 bytes; a wrong operand type is an error naming
@@ -34,6 +37,8 @@ pub const BUILTINS: &[(&str, u8)] = &[
     ("net.cidr_merge", 1),
     ("object.subset", 2),
     ("strings.count", 2),
+    ("json.unmarshal", 1),
+    ("to_number", 1),
 ];
 
 /// How a table of builtins is answered: the builtin's name and arguments.
@@ -232,6 +237,28 @@ pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
                 "{name}: both arguments object.subset must be of the same type or array and set"
             )
         })?),
+        // Numbers are read exactly (json_text.rs), and one whose value has
+        // more digits than Gavel reads anywhere is refused before regorus
+        // expands it (`"1e999999999"` would take minutes).
+        "json.unmarshal" => {
+            let text = string_operand(name, args, 0)?;
+            let json = crate::json_text::parse(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            super::convert::to_rego(&json)
+        }
+        "to_number" => match args.first() {
+            Some(Value::Null) => Value::from(0u64),
+            Some(Value::Bool(b)) => Value::from(u64::from(*b)),
+            Some(n @ Value::Number(_)) => n.clone(),
+            // OPA reads the string as a JSON number.
+            Some(Value::String(s)) => match crate::json_text::parse(s) {
+                Ok(json @ serde_json::Value::Number(_)) => super::convert::to_rego(&json),
+                _ => anyhow::bail!("{name}: could not parse string as number"),
+            },
+            other => anyhow::bail!(
+                "{name}: operand 1 must be one of {{boolean, null, number, string}} but got {}",
+                other.map_or("undefined", type_name)
+            ),
+        },
         "strings.count" => {
             let (search, sub) = (
                 string_operand(name, args, 0)?,
@@ -426,6 +453,13 @@ mod tests {
         assert_eq!(
             call("strings.count", &[s("héé"), s("")]).unwrap(),
             Value::from(4)
+        );
+        // A number too large to expand is refused at once, not computed.
+        assert!(call("json.unmarshal", &[s("[1e999999999]")]).is_err());
+        assert!(call("to_number", &[s("1e999999999")]).is_err());
+        assert_eq!(
+            call("json.unmarshal", &[s(r#"{"n": 1e400}"#)]).unwrap(),
+            v(r#"{"n": 1e400}"#)
         );
         let err = call("array.flatten", &[s("x")]).unwrap_err().to_string();
         assert_eq!(err, "array.flatten: operand 1 must be array but got string");

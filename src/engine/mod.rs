@@ -4,7 +4,6 @@
 
 pub mod aliases;
 pub mod aws_sign;
-pub mod big_numbers;
 pub mod builtin_mocks;
 pub mod builtin_table;
 pub mod builtins;

@@ -21,8 +21,7 @@ pub struct Read {
 /// (aliases.rs),
 /// every call checked to name a function (function_check.rs; a host's
 /// builtins come from capabilities.rs), builtins a `with` replaces wrapped
-/// (builtin_mocks.rs), literals past float64 written exactly
-/// (big_numbers.rs), locals that shadow rules renamed (shadowing.rs), `with` targets and
+/// (builtin_mocks.rs), locals that shadow rules renamed (shadowing.rs), `with` targets and
 /// values as OPA reads them (with_values.rs), operators called by name
 /// (operators.rs), builtins called with an output argument
 /// (output_args.rs), regex patterns in Go's ASCII classes
@@ -135,7 +134,6 @@ fn finish(
     function_paths: &BTreeSet<String>,
     for_vm: bool,
 ) -> Read {
-    super::big_numbers::spell_out(&mut module);
     super::some_in::bind_walk_outputs(&mut module, package);
     super::shadowing::rename_shadowing_locals(&mut module, package);
     super::with_values::bind_with_values(&mut module, package, function_paths);

@@ -6,7 +6,9 @@
 //!   compiled regexes (regorus clones one from a global cache under a lock
 //!   on every call, with an empty match cache: about 5 % of a batch replay).
 //! - `object.subset`, `strings.count`: Gavel's, which answer as OPA's where
-//!   regorus's panic or count otherwise (extra_builtins.rs).
+//!   regorus's panic or count otherwise; `json.unmarshal`, `to_number`:
+//!   Gavel's, which refuse a number of more than 100,000 digits before
+//!   expanding it (extra_builtins.rs).
 //! - `json.match_schema`, `json.verify_schema`: Gavel's, with OPA's lists
 //!   of errors and its words (schema_builtins.rs).
 //!
@@ -23,6 +25,8 @@ pub fn install(program: &mut Program) {
         ("regex.match", (regex_match, 2)),
         ("object.subset", (object_subset, 2)),
         ("strings.count", (strings_count, 2)),
+        ("json.unmarshal", (json_unmarshal, 1)),
+        ("to_number", (to_number, 1)),
         ("json.match_schema", (json_match_schema, 2)),
         ("json.verify_schema", (json_verify_schema, 1)),
         // Not for speed: the non-deterministic builtins answer as the
@@ -75,6 +79,24 @@ fn object_subset(
     _strict: bool,
 ) -> anyhow::Result<Value> {
     super::extra_builtins::call("object.subset", args)
+}
+
+fn json_unmarshal(
+    _span: &Span,
+    _params: &[Ref<Expr>],
+    args: &[Value],
+    _strict: bool,
+) -> anyhow::Result<Value> {
+    super::extra_builtins::call("json.unmarshal", args)
+}
+
+fn to_number(
+    _span: &Span,
+    _params: &[Ref<Expr>],
+    args: &[Value],
+    _strict: bool,
+) -> anyhow::Result<Value> {
+    super::extra_builtins::call("to_number", args)
 }
 
 fn strings_count(

@@ -402,7 +402,7 @@ impl Store {
             .optional()?;
         row.map(
             |(event, outcome, policy_hash, rule_outcomes, version_id, source, chain)| {
-                let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
+                let event = crate::json_text::parse_object(&event).map_err(|e| {
                     Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
                 })?;
                 Ok((
@@ -545,7 +545,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let event: String = r.get(1)?;
-            let event: Map<String, Value> = serde_json::from_str(&event).map_err(|e| {
+            let event = crate::json_text::parse_object(&event).map_err(|e| {
                 Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
             })?;
             let rule_outcomes: Option<String> = r.get(4)?;

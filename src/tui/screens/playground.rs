@@ -281,16 +281,17 @@ impl PlaygroundScreen {
                 message: "the input is empty: type a JSON value, e.g. {}".into(),
             });
         }
-        serde_json::from_str(&text).map_err(|e| {
+        crate::json_text::parse(&text).map_err(|e| {
             let full = e.to_string();
             // serde_json ends its message with " at line L column C".
             let message = match full.rfind(" at line ") {
                 Some(i) => full[..i].to_string(),
                 None => full,
             };
+            let (line, column) = crate::json_text::line_column(&e);
             InvalidInput {
-                line: e.line(),
-                column: e.column(),
+                line,
+                column,
                 message,
             }
         })
