@@ -377,6 +377,33 @@ fn numbers_past_float64_print_and_the_run_goes_on() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// `opa test rule_data.yml policy/`: a data file, or a directory of data
+/// files, beside the policy's directory.
+#[test]
+fn data_files_and_data_directories_join_a_test_run() {
+    let env = Env::new();
+    let policy = env.bundle(
+        "policy",
+        &[(
+            "p_test.rego",
+            "package p_test\n\ntest_limit if data.limits.max == 3\n\ntest_region if data.region == \"eu\"\n",
+        )],
+    );
+    let data = env.bundle("data", &[("rule_data.yml", "limits:\n  max: 3\n")]);
+    let file = env.dir.path().join("extra.json");
+    std::fs::write(&file, r#"{"region": "eu"}"#).unwrap();
+    let (code, out, err) = env.run(&[
+        "test",
+        file.to_str().unwrap(),
+        data.to_str().unwrap(),
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = env.run(&["test", data.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no .rego files among them"), "{err}");
+}
+
 /// A host's builtins (conftest, a build system) declared in OPA's
 /// capabilities format: without them the library is refused at load with
 /// each call's place; with them it loads, tests stub them with `with`, and

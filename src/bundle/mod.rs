@@ -144,6 +144,47 @@ impl Bundle {
 
     /// Reads a directory with the given rule for data files.
     pub fn read_dir_with(dir: &Path, data: DataFiles) -> Result<Bundle> {
+        let bundle = Self::read_dir_files(dir, data)?;
+        if !bundle.files.iter().any(|f| f.kind == FileKind::Module) {
+            return Err(Error::Invalid(format!(
+                "{}: no .rego files: not a bundle",
+                dir.display()
+            )));
+        }
+        Ok(bundle)
+    }
+
+    /// One file given to `gavel test` beside directories, as `opa test`
+    /// takes one (`opa test data.yml policy/`): a module or a data file,
+    /// at the root of its own part.
+    pub fn read_file(file: &Path) -> Result<Bundle> {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let kind = FileKind::of_with(&name, DataFiles::All).ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: not a .rego, .json or .yaml file",
+                file.display()
+            ))
+        })?;
+        let text = read_text_file(file, kind)?;
+        let manifest = match kind {
+            FileKind::Manifest => Manifest::parse(&text)
+                .map_err(|m| Error::Invalid(format!("{}:{m}", file.display())))?,
+            _ => Manifest::default(),
+        };
+        Ok(Bundle {
+            manifest,
+            files: vec![BundleFile::new(name, kind, text)],
+            ignored: Vec::new(),
+            mounts: Vec::new(),
+        })
+    }
+
+    /// A directory's files, whether or not it holds a module (`opa test`
+    /// takes a directory of data files beside the policy's).
+    pub fn read_dir_files(dir: &Path, data: DataFiles) -> Result<Bundle> {
         let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
         if !meta.is_dir() {
             return Err(Error::Invalid(format!(
@@ -179,12 +220,6 @@ impl Bundle {
             };
             let text = read_text_file(entry.path(), kind)?;
             files.push(BundleFile::new(rel, kind, text));
-        }
-        if !files.iter().any(|f| f.kind == FileKind::Module) {
-            return Err(Error::Invalid(format!(
-                "{}: no .rego files: not a bundle",
-                dir.display()
-            )));
         }
         let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
             Some(f) => Manifest::parse(&f.text)

@@ -24,7 +24,8 @@ use crate::store::{StoredRule, VersionRef};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A stored version (NAME@VERSION), or one or more bundle directories.
+    /// A stored version (NAME@VERSION), or bundle directories and files
+    /// (modules, data), as `opa test` takes them.
     #[arg(required = true, value_name = "NAME@VERSION | BUNDLE_DIR")]
     targets: Vec<String>,
     /// Run only tests whose name (data.pkg.test_x, or FILE#case name) matches.
@@ -119,18 +120,37 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         (report, Some(reference), Some(run_id))
     } else {
         let mut parts = Vec::new();
-        for dir in &args.targets {
+        for target in &args.targets {
+            let path = Path::new(target);
+            // A file (`opa test rule_data.yml policy/`) is a part of its own,
+            // at the root of the data.
+            if path.is_file() {
+                let label = path
+                    .parent()
+                    .map(|p| p.display().to_string())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| ".".to_string());
+                parts.push((label, Bundle::read_file(path)?));
+                continue;
+            }
             // A directory with a .manifest is a bundle (only data.json /
             // data.yaml are data); otherwise every JSON/YAML file is data, as
-            // `opa test DIR` loads it.
-            let mode = if Path::new(dir).join(".manifest").is_file() {
+            // `opa test DIR` loads it. A directory of data files alone is
+            // a part too.
+            let mode = if path.join(".manifest").is_file() {
                 DataFiles::Bundle
             } else {
                 DataFiles::All
             };
-            parts.push((dir.clone(), Bundle::read_dir_with(Path::new(dir), mode)?));
+            parts.push((target.clone(), Bundle::read_dir_files(path, mode)?));
         }
         let mut bundle = Bundle::combine(parts);
+        if bundle.modules().next().is_none() {
+            bail!(
+                "{}: no .rego files among them: nothing to test",
+                args.targets.join(", ")
+            );
+        }
         if let Some(file) = &args.capabilities {
             crate::engine::capabilities::HostBuiltins::add_to(&mut bundle, file)?;
         }
