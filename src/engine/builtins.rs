@@ -167,7 +167,185 @@ fn format_verbs(format: &str) -> Vec<(usize, usize)> {
 /// bytecode VM runs) for this format and this many arguments: only when
 /// arguments run short, or a width is out of bounds, do they part.
 pub(crate) fn sprintf_reads_alike(format: &str, arguments: usize) -> bool {
-    check_widths(format).is_ok() && format_verbs(format).len() <= arguments
+    check_widths(format).is_ok()
+        && format_verbs(format).len() <= arguments
+        && !integer_precision_verbs(format).is_some_and(|v| v.iter().any(Option::is_some))
+}
+
+/// One `%` verb of a format: its byte span, flags, width, precision and
+/// verb letter.
+struct Verb {
+    span: (usize, usize),
+    flags: String,
+    width: Option<usize>,
+    precision: Option<usize>,
+    letter: char,
+}
+
+/// For each argument-consuming verb in order, the verb when it is an
+/// integer verb with a precision (`%.4d`, `%-6.3x`), which regorus cannot
+/// print; `None` for the whole format when it indexes or stars its
+/// arguments (`%[2]d`, `%*d`), which are left to regorus.
+fn integer_precision_verbs(format: &str) -> Option<Vec<Option<Verb>>> {
+    let mut out = Vec::new();
+    let bytes = format.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        if bytes.get(i) == Some(&b'%') {
+            i += 1;
+            continue;
+        }
+        let flags_start = i;
+        while i < bytes.len() && b"+- #0".contains(&bytes[i]) {
+            i += 1;
+        }
+        let flags = format[flags_start..i].to_string();
+        let number = |i: &mut usize| {
+            let from = *i;
+            while *i < bytes.len() && bytes[*i].is_ascii_digit() {
+                *i += 1;
+            }
+            format[from..*i].parse::<usize>().ok()
+        };
+        let width = number(&mut i);
+        let precision = if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            Some(number(&mut i).unwrap_or(0))
+        } else {
+            None
+        };
+        if matches!(bytes.get(i), Some(b'[' | b'*')) {
+            return None;
+        }
+        let Some(letter) = format[i..].chars().next() else {
+            break;
+        };
+        i += letter.len_utf8();
+        let integer = matches!(letter, 'd' | 'x' | 'X' | 'o' | 'b') && precision.is_some();
+        // regorus prints `%.2f` but not a flag or a width on a float.
+        let float = letter == 'f' && (!flags.is_empty() || width.is_some());
+        out.push(
+            ((integer || float) && !flags.contains('#')).then_some(Verb {
+                span: (start, i),
+                flags,
+                width,
+                precision,
+                letter,
+            }),
+        );
+    }
+    Some(out)
+}
+
+/// Go's `%W.Pd` (and `x`, `X`, `o`, `b`) of an integer: at least P digits,
+/// zero-padded, then padded to W with spaces (the `0` flag is ignored
+/// when a precision is given, as in Go).
+fn format_integer(verb: &Verb, n: i128) -> String {
+    let magnitude = n.unsigned_abs();
+    let mut digits = match verb.letter {
+        'x' => format!("{magnitude:x}"),
+        'X' => format!("{magnitude:X}"),
+        'o' => format!("{magnitude:o}"),
+        'b' => format!("{magnitude:b}"),
+        _ => magnitude.to_string(),
+    };
+    let precision = verb.precision.unwrap_or(0);
+    if precision == 0 && magnitude == 0 {
+        digits.clear();
+    }
+    while digits.len() < precision {
+        digits.insert(0, '0');
+    }
+    let sign = if n < 0 {
+        "-"
+    } else if verb.flags.contains('+') {
+        "+"
+    } else if verb.flags.contains(' ') {
+        " "
+    } else {
+        ""
+    };
+    let text = format!("{sign}{digits}");
+    let width = verb.width.unwrap_or(0);
+    if verb.flags.contains('-') {
+        format!("{text:<width$}")
+    } else {
+        format!("{text:>width$}")
+    }
+}
+
+/// Go's `%W.Pf` of a finite float: P decimals (6 by default), signed as
+/// the flags say, padded to W with spaces, or zeros after the sign for `0`.
+fn format_float(verb: &Verb, f: f64) -> String {
+    let precision = verb.precision.unwrap_or(6);
+    let digits = format!("{:.precision$}", f.abs());
+    let sign = if f.is_sign_negative() && f != 0.0 {
+        "-"
+    } else if verb.flags.contains('+') {
+        "+"
+    } else if verb.flags.contains(' ') {
+        " "
+    } else {
+        ""
+    };
+    let width = verb.width.unwrap_or(0);
+    if verb.flags.contains('-') {
+        format!("{:<width$}", format!("{sign}{digits}"))
+    } else if verb.flags.contains('0') {
+        let pad = width.saturating_sub(sign.len() + digits.len());
+        format!("{sign}{}{digits}", "0".repeat(pad))
+    } else {
+        format!("{:>width$}", format!("{sign}{digits}"))
+    }
+}
+
+/// The format and arguments with each verb regorus cannot print (an
+/// integer with a precision, a float with flags or a width) printed by
+/// Gavel as Go prints it (as `%s` of its text), when there is one.
+fn with_integer_precision(format: &str, values: &[Value]) -> Option<(String, Vec<Value>)> {
+    let verbs = integer_precision_verbs(format)?;
+    let mut out = String::with_capacity(format.len());
+    let mut args = values.to_vec();
+    let mut at = 0;
+    let mut changed = false;
+    for (k, verb) in verbs.iter().enumerate() {
+        let Some(verb) = verb else { continue };
+        let Some(Value::Number(n)) = values.get(k) else {
+            continue;
+        };
+        let text = if verb.letter == 'f' {
+            // An integer under `%f` is Go's `%!f(int64=…)`: regorus's to say.
+            if n.as_i64().is_some() {
+                continue;
+            }
+            match n.as_f64() {
+                Some(f) if f.is_finite() => format_float(verb, f),
+                _ => continue,
+            }
+        } else {
+            match n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+            {
+                Some(i) => format_integer(verb, i),
+                None => continue,
+            }
+        };
+        out.push_str(&format[at..verb.span.0]);
+        out.push_str("%s");
+        at = verb.span.1;
+        args[k] = Value::from(text);
+        changed = true;
+    }
+    out.push_str(&format[at..]);
+    changed.then_some((out, args))
 }
 
 /// `sprintf` as Go (and so OPA) prints it when arguments run short: each
@@ -176,6 +354,10 @@ fn sprintf(args: Vec<Value>) -> anyhow::Result<Value> {
     let (Ok(format), Ok(values)) = (args[0].as_string(), args[1].as_array()) else {
         return call_original("sprintf", &args);
     };
+    // `%.4d`: regorus refuses a precision on an integer verb; Go pads.
+    if let Some((format, values)) = with_integer_precision(format, values.as_slice()) {
+        return sprintf(vec![Value::from(format), Value::from(values)]);
+    }
     check_widths(format)?;
     let verbs = format_verbs(format);
     if verbs.len() <= values.len() {
@@ -388,6 +570,20 @@ mod tests {
         install(&mut e).unwrap();
         e.add_policy("p.rego".into(), src.into()).unwrap();
         e.eval_rule(format!("data.p.{rule}")).unwrap()
+    }
+
+    #[test]
+    fn sprintf_pads_integers_to_their_precision_as_go() {
+        // The reference OPA engine's answers.
+        let src = "package p\na := sprintf(\"CVE-%s-%0.4d\", [\"High\", 11])\nb := sprintf(\"%.3d|%5.2d|%-6.3d|%+.2d|%.3x\", [7, 3, -4, 5, 255])\nc := sprintf(\"%.0d|%d\", [0, 9])\n";
+        assert_eq!(eval(src, "a"), Value::from("CVE-High-0011"));
+        assert_eq!(eval(src, "b"), Value::from("007|   03|-004  |+05|0ff"));
+        assert_eq!(eval(src, "c"), Value::from("|9"));
+        let floats = "package p\nf := sprintf(\"%08.3f|%8.3f|%-8.2f|%+.1f\", [3.14159, 3.14159, 2.5, 1.25])\n";
+        assert_eq!(
+            eval(floats, "f"),
+            Value::from("0003.142|   3.142|2.50    |+1.2")
+        );
     }
 
     #[test]
