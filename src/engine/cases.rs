@@ -296,6 +296,15 @@ mod tests {
     #[test]
     fn numbers_compare_as_rego_does() {
         assert!(json_equal(Some(&json!({"a": 1})), Some(&json!({"a": 1.0}))));
+        // Minus zero is zero, and shows as one (proptest found it).
+        assert!(json_equal(
+            Some(&json!({"b": -0.0})),
+            Some(&json!({"b": 0.0}))
+        ));
+        assert_eq!(
+            normalize_numbers(&json!({"b": -0.0})),
+            normalize_numbers(&json!({"b": 0.0}))
+        );
         assert!(json_equal(
             Some(&json!([1.5, {"b": [2]}])),
             Some(&json!([1.5, {"b": [2.0]}]))

@@ -131,6 +131,10 @@ pub fn number_text(v: &RegoValue) -> Option<String> {
     let Ok(f) = decimal.parse::<f64>() else {
         return None;
     };
+    // `-0` is `0`: they are one number (OPA compares them equal).
+    if f == 0.0 {
+        return Some("0".to_string());
+    }
     if decimal.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
         return Some(decimal);
     }
