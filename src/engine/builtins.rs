@@ -230,8 +230,10 @@ fn integer_precision_verbs(format: &str) -> Option<Vec<Option<Verb>>> {
         let integer = matches!(letter, 'd' | 'x' | 'X' | 'o' | 'b') && precision.is_some();
         // regorus prints `%.2f` but not a flag or a width on a float.
         let float = letter == 'f' && (!flags.is_empty() || width.is_some());
+        // Go's `%q` of an integer is a quoted character (`'\x01'`).
+        let quoted = letter == 'q' && flags.is_empty() && width.is_none() && precision.is_none();
         out.push(
-            ((integer || float) && !flags.contains('#')).then_some(Verb {
+            ((integer || float || quoted) && !flags.contains('#')).then_some(Verb {
                 span: (start, i),
                 flags,
                 width,
@@ -280,6 +282,33 @@ fn format_integer(verb: &Verb, n: i128) -> String {
     }
 }
 
+/// Go's `strconv.QuoteRune`, as `%q` prints an integer: `'a'`, `'\n'`,
+/// `'\x01'`, `'\u00ad'`; a value that is no character is U+FFFD.
+fn go_quote_rune(code: u32) -> String {
+    let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+    let body = match c {
+        '\x07' => "\\a".to_string(),
+        '\x08' => "\\b".to_string(),
+        '\x0c' => "\\f".to_string(),
+        '\n' => "\\n".to_string(),
+        '\r' => "\\r".to_string(),
+        '\t' => "\\t".to_string(),
+        '\x0b' => "\\v".to_string(),
+        '\'' => "\\'".to_string(),
+        '\\' => "\\\\".to_string(),
+        c if u32::from(c) < 0x20 || u32::from(c) == 0x7f => format!("\\x{:02x}", u32::from(c)),
+        c if c.is_control() => {
+            if u32::from(c) < 0x10000 {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                format!("\\U{:08x}", u32::from(c))
+            }
+        }
+        c => c.to_string(),
+    };
+    format!("'{body}'")
+}
+
 /// Go's `%W.Pf` of a finite float: P decimals (6 by default), signed as
 /// the flags say, padded to W with spaces, or zeros after the sign for `0`.
 fn format_float(verb: &Verb, f: f64) -> String {
@@ -319,7 +348,13 @@ fn with_integer_precision(format: &str, values: &[Value]) -> Option<(String, Vec
         let Some(Value::Number(n)) = values.get(k) else {
             continue;
         };
-        let text = if verb.letter == 'f' {
+        let text = if verb.letter == 'q' {
+            // Only an integer: a string's `%q` is regorus's to print.
+            match n.as_i64().and_then(|i| u32::try_from(i).ok()) {
+                Some(i) => go_quote_rune(i),
+                None => continue,
+            }
+        } else if verb.letter == 'f' {
             // An integer under `%f` is Go's `%!f(int64=…)`: regorus's to say.
             if n.as_i64().is_some() {
                 continue;
@@ -579,6 +614,8 @@ mod tests {
         assert_eq!(eval(src, "a"), Value::from("CVE-High-0011"));
         assert_eq!(eval(src, "b"), Value::from("007|   03|-004  |+05|0ff"));
         assert_eq!(eval(src, "c"), Value::from("|9"));
+        let quoted = "package p\nq := sprintf(\"%q|%q|%q\", [1, 97, \"s\"])\n";
+        assert_eq!(eval(quoted, "q"), Value::from("'\\x01'|'a'|\"s\""));
         let floats = "package p\nf := sprintf(\"%08.3f|%8.3f|%-8.2f|%+.1f\", [3.14159, 3.14159, 2.5, 1.25])\n";
         assert_eq!(
             eval(floats, "f"),
