@@ -232,11 +232,17 @@ pub(crate) fn call(name: &str, args: &[Value]) -> anyhow::Result<Value> {
             Value::from(a.contains(&b.network()) || b.contains(&a.network()))
         }
         "net.cidr_merge" => cidr_merge(name, args.first())?,
-        "object.subset" => Value::from(subset(&args[0], &args[1]).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{name}: both arguments object.subset must be of the same type or array and set"
-            )
-        })?),
+        "object.subset" => Value::from(
+            match (args.first(), args.get(1)) {
+                (Some(sup), Some(sub)) => subset(sup, sub),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{name}: both arguments object.subset must be of the same type or array and set"
+                )
+            })?,
+        ),
         // Numbers are read exactly (json_text.rs), and one whose value has
         // more digits than Gavel reads anywhere is refused before regorus
         // expands it (`"1e999999999"` would take minutes).

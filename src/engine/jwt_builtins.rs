@@ -341,20 +341,7 @@ pub(crate) fn go_base64_decode(src: &[u8], alphabet: &[u8; 64]) -> Res<Vec<u8>> 
 
 /// Unpadded base64url, as JWS compact serialization writes it.
 fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let val = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            let sym = (val >> (18 - 6 * i)) & 0x3F;
-            out.push(char::from(URL_ALPHABET[sym as usize]));
-        }
-    }
-    out
+    data_encoding::BASE64URL_NOPAD.encode(bytes)
 }
 
 /// A JSON object from decoded bytes, as OPA's `extractJSONObject`: invalid

@@ -143,63 +143,17 @@ fn std_base64_decode(s: &str) -> Res<Vec<u8>> {
 
 /// Padded standard base64, as Go's `encoding/json` writes a `[]byte`.
 fn b64(bytes: &[u8]) -> String {
-    base64_encode(bytes, STD_ALPHABET, true)
+    data_encoding::BASE64.encode(bytes)
 }
 
 /// Unpadded base64url, as a JWK writes its parameters.
 fn b64url(bytes: &[u8]) -> String {
-    base64_encode(
-        bytes,
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-        false,
-    )
-}
-
-fn base64_encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let val = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let sym = (val >> (18 - 6 * i)) & 0x3F;
-                out.push(char::from(alphabet[sym as usize]));
-            } else if pad {
-                out.push('=');
-            }
-        }
-    }
-    out
+    data_encoding::BASE64URL_NOPAD.encode(bytes)
 }
 
 /// A big-endian magnitude in decimal.
 fn decimal(bytes: &[u8]) -> String {
-    // Little-endian limbs of 10^9.
-    let mut limbs: Vec<u32> = Vec::new();
-    for &byte in bytes {
-        let mut carry = u64::from(byte);
-        for limb in limbs.iter_mut() {
-            let v = u64::from(*limb) * 256 + carry;
-            *limb = (v % 1_000_000_000) as u32;
-            carry = v / 1_000_000_000;
-        }
-        while carry > 0 {
-            limbs.push((carry % 1_000_000_000) as u32);
-            carry /= 1_000_000_000;
-        }
-    }
-    let Some((last, rest)) = limbs.split_last() else {
-        return "0".into();
-    };
-    let mut out = last.to_string();
-    for limb in rest.iter().rev() {
-        let _ = write!(out, "{limb:09}");
-    }
-    out
+    num_bigint::BigUint::from_bytes_be(bytes).to_string()
 }
 
 /// A big integer (Go's `*big.Int`) as an exact number.
