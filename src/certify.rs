@@ -478,7 +478,7 @@ pub fn fingerprint(public_hex: &str) -> String {
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -492,7 +492,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -504,7 +504,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A private key others can read is refused, as ssh does.
 #[cfg(unix)]
-fn check_private(path: &Path) -> Result<()> {
+pub(crate) fn check_private(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
@@ -512,7 +512,7 @@ fn check_private(path: &Path) -> Result<()> {
         .mode();
     if mode & 0o077 != 0 {
         return Err(Error::Invalid(format!(
-            "{}: the signer key is readable by others (mode {:o}): chmod 600 {}",
+            "{}: the key is readable by others (mode {:o}): chmod 600 {}",
             path.display(),
             mode & 0o777,
             path.display()
@@ -522,7 +522,7 @@ fn check_private(path: &Path) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<()> {
+pub(crate) fn check_private(_path: &Path) -> Result<()> {
     Ok(())
 }
 
@@ -653,6 +653,7 @@ fn payload(
     signer: &str,
     statement: Option<&str>,
     signed_at: &str,
+    log_checkpoint: Option<&str>,
 ) -> String {
     let s = &run.summary;
     let replay = match (&evidence.replay, evidence.decisions) {
@@ -688,6 +689,8 @@ fn payload(
             "coverage": run.coverage,
         },
         "replay": replay,
+        // The decision log as the signer saw it: the signed checkpoint.
+        "log_checkpoint": log_checkpoint,
     }))
 }
 
@@ -1000,6 +1003,7 @@ pub fn certify(
     };
     let key = SignerKey::load_or_create(key_path)?;
     let signed_at = stamp(req.now);
+    let checkpoint = store.checkpoint_if_keyed("sign-off")?;
     let body = payload(
         &evidence,
         &run,
@@ -1007,6 +1011,7 @@ pub fn certify(
         &signer,
         statement.as_deref(),
         &signed_at,
+        checkpoint.as_ref().map(|c| c.note.as_str()),
     );
     let signature = key.sign(&body);
     let public = key.public_hex();

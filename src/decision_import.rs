@@ -140,7 +140,7 @@ fn to_new(
         version_id: version.map(|(id, _)| id),
         source: "import",
         line: p.line,
-        canonical_event: p.canonical_event,
+        event: p.event,
     })
 }
 

@@ -53,13 +53,14 @@ impl VersionResolver {
     }
 }
 
-/// A parsed line: the event as canonical JSON (with any exported `gavel`
-/// key taken off) and the few fields the store indexes. The parsed tree is
-/// dropped at once, so a batch of lines costs about its text.
+/// A parsed line: the event's bytes as they arrived and the few fields the
+/// store indexes. The parsed tree is dropped at once, so a batch of lines
+/// costs about its text.
 pub struct ParsedLine {
     /// 1-based line number in the log.
     pub line: u64,
-    pub canonical_event: String,
+    /// The line as it arrived (ends trimmed), kept and hashed as it is.
+    pub event: String,
     pub decision_id: String,
     pub path: String,
     pub timestamp: String,
@@ -131,15 +132,18 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
         .and_then(|g| g.get("policy_hash"))
         .and_then(Value::as_str)
         .map(String::from);
-    let exported_rule_outcomes = gavel
-        .as_ref()
-        .and_then(|g| g.get("rule_outcomes"))
-        .and_then(|r| serde_json::from_value(r.clone()).ok());
+    // An exported record that does not read is refused, never taken as none.
+    let exported_rule_outcomes = match gavel.as_ref().and_then(|g| g.get("rule_outcomes")) {
+        None | Some(Value::Null) => None,
+        Some(r) => Some(
+            serde_json::from_value::<Vec<RuleOutcome>>(r.clone())
+                .map_err(|e| err(format!("gavel.rule_outcomes cannot be read: {e}")))?,
+        ),
+    };
     let outcome = outcome_of(event.get("result"));
-    let canonical_event = canonical_json(&Value::Object(event));
     Ok(ParsedLine {
         line,
-        canonical_event,
+        event: text.to_string(),
         decision_id,
         path,
         timestamp,
@@ -153,7 +157,7 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
 
 /// The exported line of a stored decision: the OPA event with Gavel's fields
 /// under `gavel`.
-pub fn export_line(rec: &DecisionRecord, seq: i64, chain_hash: &str) -> String {
+pub fn export_line(rec: &DecisionRecord, seq: i64, leaf_hash: &str) -> String {
     let mut gavel = Map::new();
     gavel.insert("outcome".into(), Value::String(rec.outcome.clone()));
     if let Some(h) = &rec.policy_hash {
@@ -165,8 +169,8 @@ pub fn export_line(rec: &DecisionRecord, seq: i64, chain_hash: &str) -> String {
             serde_json::to_value(r).unwrap_or(Value::Null),
         );
     }
-    gavel.insert("chain_seq".into(), Value::from(seq));
-    gavel.insert("chain_hash".into(), Value::String(chain_hash.to_string()));
+    gavel.insert("log_position".into(), Value::from(seq));
+    gavel.insert("leaf_hash".into(), Value::String(leaf_hash.to_string()));
     let mut event = rec.event.clone();
     event.insert("gavel".into(), Value::Object(gavel));
     canonical_json(&Value::Object(event))
@@ -181,8 +185,8 @@ mod tests {
         let line = br#"{"decision_id":"d1","path":"a/b","input":{"x":1},"result":true,"timestamp":"2026-11-22T10:00:00.123456789Z","bundles":{"a":{"revision":"1.0.0"}},"custom_field":[1,2],"metrics":{"timer_rego_query_eval_ns":12}}"#;
         let p = parse_line(line, 1).unwrap();
         assert_eq!(p.outcome, "allow");
-        assert!(p.canonical_event.contains(r#""custom_field":[1,2]"#));
-        assert!(p.canonical_event.starts_with(r#"{"bundles":"#));
+        // Kept byte for byte, as it arrived.
+        assert_eq!(p.event.as_bytes(), &line[..]);
         assert_eq!(p.bundle, Some(("a".into(), "1.0.0".into())));
     }
 

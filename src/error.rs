@@ -36,6 +36,11 @@ pub enum Error {
     #[error("store: {0}")]
     Store(#[from] rusqlite::Error),
 
+    /// A check that failed (a signature that does not verify, a proof that
+    /// does not lead to its root): exit 1, not bad input.
+    #[error("{0}")]
+    Check(String),
+
     /// The Rego engine failed in a way no input explains.
     #[error("engine: {0}")]
     Engine(String),

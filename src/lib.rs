@@ -17,6 +17,7 @@ pub mod import;
 pub mod json_input;
 pub mod json_text;
 pub mod store;
+pub mod tlog;
 
 pub use error::{Error, Result};
 pub mod matrix;

@@ -1,77 +1,247 @@
-//! `gavel verify`: walks the decision chain and names the first decision
-//! that does not match, and why (edited, deleted, reordered).
+//! `gavel verify`: recomputes the Merkle log from the decisions' records and
+//! holds it against everything that vouches for it.
+//!
+//! Per decision: the record must read; the event's bytes must hash to the
+//! record's `event_sha256`; the record must agree with the event; every
+//! column kept for queries must agree with the record (a mismatch names the
+//! decision and the column); the record must hash to the stored leaf hash.
+//! Over the log: positions without gaps, the stored interior nodes and head
+//! equal to the recomputed ones, and the root at the size of every signed
+//! checkpoint (the store's own and one kept elsewhere, `--checkpoint`)
+//! equal to the checkpoint's. An attacker who rewrites decisions and
+//! recomputes every hash in the store still cannot sign: the first
+//! checkpoint that no longer matches bounds where the change is.
 
 use std::collections::HashMap;
 
-use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::engine::outcome::outcome_of;
+use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::decisions::{CHAIN_START, chain_document, chain_hash};
+use crate::store::log::{STORED_LEVEL, StoredCheckpoint, read_head};
+use crate::tlog::merkle::{self, CompactRange, Hash};
+use crate::tlog::note::{Checkpoint, NoteVerifier, parse_note, verify_note};
+use crate::tlog::record::{LeafRecord, event_sha256};
 
-/// What is wrong at the first bad place of the chain.
+/// What is wrong at the first bad place of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Break {
-    /// The row's content no longer hashes to its chain hash.
-    Edited { seq: i64, decision_id: String },
-    /// Chain positions are missing before this row.
+    /// The decisions could not be read (a damaged file).
+    Unreadable { reason: String },
+    /// A stored record or event that does not parse.
+    Unparsable {
+        seq: i64,
+        decision_id: String,
+        what: String,
+    },
+    /// Log positions are missing before this row.
     Deleted {
         seq: i64,
         decision_id: String,
         missing: i64,
     },
-    /// Rows at the end of the chain are gone (the head says more).
-    Truncated { expected: i64, found: i64 },
-    /// The row is intact but sits after another predecessor than the one
-    /// it was chained to.
-    Reordered {
+    /// The event's bytes no longer hash to what its record says.
+    EventEdited { seq: i64, decision_id: String },
+    /// The record no longer hashes to the stored leaf hash.
+    Edited { seq: i64, decision_id: String },
+    /// The record and its event disagree (the record was forged whole).
+    Inconsistent {
         seq: i64,
         decision_id: String,
-        chained_after: String,
+        field: String,
     },
-    /// The decisions could not be read (a damaged file).
-    Unreadable { reason: String },
+    /// A column kept for queries says something else than the record.
+    Column {
+        seq: i64,
+        decision_id: String,
+        column: String,
+        stored: String,
+        recorded: String,
+    },
+    /// A stored interior node disagrees with the recomputed tree.
+    Node {
+        level: u32,
+        index: u64,
+        first: u64,
+        last: u64,
+    },
+    /// The head disagrees with the decisions (rows cut off the end, or a
+    /// head rewritten).
+    Head { expected: u64, found: u64 },
+    /// A checkpoint's signature does not verify under the log key.
+    Forged { checkpoint: String, reason: String },
+    /// At a checkpoint's size the log's root is another than it signed.
+    Rewritten {
+        checkpoint: String,
+        size: u64,
+        #[serde(serialize_with = "crate::tlog::serialize_hash")]
+        root: Hash,
+        #[serde(serialize_with = "crate::tlog::serialize_hash")]
+        signed_root: Hash,
+        /// The largest size at which a signed checkpoint still matches.
+        matches_up_to: u64,
+        /// The one decision it must be, when the bound is one position.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        decision_id: Option<String>,
+    },
+    /// A checkpoint covers more decisions than the log holds.
+    Removed {
+        checkpoint: String,
+        size: u64,
+        found: u64,
+    },
 }
 
 impl Break {
     pub fn describe(&self) -> String {
         match self {
-            Break::Edited { seq, decision_id } => format!(
-                "decision {decision_id} (chain position {seq}) was edited: its record no longer matches its chain hash"
-            ),
+            Break::Unreadable { reason } => {
+                format!("the decisions cannot be read to walk the log: {reason}")
+            }
+            Break::Unparsable {
+                seq,
+                decision_id,
+                what,
+            } => format!("decision {decision_id} (log position {seq}): {what}"),
             Break::Deleted {
                 seq,
                 decision_id,
                 missing,
             } => format!(
-                "{missing} decision(s) deleted just before decision {decision_id} (chain position {seq})"
+                "{missing} decision(s) deleted just before decision {decision_id} (log position {seq})"
             ),
-            Break::Truncated { expected, found } => format!(
-                "the chain ends early: it holds {found} decisions, its head records {expected} (the last ones were deleted)"
+            Break::EventEdited { seq, decision_id } => format!(
+                "decision {decision_id} (log position {seq}) was edited: its event no longer hashes to the event_sha256 its record holds"
             ),
-            Break::Reordered {
+            Break::Edited { seq, decision_id } => format!(
+                "decision {decision_id} (log position {seq}) was edited: its record no longer hashes to its leaf hash"
+            ),
+            Break::Inconsistent {
                 seq,
                 decision_id,
-                chained_after,
+                field,
             } => format!(
-                "decision {decision_id} (chain position {seq}) was moved: it was chained after decision {chained_after}"
+                "decision {decision_id} (log position {seq}): its record and its event disagree on {field}"
             ),
-            Break::Unreadable { reason } => {
-                format!("the decisions cannot be read to walk the chain: {reason}")
+            Break::Column {
+                seq,
+                decision_id,
+                column,
+                stored,
+                recorded,
+            } => format!(
+                "decision {decision_id} (log position {seq}): column {column} says {stored}, its hashed record says {recorded}"
+            ),
+            Break::Node {
+                level,
+                index,
+                first,
+                last,
+            } => format!(
+                "the log's stored node {level}/{index} (positions {first}..{last}) is not the hash of those decisions"
+            ),
+            Break::Head { expected, found } => format!(
+                "the log's head records {expected} decisions and another root; the decisions give {found} (the end of the log was cut off or its head rewritten)"
+            ),
+            Break::Forged { checkpoint, reason } => {
+                format!("{checkpoint} is not signed by the log key: {reason}")
             }
+            Break::Rewritten {
+                checkpoint,
+                size,
+                root,
+                signed_root,
+                matches_up_to,
+                decision_id,
+            } => {
+                let first = matches_up_to + 1;
+                let place = match decision_id {
+                    Some(id) => {
+                        format!("the first difference is at position {first} (decision {id})")
+                    }
+                    None => format!(
+                        "the first difference lies between positions {first} and {size} (a signed checkpoint still matches at {matches_up_to})"
+                    ),
+                };
+                format!(
+                    "the log was rewritten: at {checkpoint}'s size {size} its root is {}, the checkpoint signed {}; {place}",
+                    short(root),
+                    short(signed_root)
+                )
+            }
+            Break::Removed {
+                checkpoint,
+                size,
+                found,
+            } => format!(
+                "decisions were removed: {checkpoint} covers {size} decisions, the log holds {found} (positions {} to {size} are gone)",
+                found + 1
+            ),
         }
     }
 }
 
+fn short(h: &Hash) -> String {
+    hex::encode(&h[..8])
+}
+
+/// A checkpoint to hold the log against, with how to name it.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub label: String,
+    pub checkpoint: Checkpoint,
+}
+
+/// Reads a checkpoint kept elsewhere and checks its signature: errors name
+/// `file:line`.
+pub fn read_anchor(label: &str, text: &str, verifier: &NoteVerifier) -> Result<Anchor> {
+    let note = parse_note(text)
+        .map_err(|e| Error::Invalid(format!("{label}:{}: {}", e.line, e.message)))?;
+    let checkpoint = Checkpoint::parse(&note.text)
+        .map_err(|e| Error::Invalid(format!("{label}:{}: {}", e.line, e.message)))?;
+    verify_note(&note, verifier).map_err(|e| {
+        Error::Check(format!(
+            "{label}: not signed by {}: {e}",
+            verifier.to_text()
+        ))
+    })?;
+    Ok(Anchor {
+        label: label.to_string(),
+        checkpoint,
+    })
+}
+
+/// What `gavel verify` checks against.
+#[derive(Debug, Default)]
+pub struct VerifyOptions {
+    /// The log key's verifier: stored checkpoints' signatures are checked
+    /// when there is one.
+    pub verifier: Option<NoteVerifier>,
+    /// A checkpoint kept outside the store.
+    pub kept: Option<Anchor>,
+}
+
 /// The result of a walk.
 #[derive(Debug, Clone, Serialize)]
-pub struct ChainReport {
-    pub decisions: i64,
-    pub head: String,
+pub struct LogReport {
+    pub origin: String,
+    pub decisions: u64,
+    #[serde(serialize_with = "crate::tlog::serialize_hash")]
+    pub root: Hash,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<Break>,
+    /// Stored checkpoints held against the log.
+    pub checkpoints_checked: usize,
+    /// Whether their signatures were checked (a log key was at hand).
+    pub signatures_checked: bool,
+    /// The kept checkpoint's size, when one was given and it held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extends_kept: Option<u64>,
+    /// The latest signed checkpoint's size: decisions past it are not yet
+    /// vouched for by any signature.
+    pub signed_size: u64,
     /// SQLite's integrity check, when it found anything.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub integrity: Vec<String>,
@@ -80,27 +250,34 @@ pub struct ChainReport {
     pub versions: Vec<String>,
 }
 
-impl ChainReport {
+impl LogReport {
     pub fn ok(&self) -> bool {
         self.broken.is_none() && self.integrity.is_empty() && self.versions.is_empty()
     }
 }
 
-/// The whole store: SQLite's integrity, every version's hash, the chain.
-pub fn verify_store(store: &Store) -> Result<ChainReport> {
+/// The whole store: SQLite's integrity, every version's hash, the log.
+pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
     let integrity = store.integrity_problems()?;
     // On a damaged file, what cannot be read is part of the report (exit
     // 1), not an error that hides the rest.
     let damaged = !integrity.is_empty();
-    let mut report = match verify_chain(store) {
+    let mut report = match verify_log(store, options) {
         Ok(r) => r,
-        Err(e) if damaged => broken(
-            0,
-            "",
-            Break::Unreadable {
+        Err(e) if damaged => LogReport {
+            origin: String::new(),
+            decisions: 0,
+            root: merkle::empty_root(),
+            broken: Some(Break::Unreadable {
                 reason: e.to_string(),
-            },
-        ),
+            }),
+            checkpoints_checked: 0,
+            signatures_checked: false,
+            extends_kept: None,
+            signed_size: 0,
+            integrity: Vec::new(),
+            versions: Vec::new(),
+        },
         Err(e) => return Err(e),
     };
     report.versions = match store.version_hash_problems() {
@@ -112,115 +289,409 @@ pub fn verify_store(store: &Store) -> Result<ChainReport> {
     Ok(report)
 }
 
-/// Walks the whole chain in order.
-pub fn verify_chain(store: &Store) -> Result<ChainReport> {
+/// The fields of an event the record and columns are checked against; the
+/// rest (the input) is skipped over, not built.
+#[derive(Deserialize)]
+struct EventFields {
+    #[serde(default)]
+    decision_id: serde_json::Value,
+    #[serde(default)]
+    path: serde_json::Value,
+    #[serde(default)]
+    timestamp: Option<serde_json::Value>,
+    #[serde(default)]
+    bundles: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<serde_json::Value>,
+}
+
+/// A present field is `Some` whatever it holds (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
+}
+
+/// A checkpoint the walk holds the log against, sorted by size.
+struct Check {
+    label: String,
+    size: u64,
+    root: Hash,
+    kept: bool,
+}
+
+/// Walks the whole log in order.
+pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
     let conn = store.conn();
+    let head = read_head(conn)?;
+    let stored = store.checkpoints()?;
+    let mut broken: Option<Break> = None;
+    let mut checks = Vec::new();
+    for cp in &stored {
+        let label = format!(
+            "the store's checkpoint #{} ({}, {})",
+            cp.id, cp.reason, cp.created_at
+        );
+        if broken.is_none()
+            && let Some(v) = &options.verifier
+            && let Err(reason) = check_stored(cp, v, &head.origin)
+        {
+            broken = Some(Break::Forged {
+                checkpoint: label.clone(),
+                reason,
+            });
+        }
+        checks.push(Check {
+            label,
+            size: cp.size,
+            root: cp.root,
+            kept: false,
+        });
+    }
+    if let Some(kept) = &options.kept {
+        if kept.checkpoint.origin != head.origin {
+            return Err(Error::Check(format!(
+                "{}: the checkpoint is of the log {}, this store's log is {}",
+                kept.label, kept.checkpoint.origin, head.origin
+            )));
+        }
+        checks.push(Check {
+            label: kept.label.clone(),
+            size: kept.checkpoint.size,
+            root: kept.checkpoint.root,
+            kept: true,
+        });
+    }
+    // The kept checkpoint first among equals: it is the one asked about.
+    checks.sort_by_key(|c| (c.size, !c.kept));
+    let versions = version_labels(store)?;
+
     let mut stmt = conn.prepare(
-        "SELECT seq, decision_id, event, outcome, policy_hash, rule_outcomes, chain_hash FROM decisions ORDER BY seq",
+        "SELECT seq, decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
+                policy_hash, outcome, source, event, record, leaf_hash
+         FROM decisions ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
-    let mut previous = CHAIN_START.to_string();
-    let mut last_seq: Option<i64> = None;
-    let mut count = 0i64;
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let id: String = r.get(1)?;
-        let event: String = r.get(2)?;
-        let outcome: String = r.get(3)?;
-        let policy_hash: Option<String> = r.get(4)?;
-        let rule_outcomes: Option<String> = r.get(5)?;
-        let stored: String = r.get(6)?;
-        count += 1;
-        let expected_seq = last_seq.map_or(1, |s| s + 1);
-        if seq != expected_seq && last_seq.is_some() {
-            return Ok(broken(
-                count,
-                &previous,
-                Break::Deleted {
-                    seq,
-                    decision_id: id,
-                    missing: seq - expected_seq,
-                },
-            ));
+    let mut nodes = conn.prepare("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")?;
+    let mut range = CompactRange::new();
+    let mut next_check = 0usize;
+    let mut matches_up_to = 0u64;
+    // Ids by position for naming a one-position bound.
+    let mut last_ids: HashMap<u64, String> = HashMap::new();
+    let mut extends_kept = None;
+    while broken.is_none()
+        && let Some(r) = rows.next()?
+    {
+        let row = Row::read(r)?;
+        let expected_seq = i64::try_from(range.size() + 1).unwrap_or(i64::MAX);
+        if row.seq != expected_seq {
+            broken = Some(Break::Deleted {
+                seq: row.seq,
+                decision_id: row.decision_id.clone(),
+                missing: row.seq - expected_seq,
+            });
+            break;
         }
-        let rule_outcomes = rule_outcomes
-            .and_then(|s| serde_json::from_str::<Vec<crate::engine::RuleOutcome>>(&s).ok());
-        let doc = chain_document(
-            &event,
-            &outcome,
-            policy_hash.as_deref(),
-            rule_outcomes.as_deref(),
-        );
-        if chain_hash(&previous, &doc) != stored {
-            let b = match chained_after(store, &doc, &stored)? {
-                Some(after) => Break::Reordered {
-                    seq,
-                    decision_id: id,
-                    chained_after: after,
-                },
-                None if last_seq.is_none() && seq > 1 => Break::Deleted {
-                    seq,
-                    decision_id: id,
-                    missing: seq - 1,
-                },
-                None => Break::Edited {
-                    seq,
-                    decision_id: id,
-                },
-            };
-            return Ok(broken(count, &previous, b));
+        if let Some(b) = check_row(&row, &versions) {
+            broken = Some(b);
+            break;
         }
-        previous = stored;
-        last_seq = Some(seq);
+        let leaf = merkle::leaf_hash(row.record.as_bytes());
+        if row.leaf_hash != leaf {
+            broken = Some(Break::Edited {
+                seq: row.seq,
+                decision_id: row.decision_id.clone(),
+            });
+            break;
+        }
+        let mut completed = Vec::new();
+        range.append(leaf, |level, index, hash| {
+            if level >= STORED_LEVEL {
+                completed.push((level, index, *hash));
+            }
+        });
+        for (level, index, hash) in completed {
+            let stored: Option<Vec<u8>> = nodes
+                .query_row(
+                    rusqlite::params![level, i64::try_from(index).unwrap_or(i64::MAX)],
+                    |r| r.get(0),
+                )
+                .ok();
+            if stored.as_deref() != Some(&hash[..]) {
+                broken = Some(Break::Node {
+                    level,
+                    index,
+                    first: (index << level) + 1,
+                    last: (index + 1) << level,
+                });
+            }
+        }
+        last_ids.insert(range.size(), row.decision_id.clone());
+        while broken.is_none()
+            && next_check < checks.len()
+            && checks[next_check].size == range.size()
+        {
+            let c = &checks[next_check];
+            if c.root == range.root() {
+                matches_up_to = c.size;
+                if c.kept {
+                    extends_kept = Some(c.size);
+                }
+            } else {
+                broken = Some(rewritten(c, range.root(), matches_up_to, &last_ids));
+            }
+            next_check += 1;
+        }
+        last_ids.retain(|k, _| *k + 1 >= range.size());
     }
-    let (head_count, head_hash): (i64, String) = conn.query_row(
-        "SELECT count, chain_hash FROM chain_head WHERE id = 1",
-        params![],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    if head_count != count || head_hash != previous {
-        return Ok(broken(
-            count,
-            &previous,
-            Break::Truncated {
-                expected: head_count,
-                found: count,
-            },
-        ));
+    // Checkpoints of size 0, and those past the end of the log.
+    while broken.is_none() && next_check < checks.len() {
+        let c = &checks[next_check];
+        if c.size == 0 && c.root != merkle::empty_root() {
+            broken = Some(rewritten(c, merkle::empty_root(), 0, &last_ids));
+        } else if c.size > range.size() {
+            broken = Some(Break::Removed {
+                checkpoint: c.label.clone(),
+                size: c.size,
+                found: range.size(),
+            });
+        } else if c.kept {
+            extends_kept = Some(c.size);
+        }
+        next_check += 1;
     }
-    Ok(ChainReport {
-        decisions: count,
-        head: previous,
-        broken: None,
+    if broken.is_none() && (head.range != range) {
+        broken = Some(Break::Head {
+            expected: head.size(),
+            found: range.size(),
+        });
+    }
+    let signed_size = stored.iter().map(|c| c.size).max().unwrap_or(0);
+    Ok(LogReport {
+        origin: head.origin,
+        decisions: range.size(),
+        root: range.root(),
+        broken,
+        checkpoints_checked: stored.len(),
+        signatures_checked: options.verifier.is_some(),
+        extends_kept,
+        signed_size,
         integrity: Vec::new(),
         versions: Vec::new(),
     })
 }
 
-fn broken(count: i64, head: &str, b: Break) -> ChainReport {
-    ChainReport {
-        decisions: count,
-        head: head.to_string(),
-        broken: Some(b),
-        integrity: Vec::new(),
-        versions: Vec::new(),
+fn rewritten(c: &Check, root: Hash, matches_up_to: u64, ids: &HashMap<u64, String>) -> Break {
+    Break::Rewritten {
+        checkpoint: c.label.clone(),
+        size: c.size,
+        root,
+        signed_root: c.root,
+        matches_up_to,
+        decision_id: (c.size == matches_up_to + 1)
+            .then(|| ids.get(&c.size).cloned())
+            .flatten(),
     }
 }
 
-/// The decision whose chain hash, as predecessor, makes `stored` the hash of
-/// `doc`: the row is intact and was moved.
-fn chained_after(store: &Store, doc: &str, stored: &str) -> Result<Option<String>> {
-    if chain_hash(CHAIN_START, doc) == stored {
-        return Ok(Some("(the start of the chain)".into()));
+/// A stored checkpoint: its note signed by the log key, and saying what
+/// its row says.
+fn check_stored(
+    cp: &StoredCheckpoint,
+    verifier: &NoteVerifier,
+    origin: &str,
+) -> std::result::Result<(), String> {
+    let note = parse_note(&cp.note).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    verify_note(&note, verifier)?;
+    let body =
+        Checkpoint::parse(&note.text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    if body.origin != origin || body.size != cp.size || body.root != cp.root {
+        return Err("its note says another origin, size or root than its row".into());
     }
-    let mut stmt = store
-        .conn()
-        .prepare("SELECT decision_id, chain_hash FROM decisions")?;
-    let hashes: HashMap<String, String> = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(0)?)))?
+    Ok(())
+}
+
+/// Every stored version: id -> (`name@version`, content hash).
+fn version_labels(store: &Store) -> Result<HashMap<i64, (String, String)>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT v.id, b.name || '@' || v.version, v.content_hash FROM versions v JOIN bundles b ON b.id = v.bundle_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(hashes
-        .iter()
-        .find(|(h, _)| chain_hash(h, doc) == stored)
-        .map(|(_, id)| id.clone()))
+    Ok(rows)
+}
+
+struct Row {
+    seq: i64,
+    decision_id: String,
+    path: String,
+    timestamp: String,
+    ts_ns: i64,
+    bundle_name: Option<String>,
+    bundle_revision: Option<String>,
+    version_id: Option<i64>,
+    policy_hash: Option<String>,
+    outcome: String,
+    source: String,
+    event: String,
+    record: String,
+    leaf_hash: Vec<u8>,
+}
+
+impl Row {
+    fn read(r: &rusqlite::Row) -> Result<Row> {
+        Ok(Row {
+            seq: r.get(0)?,
+            decision_id: r.get(1)?,
+            path: r.get(2)?,
+            timestamp: r.get(3)?,
+            ts_ns: r.get(4)?,
+            bundle_name: r.get(5)?,
+            bundle_revision: r.get(6)?,
+            version_id: r.get(7)?,
+            policy_hash: r.get(8)?,
+            outcome: r.get(9)?,
+            source: r.get(10)?,
+            event: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+            record: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            leaf_hash: r.get::<_, Option<Vec<u8>>>(13)?.unwrap_or_default(),
+        })
+    }
+}
+
+fn show(v: Option<&str>) -> String {
+    v.map_or("(none)".into(), |s| format!("'{s}'"))
+}
+
+/// The first thing wrong with one decision's record, event and columns.
+fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Break> {
+    let (seq, id) = (row.seq, row.decision_id.clone());
+    let unparsable = |what: String| {
+        Some(Break::Unparsable {
+            seq,
+            decision_id: id.clone(),
+            what,
+        })
+    };
+    let record = match LeafRecord::parse(&row.record) {
+        Ok(r) => r,
+        Err(e) => return unparsable(format!("its record cannot be read: {e}")),
+    };
+    if event_sha256(&row.event) != record.event_sha256 {
+        return Some(Break::EventEdited {
+            seq,
+            decision_id: id,
+        });
+    }
+    let event: EventFields = match serde_json::from_str(&row.event) {
+        Ok(e) => e,
+        Err(e) => return unparsable(format!("its event is not a decision event: {e}")),
+    };
+    let inconsistent = |field: &str| {
+        Some(Break::Inconsistent {
+            seq,
+            decision_id: id.clone(),
+            field: field.to_string(),
+        })
+    };
+    let event_timestamp = event
+        .timestamp
+        .as_ref()
+        .map(|t| t.as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    if event.decision_id.as_str() != Some(record.decision_id.as_str()) {
+        return inconsistent("decision_id");
+    }
+    if event.path.as_str() != Some(record.path.as_str()) {
+        return inconsistent("path");
+    }
+    if event_timestamp != record.timestamp {
+        return inconsistent("timestamp");
+    }
+    if outcome_of(event.result.as_ref()) != record.outcome {
+        return inconsistent("outcome (the event's result gives another)");
+    }
+    let column = |column: &str, stored: String, recorded: String| {
+        Some(Break::Column {
+            seq,
+            decision_id: id.clone(),
+            column: column.to_string(),
+            stored,
+            recorded,
+        })
+    };
+    if row.decision_id != record.decision_id {
+        return column(
+            "decision_id",
+            show(Some(&row.decision_id)),
+            show(Some(&record.decision_id)),
+        );
+    }
+    if row.path != record.path {
+        return column("path", show(Some(&row.path)), show(Some(&record.path)));
+    }
+    if row.timestamp != record.timestamp {
+        return column(
+            "timestamp",
+            show(Some(&row.timestamp)),
+            show(Some(&record.timestamp)),
+        );
+    }
+    let ts_ns = crate::engine::clock::parse_rfc3339_ns(&record.timestamp).unwrap_or(0);
+    if row.ts_ns != ts_ns {
+        return column("ts_ns", row.ts_ns.to_string(), ts_ns.to_string());
+    }
+    let bundle = crate::replay::subject::first_bundle(event.bundles.as_ref());
+    let (name, revision) = bundle.unzip();
+    if row.bundle_name != name {
+        return column(
+            "bundle_name",
+            show(row.bundle_name.as_deref()),
+            show(name.as_deref()),
+        );
+    }
+    if row.bundle_revision != revision {
+        return column(
+            "bundle_revision",
+            show(row.bundle_revision.as_deref()),
+            show(revision.as_deref()),
+        );
+    }
+    if row.outcome != record.outcome {
+        return column(
+            "outcome",
+            show(Some(&row.outcome)),
+            show(Some(&record.outcome)),
+        );
+    }
+    if row.policy_hash != record.policy_hash {
+        return column(
+            "policy_hash",
+            show(row.policy_hash.as_deref()),
+            show(record.policy_hash.as_deref()),
+        );
+    }
+    if row.source != record.source {
+        return column(
+            "source",
+            show(Some(&row.source)),
+            show(Some(&record.source)),
+        );
+    }
+    let linked = row.version_id.map(|v| versions.get(&v));
+    match (linked, &record.version) {
+        (None, None) => {}
+        (Some(Some((label, hash))), Some(recorded))
+            if label == recorded && Some(hash) == record.policy_hash.as_ref() => {}
+        (linked, recorded) => {
+            let stored = match (row.version_id, linked.flatten()) {
+                (None, _) => "(none)".to_string(),
+                (Some(v), None) => format!("#{v} (no such version)"),
+                (Some(_), Some((label, hash))) => format!("'{label}' ({hash})"),
+            };
+            return column("version_id", stored, show(recorded.as_deref()));
+        }
+    }
+    None
 }

@@ -26,13 +26,16 @@ pub enum Command {
     },
     /// List decisions, newest first.
     List(FilterArgs),
-    /// One decision: input, result, outcome, rule outcomes, version, chain position.
+    /// One decision: input, result, outcome, rule outcomes, version, log position.
     Show {
         #[arg(value_name = "DECISION_ID")]
         id: String,
     },
     /// Export decisions as OPA decision-log JSONL (Gavel's fields under "gavel").
     Export(FilterArgs),
+    /// An inclusion proof of one decision in the signed log, for an auditor
+    /// to check offline with `gavel verify-proof`.
+    Prove(super::log::ProveArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -97,6 +100,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::List(f) => list(ctx, &f),
         Command::Show { id } => show(ctx, &id),
         Command::Export(f) => export(ctx, &f),
+        Command::Prove(args) => super::log::prove(ctx, args),
     }
 }
 
@@ -166,7 +170,9 @@ fn import(ctx: &mut Ctx, file: &str) -> anyhow::Result<Status> {
                 summary.unknown_version
             )?;
         }
+        super::log::write_log_line(ctx.out, &store)?;
     }
+    super::log::notice_new_key(&store);
     Ok(if summary.rejected > 0 {
         Status::CheckFailed
     } else {
@@ -234,8 +240,8 @@ fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
 #[derive(Serialize)]
 struct ShowDoc<'a> {
     decision_id: &'a str,
-    chain_seq: i64,
-    chain_hash: &'a str,
+    log_position: i64,
+    leaf_hash: &'a str,
     path: &'a str,
     timestamp: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -260,7 +266,7 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
     let Some((seq, rec)) = store.get_decision(id)? else {
         bail!("no decision {id} in the store");
     };
-    let chain = store.decision_at(seq)?.map(|(_, h)| h).unwrap_or_default();
+    let leaf = store.decision_at(seq)?.map(|(_, h)| h).unwrap_or_default();
     let version = match rec.version_id {
         Some(vid) => store
             .list_versions()?
@@ -279,8 +285,8 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
     };
     let doc = ShowDoc {
         decision_id: id,
-        chain_seq: seq,
-        chain_hash: &chain,
+        log_position: seq,
+        leaf_hash: &leaf,
         path: rec.path(),
         timestamp: rec.timestamp(),
         version: version.as_ref().map(VersionRef::to_string),
@@ -325,8 +331,8 @@ fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
     }
     writeln!(
         out,
-        "chain      position {seq}, hash {}",
-        chain.chars().take(16).collect::<String>()
+        "log        position {seq}, leaf hash {}",
+        leaf.chars().take(16).collect::<String>()
     )?;
     writeln!(out, "\ninput:")?;
     for line in escape_multiline(&serde_json::to_string_pretty(rec.input())?).lines() {
@@ -367,7 +373,7 @@ pub(crate) fn exception_line(e: &crate::exceptions::Exception) -> String {
 }
 
 /// Rule outcomes of an imported decision, by evaluating it again under its
-/// own version (not stored: the chain is append-only).
+/// own version (not stored: the log is append-only).
 fn computed_rule_outcomes(
     store: &Store,
     v: &VersionRef,
@@ -397,8 +403,8 @@ fn export(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     let out = &mut *ctx.out;
     let mut io_err: Option<std::io::Error> = None;
     store
-        .for_each_decision(&filter, |seq, rec, chain| {
-            if let Err(e) = writeln!(out, "{}", export_line(&rec, seq, &chain)) {
+        .for_each_decision(&filter, |seq, rec, leaf| {
+            if let Err(e) = writeln!(out, "{}", export_line(&rec, seq, &leaf)) {
                 io_err = Some(e);
                 return Err(crate::error::Error::Invalid("output closed".into()));
             }

@@ -35,6 +35,7 @@ pub fn run(
         std::fs::create_dir_all(parent)?;
     }
     let mut store = Store::open(&path)?;
+    store.use_default_log_key();
     eprintln!(
         "gavel demo: seeding {} with the bundled samples",
         path.display()

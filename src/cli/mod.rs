@@ -10,6 +10,7 @@ mod eval;
 mod exceptions;
 mod import;
 mod junit;
+mod log;
 mod matrix;
 pub mod output;
 mod packet;
@@ -31,7 +32,7 @@ use output::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 1 a check failed (a failing test, a BLOCK under --fail-on, \
-a DIVERGED replay, a broken chain, a refused or invalid sign-off, an overdue exception); \
+a DIVERGED replay, a broken log or proof, a refused or invalid sign-off, an overdue exception); \
 2 bad usage or bad input. \
 (opa test uses 2 for failing tests and 1 for load errors; Gavel follows the scheme above.)";
 
@@ -98,8 +99,13 @@ pub enum Command {
     #[command(subcommand)]
     Exceptions(exceptions::Command),
     /// Check the store: SQLite's integrity, every version's files against its hash, and
-    /// the decision chain (the first decision edited, deleted or moved).
-    Verify,
+    /// the decision log recomputed against its signed checkpoints (--checkpoint: and one
+    /// kept elsewhere).
+    Verify(verify::VerifyArgs),
+    /// The decision log's current signed checkpoint (C2SP tlog-checkpoint), for keeping.
+    Checkpoint(log::CheckpointArgs),
+    /// Check an inclusion proof offline: no store, only the proof, a checkpoint and the key.
+    VerifyProof(log::VerifyProofArgs),
     /// Write a consistent online copy of the store, then verify the copy.
     Backup(verify::BackupArgs),
     /// Every OPA builtin and whether Gavel has it (--format md: the README's table).
@@ -147,12 +153,15 @@ impl Ctx<'_> {
         crate::certify::now_from_env()
     }
 
+    /// Opens the store, with the log key that signs its checkpoints.
     pub fn open_store(&self) -> Result<Store, Error> {
         let path = match &self.db {
             Some(p) => p.clone(),
             None => Store::default_path()?,
         };
-        Store::open(&path)
+        let mut store = Store::open(&path)?;
+        store.use_default_log_key();
+        Ok(store)
     }
 }
 
@@ -197,6 +206,10 @@ pub fn main() -> ExitCode {
         Ok(Status::CheckFailed) => ExitCode::from(1),
         Ok(Status::InputRejected) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if matches!(e.downcast_ref::<Error>(), Some(Error::Check(_))) => {
+            report_error(&e);
+            ExitCode::from(1)
+        }
         Err(e) => {
             report_error(&e);
             ExitCode::from(2)
@@ -261,7 +274,9 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Certify(args) => certify::run(ctx, args),
         Command::Packet(args) => packet::run(ctx, args),
         Command::Exceptions(cmd) => exceptions::run(ctx, cmd),
-        Command::Verify => verify::run(ctx),
+        Command::Verify(args) => verify::run(ctx, args),
+        Command::Checkpoint(args) => log::checkpoint(ctx, args),
+        Command::VerifyProof(args) => log::verify_proof(ctx, args),
         Command::Builtins => builtins::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),
         Command::Demo(_) => anyhow::bail!("`gavel demo` opens the workbench; run it on its own"),

@@ -1,5 +1,6 @@
 //! `gavel verify` (the store: SQLite's integrity, every version's hash, the
-//! decision chain) and `gavel backup FILE`.
+//! decision log against its signed checkpoints and one kept elsewhere) and
+//! `gavel backup FILE`.
 
 use std::path::PathBuf;
 
@@ -7,11 +8,35 @@ use super::output::{Format, write_json};
 use super::{Ctx, Status};
 use crate::sanitize::escape;
 use crate::store::Store;
-use crate::verify::{ChainReport, verify_store};
+use crate::verify::{LogReport, VerifyOptions, verify_store};
 
-pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A signed checkpoint kept outside the store (`gavel checkpoint --out`):
+    /// the log must extend it.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<PathBuf>,
+    /// The log's verifier key (default: the local log key's).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+}
+
+pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> anyhow::Result<Status> {
     let store = ctx.open_store()?;
-    let report = verify_store(&store)?;
+    let verifier = super::log::verifier(args.key.as_deref())?;
+    let kept = match &args.checkpoint {
+        Some(file) => {
+            let Some(v) = &verifier else {
+                anyhow::bail!(
+                    "no key to check {}'s signature: pass --key FILE (the log's verifier key)",
+                    file.display()
+                );
+            };
+            Some(super::log::read_kept(file, v)?)
+        }
+        None => None,
+    };
+    let report = verify_store(&store, &VerifyOptions { verifier, kept })?;
     print(ctx, &report)?;
     Ok(if report.ok() {
         Status::Ok
@@ -31,7 +56,11 @@ pub fn backup(ctx: &mut Ctx, args: BackupArgs) -> anyhow::Result<Status> {
     let store = ctx.open_store()?;
     store.backup_to(&args.file)?;
     let copy = Store::open(&args.file)?;
-    let report = verify_store(&copy)?;
+    let options = VerifyOptions {
+        verifier: super::log::verifier(None)?,
+        kept: None,
+    };
+    let report = verify_store(&copy, &options)?;
     if ctx.format == Format::Text {
         writeln!(
             ctx.out,
@@ -47,22 +76,46 @@ pub fn backup(ctx: &mut Ctx, args: BackupArgs) -> anyhow::Result<Status> {
     })
 }
 
-fn print(ctx: &mut Ctx, report: &ChainReport) -> anyhow::Result<()> {
+fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
     if ctx.format == Format::Json {
         return write_json(ctx.out, report);
     }
-    let head = if report.head.is_empty() {
-        "(empty)"
-    } else {
-        report.head.get(..16).unwrap_or(&report.head)
-    };
     match &report.broken {
-        None => writeln!(
-            ctx.out,
-            "chain OK: {} decisions, head {head}",
-            report.decisions
-        )?,
-        Some(b) => writeln!(ctx.out, "chain BROKEN: {}", b.describe())?,
+        None => {
+            writeln!(
+                ctx.out,
+                "log OK: {} decisions, root {} ({})",
+                report.decisions,
+                super::log::short_root(&report.root),
+                escape(&report.origin)
+            )?;
+            let signed = if report.signatures_checked {
+                "signatures checked"
+            } else {
+                "signatures NOT checked: no log key here, pass --key FILE"
+            };
+            writeln!(
+                ctx.out,
+                "checkpoints OK: {} stored checkpoints match the log ({signed})",
+                report.checkpoints_checked
+            )?;
+            if report.signed_size < report.decisions {
+                writeln!(
+                    ctx.out,
+                    "note: decisions {} to {} are under no signed checkpoint yet (gavel checkpoint signs one)",
+                    report.signed_size + 1,
+                    report.decisions
+                )?;
+            }
+            if let Some(size) = report.extends_kept {
+                writeln!(
+                    ctx.out,
+                    "kept checkpoint OK: the log extends it (size {size}, now {})",
+                    report.decisions
+                )?;
+            }
+        }
+        Some(b) => writeln!(ctx.out, "log BROKEN: {}", escape(&b.describe()))?,
     }
     if report.integrity.is_empty() {
         writeln!(ctx.out, "store OK: SQLite integrity check passed")?;

@@ -566,6 +566,9 @@ pub struct ImpactReport {
     #[serde(skip_serializing_if = "VmStats::is_empty")]
     pub vm: VmStats,
     pub duration_ms: u64,
+    /// The signed checkpoint of the log this batch replayed (with a log key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<crate::store::log::StoredCheckpoint>,
 }
 
 impl ImpactReport {
@@ -742,6 +745,7 @@ fn replay_all_with(
         ..learnt
     };
     report.rules = rule_impacts.into_values().collect();
+    report.checkpoint = store.checkpoint_if_keyed(&format!("replay batch {batch_id}"))?;
     report
         .rules
         .sort_by_key(|r| std::cmp::Reverse(r.now_fires + r.stopped_firing));

@@ -1,30 +1,31 @@
 //! Decisions: OPA decision-log events with Gavel's outcome, policy hash and
-//! rule outcomes, append-only and hash-chained. Each row's `chain_hash` is
-//! `sha256(previous chain_hash || canonical JSON of the record)`, where the
-//! record is `{"event": <the OPA event>, "gavel": {outcome, policy_hash,
-//! rule_outcomes}}`, so an edited, deleted or reordered row breaks the chain.
-//! `chain_head` keeps the count and the last hash, so a truncated chain shows.
+//! rule outcomes, append-only, each one a leaf of the Merkle log
+//! (`store::log`). A row keeps the event's bytes as they arrived (`event`),
+//! the record its leaf hashes (`record`, `tlog::record::LeafRecord`: every
+//! field a reader trusts, the event by its SHA-256) and the leaf hash; the
+//! other columns are copies kept for queries, which `gavel verify` checks
+//! against the record.
 
 use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params, params_from_iter};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::Store;
+use super::log::{append_leaf, read_head, record_checkpoint};
 use crate::canonical::canonical_json;
 use crate::engine::RuleOutcome;
 use crate::error::{Error, Result};
-
-/// The chain's starting value, before the first decision.
-pub const CHAIN_START: &str = "";
+use crate::tlog::merkle;
+use crate::tlog::record::{LeafRecord, event_sha256};
 
 /// A decision as stored: the OPA event plus Gavel's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DecisionRecord {
     /// The OPA decision-log event, every field kept (`decision_id`, `path`,
-    /// `input`, `result` when defined, `timestamp`, `bundles`, ...).
+    /// `input`, `result` when defined, `timestamp`, `bundles`, ...), without
+    /// the `gavel` fields of an exported line.
     pub event: Map<String, Value>,
     pub outcome: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,9 +40,9 @@ pub struct DecisionRecord {
     pub source: String,
 }
 
-/// A decision as its row holds it, the OPA event still canonical JSON text.
+/// A decision as its row holds it, the event still text as it arrived.
 /// `decision_id`, `path` and `bundle` are the row's copies of event fields
-/// (for looking up and naming); the event is what the chain vouches for.
+/// (for looking up and naming); the record is what the log vouches for.
 #[derive(Debug, Clone)]
 pub struct StoredDecision {
     pub seq: i64,
@@ -87,59 +88,27 @@ impl DecisionRecord {
         let (name, b) = self.event.get("bundles")?.as_object()?.iter().next()?;
         Some((name.clone(), b.get("revision")?.as_str()?.to_string()))
     }
-
-    /// What the chain hashes.
-    pub fn canonical(&self) -> String {
-        chain_document(
-            &canonical_json(&Value::Object(self.event.clone())),
-            &self.outcome,
-            self.policy_hash.as_deref(),
-            self.rule_outcomes.as_deref(),
-        )
-    }
 }
 
-/// `{"event":<canonical event>,"gavel":{...}}`, canonical: "event" sorts
-/// before "gavel", so the event's canonical text is reused as it is.
-pub fn chain_document(
-    canonical_event: &str,
-    outcome: &str,
-    policy_hash: Option<&str>,
-    rule_outcomes: Option<&[RuleOutcome]>,
-) -> String {
-    // Written by hand (keys in sorted order) rather than through a map: this
-    // runs once per imported decision.
-    let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let mut doc = String::with_capacity(canonical_event.len() + 128);
-    doc.push_str("{\"event\":");
-    doc.push_str(canonical_event);
-    doc.push_str(",\"gavel\":{\"outcome\":");
-    doc.push_str(&quote(outcome));
-    if let Some(h) = policy_hash {
-        doc.push_str(",\"policy_hash\":");
-        doc.push_str(&quote(h));
-    }
-    if let Some(r) = rule_outcomes {
-        doc.push_str(",\"rule_outcomes\":");
-        doc.push_str(&canonical_json(
-            &serde_json::to_value(r).unwrap_or(Value::Null),
-        ));
-    }
-    doc.push_str("}}");
-    doc
+/// The OPA event of a stored event text: Gavel's `gavel` fields (on a line
+/// exported by a Gavel store) are not part of it.
+pub fn parse_event(text: &str) -> std::result::Result<Map<String, Value>, String> {
+    let mut event = crate::json_text::parse_object(text).map_err(|e| e.to_string())?;
+    event.remove("gavel");
+    Ok(event)
 }
 
-/// `sha256(previous || canonical)` as hex.
-pub fn chain_hash(previous: &str, canonical: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(previous.as_bytes());
-    h.update(canonical.as_bytes());
-    hex::encode(h.finalize())
+/// Whether two event texts hold the same event (byte for byte, or the same
+/// JSON once Gavel's exported fields are set aside).
+fn same_event(a: &str, b: &str) -> bool {
+    a == b || matches!((parse_event(a), parse_event(b)), (Ok(x), Ok(y)) if x == y)
 }
 
-/// A decision ready to append, with its event already canonical.
+/// A decision ready to append, its event as it arrived.
 pub struct NewDecision {
-    pub canonical_event: String,
+    /// The event's bytes as they arrived (an exported line keeps its
+    /// `gavel` fields here; readers set them aside).
+    pub event: String,
     pub decision_id: String,
     pub path: String,
     pub timestamp: String,
@@ -156,7 +125,7 @@ pub struct NewDecision {
 impl NewDecision {
     pub fn from_record(r: &DecisionRecord, source: &'static str) -> NewDecision {
         NewDecision {
-            canonical_event: canonical_json(&Value::Object(r.event.clone())),
+            event: canonical_json(&Value::Object(r.event.clone())),
             decision_id: r.decision_id().to_string(),
             path: r.path().to_string(),
             timestamp: r.timestamp().to_string(),
@@ -167,6 +136,22 @@ impl NewDecision {
             version_id: r.version_id,
             source,
             line: 0,
+        }
+    }
+
+    /// The record its leaf hashes; `version` is the `name@version` of
+    /// `version_id`.
+    pub fn record(&self, version: Option<String>) -> LeafRecord {
+        LeafRecord {
+            decision_id: self.decision_id.clone(),
+            event_sha256: event_sha256(&self.event),
+            outcome: self.outcome.clone(),
+            path: self.path.clone(),
+            policy_hash: self.policy_hash.clone(),
+            rule_outcomes: self.rule_outcomes.clone(),
+            source: self.source.to_string(),
+            timestamp: self.timestamp.clone(),
+            version,
         }
     }
 }
@@ -259,52 +244,72 @@ fn sql_err(e: rusqlite::Error, id: &str) -> Error {
 }
 
 impl Store {
-    /// Appends decisions in one transaction, extending the chain. A writer
-    /// takes the lock up front (IMMEDIATE) so two appenders cannot both read
-    /// the same chain tip. A decision id already stored is skipped when its
-    /// event is identical and reported as a conflict when it differs.
+    /// Appends decisions in one transaction, each a new leaf of the Merkle
+    /// log, and (with a log key) signs a checkpoint of the log in the same
+    /// transaction. A writer takes the lock up front (IMMEDIATE) so two
+    /// appenders cannot both read the same head. A decision id already
+    /// stored is skipped when its event is identical and reported as a
+    /// conflict when it differs. The head must agree with the table, else
+    /// nothing is appended: extending a log someone cut back would vouch
+    /// for the cut.
     pub fn append(&mut self, batch: &[NewDecision]) -> Result<AppendOutcome> {
+        let key = self.log_key()?;
+        let reason = batch.first().map_or("append", |d| d.source);
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (mut count, mut last_seq, mut previous): (i64, i64, String) = tx.query_row(
-            "SELECT count, last_seq, chain_hash FROM chain_head WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        let mut head = read_head(&tx)?;
+        let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM decisions", [], |r| {
+            r.get(0)
+        })?;
+        if u64::try_from(last).ok() != Some(head.size()) {
+            return Err(Error::Invalid(format!(
+                "the decision log is not whole: its head records {} decisions, the last stored is #{last}; \
+                 nothing was appended (run gavel verify)",
+                head.size()
+            )));
+        }
         let mut out = AppendOutcome::default();
         {
             let mut existing =
                 tx.prepare_cached("SELECT event FROM decisions WHERE decision_id = ?1")?;
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO decisions (decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
-                                        policy_hash, outcome, source, event, rule_outcomes, chain_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            let mut version_label = tx.prepare_cached(
+                "SELECT b.name || '@' || v.version FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE v.id = ?1",
             )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO decisions (seq, decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
+                                        policy_hash, outcome, source, event, record, leaf_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            let mut labels: HashMap<i64, String> = HashMap::new();
             let mut in_batch: HashMap<&str, &str> = HashMap::new();
             for d in batch {
                 if let Some(ev) = in_batch.get(d.decision_id.as_str()) {
-                    if *ev == d.canonical_event {
+                    if same_event(ev, &d.event) {
                         out.identical += 1;
                     } else {
                         out.conflicts.push((d.line, d.decision_id.clone()));
                     }
                     continue;
                 }
-                let doc = chain_document(
-                    &d.canonical_event,
-                    &d.outcome,
-                    d.policy_hash.as_deref(),
-                    d.rule_outcomes.as_deref(),
-                );
-                let hash = chain_hash(&previous, &doc);
+                let version = match d.version_id {
+                    Some(id) => match labels.get(&id) {
+                        Some(l) => Some(l.clone()),
+                        None => {
+                            let l: String = version_label.query_row(params![id], |r| r.get(0))?;
+                            labels.insert(id, l.clone());
+                            Some(l)
+                        }
+                    },
+                    None => None,
+                };
+                let record = d.record(version).to_text();
+                let leaf = merkle::leaf_hash(record.as_bytes());
+                let seq = i64::try_from(head.size() + 1).unwrap_or(i64::MAX);
                 let ts_ns = crate::engine::clock::parse_rfc3339_ns(&d.timestamp).unwrap_or(0);
                 let (bundle_name, bundle_revision) = d.bundle.clone().unzip();
-                let rule_outcomes = d
-                    .rule_outcomes
-                    .as_ref()
-                    .map(|o| serde_json::to_string(o).unwrap_or_default());
                 let inserted = insert.execute(params![
+                    seq,
                     d.decision_id,
                     d.path,
                     d.timestamp,
@@ -315,9 +320,9 @@ impl Store {
                     d.policy_hash,
                     d.outcome,
                     d.source,
-                    d.canonical_event,
-                    rule_outcomes,
-                    hash,
+                    d.event,
+                    record,
+                    &leaf[..],
                 ]);
                 // The same id already stored: no lookup first (new ids are
                 // the common case), the unique index says so.
@@ -325,7 +330,7 @@ impl Store {
                     && f.code == rusqlite::ErrorCode::ConstraintViolation
                 {
                     let ev: String = existing.query_row(params![d.decision_id], |r| r.get(0))?;
-                    if ev == d.canonical_event {
+                    if same_event(&ev, &d.event) {
                         out.identical += 1;
                     } else {
                         out.conflicts.push((d.line, d.decision_id.clone()));
@@ -333,17 +338,17 @@ impl Store {
                     continue;
                 }
                 inserted.map_err(|e| sql_err(e, &d.decision_id))?;
-                last_seq = tx.last_insert_rowid();
-                count += 1;
-                previous = hash;
-                in_batch.insert(d.decision_id.as_str(), d.canonical_event.as_str());
+                append_leaf(&tx, &mut head, leaf)?;
+                in_batch.insert(d.decision_id.as_str(), d.event.as_str());
                 out.appended += 1;
             }
         }
-        tx.execute(
-            "UPDATE chain_head SET count = ?1, last_seq = ?2, chain_hash = ?3 WHERE id = 1",
-            params![count, last_seq, previous],
-        )?;
+        if out.appended > 0 {
+            super::log::write_head(&tx, &head)?;
+            if let Some(key) = &key {
+                record_checkpoint(&tx, &head, &key.signer, reason)?;
+            }
+        }
         tx.commit()?;
         Ok(out)
     }
@@ -364,7 +369,7 @@ impl Store {
         }
     }
 
-    /// One decision by id, with its chain position.
+    /// One decision by id, with its log position.
     pub fn get_decision(&self, decision_id: &str) -> Result<Option<(i64, DecisionRecord)>> {
         let seq: Option<i64> = self
             .conn()
@@ -380,47 +385,18 @@ impl Store {
         }
     }
 
-    /// The decision at a chain position, with its chain hash.
+    /// The decision at a log position, with its leaf hash (hex).
     pub fn decision_at(&self, seq: i64) -> Result<Option<(DecisionRecord, String)>> {
         let row = self
             .conn()
             .prepare_cached(
-                "SELECT event, outcome, policy_hash, rule_outcomes, version_id, source, chain_hash
+                "SELECT event, outcome, policy_hash, record, version_id, source, leaf_hash
                  FROM decisions WHERE seq = ?1",
             )?
-            .query_row(params![seq], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })
+            .query_row(params![seq], read_row)
             .optional()?;
-        row.map(
-            |(event, outcome, policy_hash, rule_outcomes, version_id, source, chain)| {
-                let event = crate::json_text::parse_object(&event).map_err(|e| {
-                    Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
-                })?;
-                Ok((
-                    DecisionRecord {
-                        event,
-                        outcome,
-                        policy_hash,
-                        rule_outcomes: rule_outcomes.and_then(|r| serde_json::from_str(&r).ok()),
-                        version_id,
-                        source,
-                    },
-                    chain,
-                ))
-            },
-        )
-        .transpose()
+        row.map(|row| to_record(seq, row)).transpose()
     }
-
     pub fn count_decisions(&self) -> Result<i64> {
         Ok(self
             .conn()
@@ -516,7 +492,7 @@ impl Store {
         Ok(rows)
     }
 
-    /// Chain positions matching a filter, in chain order.
+    /// Log positions matching a filter, in log order.
     pub fn decision_seqs(&self, filter: &DecisionFilter) -> Result<Vec<i64>> {
         let mut p: Vec<rusqlite::types::Value> = Vec::new();
         let wheres = filter.sql(&mut p);
@@ -528,7 +504,8 @@ impl Store {
         Ok(rows)
     }
 
-    /// Calls `f` on every decision in chain order (streamed, not loaded).
+    /// Calls `f` on every decision in log order (streamed, not loaded),
+    /// with its leaf hash (hex).
     pub fn for_each_decision(
         &self,
         filter: &DecisionFilter,
@@ -537,32 +514,20 @@ impl Store {
         let mut p: Vec<rusqlite::types::Value> = Vec::new();
         let wheres = filter.sql(&mut p);
         let sql = format!(
-            "SELECT d.seq, d.event, d.outcome, d.policy_hash, d.rule_outcomes, d.version_id, d.source, d.chain_hash
+            "SELECT d.event, d.outcome, d.policy_hash, d.record, d.version_id, d.source, d.leaf_hash, d.seq
              FROM decisions d WHERE {wheres} ORDER BY d.seq"
         );
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(p))?;
         while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            let event: String = r.get(1)?;
-            let event = crate::json_text::parse_object(&event).map_err(|e| {
-                Error::Invalid(format!("decision #{seq}: stored event is not JSON: {e}"))
-            })?;
-            let rule_outcomes: Option<String> = r.get(4)?;
-            let rec = DecisionRecord {
-                event,
-                outcome: r.get(2)?,
-                policy_hash: r.get(3)?,
-                rule_outcomes: rule_outcomes.and_then(|s| serde_json::from_str(&s).ok()),
-                version_id: r.get(5)?,
-                source: r.get(6)?,
-            };
-            f(seq, rec, r.get(7)?)?;
+            let seq: i64 = r.get(7)?;
+            let (rec, leaf) = to_record(seq, read_row(r)?)?;
+            f(seq, rec, leaf)?;
         }
         Ok(())
     }
 
-    /// The decisions at these chain positions as their rows hold them,
+    /// The decisions at these log positions as their rows hold them,
     /// events still text: batch replay reads these and leaves the parsing to
     /// its workers. `seqs` ascending (as `decision_seqs` gives them): one
     /// range scan reads them all.
@@ -623,6 +588,56 @@ impl Store {
     }
 }
 
+type Row = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    String,
+    Vec<u8>,
+);
+
+fn read_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+/// A row read back: the event parsed, the rule outcomes from the hashed
+/// record. Anything that does not parse is an error naming the decision,
+/// never "none".
+fn to_record(seq: i64, row: Row) -> Result<(DecisionRecord, String)> {
+    let (event, outcome, policy_hash, record, version_id, source, leaf) = row;
+    let event = parse_event(&event).map_err(|e| {
+        Error::Invalid(format!(
+            "decision #{seq}: its stored event is not JSON: {e}"
+        ))
+    })?;
+    let record = LeafRecord::parse(&record).map_err(|e| {
+        Error::Invalid(format!(
+            "decision #{seq}: its stored record cannot be read ({e}): run gavel verify"
+        ))
+    })?;
+    Ok((
+        DecisionRecord {
+            event,
+            outcome,
+            policy_hash,
+            rule_outcomes: record.rule_outcomes,
+            version_id,
+            source,
+        },
+        hex::encode(leaf),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,39 +661,54 @@ mod tests {
     }
 
     #[test]
-    fn appends_chain_and_reads_back() {
+    fn appends_leaves_and_reads_back() {
         let mut s = Store::open_in_memory().unwrap();
         s.append_decisions(&[record("a"), record("b")]).unwrap();
         let (seq, a) = s.get_decision("a").unwrap().unwrap();
         assert_eq!(seq, 1);
         assert_eq!(a, record("a"));
-        let hashes: Vec<String> = s
+        let leaves: Vec<Vec<u8>> = s
             .conn()
-            .prepare("SELECT chain_hash FROM decisions ORDER BY seq")
+            .prepare("SELECT leaf_hash FROM decisions ORDER BY seq")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        let h1 = chain_hash(CHAIN_START, &record("a").canonical());
+        let expected: Vec<merkle::Hash> = ["a", "b"]
+            .iter()
+            .map(|id| {
+                let text = NewDecision::from_record(&record(id), "eval")
+                    .record(None)
+                    .to_text();
+                merkle::leaf_hash(text.as_bytes())
+            })
+            .collect();
         assert_eq!(
-            hashes,
-            [h1.clone(), chain_hash(&h1, &record("b").canonical())]
+            leaves,
+            expected.iter().map(|h| h.to_vec()).collect::<Vec<_>>()
         );
+        let head = s.log_head().unwrap();
+        assert_eq!(head.size(), 2);
+        assert_eq!(head.root(), merkle::root_of_leaves(&expected));
+        assert_eq!(s.root_at(2).unwrap(), head.root());
         assert!(matches!(
             s.append_decisions(&[record("a")]),
             Err(Error::Conflict(_))
         ));
         assert_eq!(s.count_decisions().unwrap(), 2);
         assert_eq!(a.bundle(), Some(("p".into(), "1.0.0".into())));
-        // The canonical record is the canonical JSON of {event, gavel}.
-        let mut doc = Map::new();
-        doc.insert("event".into(), Value::Object(record("a").event));
-        doc.insert(
-            "gavel".into(),
-            json!({"outcome": "APPROVE", "policy_hash": "sha256:00"}),
-        );
-        assert_eq!(record("a").canonical(), canonical_json(&Value::Object(doc)));
+    }
+
+    #[test]
+    fn an_exported_line_is_the_same_event() {
+        let plain = r#"{"decision_id":"a","input":{"n":1E2}}"#;
+        let exported = r#"{"input": {"n": 1E2}, "decision_id": "a", "gavel": {"outcome": "x"}}"#;
+        assert!(same_event(plain, exported));
+        assert!(!same_event(
+            plain,
+            r#"{"decision_id":"a","input":{"n":100}}"#
+        ));
     }
 
     #[test]

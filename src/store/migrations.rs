@@ -2,14 +2,21 @@
 //! user_version` records how many have run. A migration is never edited once
 //! it has shipped: a change is a new migration at the end of the list.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 use crate::error::{Error, Result};
 
+/// A migration: SQL, or code for what SQL cannot compute (hashes).
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&Transaction) -> Result<()>),
+}
+
 /// Migration N is `MIGRATIONS[N - 1]`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 1: policy versions with their files, modules, rules and citations.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE bundles (
         id          INTEGER PRIMARY KEY,
         name        TEXT NOT NULL UNIQUE,
@@ -94,8 +101,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER blobs_no_update BEFORE UPDATE ON blobs
         BEGIN SELECT RAISE(ABORT, 'policy versions are immutable'); END;
     "#,
+    ),
     // 2: decisions, append-only and hash-chained in `seq` order.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE decisions (
         seq             INTEGER PRIMARY KEY,
         decision_id     TEXT NOT NULL UNIQUE,
@@ -118,8 +127,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX decisions_by_version ON decisions(version_id, ts_ns, seq);
     CREATE INDEX decisions_by_path ON decisions(path, ts_ns, seq);
     "#,
+    ),
     // 3: test runs of stored versions, with every result and the coverage.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE test_runs (
         id               INTEGER PRIMARY KEY,
         version_id       INTEGER NOT NULL REFERENCES versions(id),
@@ -144,9 +155,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, seq)
     ) WITHOUT ROWID;
     "#,
+    ),
     // 4: decisions become append-only; the chain's head is kept apart so a
     // truncated chain shows; replays are recorded.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
     CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
@@ -179,11 +192,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX replays_by_decision ON replays(decision_seq, id);
     CREATE INDEX replays_by_batch ON replays(batch_id);
     "#,
+    ),
     // 5: certification. Sign-offs are signed and immutable; exceptions are
     // append-only, and an exception's resolution is a row of its own (at
     // most one), so nothing once written is ever rewritten. Own-version
     // replays by version, for a certification's replay evidence.
-    r#"
+    Migration::Sql(
+        r#"
     CREATE TABLE signoffs (
         id            INTEGER PRIMARY KEY,
         version_id    INTEGER NOT NULL REFERENCES versions(id),
@@ -233,11 +248,16 @@ const MIGRATIONS: &[&str] = &[
 
     CREATE INDEX replays_own_by_version ON replays(version_id, own_version);
     "#,
+    ),
     // 6: whether a replay's result is the bytecode VM's, taken without an
     // interpreter check (batch replay against another version).
-    r#"
+    Migration::Sql(
+        r#"
     ALTER TABLE replays ADD COLUMN vm_unchecked INTEGER NOT NULL DEFAULT 0;
     "#,
+    ),
+    // 7: the hash chain becomes a Merkle log with signed checkpoints.
+    Migration::Code(super::log_migration::to_merkle_log),
 ];
 
 /// Applies every migration the store has not had yet, each in its own
@@ -250,13 +270,16 @@ pub fn apply(conn: &mut Connection) -> Result<()> {
             "the store has schema version {current}, newer than this gavel knows ({known}): upgrade gavel"
         )));
     }
-    for (n, sql) in MIGRATIONS
+    for (n, step) in MIGRATIONS
         .iter()
         .enumerate()
         .skip(usize::try_from(current).unwrap_or(0))
     {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        match step {
+            Migration::Sql(sql) => tx.execute_batch(sql)?,
+            Migration::Code(f) => f(&tx)?,
+        }
         tx.pragma_update(
             None,
             "user_version",

@@ -6,6 +6,8 @@
 pub mod decisions;
 pub mod exceptions;
 mod integrity;
+pub mod log;
+mod log_migration;
 mod migrations;
 pub mod replays;
 pub mod signoffs;
@@ -30,6 +32,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The key that signs the log's checkpoints (never in the store).
+    log_key: log::KeySlot,
 }
 
 impl Store {
@@ -79,7 +83,11 @@ impl Store {
              PRAGMA wal_autocheckpoint = 5000; PRAGMA journal_size_limit = 67108864;",
         )?;
         migrations::apply(&mut conn)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            log_key: log::KeySlot::default(),
+        })
     }
 
     /// The default store path: the platform data directory's `gavel.db`.

@@ -87,7 +87,8 @@ pub struct App {
 
 impl App {
     pub fn new(db: PathBuf, keys: KeyMap, theme: Theme, mouse: bool) -> Result<App> {
-        let store = Store::open(&db)?;
+        let mut store = Store::open(&db)?;
+        store.use_default_log_key();
         let mut app = App {
             jobs: Jobs::new(store.path().to_path_buf()),
             store,

@@ -262,6 +262,7 @@ fn run(
     cancel: &AtomicBool,
 ) -> anyhow::Result<JobOutput> {
     let mut store = Store::open(db)?;
+    store.use_default_log_key();
     Ok(match request {
         JobRequest::RunTests { version } => {
             let v = PolicyVersion::load(&store, &version, timeout)?;
