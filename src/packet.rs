@@ -46,6 +46,18 @@ pub struct Packet {
     /// Why a new sign-off would be refused on today's evidence (empty: it
     /// would not be).
     pub open_findings: Vec<String>,
+    /// The decision log: its size and latest signed checkpoint.
+    pub log: LogSection,
+}
+
+/// The decision log as the packet saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogSection {
+    pub origin: String,
+    pub decisions: u64,
+    /// The latest signed checkpoint (C2SP tlog-checkpoint note).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<crate::store::log::StoredCheckpoint>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,6 +185,7 @@ pub fn build(
     now: DateTime<Utc>,
 ) -> Result<Packet> {
     let v = store.find_version(reference)?;
+    let head = store.log_head()?;
     let evidence = Evidence::gather(store, &v, settings)?;
     let certification = certification_of(store, &v, settings)?;
     let rules = store.rules_of(v.id)?;
@@ -333,6 +346,11 @@ pub fn build(
         signoffs: certification.signoffs,
         exceptions,
         open_findings,
+        log: LogSection {
+            origin: head.origin.clone(),
+            decisions: head.size(),
+            checkpoint: store.latest_checkpoint()?,
+        },
     })
 }
 
@@ -711,7 +729,46 @@ pub fn markdown(p: &Packet) -> String {
         }
         let _ = writeln!(o);
     }
+
+    let _ = writeln!(o, "## 8. Decision log\n");
+    let l = &p.log;
+    let _ = writeln!(
+        o,
+        "The store's decision log {} holds {} decisions, a Merkle tree (RFC 9162).\n",
+        code(&l.origin),
+        l.decisions
+    );
+    match &l.checkpoint {
+        Some(cp) => {
+            let _ = writeln!(
+                o,
+                "Its latest signed checkpoint (#{}, {} decisions, {}, {}). Keep it: \
+                 `gavel verify --checkpoint FILE --key KEY` later proves the log still extends it, and \
+                 `gavel verify-proof` checks a decision's inclusion proof against it.\n",
+                cp.id,
+                cp.size,
+                md(&cp.reason),
+                md(&cp.created_at)
+            );
+            let _ = writeln!(o, "{}", fenced(&cp.note));
+        }
+        None => {
+            let _ = writeln!(o, "No checkpoint has been signed (`gavel checkpoint` signs one).\n");
+        }
+    }
     o
+}
+
+/// A fenced code block that no run of backticks in `text` can close.
+fn fenced(text: &str) -> String {
+    let text = sanitize::escape_multiline(text);
+    let longest = text
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{}\n{fence}\n", text.trim_end_matches('\n'))
 }
 
 // ---------------------------------------------------------------------------
@@ -1146,6 +1203,31 @@ pub fn html(p: &Packet) -> String {
             );
         }
         let _ = writeln!(o, "</tbody></table>");
+    }
+    let _ = writeln!(o, "</section>");
+    let l = &p.log;
+    let _ = writeln!(
+        o,
+        "<section>\n<h2>8. Decision log</h2>\n<p>The store's decision log <code>{}</code> holds {} decisions, a Merkle tree (RFC 9162).</p>",
+        h(&l.origin),
+        l.decisions
+    );
+    match &l.checkpoint {
+        Some(cp) => {
+            let _ = writeln!(
+                o,
+                "<p>Its latest signed checkpoint (#{}, {} decisions, {}, {}). Keep it: \
+                 <code>gavel verify --checkpoint FILE --key KEY</code> later proves the log still extends it.</p>\n<pre class=\"mono\">{}</pre>",
+                cp.id,
+                cp.size,
+                h(&cp.reason),
+                h(&cp.created_at),
+                cp.note.lines().map(h).collect::<Vec<_>>().join("\n")
+            );
+        }
+        None => {
+            let _ = writeln!(o, "<p>No checkpoint has been signed.</p>");
+        }
     }
     let _ = writeln!(o, "</section>\n</body>\n</html>");
     o

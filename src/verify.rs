@@ -46,6 +46,12 @@ pub enum Break {
     EventEdited { seq: i64, decision_id: String },
     /// The record no longer hashes to the stored leaf hash.
     Edited { seq: i64, decision_id: String },
+    /// The row sits at another position than the one it was appended at.
+    Moved {
+        seq: i64,
+        decision_id: String,
+        appended_at: u64,
+    },
     /// The record and its event disagree (the record was forged whole).
     Inconsistent {
         seq: i64,
@@ -118,6 +124,13 @@ impl Break {
             Break::Edited { seq, decision_id } => format!(
                 "decision {decision_id} (log position {seq}) was edited: its record no longer hashes to its leaf hash"
             ),
+            Break::Moved {
+                seq,
+                decision_id,
+                appended_at,
+            } => format!(
+                "decision {decision_id} was moved: it sits at log position {seq}, its record was appended at position {appended_at}"
+            ),
             Break::Inconsistent {
                 seq,
                 decision_id,
@@ -145,9 +158,9 @@ impl Break {
             Break::Head { expected, found } => format!(
                 "the log's head records {expected} decisions and another root; the decisions give {found} (the end of the log was cut off or its head rewritten)"
             ),
-            Break::Forged { checkpoint, reason } => {
-                format!("{checkpoint} is not signed by the log key: {reason}")
-            }
+            Break::Forged { checkpoint, reason } => format!(
+                "{checkpoint} is not signed by the log key: {reason} (forged, or signed with another key: pass the log's verifier key with --key)"
+            ),
             Break::Rewritten {
                 checkpoint,
                 size,
@@ -578,6 +591,13 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
         Ok(r) => r,
         Err(e) => return unparsable(format!("its record cannot be read: {e}")),
     };
+    if u64::try_from(seq).ok() != Some(record.position) {
+        return Some(Break::Moved {
+            seq,
+            decision_id: id,
+            appended_at: record.position,
+        });
+    }
     if event_sha256(&row.event) != record.event_sha256 {
         return Some(Break::EventEdited {
             seq,

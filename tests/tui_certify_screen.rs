@@ -23,6 +23,7 @@ fn gavel(db: &Path, args: &[&str]) {
     let out = assert_cmd::Command::cargo_bin("gavel")
         .unwrap()
         .env_remove("GAVEL_DB")
+        .env("GAVEL_KEY_DIR", db.parent().unwrap().join("keys"))
         .arg("--db")
         .arg(db)
         .args(args)

@@ -30,8 +30,9 @@ impl Pane {
         let db = dir.join("demo.db");
         // The shell reports gavel's exit status in the pane once it ends.
         let cmd = format!(
-            "GAVEL_CONFIG={} NO_COLOR=1 {} --db {} demo; echo \"gavel exited: $?\"",
+            "GAVEL_CONFIG={} GAVEL_KEY_DIR={} NO_COLOR=1 {} --db {} demo; echo \"gavel exited: $?\"",
             dir.join("none.toml").display(),
+            dir.join("keys").display(),
             bin.display(),
             db.display()
         );

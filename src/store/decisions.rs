@@ -139,14 +139,15 @@ impl NewDecision {
         }
     }
 
-    /// The record its leaf hashes; `version` is the `name@version` of
-    /// `version_id`.
-    pub fn record(&self, version: Option<String>) -> LeafRecord {
+    /// The record its leaf hashes at log `position`; `version` is the
+    /// `name@version` of `version_id`.
+    pub fn record(&self, position: u64, version: Option<String>) -> LeafRecord {
         LeafRecord {
             decision_id: self.decision_id.clone(),
             event_sha256: event_sha256(&self.event),
             outcome: self.outcome.clone(),
             path: self.path.clone(),
+            position,
             policy_hash: self.policy_hash.clone(),
             rule_outcomes: self.rule_outcomes.clone(),
             source: self.source.to_string(),
@@ -303,7 +304,7 @@ impl Store {
                     },
                     None => None,
                 };
-                let record = d.record(version).to_text();
+                let record = d.record(head.size() + 1, version).to_text();
                 let leaf = merkle::leaf_hash(record.as_bytes());
                 let seq = i64::try_from(head.size() + 1).unwrap_or(i64::MAX);
                 let ts_ns = crate::engine::clock::parse_rfc3339_ns(&d.timestamp).unwrap_or(0);
@@ -677,9 +678,10 @@ mod tests {
             .unwrap();
         let expected: Vec<merkle::Hash> = ["a", "b"]
             .iter()
-            .map(|id| {
+            .enumerate()
+            .map(|(i, id)| {
                 let text = NewDecision::from_record(&record(id), "eval")
-                    .record(None)
+                    .record(i as u64 + 1, None)
                     .to_text();
                 merkle::leaf_hash(text.as_bytes())
             })

@@ -58,6 +58,18 @@ pub struct StoredCheckpoint {
     pub created_at: String,
 }
 
+/// The log at a glance, for the workbench: its size, the latest signed
+/// checkpoint, and whether the log still extends the checkpoint last
+/// written out for an auditor (from the stored hashes: `gavel verify
+/// --checkpoint` recomputes them).
+#[derive(Debug, Clone)]
+pub struct LogStatus {
+    pub size: u64,
+    pub latest: Option<StoredCheckpoint>,
+    /// (checkpoint, written to, when, whether the log extends it).
+    pub exported: Option<(StoredCheckpoint, String, String, bool)>,
+}
+
 /// Where the store finds its log key (loaded on the first append).
 /// Loaded through `&Store` (a sign-off signs a checkpoint from a screen
 /// that only reads the store otherwise), hence the cell.
@@ -363,6 +375,23 @@ impl Store {
     /// The consistency proof from the tree of `old` leaves to that of `new`.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
         merkle::consistency_proof(&mut StoredTree::new(self.conn()), old, new)
+    }
+
+    pub fn log_status(&self) -> Result<LogStatus> {
+        let head = self.log_head()?;
+        let exported = match self.last_export()? {
+            Some((cp, to, at)) => {
+                let extends =
+                    cp.size <= head.size() && self.root_at(cp.size).is_ok_and(|r| r == cp.root);
+                Some((cp, to, at, extends))
+            }
+            None => None,
+        };
+        Ok(LogStatus {
+            size: head.size(),
+            latest: self.latest_checkpoint()?,
+            exported,
+        })
     }
 
     /// Records that a checkpoint was written out (for an auditor to keep).

@@ -168,6 +168,7 @@ pub fn to_merkle_log(tx: &Transaction) -> Result<()> {
             event_sha256: event_sha256(event),
             outcome: outcome.clone(),
             path: path.clone(),
+            position: u64::try_from(*seq).unwrap_or(0),
             policy_hash: policy_hash.clone(),
             rule_outcomes,
             source: source.clone(),

@@ -154,6 +154,12 @@ impl InclusionProof {
                 record.decision_id, self.decision_id
             ));
         }
+        if record.position != self.position {
+            return Err(format!(
+                "the record was appended at position {}, the proof says {}",
+                record.position, self.position
+            ));
+        }
         if event_sha256(&self.event) != record.event_sha256 {
             return Err("the event is not the one the record hashes (it was changed)".into());
         }

@@ -19,6 +19,9 @@ pub struct LeafRecord {
     pub event_sha256: String,
     pub outcome: String,
     pub path: String,
+    /// The log position it was appended at (1-based): a row moved to
+    /// another position says so.
+    pub position: u64,
     /// The content hash of the version that made the decision, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_hash: Option<String>,
@@ -58,6 +61,8 @@ impl LeafRecord {
             doc.push_str(",\"policy_hash\":");
             doc.push_str(&quote(h));
         }
+        doc.push_str(",\"position\":");
+        doc.push_str(&self.position.to_string());
         if let Some(r) = &self.rule_outcomes {
             doc.push_str(",\"rule_outcomes\":");
             doc.push_str(&canonical_json(
@@ -98,6 +103,7 @@ mod tests {
             event_sha256: event_sha256("{}"),
             outcome: "BLOCK".into(),
             path: "gfr/decision".into(),
+            position: 7,
             policy_hash: Some("sha256:ab".into()),
             rule_outcomes: Some(vec![RuleOutcome {
                 package: "p".into(),

@@ -473,6 +473,13 @@ impl App {
     }
 
     /// Carries out effects of the current tab's screen.
+    /// Signs the log's checkpoints with the key at `path` (made on first
+    /// use) rather than the default one, here and in background jobs.
+    pub fn use_log_key(&mut self, path: PathBuf) {
+        self.store.use_log_key(path.clone(), true);
+        self.jobs.log_key = Some(path);
+    }
+
     pub fn apply_effects(&mut self, effects: Vec<Effect>) {
         self.apply_effects_from(self.tab, effects);
     }

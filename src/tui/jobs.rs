@@ -140,6 +140,9 @@ impl RunningJob {
 /// Starts jobs and hands their events back.
 pub struct Jobs {
     db: PathBuf,
+    /// The log key file, when not the default one (tests keep theirs in a
+    /// temp dir).
+    pub log_key: Option<PathBuf>,
     next_id: u64,
     tx: Sender<JobEvent>,
     rx: Receiver<JobEvent>,
@@ -152,6 +155,7 @@ impl Jobs {
         let (tx, rx) = channel();
         Jobs {
             db,
+            log_key: None,
             next_id: 1,
             tx,
             rx,
@@ -178,6 +182,7 @@ impl Jobs {
         });
         let tx = self.tx.clone();
         let db = self.db.clone();
+        let log_key = self.log_key.clone();
         let timeout = self.timeout;
         std::thread::spawn(move || {
             let progress_tx = tx.clone();
@@ -185,7 +190,7 @@ impl Jobs {
                 let _ = progress_tx.send(JobEvent::Progress { id, done, total });
             };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(&db, request, timeout, &progress, &cancel)
+                run(&db, log_key, request, timeout, &progress, &cancel)
             }));
             let event = match outcome {
                 Ok(Ok(output)) => JobEvent::Finished { id, output },
@@ -256,13 +261,17 @@ impl Jobs {
 
 fn run(
     db: &std::path::Path,
+    log_key: Option<PathBuf>,
     request: JobRequest,
     timeout: Duration,
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> anyhow::Result<JobOutput> {
     let mut store = Store::open(db)?;
-    store.use_default_log_key();
+    match log_key {
+        Some(path) => store.use_log_key(path, true),
+        None => store.use_default_log_key(),
+    }
     Ok(match request {
         JobRequest::RunTests { version } => {
             let v = PolicyVersion::load(&store, &version, timeout)?;

@@ -24,6 +24,9 @@ impl Env {
     pub fn gavel(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("gavel").expect("binary");
         cmd.env_remove("GAVEL_DB").env_remove("COLUMNS");
+        // The log key (and a signer's) in the test's own directory.
+        cmd.env("GAVEL_KEY_DIR", self.dir.path().join("keys"))
+            .env_remove("GAVEL_LOG_KEY");
         cmd.arg("--db").arg(&self.db).args(args);
         cmd
     }

@@ -117,5 +117,5 @@ fn two_importers_at_once_both_finish_and_the_chain_holds() {
     assert_eq!(decisions(&env.db), 2 * lines as i64);
     let (code, out, err) = env.run(&["verify"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("chain OK: 20000 decisions"), "{out}");
+    assert!(out.starts_with("log OK: 20000 decisions"), "{out}");
 }

@@ -100,8 +100,8 @@ fn import_killed_at_random_points_keeps_whole_batches_and_finishes_on_rerun() {
                 .unwrap();
             assert_eq!(last, format!("kill-{:06}", n - 1), "{context}");
         }
-        let head = scalar(&db, "SELECT count FROM chain_head WHERE id = 1");
-        assert_eq!(head, n, "{context}: the chain head disagrees");
+        let head = scalar(&db, "SELECT size FROM log_head WHERE id = 1");
+        assert_eq!(head, n, "{context}: the log head disagrees");
 
         // Again: the job completes, nothing twice.
         let (code, out, err) = run_on(&db, &["--format", "json", "decisions", "import", log]);

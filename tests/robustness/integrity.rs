@@ -43,7 +43,7 @@ fn verify_names_a_damaged_index_page_and_exits_1() {
         assert_eq!(code, 1, "{case}: {out}{err}");
         assert!(!err.contains("panicked"), "{err}");
         assert!(out.contains("store DAMAGED: "), "{case}: {out}");
-        assert!(out.contains("chain OK: 300 decisions"), "{case}: {out}");
+        assert!(out.contains("log OK: 300 decisions"), "{case}: {out}");
         assert!(out.contains("versions OK"), "{case}: {out}");
         let report = env.json_code(&["verify"], 1);
         assert!(
@@ -62,7 +62,7 @@ fn verify_names_a_damaged_table_page_it_cannot_walk() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("store DAMAGED: "), "{out}");
     assert!(
-        out.contains("chain BROKEN: the decisions cannot be read to walk the chain"),
+        out.contains("log BROKEN: the decisions cannot be read to walk the log"),
         "{out}"
     );
 }

@@ -40,6 +40,11 @@ pub fn seed(default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The keys of a test's store: beside it.
+pub fn key_dir(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("keys")
+}
+
 /// The real binary.
 pub fn gavel_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gavel"))
@@ -49,6 +54,7 @@ pub fn gavel_bin() -> PathBuf {
 pub fn spawn(db: &Path, args: &[&str]) -> Child {
     Command::new(gavel_bin())
         .env_remove("GAVEL_DB")
+        .env("GAVEL_KEY_DIR", key_dir(db))
         .arg("--db")
         .arg(db)
         .args(args)
@@ -63,6 +69,7 @@ pub fn spawn(db: &Path, args: &[&str]) -> Child {
 pub fn run_on(db: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(gavel_bin())
         .env_remove("GAVEL_DB")
+        .env("GAVEL_KEY_DIR", key_dir(db))
         .arg("--db")
         .arg(db)
         .args(args)
@@ -128,7 +135,7 @@ pub fn scalar(db: &Path, sql: &str) -> i64 {
     connect(db).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
-/// Committed decisions, as the chain head counts them.
+/// Committed decisions, as the log head counts them.
 pub fn decisions(db: &Path) -> i64 {
     scalar(db, "SELECT count(*) FROM decisions")
 }
@@ -146,7 +153,7 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 }
 
 /// What must survive bad input: the versions with their hashes, the
-/// decisions with their chain head, and a passing `gavel verify`.
+/// decisions with their log head, and a passing `gavel verify`.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Snapshot {
     versions: Vec<(String, String)>,
@@ -186,7 +193,7 @@ pub fn snapshot(env: &Env) -> Snapshot {
         .collect();
     versions.sort();
     let head = connect(&env.db)
-        .query_row("SELECT chain_hash FROM chain_head WHERE id = 1", [], |r| {
+        .query_row("SELECT hex(compact_range) FROM log_head WHERE id = 1", [], |r| {
             r.get(0)
         })
         .unwrap();
@@ -213,10 +220,14 @@ pub fn populated() -> (Env, Snapshot) {
         let copy = keep.path().join("template.db");
         let (code, _, err) = env.run(&["backup", copy.to_str().unwrap()]);
         assert_eq!(code, 0, "{err}");
+        // The log key that signed its checkpoints goes with it.
+        crate::common::copy_dir(&env.dir.path().join("keys"), &keep.path().join("keys"));
         (keep, copy)
     });
     let env = Env::new();
     std::fs::copy(template, &env.db).unwrap();
+    let keys = template.parent().unwrap().join("keys");
+    crate::common::copy_dir(&keys, &env.dir.path().join("keys"));
     let snap = snapshot(&env);
     assert_eq!(snap.decisions, 300);
     assert_eq!(snap.versions.len(), 2);

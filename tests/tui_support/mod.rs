@@ -49,6 +49,7 @@ pub fn seeded_db(dir: &Path) -> PathBuf {
 pub fn seeded_app(dir: &Path) -> App {
     let db = seeded_db(dir);
     let mut app = App::new(db, KeyMap::default(), plain_theme(), false).unwrap();
+    app.use_log_key(dir.join("keys/log.key"));
     settle(&mut app);
     app
 }
@@ -61,6 +62,7 @@ pub fn empty_app(dir: &Path) -> App {
         false,
     )
     .unwrap();
+    app.use_log_key(dir.join("keys/log.key"));
     settle(&mut app);
     app
 }

@@ -19,6 +19,7 @@ use super::{Ctx, Effect, Pick, Prompt, version_labels};
 use crate::engine::clock;
 use crate::replay::ReplayResult;
 use crate::store::decisions::{DecisionFilter, DecisionRow};
+use crate::store::log::LogStatus;
 use crate::store::replays::ReplayRecord;
 use crate::store::{DecisionRecord, VersionRef};
 use crate::tui::action::Action;
@@ -120,10 +121,13 @@ pub struct DecisionsScreen {
     job: Option<u64>,
     list_area: Cell<Rect>,
     error: Option<String>,
+    /// The signed log at a glance (or why it cannot be read).
+    log: Option<Result<LogStatus, String>>,
 }
 
 impl DecisionsScreen {
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        self.log = Some(ctx.store.log_status().map_err(|e| e.to_string()));
         self.first = 0;
         self.selected = 0;
         self.offset.set(0);
@@ -584,8 +588,16 @@ impl DecisionsScreen {
             self.focus == 0,
             theme,
         );
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         f.render_widget(block, area);
+        if inner.height >= 3
+            && let Some(log) = &self.log
+        {
+            let [rows, status] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            f.render_widget(Paragraph::new(log_line(log, theme)), status);
+            inner = rows;
+        }
         self.list_area.set(inner);
         if let Some(e) = &self.error {
             f.render_widget(Paragraph::new(safe(e, theme.style(Slot::Error))), inner);
@@ -878,6 +890,48 @@ pub fn save_case(dir: &Path, record: &DecisionRecord) -> Result<String, String> 
 
 /// Adds a case to `DIR/cases/regressions.json` (made when missing); a case
 /// of the same name is replaced. Says where it wrote.
+/// `log 1500 · checkpoint #5 signed · extends the one exported to cp.txt`.
+fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -> Line<'static> {
+    let status = match log {
+        Err(e) => return Line::from(safe(&format!("log: {e}"), theme.style(Slot::Error))),
+        Ok(s) => s,
+    };
+    let mut spans = vec![Span::styled(
+        format!("log {}", status.size),
+        theme.style(Slot::Muted),
+    )];
+    match &status.latest {
+        Some(cp) if cp.size == status.size => spans.push(Span::styled(
+            format!(" · checkpoint #{} signed", cp.id),
+            theme.style(Slot::Muted),
+        )),
+        Some(cp) => spans.push(Span::styled(
+            format!(" · last signed at {} (gavel checkpoint)", cp.size),
+            theme.style(Slot::Warn),
+        )),
+        None => spans.push(Span::styled(
+            " · no checkpoint signed".to_string(),
+            theme.style(Slot::Warn),
+        )),
+    }
+    if let Some((cp, to, at, extends)) = &status.exported {
+        let when = at.get(..10).unwrap_or(at);
+        let name = std::path::Path::new(to)
+            .file_name()
+            .map_or(to.clone(), |n| n.to_string_lossy().into_owned());
+        let (text, slot) = if *extends {
+            (format!(" · ✓ extends {name} ({}, {when})", cp.size), Slot::Pass)
+        } else {
+            (
+                format!(" · ✗ does NOT extend {name} ({}, {when}): gavel verify --checkpoint", cp.size),
+                Slot::Fail,
+            )
+        };
+        spans.push(safe(&text, theme.style(slot)));
+    }
+    Line::from(spans)
+}
+
 pub fn append_case(dir: &Path, case: Value) -> Result<String, String> {
     let cases_dir = dir.join("cases");
     std::fs::create_dir_all(&cases_dir).map_err(|e| format!("{}: {e}", cases_dir.display()))?;
