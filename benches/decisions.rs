@@ -102,7 +102,8 @@ fn prove_and_verify(store: &Store, size: u64) {
         worst * 1e3
     );
     let t = Instant::now();
-    let report = gavel::verify::verify_log(store, &gavel::verify::VerifyOptions::default()).unwrap();
+    let report =
+        gavel::verify::verify_log(store, &gavel::verify::VerifyOptions::default()).unwrap();
     assert!(report.broken.is_none(), "{:?}", report.broken);
     println!(
         "verify (every record, leaf, node and checkpoint recomputed): {size} decisions, {:.1} s",

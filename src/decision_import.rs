@@ -141,6 +141,7 @@ fn to_new(
         source: "import",
         line: p.line,
         event: p.event,
+        event_sha256: p.event_sha256,
     })
 }
 

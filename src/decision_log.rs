@@ -61,6 +61,8 @@ pub struct ParsedLine {
     pub line: u64,
     /// The line as it arrived (ends trimmed), kept and hashed as it is.
     pub event: String,
+    /// Its SHA-256 (hex), taken here, on the parsing thread.
+    pub event_sha256: String,
     pub decision_id: String,
     pub path: String,
     pub timestamp: String,
@@ -144,6 +146,7 @@ pub fn parse_line(bytes: &[u8], line: u64) -> std::result::Result<ParsedLine, Li
     Ok(ParsedLine {
         line,
         event: text.to_string(),
+        event_sha256: crate::tlog::record::event_sha256(text),
         decision_id,
         path,
         timestamp,

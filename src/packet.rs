@@ -753,7 +753,10 @@ pub fn markdown(p: &Packet) -> String {
             let _ = writeln!(o, "{}", fenced(&cp.note));
         }
         None => {
-            let _ = writeln!(o, "No checkpoint has been signed (`gavel checkpoint` signs one).\n");
+            let _ = writeln!(
+                o,
+                "No checkpoint has been signed (`gavel checkpoint` signs one).\n"
+            );
         }
     }
     o
@@ -762,11 +765,7 @@ pub fn markdown(p: &Packet) -> String {
 /// A fenced code block that no run of backticks in `text` can close.
 fn fenced(text: &str) -> String {
     let text = sanitize::escape_multiline(text);
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}text\n{}\n{fence}\n", text.trim_end_matches('\n'))
 }

@@ -620,15 +620,6 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
         .as_ref()
         .map(|t| t.as_str().unwrap_or("").to_string())
         .unwrap_or_default();
-    if event.decision_id.as_str() != Some(record.decision_id.as_str()) {
-        return inconsistent("decision_id");
-    }
-    if event.path.as_str() != Some(record.path.as_str()) {
-        return inconsistent("path");
-    }
-    if event_timestamp != record.timestamp {
-        return inconsistent("timestamp");
-    }
     if outcome_of(event.result.as_ref()) != record.outcome {
         return inconsistent("outcome (the event's result gives another)");
     }
@@ -641,24 +632,26 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
             recorded,
         })
     };
-    if row.decision_id != record.decision_id {
+    let event_id = event.decision_id.as_str().unwrap_or("");
+    if row.decision_id != event_id {
         return column(
             "decision_id",
             show(Some(&row.decision_id)),
-            show(Some(&record.decision_id)),
+            show(Some(event_id)),
         );
     }
-    if row.path != record.path {
-        return column("path", show(Some(&row.path)), show(Some(&record.path)));
+    let event_path = event.path.as_str().unwrap_or("");
+    if row.path != event_path {
+        return column("path", show(Some(&row.path)), show(Some(event_path)));
     }
-    if row.timestamp != record.timestamp {
+    if row.timestamp != event_timestamp {
         return column(
             "timestamp",
             show(Some(&row.timestamp)),
-            show(Some(&record.timestamp)),
+            show(Some(&event_timestamp)),
         );
     }
-    let ts_ns = crate::engine::clock::parse_rfc3339_ns(&record.timestamp).unwrap_or(0);
+    let ts_ns = crate::engine::clock::parse_rfc3339_ns(&event_timestamp).unwrap_or(0);
     if row.ts_ns != ts_ns {
         return column("ts_ns", row.ts_ns.to_string(), ts_ns.to_string());
     }

@@ -34,7 +34,11 @@ struct Log {
 }
 
 fn outcome_of(i: usize) -> &'static str {
-    if i % 3 == 0 { "BLOCK" } else { "APPROVE" }
+    if i.is_multiple_of(3) {
+        "BLOCK"
+    } else {
+        "APPROVE"
+    }
 }
 
 fn log_of_300() -> Log {
@@ -61,7 +65,10 @@ fn log_of_300() -> Log {
     let (code, out, err) = env.run(&["checkpoint", "--out", kept.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let key = env.dir.path().join("keys/log.pub");
-    assert!(key.exists(), "the verifier key is written beside the log key");
+    assert!(
+        key.exists(),
+        "the verifier key is written beside the log key"
+    );
     let log = Log { env, kept, key };
     let (code, out, _) = log.verify_kept();
     assert_eq!(code, 0, "{out}");
@@ -163,7 +170,12 @@ fn copy_decision(db: &Path, victim: &str, source: &str) {
         conn.query_row(
             "SELECT event, outcome FROM decisions WHERE decision_id = ?1",
             [id],
-            |r| Ok((serde_json::from_str(&r.get::<_, String>(0)?).unwrap(), r.get(1)?)),
+            |r| {
+                Ok((
+                    serde_json::from_str(&r.get::<_, String>(0)?).unwrap(),
+                    r.get(1)?,
+                ))
+            },
         )
         .unwrap()
     };
@@ -223,17 +235,17 @@ fn an_edited_decision_with_every_hash_recomputed_is_caught_by_a_kept_checkpoint(
 fn deleting_the_last_decisions_is_caught() {
     let log = log_of_300();
     let conn = log.conn();
-    conn.execute_batch(
-        "DROP TRIGGER decisions_no_delete; DELETE FROM decisions WHERE seq > 290;",
-    )
-    .unwrap();
+    conn.execute_batch("DROP TRIGGER decisions_no_delete; DELETE FROM decisions WHERE seq > 290;")
+        .unwrap();
     drop(conn);
     rewrite_log(&log.env.db, Some(291));
     let (code, out, _) = log.verify_kept();
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("decisions were removed: ")
-            && out.contains("covers 300 decisions, the log holds 290 (positions 291 to 300 are gone)"),
+            && out.contains(
+                "covers 300 decisions, the log holds 290 (positions 291 to 300 are gone)"
+            ),
         "{out}"
     );
 }
@@ -274,15 +286,42 @@ fn a_doctored_copy_imported_in_place_of_the_last_decision_is_caught() {
 #[test]
 fn columns_kept_for_queries_are_checked_against_the_hashed_record() {
     let cases: &[(&str, &str)] = &[
-        ("UPDATE decisions SET decision_id = 'other' WHERE seq = 7", "column decision_id says 'other', its hashed record says 'd7'"),
-        ("UPDATE decisions SET path = 'q/decision' WHERE seq = 7", "column path says 'q/decision'"),
-        ("UPDATE decisions SET timestamp = '2026-01-01T00:00:00Z' WHERE seq = 7", "column timestamp says '2026-01-01T00:00:00Z'"),
-        ("UPDATE decisions SET ts_ns = 0 WHERE seq = 7", "column ts_ns says 0"),
-        ("UPDATE decisions SET version_id = NULL WHERE seq = 7", "column version_id says (none), its hashed record says 'p@1.0.0'"),
-        ("UPDATE decisions SET outcome = 'BLOCK' WHERE seq = 7", "column outcome says 'BLOCK', its hashed record says 'APPROVE'"),
-        ("UPDATE decisions SET policy_hash = 'sha256:00' WHERE seq = 7", "column policy_hash says 'sha256:00'"),
-        ("UPDATE decisions SET record = 'not json' WHERE seq = 7", "its record cannot be read"),
-        ("UPDATE decisions SET record = replace(record, '\"path\"', '\"rule_outcomes\":\"garbage\",\"path\"') WHERE seq = 7", "(log position 7): its record cannot be read"),
+        (
+            "UPDATE decisions SET decision_id = 'other' WHERE seq = 7",
+            "column decision_id says 'other', its hashed record says 'd7'",
+        ),
+        (
+            "UPDATE decisions SET path = 'q/decision' WHERE seq = 7",
+            "column path says 'q/decision'",
+        ),
+        (
+            "UPDATE decisions SET timestamp = '2026-01-01T00:00:00Z' WHERE seq = 7",
+            "column timestamp says '2026-01-01T00:00:00Z'",
+        ),
+        (
+            "UPDATE decisions SET ts_ns = 0 WHERE seq = 7",
+            "column ts_ns says 0",
+        ),
+        (
+            "UPDATE decisions SET version_id = NULL WHERE seq = 7",
+            "column version_id says (none), its hashed record says 'p@1.0.0'",
+        ),
+        (
+            "UPDATE decisions SET outcome = 'BLOCK' WHERE seq = 7",
+            "column outcome says 'BLOCK', its hashed record says 'APPROVE'",
+        ),
+        (
+            "UPDATE decisions SET policy_hash = 'sha256:00' WHERE seq = 7",
+            "column policy_hash says 'sha256:00'",
+        ),
+        (
+            "UPDATE decisions SET record = 'not json' WHERE seq = 7",
+            "its record cannot be read",
+        ),
+        (
+            "UPDATE decisions SET record = replace(record, '\"position\"', '\"rule_outcomes\":\"garbage\",\"position\"') WHERE seq = 7",
+            "(log position 7): its record cannot be read",
+        ),
     ];
     let log = log_of_300();
     let template = log.env.dir.path().join("template.db");
@@ -296,7 +335,10 @@ fn columns_kept_for_queries_are_checked_against_the_hashed_record() {
         let (code, out, _) = log.verify_kept();
         assert_eq!(code, 1, "{sql}: {out}");
         assert!(out.contains(want), "{sql}: {out}");
-        assert!(out.contains("decision d7") || out.contains("decision other"), "{sql}: {out}");
+        assert!(
+            out.contains("decision d7") || out.contains("decision other"),
+            "{sql}: {out}"
+        );
     }
 }
 
@@ -325,7 +367,8 @@ fn events_are_kept_and_hashed_as_they_arrived() {
     );
     let (_, exported, _) = log.env.run(&["decisions", "export", "--text", "\"d5\""]);
     assert!(
-        exported.contains("\"big\":123456789012345678901234567890") && exported.contains("\"e\":1E2"),
+        exported.contains("\"big\":123456789012345678901234567890")
+            && exported.contains("\"e\":1E2"),
         "{exported}"
     );
 }
@@ -395,10 +438,16 @@ fn an_inclusion_proof_checks_offline_and_fails_on_any_changed_byte() {
     };
     assert!(holds(proof_text.as_bytes(), cp_text.as_bytes()));
     for i in 0..proof_text.len() {
-        assert!(!holds(&flipped(&proof_text, i), cp_text.as_bytes()), "proof byte {i} flipped still verifies");
+        assert!(
+            !holds(&flipped(&proof_text, i), cp_text.as_bytes()),
+            "proof byte {i} flipped still verifies"
+        );
     }
     for i in 0..cp_text.len() {
-        assert!(!holds(proof_text.as_bytes(), &flipped(&cp_text, i)), "checkpoint byte {i} flipped still verifies");
+        assert!(
+            !holds(proof_text.as_bytes(), &flipped(&cp_text, i)),
+            "checkpoint byte {i} flipped still verifies"
+        );
     }
 
     // And through the binary: a changed outcome in the event, a changed
@@ -407,11 +456,18 @@ fn an_inclusion_proof_checks_offline_and_fails_on_any_changed_byte() {
     std::fs::write(&bad, proof_text.replacen("\"n\":42", "\"n\":43", 1)).unwrap();
     let (code, out, _) = check(&bad, &log.kept);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("proof FAILED: decision d42: the event is not the one the record hashes"), "{out}");
+    assert!(
+        out.contains("proof FAILED: decision d42: the event is not the one the record hashes"),
+        "{out}"
+    );
     let last_hash = proof_text.lines().last().unwrap().to_string();
     let mut other = last_hash.clone().into_bytes();
     other[6] = if other[6] == b'A' { b'B' } else { b'A' };
-    std::fs::write(&bad, proof_text.replace(&last_hash, std::str::from_utf8(&other).unwrap())).unwrap();
+    std::fs::write(
+        &bad,
+        proof_text.replace(&last_hash, std::str::from_utf8(&other).unwrap()),
+    )
+    .unwrap();
     let (code, out, _) = check(&bad, &log.kept);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("proof FAILED"), "{out}");
@@ -419,28 +475,62 @@ fn an_inclusion_proof_checks_offline_and_fails_on_any_changed_byte() {
     let root_line = cp_text.lines().nth(2).unwrap();
     let mut root = root_line.as_bytes().to_vec();
     root[0] = if root[0] == b'A' { b'B' } else { b'A' };
-    std::fs::write(&bad_cp, cp_text.replace(root_line, std::str::from_utf8(&root).unwrap())).unwrap();
+    std::fs::write(
+        &bad_cp,
+        cp_text.replace(root_line, std::str::from_utf8(&root).unwrap()),
+    )
+    .unwrap();
     let (code, out, _) = check(&proof, &bad_cp);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("the checkpoint is not signed by gavel-log"), "{out}");
+    assert!(
+        out.contains("the checkpoint is not signed by gavel-log"),
+        "{out}"
+    );
 }
 
 #[test]
 fn malformed_checkpoints_and_proofs_say_file_and_line() {
     let log = log_of_300();
     let proof = log.env.dir.path().join("proof.txt");
-    let (code, _, err) = log.env.run(&["decisions", "prove", "d9", "--out", proof.to_str().unwrap()]);
+    let (code, _, err) =
+        log.env
+            .run(&["decisions", "prove", "d9", "--out", proof.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let dir = log.env.dir.path();
     let cp = std::fs::read_to_string(&log.kept).unwrap();
     let text = std::fs::read_to_string(&proof).unwrap();
     let hash_line = format!("proof-hash.txt:{}:", text.lines().count() + 1);
     let cases: Vec<(&str, String, bool, &str)> = vec![
-        ("cp-no-blank.txt", cp.replacen("\n\n", "\n", 1), true, "cp-no-blank.txt:"),
-        ("cp-size.txt", cp.replacen("\n300\n", "\n0300\n", 1), true, "cp-size.txt:2:"),
-        ("proof-size.txt", text.replacen("size ", "size x", 1), false, "proof-size.txt:5:"),
-        ("proof-hash.txt", format!("{text}hash not-base64\n"), false, &hash_line),
-        ("proof-header.txt", text.replacen("v1", "v9", 1), false, "proof-header.txt:1:"),
+        (
+            "cp-no-blank.txt",
+            cp.replacen("\n\n", "\n", 1),
+            true,
+            "cp-no-blank.txt:",
+        ),
+        (
+            "cp-size.txt",
+            cp.replacen("\n300\n", "\n0300\n", 1),
+            true,
+            "cp-size.txt:2:",
+        ),
+        (
+            "proof-size.txt",
+            text.replacen("size ", "size x", 1),
+            false,
+            "proof-size.txt:5:",
+        ),
+        (
+            "proof-hash.txt",
+            format!("{text}hash not-base64\n"),
+            false,
+            &hash_line,
+        ),
+        (
+            "proof-header.txt",
+            text.replacen("v1", "v9", 1),
+            false,
+            "proof-header.txt:1:",
+        ),
     ];
     for (name, body, is_checkpoint, want) in &cases {
         let path = dir.join(name);
@@ -494,6 +584,9 @@ fn replays_and_sign_offs_record_the_checkpoint_they_saw() {
     let report = log.env.json(&["replay", "--all"]);
     let cp = &report["checkpoint"];
     assert_eq!(cp["size"], 300, "{report}");
-    assert!(cp["reason"].as_str().unwrap().starts_with("replay batch "), "{report}");
+    assert!(
+        cp["reason"].as_str().unwrap().starts_with("replay batch "),
+        "{report}"
+    );
     assert_eq!(cp["root"], before["root"]);
 }

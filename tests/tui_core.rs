@@ -318,3 +318,38 @@ fn save_a_decision_as_a_case() {
     assert!(case["expect"]["outcome"].is_string());
     assert!(case["input"].is_object());
 }
+
+#[test]
+fn the_decisions_screen_shows_the_signed_log_and_the_checkpoint_last_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    // Signed and written out for an auditor, as `gavel checkpoint --out` does.
+    let cp = app.store.checkpoint_now("checkpoint").unwrap();
+    app.store.record_export(cp.id, "/audit/kept.txt").unwrap();
+    app.reload().unwrap();
+    press(&mut app, "3");
+    settle(&mut app);
+    let screen = render(&app, 160, 40);
+    assert!(
+        screen.contains(&format!(
+            "log 1500 · checkpoint #{} · ✓ extends kept.txt (1500)",
+            cp.id
+        )),
+        "{screen}"
+    );
+    // The stored tree changed behind Gavel's back (the indicator reads the
+    // stored hashes; `gavel verify --checkpoint` recomputes them all).
+    app.store
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER log_nodes_no_update; UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 10;",
+        )
+        .unwrap();
+    app.reload().unwrap();
+    settle(&mut app);
+    let screen = render(&app, 160, 40);
+    assert!(
+        screen.contains("✗ NOT extending kept.txt (1500)"),
+        "{screen}"
+    );
+}

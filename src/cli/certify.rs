@@ -74,6 +74,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         &key_path,
         &settings,
     )?;
+    super::log::notice_new_key(&store);
     if ctx.format == Format::Json {
         write_json(ctx.out, &outcome)?;
     } else {

@@ -82,7 +82,9 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         now_ns,
     )?;
     let decision_id = if args.record {
-        Some(decide::record(&mut store, &version, &eval, &input)?)
+        let id = decide::record(&mut store, &version, &eval, &input)?;
+        super::log::notice_new_key(&store);
+        Some(id)
     } else {
         None
     };

@@ -297,9 +297,16 @@ pub fn verify_proof(ctx: &mut Ctx, args: VerifyProofArgs) -> anyhow::Result<Stat
     let result = verify_note(&note, &v)
         .map_err(|e| format!("the checkpoint is not signed by {}: {e}", v.to_text()))
         .and_then(|()| proof.verify(&checkpoint));
-    let (record, problem) = match result {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e)),
+    let (record, timestamp, problem) = match result {
+        Ok((r, event)) => {
+            let t = event
+                .get("timestamp")
+                .and_then(|t| t.as_str())
+                .unwrap_or("(none)")
+                .to_string();
+            (Some(r), t, None)
+        }
+        Err(e) => (None, String::new(), Some(e)),
     };
     let ok = problem.is_none();
     if ctx.format == Format::Json {
@@ -329,11 +336,7 @@ pub fn verify_proof(ctx: &mut Ctx, args: VerifyProofArgs) -> anyhow::Result<Stat
             ctx.out,
             "  outcome {}, time {}, version {}{}",
             escape(&r.outcome),
-            escape(if r.timestamp.is_empty() {
-                "(none)"
-            } else {
-                &r.timestamp
-            }),
+            escape(&timestamp),
             escape(r.version.as_deref().unwrap_or("(not in the store)")),
             r.policy_hash
                 .as_deref()

@@ -137,6 +137,7 @@ pub(crate) fn replay_with_progress(
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    super::log::notice_new_key(store);
     Ok(report)
 }
 
@@ -231,6 +232,15 @@ pub(crate) fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()
     writeln!(out, "  {}", verdicts.join("  "))?;
     for line in r.vm.describe() {
         writeln!(out, "  {line}")?;
+    }
+    if let Some(cp) = &r.checkpoint {
+        writeln!(
+            out,
+            "  log: checkpoint #{} signed for this batch ({} decisions, root {})",
+            cp.id,
+            cp.size,
+            super::log::short_root(&cp.root)
+        )?;
     }
     if !r.transitions.is_empty() {
         writeln!(

@@ -18,7 +18,7 @@ use crate::canonical::canonical_json;
 use crate::engine::RuleOutcome;
 use crate::error::{Error, Result};
 use crate::tlog::merkle;
-use crate::tlog::record::{LeafRecord, event_sha256};
+use crate::tlog::record::{LeafRecord, RecordFields, event_sha256};
 
 /// A decision as stored: the OPA event plus Gavel's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,6 +109,8 @@ pub struct NewDecision {
     /// The event's bytes as they arrived (an exported line keeps its
     /// `gavel` fields here; readers set them aside).
     pub event: String,
+    /// SHA-256 (hex) of `event`, taken where the line was parsed.
+    pub event_sha256: String,
     pub decision_id: String,
     pub path: String,
     pub timestamp: String,
@@ -124,8 +126,10 @@ pub struct NewDecision {
 
 impl NewDecision {
     pub fn from_record(r: &DecisionRecord, source: &'static str) -> NewDecision {
+        let event = canonical_json(&Value::Object(r.event.clone()));
         NewDecision {
-            event: canonical_json(&Value::Object(r.event.clone())),
+            event_sha256: event_sha256(&event),
+            event,
             decision_id: r.decision_id().to_string(),
             path: r.path().to_string(),
             timestamp: r.timestamp().to_string(),
@@ -141,17 +145,14 @@ impl NewDecision {
 
     /// The record its leaf hashes at log `position`; `version` is the
     /// `name@version` of `version_id`.
-    pub fn record(&self, position: u64, version: Option<String>) -> LeafRecord {
-        LeafRecord {
-            decision_id: self.decision_id.clone(),
-            event_sha256: event_sha256(&self.event),
-            outcome: self.outcome.clone(),
-            path: self.path.clone(),
+    pub fn record<'a>(&'a self, position: u64, version: Option<&'a str>) -> RecordFields<'a> {
+        RecordFields {
+            event_sha256: &self.event_sha256,
+            outcome: &self.outcome,
+            policy_hash: self.policy_hash.as_deref(),
             position,
-            policy_hash: self.policy_hash.clone(),
-            rule_outcomes: self.rule_outcomes.clone(),
-            source: self.source.to_string(),
-            timestamp: self.timestamp.clone(),
+            rule_outcomes: self.rule_outcomes.as_deref(),
+            source: self.source,
             version,
         }
     }
@@ -294,17 +295,17 @@ impl Store {
                     continue;
                 }
                 let version = match d.version_id {
-                    Some(id) => match labels.get(&id) {
-                        Some(l) => Some(l.clone()),
-                        None => {
-                            let l: String = version_label.query_row(params![id], |r| r.get(0))?;
-                            labels.insert(id, l.clone());
-                            Some(l)
-                        }
-                    },
+                    Some(id) if !labels.contains_key(&id) => {
+                        let l: String = version_label.query_row(params![id], |r| r.get(0))?;
+                        labels.insert(id, l);
+                        labels.get(&id)
+                    }
+                    Some(id) => labels.get(&id),
                     None => None,
                 };
-                let record = d.record(head.size() + 1, version).to_text();
+                let record = d
+                    .record(head.size() + 1, version.map(String::as_str))
+                    .to_text();
                 let leaf = merkle::leaf_hash(record.as_bytes());
                 let seq = i64::try_from(head.size() + 1).unwrap_or(i64::MAX);
                 let ts_ns = crate::engine::clock::parse_rfc3339_ns(&d.timestamp).unwrap_or(0);

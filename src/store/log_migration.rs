@@ -137,19 +137,7 @@ pub fn to_merkle_log(tx: &Transaction) -> Result<()> {
     let mut label = tx.prepare(
         "SELECT b.name || '@' || v.version FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE v.id = ?1",
     )?;
-    for (
-        seq,
-        id,
-        path,
-        timestamp,
-        outcome,
-        policy_hash,
-        rule_outcomes,
-        source,
-        version_id,
-        event,
-        _,
-    ) in &rows
+    for (seq, id, _, _, outcome, policy_hash, rule_outcomes, source, version_id, event, _) in &rows
     {
         let rule_outcomes = rule_outcomes
             .as_deref()
@@ -164,15 +152,12 @@ pub fn to_merkle_log(tx: &Transaction) -> Result<()> {
             .map(|v| label.query_row(params![v], |r| r.get::<_, String>(0)))
             .transpose()?;
         let record = LeafRecord {
-            decision_id: id.clone(),
             event_sha256: event_sha256(event),
             outcome: outcome.clone(),
-            path: path.clone(),
             position: u64::try_from(*seq).unwrap_or(0),
             policy_hash: policy_hash.clone(),
             rule_outcomes,
             source: source.clone(),
-            timestamp: timestamp.clone(),
             version,
         }
         .to_text();

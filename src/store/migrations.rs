@@ -289,3 +289,95 @@ pub fn apply(conn: &mut Connection) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// A store as schema 6 left it: three decisions on the old hash chain.
+    fn chained_store(tamper: bool) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for step in &MIGRATIONS[..6] {
+            if let Migration::Sql(sql) = step {
+                conn.execute_batch(sql).unwrap();
+            }
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        let mut previous = String::new();
+        for i in 1..=3 {
+            let event =
+                format!(r#"{{"decision_id":"d{i}","input":{{"n":{i}}},"path":"p","result":true}}"#);
+            let doc = format!(r#"{{"event":{event},"gavel":{{"outcome":"allow"}}}}"#);
+            let mut h = Sha256::new();
+            h.update(previous.as_bytes());
+            h.update(doc.as_bytes());
+            let hash = hex::encode(h.finalize());
+            let stored_event = if tamper && i == 2 {
+                event.replace("\"n\":2", "\"n\":9")
+            } else {
+                event
+            };
+            conn.execute(
+                "INSERT INTO decisions (seq, decision_id, path, timestamp, ts_ns, outcome, source, event, chain_hash)
+                 VALUES (?1, ?2, 'p', '', 0, 'allow', 'import', ?3, ?4)",
+                rusqlite::params![i, format!("d{i}"), stored_event, hash],
+            )
+            .unwrap();
+            previous = hash;
+        }
+        conn.execute(
+            "UPDATE chain_head SET count = 3, last_seq = 3, chain_hash = ?1",
+            [&previous],
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_chained_store_moves_to_the_merkle_log() {
+        let mut conn = chained_store(false);
+        apply(&mut conn).unwrap();
+        let leaves: Vec<Vec<u8>> = conn
+            .prepare("SELECT leaf_hash FROM decisions ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(leaves.len(), 3);
+        let leaves: Vec<crate::tlog::merkle::Hash> = leaves
+            .iter()
+            .map(|l| l.as_slice().try_into().unwrap())
+            .collect();
+        let head = crate::store::log::read_head(&conn).unwrap();
+        assert_eq!(head.size(), 3);
+        assert_eq!(head.root(), crate::tlog::merkle::root_of_leaves(&leaves));
+        assert!(head.origin.starts_with("gavel/decisions/"));
+        let record: String = conn
+            .query_row("SELECT record FROM decisions WHERE seq = 2", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let record = crate::tlog::record::LeafRecord::parse(&record).unwrap();
+        assert_eq!(record.position, 2);
+        assert_eq!(record.source, "import");
+        // The chain's columns and table are gone; decisions stay append-only.
+        assert!(conn.prepare("SELECT chain_hash FROM decisions").is_err());
+        assert!(conn.prepare("SELECT * FROM chain_head").is_err());
+        assert!(conn.execute("DELETE FROM decisions", []).is_err());
+    }
+
+    #[test]
+    fn a_broken_chain_is_not_moved() {
+        let mut conn = chained_store(true);
+        let err = apply(&mut conn).unwrap_err().to_string();
+        assert!(err.contains("broken at decision d2 (#2)"), "{err}");
+        // Nothing changed: still schema 6, the chain as it was.
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 6);
+        assert!(conn.prepare("SELECT chain_hash FROM decisions").is_ok());
+    }
+}

@@ -9,7 +9,7 @@
 //! decision "d-42"
 //! position 42
 //! size 1000
-//! record {"decision_id":"d-42",...}
+//! record {"event_sha256":"...","outcome":"BLOCK",...}
 //! event {"decision_id":"d-42","input":{...},...}
 //! hash <base64 of a 32-byte hash>        (one line each, RFC 9162 order)
 //! ```
@@ -133,7 +133,10 @@ impl InclusionProof {
     /// Checks the proof against a checkpoint (whose signature the caller
     /// has checked): the event is the one the record hashes, the record is
     /// this decision's, and the path leads from its leaf to the signed root.
-    pub fn verify(&self, checkpoint: &Checkpoint) -> Result<LeafRecord, String> {
+    pub fn verify(
+        &self,
+        checkpoint: &Checkpoint,
+    ) -> Result<(LeafRecord, serde_json::Value), String> {
         if self.origin != checkpoint.origin {
             return Err(format!(
                 "the proof is of the log {}, the checkpoint of {}",
@@ -148,12 +151,6 @@ impl InclusionProof {
         }
         let record = LeafRecord::parse(&self.record)
             .map_err(|e| format!("the record cannot be read: {e}"))?;
-        if record.decision_id != self.decision_id {
-            return Err(format!(
-                "the record is of decision {}, not {}",
-                record.decision_id, self.decision_id
-            ));
-        }
         if record.position != self.position {
             return Err(format!(
                 "the record was appended at position {}, the proof says {}",
@@ -177,6 +174,6 @@ impl InclusionProof {
             &checkpoint.root,
         )
         .map_err(|e| e.to_string())?;
-        Ok(record)
+        Ok((record, event))
     }
 }

@@ -1,8 +1,10 @@
-//! The record a decision's leaf hashes: every field a reader trusts, as one
-//! line of canonical JSON. The event itself is covered by the SHA-256 of its
-//! bytes as they arrived (numbers as OPA wrote them); the columns the store
-//! keeps for queries are copies that `gavel verify` checks against this
-//! record, so an edited column is named, not believed.
+//! The record a decision's leaf hashes, as one line of canonical JSON: the
+//! event by the SHA-256 of its bytes as they arrived (numbers as OPA wrote
+//! them; its id, path, timestamp and result are read from those bytes), and
+//! what Gavel adds to it: the outcome, the version that made it, the rule
+//! outcomes, the log position. The columns the store keeps for queries are
+//! copies that `gavel verify` checks against the event and this record, so
+//! an edited column is named, not believed.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -14,11 +16,9 @@ use crate::engine::RuleOutcome;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeafRecord {
-    pub decision_id: String,
     /// SHA-256 (hex) of the event's bytes as they arrived.
     pub event_sha256: String,
     pub outcome: String,
-    pub path: String,
     /// The log position it was appended at (1-based): a row moved to
     /// another position says so.
     pub position: u64,
@@ -29,8 +29,6 @@ pub struct LeafRecord {
     pub rule_outcomes: Option<Vec<RuleOutcome>>,
     /// `eval` (made by Gavel) or `import` (from a decision log).
     pub source: String,
-    /// The event's `timestamp`, empty when it had none.
-    pub timestamp: String,
     /// `name@version` of the stored version it names, when the store held
     /// that version when the decision was appended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,43 +40,66 @@ pub fn event_sha256(event: &str) -> String {
     hex::encode(Sha256::digest(event.as_bytes()))
 }
 
-impl LeafRecord {
+/// The fields of a record, borrowed: how a record is written without
+/// copying what the caller already holds (once per imported decision).
+pub struct RecordFields<'a> {
+    pub event_sha256: &'a str,
+    pub outcome: &'a str,
+    pub policy_hash: Option<&'a str>,
+    pub position: u64,
+    pub rule_outcomes: Option<&'a [RuleOutcome]>,
+    pub source: &'a str,
+    pub version: Option<&'a str>,
+}
+
+impl RecordFields<'_> {
     /// The record's bytes: canonical JSON (keys sorted, no whitespace), the
-    /// text the leaf hash is taken over. Written by hand, keys in order:
-    /// this runs once per imported decision.
+    /// text the leaf hash is taken over. Written by hand, keys in order.
     pub fn to_text(&self) -> String {
-        let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let quote = |doc: &mut String, s: &str| {
+            doc.push_str(&serde_json::to_string(s).unwrap_or_default());
+        };
         let mut doc = String::with_capacity(256);
-        doc.push_str("{\"decision_id\":");
-        doc.push_str(&quote(&self.decision_id));
-        doc.push_str(",\"event_sha256\":");
-        doc.push_str(&quote(&self.event_sha256));
+        doc.push_str("{\"event_sha256\":");
+        quote(&mut doc, self.event_sha256);
         doc.push_str(",\"outcome\":");
-        doc.push_str(&quote(&self.outcome));
-        doc.push_str(",\"path\":");
-        doc.push_str(&quote(&self.path));
-        if let Some(h) = &self.policy_hash {
+        quote(&mut doc, self.outcome);
+        if let Some(h) = self.policy_hash {
             doc.push_str(",\"policy_hash\":");
-            doc.push_str(&quote(h));
+            quote(&mut doc, h);
         }
         doc.push_str(",\"position\":");
         doc.push_str(&self.position.to_string());
-        if let Some(r) = &self.rule_outcomes {
+        if let Some(r) = self.rule_outcomes {
             doc.push_str(",\"rule_outcomes\":");
             doc.push_str(&canonical_json(
                 &serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
             ));
         }
         doc.push_str(",\"source\":");
-        doc.push_str(&quote(&self.source));
-        doc.push_str(",\"timestamp\":");
-        doc.push_str(&quote(&self.timestamp));
-        if let Some(v) = &self.version {
+        quote(&mut doc, self.source);
+        if let Some(v) = self.version {
             doc.push_str(",\"version\":");
-            doc.push_str(&quote(v));
+            quote(&mut doc, v);
         }
         doc.push('}');
         doc
+    }
+}
+
+impl LeafRecord {
+    /// The record's bytes (see `RecordFields::to_text`).
+    pub fn to_text(&self) -> String {
+        RecordFields {
+            event_sha256: &self.event_sha256,
+            outcome: &self.outcome,
+            policy_hash: self.policy_hash.as_deref(),
+            position: self.position,
+            rule_outcomes: self.rule_outcomes.as_deref(),
+            source: &self.source,
+            version: self.version.as_deref(),
+        }
+        .to_text()
     }
 
     /// Reads a stored or proven record. Anything but a record in its
@@ -99,10 +120,8 @@ mod tests {
 
     fn record() -> LeafRecord {
         LeafRecord {
-            decision_id: "d-1".into(),
             event_sha256: event_sha256("{}"),
             outcome: "BLOCK".into(),
-            path: "gfr/decision".into(),
             position: 7,
             policy_hash: Some("sha256:ab".into()),
             rule_outcomes: Some(vec![RuleOutcome {
@@ -116,7 +135,6 @@ mod tests {
                 fired: true,
             }]),
             source: "import".into(),
-            timestamp: "2026-11-22T10:00:00Z".into(),
             version: Some("gfr@1.0.0".into()),
         }
     }
@@ -140,9 +158,11 @@ mod tests {
     #[test]
     fn anything_else_is_refused() {
         let text = record().to_text();
-        assert!(LeafRecord::parse(&text.replace("{\"decision_id\"", "{ \"decision_id\"")).is_err());
+        assert!(
+            LeafRecord::parse(&text.replace("{\"event_sha256\"", "{ \"event_sha256\"")).is_err()
+        );
         assert!(LeafRecord::parse(&text.replace("\"source\"", "\"extra\":1,\"source\"")).is_err());
-        assert!(LeafRecord::parse("{\"decision_id\":\"x\"}").is_err());
+        assert!(LeafRecord::parse("{\"event_sha256\":\"x\"}").is_err());
         assert!(LeafRecord::parse("not json").is_err());
     }
 }

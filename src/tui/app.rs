@@ -614,6 +614,8 @@ impl App {
             store: &self.store,
             versions: &self.versions,
         };
+        // A job may have signed a checkpoint (a replay batch, a sign-off).
+        self.decisions.refresh_log(&ctx);
         let effects = match owner {
             Tab::Policies => self.policies.on_job(id, result, &ctx),
             Tab::Tests => self.tests.on_job(id, result, &ctx),

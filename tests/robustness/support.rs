@@ -193,9 +193,11 @@ pub fn snapshot(env: &Env) -> Snapshot {
         .collect();
     versions.sort();
     let head = connect(&env.db)
-        .query_row("SELECT hex(compact_range) FROM log_head WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT hex(compact_range) FROM log_head WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     Snapshot {
         versions,

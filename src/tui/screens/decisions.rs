@@ -127,12 +127,17 @@ pub struct DecisionsScreen {
 
 impl DecisionsScreen {
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
-        self.log = Some(ctx.store.log_status().map_err(|e| e.to_string()));
+        self.refresh_log(ctx);
         self.first = 0;
         self.selected = 0;
         self.offset.set(0);
         self.fetch_top(ctx);
         vec![self.count()]
+    }
+
+    /// Reads the signed log's status again.
+    pub fn refresh_log(&mut self, ctx: &Ctx) {
+        self.log = Some(ctx.store.log_status().map_err(|e| e.to_string()));
     }
 
     /// The row count under the filter, counted on a worker: a text filter
@@ -890,7 +895,8 @@ pub fn save_case(dir: &Path, record: &DecisionRecord) -> Result<String, String> 
 
 /// Adds a case to `DIR/cases/regressions.json` (made when missing); a case
 /// of the same name is replaced. Says where it wrote.
-/// `log 1500 · checkpoint #5 signed · extends the one exported to cp.txt`.
+/// `log 1500 · checkpoint #5 · ✓ extends kept.txt`: the signed log, and
+/// whether it still extends the checkpoint last written out for an auditor.
 fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -> Line<'static> {
     let status = match log {
         Err(e) => return Line::from(safe(&format!("log: {e}"), theme.style(Slot::Error))),
@@ -902,11 +908,11 @@ fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -
     )];
     match &status.latest {
         Some(cp) if cp.size == status.size => spans.push(Span::styled(
-            format!(" · checkpoint #{} signed", cp.id),
+            format!(" · checkpoint #{}", cp.id),
             theme.style(Slot::Muted),
         )),
         Some(cp) => spans.push(Span::styled(
-            format!(" · last signed at {} (gavel checkpoint)", cp.size),
+            format!(" · signed up to {}", cp.size),
             theme.style(Slot::Warn),
         )),
         None => spans.push(Span::styled(
@@ -914,16 +920,18 @@ fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -
             theme.style(Slot::Warn),
         )),
     }
-    if let Some((cp, to, at, extends)) = &status.exported {
-        let when = at.get(..10).unwrap_or(at);
+    if let Some((cp, to, _, extends)) = &status.exported {
         let name = std::path::Path::new(to)
             .file_name()
             .map_or(to.clone(), |n| n.to_string_lossy().into_owned());
         let (text, slot) = if *extends {
-            (format!(" · ✓ extends {name} ({}, {when})", cp.size), Slot::Pass)
+            (format!(" · ✓ extends {name} ({})", cp.size), Slot::Pass)
         } else {
             (
-                format!(" · ✗ does NOT extend {name} ({}, {when}): gavel verify --checkpoint", cp.size),
+                format!(
+                    " · ✗ NOT extending {name} ({}): gavel verify --checkpoint",
+                    cp.size
+                ),
                 Slot::Fail,
             )
         };
