@@ -1,10 +1,13 @@
-//! `gavel verify`: recomputes the Merkle log from the decisions' records and
+//! `gavel verify`: recomputes the Merkle log from the decisions' rows and
 //! holds it against everything that vouches for it.
 //!
-//! Per decision: the record must read; the event's bytes must hash to the
-//! record's `event_sha256`; the record must agree with the event; every
-//! column kept for queries must agree with the record (a mismatch names the
-//! decision and the column); the record must hash to the stored leaf hash.
+//! Per decision: the event must read, and every column it also holds (id,
+//! path, timestamp, bundle, the outcome its result gives) must say what it
+//! says; the record rebuilt from the row (the event's SHA-256 and Gavel's
+//! fields) must hash to the stored leaf hash. When it does not, the columns
+//! the event does not hold are tried against what they could have been
+//! (every stored version, the other source, nearby positions) to name the
+//! one that changed.
 //! Over the log: positions without gaps, the stored interior nodes and head
 //! equal to the recomputed ones, and the root at the size of every signed
 //! checkpoint (the store's own and one kept elsewhere, `--checkpoint`)
@@ -22,7 +25,7 @@ use crate::store::Store;
 use crate::store::log::{STORED_LEVEL, StoredCheckpoint, read_head};
 use crate::tlog::merkle::{self, CompactRange, Hash};
 use crate::tlog::note::{Checkpoint, NoteVerifier, parse_note, verify_note};
-use crate::tlog::record::{LeafRecord, event_sha256};
+use crate::tlog::record::{RecordFields, event_sha256};
 
 /// What is wrong at the first bad place of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,21 +45,14 @@ pub enum Break {
         decision_id: String,
         missing: i64,
     },
-    /// The event's bytes no longer hash to what its record says.
-    EventEdited { seq: i64, decision_id: String },
-    /// The record no longer hashes to the stored leaf hash.
+    /// The row no longer hashes to its leaf hash, and no single column
+    /// explains it (the event or the rule outcomes were changed).
     Edited { seq: i64, decision_id: String },
     /// The row sits at another position than the one it was appended at.
     Moved {
         seq: i64,
         decision_id: String,
         appended_at: u64,
-    },
-    /// The record and its event disagree (the record was forged whole).
-    Inconsistent {
-        seq: i64,
-        decision_id: String,
-        field: String,
     },
     /// A column kept for queries says something else than the record.
     Column {
@@ -118,25 +114,15 @@ impl Break {
             } => format!(
                 "{missing} decision(s) deleted just before decision {decision_id} (log position {seq})"
             ),
-            Break::EventEdited { seq, decision_id } => format!(
-                "decision {decision_id} (log position {seq}) was edited: its event no longer hashes to the event_sha256 its record holds"
-            ),
             Break::Edited { seq, decision_id } => format!(
-                "decision {decision_id} (log position {seq}) was edited: its record no longer hashes to its leaf hash"
+                "decision {decision_id} (log position {seq}) was edited: its event or rule outcomes no longer hash to its leaf hash"
             ),
             Break::Moved {
                 seq,
                 decision_id,
                 appended_at,
             } => format!(
-                "decision {decision_id} was moved: it sits at log position {seq}, its record was appended at position {appended_at}"
-            ),
-            Break::Inconsistent {
-                seq,
-                decision_id,
-                field,
-            } => format!(
-                "decision {decision_id} (log position {seq}): its record and its event disagree on {field}"
+                "decision {decision_id} was moved: it sits at log position {seq}, it was appended at position {appended_at}"
             ),
             Break::Column {
                 seq,
@@ -145,7 +131,7 @@ impl Break {
                 stored,
                 recorded,
             } => format!(
-                "decision {decision_id} (log position {seq}): column {column} says {stored}, its hashed record says {recorded}"
+                "decision {decision_id} (log position {seq}): column {column} says {stored}, the hashed decision says {recorded}"
             ),
             Break::Node {
                 level,
@@ -381,7 +367,7 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
 
     let mut stmt = conn.prepare(
         "SELECT seq, decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
-                policy_hash, outcome, source, event, record, leaf_hash
+                policy_hash, outcome, source, event, rule_outcomes, leaf_hash
          FROM decisions ORDER BY seq",
     )?;
     let mut rows = stmt.query([])?;
@@ -409,12 +395,13 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
             broken = Some(b);
             break;
         }
-        let leaf = merkle::leaf_hash(row.record.as_bytes());
+        let label = row
+            .version_id
+            .and_then(|v| versions.get(&v))
+            .map(|(l, _)| l.as_str());
+        let leaf = row.leaf(row.policy_hash.as_deref(), label, &row.source, row.seq);
         if row.leaf_hash != leaf {
-            broken = Some(Break::Edited {
-                seq: row.seq,
-                decision_id: row.decision_id.clone(),
-            });
+            broken = Some(diagnose(&row, label, &versions));
             break;
         }
         let mut completed = Vec::new();
@@ -548,12 +535,23 @@ struct Row {
     outcome: String,
     source: String,
     event: String,
-    record: String,
+    rule_outcomes: Option<Vec<crate::engine::RuleOutcome>>,
+    /// Its rule outcomes text did not parse (reported before any hash).
+    rule_outcomes_error: Option<String>,
     leaf_hash: Vec<u8>,
+    event_sha256: String,
 }
 
 impl Row {
     fn read(r: &rusqlite::Row) -> Result<Row> {
+        let event = r.get::<_, Option<String>>(11)?.unwrap_or_default();
+        let rule_text: Option<String> = r.get(12)?;
+        let (rule_outcomes, rule_outcomes_error) =
+            match rule_text.as_deref().map(serde_json::from_str) {
+                None => (None, None),
+                Some(Ok(r)) => (Some(r), None),
+                Some(Err(e)) => (None, Some(e.to_string())),
+            };
         Ok(Row {
             seq: r.get(0)?,
             decision_id: r.get(1)?,
@@ -566,10 +564,97 @@ impl Row {
             policy_hash: r.get(8)?,
             outcome: r.get(9)?,
             source: r.get(10)?,
-            event: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
-            record: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            event_sha256: event_sha256(&event),
+            event,
+            rule_outcomes,
+            rule_outcomes_error,
             leaf_hash: r.get::<_, Option<Vec<u8>>>(13)?.unwrap_or_default(),
         })
+    }
+
+    /// The leaf hash of this row's record, with these values for the
+    /// fields the event does not hold.
+    fn leaf(
+        &self,
+        policy_hash: Option<&str>,
+        version: Option<&str>,
+        source: &str,
+        position: i64,
+    ) -> Hash {
+        let text = RecordFields {
+            event_sha256: &self.event_sha256,
+            outcome: &self.outcome,
+            policy_hash,
+            position: u64::try_from(position).unwrap_or(0),
+            rule_outcomes: self.rule_outcomes.as_deref(),
+            source,
+            version,
+        }
+        .to_text();
+        merkle::leaf_hash(text.as_bytes())
+    }
+}
+
+/// Positions tried for a moved row, either side of where it sits.
+const MOVED_WINDOW: i64 = 64;
+
+/// Why a row no longer hashes to its leaf: the one column (of those the
+/// event does not hold) whose other value makes it hash again, else edited.
+fn diagnose(row: &Row, label: Option<&str>, versions: &HashMap<i64, (String, String)>) -> Break {
+    let id = row.decision_id.clone();
+    let matches =
+        |policy_hash: Option<&str>, version: Option<&str>, source: &str, position: i64| {
+            row.leaf_hash == row.leaf(policy_hash, version, source, position)
+        };
+    let column = |column: &str, stored: String, recorded: String| Break::Column {
+        seq: row.seq,
+        decision_id: id.clone(),
+        column: column.to_string(),
+        stored,
+        recorded,
+    };
+    let current = row.policy_hash.as_deref();
+    // The version link and the policy hash: every stored version, or none.
+    let mut labels: Vec<Option<&str>> = vec![None];
+    labels.extend(versions.values().map(|(l, _)| Some(l.as_str())));
+    let mut hashes: Vec<Option<&str>> = vec![None, current];
+    hashes.extend(versions.values().map(|(_, h)| Some(h.as_str())));
+    for candidate_label in &labels {
+        for candidate_hash in &hashes {
+            if (*candidate_label, *candidate_hash) == (label, current)
+                || !matches(*candidate_hash, *candidate_label, &row.source, row.seq)
+            {
+                continue;
+            }
+            return if *candidate_label != label {
+                let stored = match (row.version_id, label) {
+                    (None, _) => "(none)".to_string(),
+                    (Some(v), None) => format!("#{v} (no such version)"),
+                    (Some(_), Some(l)) => format!("'{l}'"),
+                };
+                column("version_id", stored, show(*candidate_label))
+            } else {
+                column("policy_hash", show(current), show(*candidate_hash))
+            };
+        }
+    }
+    for other in ["eval", "import"] {
+        if other != row.source && matches(current, label, other, row.seq) {
+            return column("source", show(Some(&row.source)), show(Some(other)));
+        }
+    }
+    for position in (row.seq - MOVED_WINDOW).max(1)..=row.seq + MOVED_WINDOW {
+        if position != row.seq && matches(current, label, &row.source, position) {
+            return Break::Moved {
+                seq: row.seq,
+                decision_id: id,
+                appended_at: u64::try_from(position).unwrap_or(0),
+            };
+        }
+    }
+    Break::Edited {
+        seq: row.seq,
+        decision_id: id,
     }
 }
 
@@ -577,7 +662,8 @@ fn show(v: Option<&str>) -> String {
     v.map_or("(none)".into(), |s| format!("'{s}'"))
 }
 
-/// The first thing wrong with one decision's record, event and columns.
+/// The first thing wrong with one decision's event and the columns it also
+/// holds.
 fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Break> {
     let (seq, id) = (row.seq, row.decision_id.clone());
     let unparsable = |what: String| {
@@ -587,42 +673,13 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
             what,
         })
     };
-    let record = match LeafRecord::parse(&row.record) {
-        Ok(r) => r,
-        Err(e) => return unparsable(format!("its record cannot be read: {e}")),
-    };
-    if u64::try_from(seq).ok() != Some(record.position) {
-        return Some(Break::Moved {
-            seq,
-            decision_id: id,
-            appended_at: record.position,
-        });
-    }
-    if event_sha256(&row.event) != record.event_sha256 {
-        return Some(Break::EventEdited {
-            seq,
-            decision_id: id,
-        });
+    if let Some(e) = &row.rule_outcomes_error {
+        return unparsable(format!("its rule outcomes cannot be read: {e}"));
     }
     let event: EventFields = match serde_json::from_str(&row.event) {
         Ok(e) => e,
         Err(e) => return unparsable(format!("its event is not a decision event: {e}")),
     };
-    let inconsistent = |field: &str| {
-        Some(Break::Inconsistent {
-            seq,
-            decision_id: id.clone(),
-            field: field.to_string(),
-        })
-    };
-    let event_timestamp = event
-        .timestamp
-        .as_ref()
-        .map(|t| t.as_str().unwrap_or("").to_string())
-        .unwrap_or_default();
-    if outcome_of(event.result.as_ref()) != record.outcome {
-        return inconsistent("outcome (the event's result gives another)");
-    }
     let column = |column: &str, stored: String, recorded: String| {
         Some(Break::Column {
             seq,
@@ -644,6 +701,11 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
     if row.path != event_path {
         return column("path", show(Some(&row.path)), show(Some(event_path)));
     }
+    let event_timestamp = event
+        .timestamp
+        .as_ref()
+        .map(|t| t.as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
     if row.timestamp != event_timestamp {
         return column(
             "timestamp",
@@ -671,40 +733,18 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
             show(revision.as_deref()),
         );
     }
-    if row.outcome != record.outcome {
-        return column(
-            "outcome",
-            show(Some(&row.outcome)),
-            show(Some(&record.outcome)),
-        );
+    let outcome = outcome_of(event.result.as_ref());
+    if row.outcome != outcome {
+        return column("outcome", show(Some(&row.outcome)), show(Some(&outcome)));
     }
-    if row.policy_hash != record.policy_hash {
+    if let Some(v) = row.version_id
+        && !versions.contains_key(&v)
+    {
         return column(
-            "policy_hash",
-            show(row.policy_hash.as_deref()),
-            show(record.policy_hash.as_deref()),
+            "version_id",
+            format!("#{v} (no such version)"),
+            "a stored version".into(),
         );
-    }
-    if row.source != record.source {
-        return column(
-            "source",
-            show(Some(&row.source)),
-            show(Some(&record.source)),
-        );
-    }
-    let linked = row.version_id.map(|v| versions.get(&v));
-    match (linked, &record.version) {
-        (None, None) => {}
-        (Some(Some((label, hash))), Some(recorded))
-            if label == recorded && Some(hash) == record.policy_hash.as_ref() => {}
-        (linked, recorded) => {
-            let stored = match (row.version_id, linked.flatten()) {
-                (None, _) => "(none)".to_string(),
-                (Some(v), None) => format!("#{v} (no such version)"),
-                (Some(_), Some((label, hash))) => format!("'{label}' ({hash})"),
-            };
-            return column("version_id", stored, show(recorded.as_deref()));
-        }
     }
     None
 }

@@ -403,7 +403,9 @@ fn verify_catches_an_edit() {
         "UPDATE decisions SET event = replace(event, '\"n\":3', '\"n\":4') WHERE decision_id = 'd3';",
     );
     assert!(
-        out.contains("decision d3 (log position 3) was edited: its event no longer hashes"),
+        out.contains(
+            "decision d3 (log position 3) was edited: its event or rule outcomes no longer hash"
+        ),
         "{out}"
     );
     let env = small_log();
@@ -412,7 +414,7 @@ fn verify_catches_an_edit() {
         "UPDATE decisions SET outcome = 'deny' WHERE decision_id = 'd2';",
     );
     assert!(
-        out.contains("decision d2 (log position 2): column outcome says 'deny', its hashed record says 'allow'"),
+        out.contains("decision d2 (log position 2): column outcome says 'deny', the hashed decision says 'allow'"),
         "{out}"
     );
 }
@@ -445,7 +447,9 @@ fn verify_catches_a_reordering() {
         "UPDATE decisions SET seq = 100 WHERE seq = 2; UPDATE decisions SET seq = 2 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = 100;",
     );
     assert!(
-        out.contains("decision d3 was moved: it sits at log position 2, its record was appended at position 3"),
+        out.contains(
+            "decision d3 was moved: it sits at log position 2, it was appended at position 3"
+        ),
         "{out}"
     );
 }

@@ -9,6 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::Env;
+use gavel::store::Store;
 use gavel::tlog::merkle::{self, CompactRange};
 use gavel::tlog::note::{Checkpoint, NoteVerifier, parse_note, verify_note};
 use gavel::tlog::proof::InclusionProof;
@@ -92,7 +93,7 @@ impl Log {
     }
 }
 
-/// The attacker's toolkit: every trigger off, then every record, leaf hash,
+/// The attacker's toolkit: every trigger off, then every leaf hash,
 /// interior node and the head recomputed from the rows as they now are,
 /// with Gavel's own code. `drop_checkpoints_from`: stored checkpoints of at
 /// least this size are deleted too (they cannot be re-signed).
@@ -106,25 +107,21 @@ fn rewrite_log(db: &Path, drop_checkpoints_from: Option<u64>) {
          DELETE FROM log_nodes;",
     )
     .unwrap();
-    let rows: Vec<(i64, String, String, String)> = conn
-        .prepare("SELECT seq, event, record, outcome FROM decisions ORDER BY seq")
+    let store = Store::open(db).unwrap();
+    let seqs: Vec<i64> = conn
+        .prepare("SELECT seq FROM decisions ORDER BY seq")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| r.get(0))
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
     let mut range = CompactRange::new();
-    for (i, (seq, event, record, outcome)) in rows.iter().enumerate() {
-        let position = i as u64 + 1;
-        let mut r = LeafRecord::parse(record).unwrap();
-        r.event_sha256 = event_sha256(event);
-        r.outcome = outcome.clone();
-        r.position = position;
-        let text = r.to_text();
+    for seq in seqs {
+        let text = store.record_text(seq).unwrap().unwrap();
         let leaf = merkle::leaf_hash(text.as_bytes());
         conn.execute(
-            "UPDATE decisions SET seq = ?1, record = ?2, leaf_hash = ?3 WHERE seq = ?4",
-            params![position as i64, text, &leaf[..], seq],
+            "UPDATE decisions SET leaf_hash = ?1 WHERE seq = ?2",
+            params![&leaf[..], seq],
         )
         .unwrap();
         let mut nodes = Vec::new();
@@ -198,7 +195,9 @@ fn an_edited_decision_with_every_hash_recomputed_is_caught_by_a_kept_checkpoint(
     let (code, out, _) = log.env.run(&["verify"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("decision d150 (log position 150) was edited: its event no longer hashes"),
+        out.contains(
+            "decision d150 (log position 150) was edited: its event or rule outcomes no longer hash"
+        ),
         "{out}"
     );
 
@@ -288,7 +287,7 @@ fn columns_kept_for_queries_are_checked_against_the_hashed_record() {
     let cases: &[(&str, &str)] = &[
         (
             "UPDATE decisions SET decision_id = 'other' WHERE seq = 7",
-            "column decision_id says 'other', its hashed record says 'd7'",
+            "column decision_id says 'other', the hashed decision says 'd7'",
         ),
         (
             "UPDATE decisions SET path = 'q/decision' WHERE seq = 7",
@@ -304,23 +303,27 @@ fn columns_kept_for_queries_are_checked_against_the_hashed_record() {
         ),
         (
             "UPDATE decisions SET version_id = NULL WHERE seq = 7",
-            "column version_id says (none), its hashed record says 'p@1.0.0'",
+            "column version_id says (none), the hashed decision says 'p@1.0.0'",
         ),
         (
             "UPDATE decisions SET outcome = 'BLOCK' WHERE seq = 7",
-            "column outcome says 'BLOCK', its hashed record says 'APPROVE'",
+            "column outcome says 'BLOCK', the hashed decision says 'APPROVE'",
         ),
         (
             "UPDATE decisions SET policy_hash = 'sha256:00' WHERE seq = 7",
             "column policy_hash says 'sha256:00'",
         ),
         (
-            "UPDATE decisions SET record = 'not json' WHERE seq = 7",
-            "its record cannot be read",
+            "UPDATE decisions SET rule_outcomes = 'not json' WHERE seq = 7",
+            "(log position 7): its rule outcomes cannot be read",
         ),
         (
-            "UPDATE decisions SET record = replace(record, '\"position\"', '\"rule_outcomes\":\"garbage\",\"position\"') WHERE seq = 7",
-            "(log position 7): its record cannot be read",
+            "UPDATE decisions SET source = 'eval' WHERE seq = 7",
+            "column source says 'eval', the hashed decision says 'import'",
+        ),
+        (
+            "UPDATE decisions SET event = replace(event, '\"n\":7', '\"n\":8') WHERE seq = 7",
+            "decision d7 (log position 7) was edited",
         ),
     ];
     let log = log_of_300();
@@ -346,15 +349,21 @@ fn columns_kept_for_queries_are_checked_against_the_hashed_record() {
 fn events_are_kept_and_hashed_as_they_arrived() {
     let log = log_of_300();
     let conn = log.conn();
-    let (event, record): (String, String) = conn
+    let event: String = conn
         .query_row(
-            "SELECT event, record FROM decisions WHERE decision_id = 'd5'",
+            "SELECT event FROM decisions WHERE decision_id = 'd5'",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )
         .unwrap();
     assert_eq!(event, line(5, "APPROVE"), "byte for byte");
     assert!(event.contains("123456789012345678901234567890") && event.contains("1E2"));
+    // The leaf hashes the SHA-256 of those bytes.
+    let record = Store::open(&log.env.db)
+        .unwrap()
+        .record_text(5)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         LeafRecord::parse(&record).unwrap().event_sha256,
         event_sha256(&line(5, "APPROVE"))

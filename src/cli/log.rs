@@ -194,17 +194,20 @@ pub fn prove(ctx: &mut Ctx, args: ProveArgs) -> anyhow::Result<Status> {
             )
         }
     };
-    let seq: Option<(i64, String, String)> = store
+    let seq: Option<(i64, String)> = store
         .conn()
         .query_row(
-            "SELECT seq, event, record FROM decisions WHERE decision_id = ?1",
+            "SELECT seq, event FROM decisions WHERE decision_id = ?1",
             [&args.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .ok();
-    let Some((seq, event, record)) = seq else {
+    let Some((seq, event)) = seq else {
         bail!("no decision {} in the store", args.id);
     };
+    let record = store
+        .record_text(seq)?
+        .with_context(|| format!("decision {} vanished", args.id))?;
     let position = u64::try_from(seq).unwrap_or(0);
     if position > size {
         bail!(

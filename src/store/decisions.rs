@@ -1,10 +1,12 @@
 //! Decisions: OPA decision-log events with Gavel's outcome, policy hash and
 //! rule outcomes, append-only, each one a leaf of the Merkle log
 //! (`store::log`). A row keeps the event's bytes as they arrived (`event`),
-//! the record its leaf hashes (`record`, `tlog::record::LeafRecord`: every
-//! field a reader trusts, the event by its SHA-256) and the leaf hash; the
-//! other columns are copies kept for queries, which `gavel verify` checks
-//! against the record.
+//! Gavel's fields, and the leaf hash of its record
+//! (`tlog::record::LeafRecord`: the event by its SHA-256 and Gavel's fields,
+//! rebuilt from the row whenever it is needed, never stored twice: each
+//! stored byte costs import speed). `gavel verify` checks the columns the
+//! event also holds against the event, and rebuilds the record to check the
+//! leaf hash.
 
 use std::collections::HashMap;
 
@@ -18,7 +20,7 @@ use crate::canonical::canonical_json;
 use crate::engine::RuleOutcome;
 use crate::error::{Error, Result};
 use crate::tlog::merkle;
-use crate::tlog::record::{LeafRecord, RecordFields, event_sha256};
+use crate::tlog::record::{RecordFields, event_sha256};
 
 /// A decision as stored: the OPA event plus Gavel's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -280,7 +282,7 @@ impl Store {
             )?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decisions (seq, decision_id, path, timestamp, ts_ns, bundle_name, bundle_revision, version_id,
-                                        policy_hash, outcome, source, event, record, leaf_hash)
+                                        policy_hash, outcome, source, event, rule_outcomes, leaf_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             let mut labels: HashMap<i64, String> = HashMap::new();
@@ -323,7 +325,9 @@ impl Store {
                     d.outcome,
                     d.source,
                     d.event,
-                    record,
+                    d.rule_outcomes
+                        .as_ref()
+                        .map(|o| serde_json::to_string(o).unwrap_or_default()),
                     &leaf[..],
                 ]);
                 // The same id already stored: no lookup first (new ids are
@@ -392,7 +396,7 @@ impl Store {
         let row = self
             .conn()
             .prepare_cached(
-                "SELECT event, outcome, policy_hash, record, version_id, source, leaf_hash
+                "SELECT event, outcome, policy_hash, rule_outcomes, version_id, source, leaf_hash
                  FROM decisions WHERE seq = ?1",
             )?
             .query_row(params![seq], read_row)
@@ -516,7 +520,7 @@ impl Store {
         let mut p: Vec<rusqlite::types::Value> = Vec::new();
         let wheres = filter.sql(&mut p);
         let sql = format!(
-            "SELECT d.event, d.outcome, d.policy_hash, d.record, d.version_id, d.source, d.leaf_hash, d.seq
+            "SELECT d.event, d.outcome, d.policy_hash, d.rule_outcomes, d.version_id, d.source, d.leaf_hash, d.seq
              FROM decisions d WHERE {wheres} ORDER BY d.seq"
         );
         let mut stmt = self.conn().prepare(&sql)?;
@@ -594,7 +598,7 @@ type Row = (
     String,
     String,
     Option<String>,
-    String,
+    Option<String>,
     Option<i64>,
     String,
     Vec<u8>,
@@ -612,19 +616,25 @@ fn read_row(r: &rusqlite::Row) -> rusqlite::Result<Row> {
     ))
 }
 
-/// A row read back: the event parsed, the rule outcomes from the hashed
-/// record. Anything that does not parse is an error naming the decision,
-/// never "none".
+/// Reads a stored `rule_outcomes` text: one that does not parse is an error
+/// naming the decision, never "none".
+pub fn parse_rule_outcomes(seq: i64, text: Option<&str>) -> Result<Option<Vec<RuleOutcome>>> {
+    text.map(|t| {
+        serde_json::from_str(t).map_err(|e| {
+            Error::Invalid(format!(
+                "decision #{seq}: its stored rule outcomes cannot be read ({e}): run gavel verify"
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// A row read back, the event parsed.
 fn to_record(seq: i64, row: Row) -> Result<(DecisionRecord, String)> {
-    let (event, outcome, policy_hash, record, version_id, source, leaf) = row;
+    let (event, outcome, policy_hash, rule_outcomes, version_id, source, leaf) = row;
     let event = parse_event(&event).map_err(|e| {
         Error::Invalid(format!(
             "decision #{seq}: its stored event is not JSON: {e}"
-        ))
-    })?;
-    let record = LeafRecord::parse(&record).map_err(|e| {
-        Error::Invalid(format!(
-            "decision #{seq}: its stored record cannot be read ({e}): run gavel verify"
         ))
     })?;
     Ok((
@@ -632,12 +642,58 @@ fn to_record(seq: i64, row: Row) -> Result<(DecisionRecord, String)> {
             event,
             outcome,
             policy_hash,
-            rule_outcomes: record.rule_outcomes,
+            rule_outcomes: parse_rule_outcomes(seq, rule_outcomes.as_deref())?,
             version_id,
             source,
         },
         hex::encode(leaf),
     ))
+}
+
+/// What a record is rebuilt from: event, outcome, policy hash, rule
+/// outcomes, source, version label.
+type RecordRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+impl Store {
+    /// The record the leaf of decision `seq` hashes, rebuilt from its row
+    /// (`None`: no such decision). What a proof carries.
+    pub fn record_text(&self, seq: i64) -> Result<Option<String>> {
+        let row: Option<RecordRow> = self
+            .conn()
+            .prepare_cached(
+                "SELECT d.event, d.outcome, d.policy_hash, d.rule_outcomes, d.source, b.name || '@' || v.version
+                 FROM decisions d LEFT JOIN versions v ON v.id = d.version_id LEFT JOIN bundles b ON b.id = v.bundle_id
+                 WHERE d.seq = ?1",
+            )?
+            .query_row(params![seq], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .optional()?;
+        let Some((event, outcome, policy_hash, rule_outcomes, source, version)) = row else {
+            return Ok(None);
+        };
+        let rule_outcomes = parse_rule_outcomes(seq, rule_outcomes.as_deref())?;
+        let sha = event_sha256(&event);
+        Ok(Some(
+            RecordFields {
+                event_sha256: &sha,
+                outcome: &outcome,
+                policy_hash: policy_hash.as_deref(),
+                position: u64::try_from(seq).unwrap_or(0),
+                rule_outcomes: rule_outcomes.as_deref(),
+                source: &source,
+                version: version.as_deref(),
+            }
+            .to_text(),
+        ))
+    }
 }
 
 #[cfg(test)]

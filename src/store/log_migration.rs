@@ -2,9 +2,9 @@
 //!
 //! The old chain is walked first; a store whose chain is already broken is
 //! not moved, since the new log would vouch for whatever was changed. Each
-//! decision gets its record (the event by the SHA-256 of its stored text,
-//! which is all the old store kept) and leaf hash; the tree's nodes and head
-//! are built; the chain's columns go.
+//! decision gets the leaf hash of its record (the event by the SHA-256 of
+//! its stored text, which is all the old store kept); the tree's nodes and
+//! head are built; the chain's columns go.
 
 use rusqlite::{Transaction, params};
 use sha2::{Digest, Sha256};
@@ -19,7 +19,6 @@ use crate::tlog::record::{LeafRecord, event_sha256};
 const TABLES: &str = r#"
     DROP TRIGGER IF EXISTS decisions_no_update;
     DROP TRIGGER IF EXISTS decisions_no_delete;
-    ALTER TABLE decisions ADD COLUMN record TEXT;
     ALTER TABLE decisions ADD COLUMN leaf_hash BLOB;
 
     -- The tree's right edge and the log's name (the checkpoint origin).
@@ -57,7 +56,6 @@ const TABLES: &str = r#"
 
 const AFTER: &str = r#"
     ALTER TABLE decisions DROP COLUMN chain_hash;
-    ALTER TABLE decisions DROP COLUMN rule_outcomes;
     DROP TABLE chain_head;
     CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
         BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
@@ -132,8 +130,7 @@ pub fn to_merkle_log(tx: &Transaction) -> Result<()> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     check_old_chain(tx, &rows)?;
-    let mut update =
-        tx.prepare("UPDATE decisions SET record = ?1, leaf_hash = ?2 WHERE seq = ?3")?;
+    let mut update = tx.prepare("UPDATE decisions SET leaf_hash = ?1 WHERE seq = ?2")?;
     let mut label = tx.prepare(
         "SELECT b.name || '@' || v.version FROM versions v JOIN bundles b ON b.id = v.bundle_id WHERE v.id = ?1",
     )?;
@@ -162,7 +159,7 @@ pub fn to_merkle_log(tx: &Transaction) -> Result<()> {
         }
         .to_text();
         let leaf = merkle::leaf_hash(record.as_bytes());
-        update.execute(params![record, &leaf[..], seq])?;
+        update.execute(params![&leaf[..], seq])?;
         append_leaf(tx, &mut head, leaf)?;
     }
     write_head(tx, &head)?;

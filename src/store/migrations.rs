@@ -354,14 +354,22 @@ mod tests {
         assert_eq!(head.size(), 3);
         assert_eq!(head.root(), crate::tlog::merkle::root_of_leaves(&leaves));
         assert!(head.origin.starts_with("gavel/decisions/"));
-        let record: String = conn
-            .query_row("SELECT record FROM decisions WHERE seq = 2", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        let record = crate::tlog::record::LeafRecord::parse(&record).unwrap();
-        assert_eq!(record.position, 2);
-        assert_eq!(record.source, "import");
+        // Each leaf is the hash of the record rebuilt from its row.
+        let record = crate::tlog::record::LeafRecord {
+            event_sha256: crate::tlog::record::event_sha256(
+                r#"{"decision_id":"d2","input":{"n":2},"path":"p","result":true}"#,
+            ),
+            outcome: "allow".into(),
+            position: 2,
+            policy_hash: None,
+            rule_outcomes: None,
+            source: "import".into(),
+            version: None,
+        };
+        assert_eq!(
+            leaves[1],
+            crate::tlog::merkle::leaf_hash(record.to_text().as_bytes())
+        );
         // The chain's columns and table are gone; decisions stay append-only.
         assert!(conn.prepare("SELECT chain_hash FROM decisions").is_err());
         assert!(conn.prepare("SELECT * FROM chain_head").is_err());
