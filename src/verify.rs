@@ -238,6 +238,11 @@ pub struct LogReport {
     /// The kept checkpoint's size, when one was given and it held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extends_kept: Option<u64>,
+    /// The RFC 9162 consistency proof from the kept checkpoint to the log
+    /// as it is (hex hashes), checked: what a remote auditor holding only
+    /// the two roots would check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistency_proof: Option<Vec<String>>,
     /// The latest signed checkpoint's size: decisions past it are not yet
     /// vouched for by any signature.
     pub signed_size: u64,
@@ -273,6 +278,7 @@ pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport>
             checkpoints_checked: 0,
             signatures_checked: false,
             extends_kept: None,
+            consistency_proof: None,
             signed_size: 0,
             integrity: Vec::new(),
             versions: Vec::new(),
@@ -467,6 +473,31 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
         });
     }
     let signed_size = stored.iter().map(|c| c.size).max().unwrap_or(0);
+    // The log extends the kept checkpoint: say so the RFC 9162 way too,
+    // from the stored tree, and check the proof.
+    let consistency_proof = match (&broken, extends_kept, &options.kept) {
+        (None, Some(size), Some(kept)) if size > 0 => {
+            let proof = store.consistency_proof(size, range.size())?;
+            if let Err(e) = merkle::verify_consistency(
+                size,
+                range.size(),
+                &kept.checkpoint.root,
+                &range.root(),
+                &proof,
+            ) {
+                broken = Some(Break::Rewritten {
+                    checkpoint: format!("{} (consistency proof: {e})", kept.label),
+                    size,
+                    root: range.root(),
+                    signed_root: kept.checkpoint.root,
+                    matches_up_to: 0,
+                    decision_id: None,
+                });
+            }
+            Some(proof.iter().map(hex::encode).collect())
+        }
+        _ => None,
+    };
     Ok(LogReport {
         origin: head.origin,
         decisions: range.size(),
@@ -475,6 +506,7 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
         checkpoints_checked: stored.len(),
         signatures_checked: options.verifier.is_some(),
         extends_kept,
+        consistency_proof,
         signed_size,
         integrity: Vec::new(),
         versions: Vec::new(),

@@ -599,3 +599,32 @@ fn replays_and_sign_offs_record_the_checkpoint_they_saw() {
     );
     assert_eq!(cp["root"], before["root"]);
 }
+
+#[test]
+fn a_log_that_grew_still_extends_the_kept_checkpoint() {
+    let log = log_of_300();
+    let more = log.env.dir.path().join("more.jsonl");
+    let lines: Vec<String> = (301..=350).map(|i| line(i, outcome_of(i))).collect();
+    std::fs::write(&more, lines.join("\n")).unwrap();
+    let (code, out, err) = log
+        .env
+        .run(&["decisions", "import", more.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("log: 350 decisions, checkpoint #"), "{out}");
+    let (code, out, _) = log.verify_kept();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "kept checkpoint OK: the log extends it (size 300, now 350; consistency proof of"
+        ),
+        "{out}"
+    );
+    let report = log.env.json(&[
+        "verify",
+        "--checkpoint",
+        log.kept.to_str().unwrap(),
+        "--key",
+        log.key.to_str().unwrap(),
+    ]);
+    assert!(!report["consistency_proof"].as_array().unwrap().is_empty());
+}

@@ -52,6 +52,7 @@ pub fn run(
         report.decisions_new + report.decisions_present,
         report.decisions_new
     );
+    super::log::notice_new_key(&store);
     drop(store);
     if args.no_tui {
         return Ok(Status::Ok);

@@ -108,9 +108,14 @@ fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
                 )?;
             }
             if let Some(size) = report.extends_kept {
+                let proof = report
+                    .consistency_proof
+                    .as_ref()
+                    .map(|p| format!("; consistency proof of {} hashes checked", p.len()))
+                    .unwrap_or_default();
                 writeln!(
                     ctx.out,
-                    "kept checkpoint OK: the log extends it (size {size}, now {})",
+                    "kept checkpoint OK: the log extends it (size {size}, now {}{proof})",
                     report.decisions
                 )?;
             }
