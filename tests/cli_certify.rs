@@ -446,3 +446,32 @@ fn key_file_option_and_a_readable_key_is_refused() {
         assert!(err.contains("chmod 600"), "{err}");
     }
 }
+
+#[test]
+fn a_sign_off_signs_the_log_checkpoint_it_saw_and_the_packet_carries_the_latest() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    let (code, out, err) = run(
+        &env,
+        &["certify", v, "--role", "legal", "--signer", "A. Rao"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let packet = json(&env, &["packet", v]);
+    let origin = packet["log"]["origin"].as_str().unwrap();
+    assert!(origin.starts_with("gavel/decisions/"), "{packet}");
+    assert_eq!(packet["log"]["decisions"], 300);
+    let payload: serde_json::Value =
+        serde_json::from_str(packet["signoffs"][0]["payload"].as_str().unwrap()).unwrap();
+    let seen = payload["log_checkpoint"].as_str().unwrap();
+    assert!(seen.starts_with(&format!("{origin}\n300\n")), "{seen}");
+    assert!(seen.contains("\n\n— gavel-log "), "{seen}");
+    let latest = packet["log"]["checkpoint"]["note"].as_str().unwrap();
+    assert!(latest.starts_with(&format!("{origin}\n300\n")), "{latest}");
+    let (code, md, _) = run(&env, &["packet", v, "--format", "md"]);
+    assert_eq!(code, 0);
+    assert!(
+        md.contains("## 8. Decision log") && md.contains("— gavel-log "),
+        "{md}"
+    );
+}
