@@ -402,14 +402,29 @@ fn md(s: &str) -> String {
     out
 }
 
-/// Text in a Markdown code span (names, paths, hashes).
+/// Text in a Markdown code span (names, paths, hashes). The span is
+/// opened and closed by more backticks than the longest run inside it, so
+/// no value can close it early and let markup out (CommonMark 6.1).
 fn code(s: &str) -> String {
     let s = sanitize::escape(s).replace('|', "\\|");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
         format!("`{s}`")
+    } else {
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {s} {fence}")
     }
+}
+
+/// The HTML packet's Content-Security-Policy: nothing may load or run; the
+/// one style sheet is allowed by its hash.
+fn content_security_policy() -> String {
+    use sha2::{Digest, Sha256};
+    let hash = data_encoding::BASE64.encode(&Sha256::digest(CSS.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; script-src 'none'; \
+         base-uri 'none'; form-action 'none'"
+    )
 }
 
 fn opt_pct(p: Option<f64>) -> String {
@@ -834,9 +849,11 @@ pub fn html(p: &Packet) -> String {
     let _ = write!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"{}\">\n<title>Certification packet: {}</title>\n\
          <style>{CSS}</style>\n</head>\n<body>\n",
+        content_security_policy(),
         h(&p.generated_by),
         h(&r)
     );
@@ -1241,6 +1258,36 @@ mod tests {
         assert_eq!(h("<b>&\"x\x1b"), "&lt;b&gt;&amp;&quot;x^[");
         assert_eq!(md("a|b_c <x>"), "a\\|b\\_c &lt;x&gt;");
         assert_eq!(code("a`b|c"), "`` a`b\\|c ``");
+        // A double backtick cannot close the span: three open and close it.
+        assert_eq!(code("x``<img>"), "``` x``<img> ```");
         assert_eq!(code("x\u{202e}y"), "`x<U+202E>y`");
+    }
+
+    /// What a Markdown renderer makes of hostile values, in a table cell
+    /// and a paragraph: never a live tag.
+    #[test]
+    fn no_value_renders_as_markup() {
+        use pulldown_cmark::{Options, Parser, html};
+        let hostile = [
+            "``<img src=x onerror=alert(1)>``",
+            "`<img src=x onerror=alert(2)>`",
+            "a````b<script>x</script>",
+            "|<img src=x>|`",
+            "\\`<b>x</b>",
+        ];
+        for v in hostile {
+            let doc = format!(
+                "| file | value |\n|---|---|\n| {} | {} |\n\nText {} and {}.\n",
+                code(v),
+                md(v),
+                code(v),
+                md(v)
+            );
+            let mut out = String::new();
+            html::push_html(&mut out, Parser::new_ext(&doc, Options::ENABLE_TABLES));
+            for tag in ["<img", "<script", "<b>"] {
+                assert!(!out.contains(tag), "{v:?} rendered {tag}: {out}");
+            }
+        }
     }
 }
