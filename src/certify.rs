@@ -382,8 +382,27 @@ impl SignerKey {
             })
     }
 
+    /// Reads a key the user named (`--key FILE`): it must exist. A mistyped
+    /// path is an error, never a new key that signs in the user's name.
+    pub fn load(path: &Path) -> Result<SignerKey> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Invalid(format!(
+                "{}: no such key file (make one with `gavel keys new --out {}`)",
+                path.display(),
+                path.display()
+            ))),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Makes a new key pair at `path`; a file already there is an error.
+    pub fn create_new(path: &Path) -> Result<SignerKey> {
+        Self::create(path)
+    }
+
     /// Reads the key at `path`, creating a new key pair there first when the
-    /// file does not exist.
+    /// file does not exist (the default key, on first use).
     pub fn load_or_create(path: &Path) -> Result<SignerKey> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
@@ -953,14 +972,33 @@ pub enum CertifyOutcome {
     },
 }
 
-/// Signs off `reference` as `req.role`, with the key at `key_path` (made on
-/// first use). Bad input (an unknown role, an empty signer, a role that has
+/// Which signer key a sign-off uses.
+#[derive(Debug, Clone)]
+pub enum KeyChoice {
+    /// A file the user named: it must exist.
+    Named(PathBuf),
+    /// The default key file, made on first use.
+    Default(PathBuf),
+}
+
+impl KeyChoice {
+    /// `--key FILE` when given, else the default key file.
+    pub fn from_option(named: Option<PathBuf>) -> Result<KeyChoice> {
+        Ok(match named {
+            Some(p) => KeyChoice::Named(p),
+            None => KeyChoice::Default(SignerKey::default_path()?),
+        })
+    }
+}
+
+/// Signs off `reference` as `req.role`, with the chosen key (the default
+/// one is made on first use). Bad input (an unknown role, an empty signer, a role that has
 /// already signed) is an error; missing evidence is a `Refused` outcome.
 pub fn certify(
     store: &Store,
     reference: &VersionRef,
     req: &SignRequest,
-    key_path: &Path,
+    key: &KeyChoice,
     settings: &Settings,
 ) -> Result<CertifyOutcome> {
     let v = store.find_version(reference)?;
@@ -999,7 +1037,10 @@ pub fn certify(
             });
         }
     };
-    let key = SignerKey::load_or_create(key_path)?;
+    let key = match key {
+        KeyChoice::Named(path) => SignerKey::load(path)?,
+        KeyChoice::Default(path) => SignerKey::load_or_create(path)?,
+    };
     let signed_at = stamp(req.now);
     let checkpoint = store.checkpoint_if_keyed("sign-off")?;
     let body = payload(

@@ -409,6 +409,29 @@ fn key_file_option_and_a_readable_key_is_refused() {
     let v = "gfr-procurement@1.0.0";
     prepare(&env, v);
     let key = env.dir.path().join("elsewhere/my.key");
+    // A named key that does not exist is an error, never a new key.
+    let (code, _, err) = run(
+        &env,
+        &[
+            "certify",
+            v,
+            "--role",
+            "legal",
+            "--signer",
+            "x",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no such key file"), "{err}");
+    assert!(!key.exists());
+    let (code, out, err) = run(&env, &["keys", "new", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ed25519:"), "{out}");
+    let (code, _, err) = run(&env, &["keys", "new", "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
     let (code, out, err) = run(
         &env,
         &[

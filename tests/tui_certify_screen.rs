@@ -47,7 +47,13 @@ fn certify_app(dir: &Path) -> App {
     )
     .unwrap();
     app.certify.now_override = Some(at("2026-11-20T09:00:00Z"));
-    app.certify.key_file = Some(dir.join("keys/signer.key"));
+    // A key the screen is pointed at must exist (as `--key` must).
+    let key = dir.join("keys/signer.key");
+    if !key.exists() {
+        gavel::certify::SignerKey::create_new(&key).unwrap();
+    }
+    app.certify.key_file = Some(key);
+    app.use_log_key(dir.join("keys/log.key"));
     app.reload().unwrap();
     settle(&mut app);
     press(&mut app, "7");

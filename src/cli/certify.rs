@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::output::{Format, short_hash, write_json};
 use super::{Ctx, Status};
 use crate::certify::{
-    Certification, CertifyOutcome, CheckedSignoff, Evidence, SignRequest, SignerKey, VerifyReport,
-    certify, pct, short_batch, verify,
+    Certification, CertifyOutcome, CheckedSignoff, Evidence, SignRequest, VerifyReport, certify,
+    pct, short_batch, verify,
 };
 use crate::sanitize::escape;
 use crate::store::VersionRef;
@@ -33,8 +33,9 @@ pub struct Args {
     /// What the signer attests, signed with the rest.
     #[arg(long)]
     statement: Option<String>,
-    /// The signer's key file (PKCS#8 PEM, made on first use). Default:
-    /// $GAVEL_KEY_DIR/signer.key, else the config dir's gavel/signer.key.
+    /// The signer's key file (PKCS#8 PEM; `gavel keys new --out FILE` makes
+    /// one; it must exist). Default: $GAVEL_KEY_DIR/signer.key, else the
+    /// config dir's gavel/signer.key, made on first use.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
 }
@@ -57,10 +58,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         });
     }
     let now = ctx.now()?;
-    let key_path = match args.key {
-        Some(k) => k,
-        None => SignerKey::default_path()?,
-    };
+    let key = crate::certify::KeyChoice::from_option(args.key)?;
     let store = ctx.open_store()?;
     let outcome = certify(
         &store,
@@ -71,7 +69,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
             statement: args.statement.as_deref(),
             now,
         },
-        &key_path,
+        &key,
         &settings,
     )?;
     super::log::notice_new_key(&store);

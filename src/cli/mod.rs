@@ -10,6 +10,7 @@ mod eval;
 mod exceptions;
 mod import;
 mod junit;
+mod keys;
 mod log;
 mod matrix;
 pub mod output;
@@ -102,6 +103,9 @@ pub enum Command {
     /// the decision log recomputed against its signed checkpoints (--checkpoint: and one
     /// kept elsewhere).
     Verify(verify::VerifyArgs),
+    /// Signer keys: `keys new` makes one.
+    #[command(subcommand)]
+    Keys(keys::Command),
     /// The decision log's current signed checkpoint (C2SP tlog-checkpoint), for keeping.
     Checkpoint(log::CheckpointArgs),
     /// Check an inclusion proof offline: no store, only the proof, a checkpoint and the key.
@@ -276,6 +280,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Exceptions(cmd) => exceptions::run(ctx, cmd),
         Command::Verify(args) => verify::run(ctx, args),
         Command::Checkpoint(args) => log::checkpoint(ctx, args),
+        Command::Keys(cmd) => keys::run(ctx, cmd),
         Command::VerifyProof(args) => log::verify_proof(ctx, args),
         Command::Builtins => builtins::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),

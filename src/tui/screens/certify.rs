@@ -16,8 +16,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Ctx, Effect, Pick, Prompt};
 use crate::certify::{
-    Certification, CertifyOutcome, Evidence, Settings, SignRequest, SignerKey, Status, certify,
-    pct, statuses,
+    Certification, CertifyOutcome, Evidence, Settings, SignRequest, Status, certify, pct, statuses,
 };
 use crate::exceptions::{Exception, NewRequest, State};
 use crate::store::VersionRef;
@@ -355,13 +354,12 @@ impl CertifyScreen {
         signer: &str,
         statement: &str,
     ) -> Vec<Effect> {
-        let key = match self
-            .key_file
-            .clone()
-            .map_or_else(SignerKey::default_path, Ok)
-        {
-            Ok(k) => k,
-            Err(e) => return vec![Effect::Error(format!("{e}"))],
+        let key = match self.key_file.clone() {
+            Some(path) => crate::certify::KeyChoice::Named(path),
+            None => match crate::certify::KeyChoice::from_option(None) {
+                Ok(k) => k,
+                Err(e) => return vec![Effect::Error(format!("{e}"))],
+            },
         };
         let outcome = certify(
             ctx.store,
