@@ -558,9 +558,14 @@ pub struct Evidence {
     pub test_run: Option<TestRun>,
     /// Stored decisions made with the version.
     pub decisions: u64,
-    /// The newest batch replay of them under the version itself.
+    /// The newest batch replay of every one of them under the version
+    /// itself (a filtered replay never counts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayBatch>,
+    /// The newest batch replay when it is not that one: it left some of the
+    /// version's decisions out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_replay: Option<ReplayBatch>,
     /// The version's files against its content hash (empty: intact).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hash_problems: Vec<String>,
@@ -568,13 +573,16 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn gather(store: &Store, v: &VersionSummary, settings: &Settings) -> Result<Evidence> {
+        let decisions = store.decisions_of_version(v.id)?;
+        let (replay, partial_replay) = store.own_replay_evidence(v.id, decisions)?;
         Ok(Evidence {
             version: v.reference().to_string(),
             content_hash: v.content_hash.clone(),
             requirements: settings.requirements_of(store, v)?,
             test_run: store.latest_covered_run(v.id)?,
-            decisions: store.decisions_of_version(v.id)?,
-            replay: store.latest_own_replay_batch(v.id)?,
+            decisions,
+            replay,
+            partial_replay,
             hash_problems: store.hash_problems_of(v)?,
         })
     }
@@ -617,17 +625,35 @@ impl Evidence {
         }
         if self.decisions > 0 {
             match &self.replay {
-                None => out.push(format!(
-                    "{v} has {} stored decisions and none was replayed under it: run \
-                     `gavel replay --all --version {v}`",
-                    self.decisions
-                )),
+                None => match &self.partial_replay {
+                    Some(p) => out.push(format!(
+                        "the last replay of {v}'s decisions (batch {}, {}) covered {} of its {} stored \
+                         decisions (a filtered replay, or decisions stored since): replay them all with \
+                         `gavel replay --all --version {v}`",
+                        short_batch(&p.batch_id),
+                        p.replayed_at,
+                        p.replayed,
+                        self.decisions
+                    )),
+                    None => out.push(format!(
+                        "{v} has {} stored decisions and none was replayed under it: run \
+                         `gavel replay --all --version {v}`",
+                        self.decisions
+                    )),
+                },
                 Some(r) if r.diverged > 0 => out.push(format!(
                     "the last replay of {v}'s decisions (batch {}, {}) has {} DIVERGED: the stored \
                      decisions do not follow from this code",
                     short_batch(&r.batch_id),
                     r.replayed_at,
                     r.diverged
+                )),
+                Some(r) if r.errors > 0 => out.push(format!(
+                    "the last replay of {v}'s decisions (batch {}, {}) has {} ERROR: decisions that \
+                     could not be replayed are no evidence that this code made them",
+                    short_batch(&r.batch_id),
+                    r.replayed_at,
+                    r.errors
                 )),
                 Some(_) => {}
             }

@@ -498,3 +498,105 @@ fn a_sign_off_signs_the_log_checkpoint_it_saw_and_the_packet_carries_the_latest(
         "{md}"
     );
 }
+
+#[test]
+fn a_filtered_replay_is_no_evidence_and_errors_block() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    let (code, out, err) = run(&env, &["test", v, "--coverage"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Only the ESCALATE decisions replayed: the others are not evidence.
+    let (code, out, err) = run(
+        &env,
+        &["replay", "--all", "--version", v, "--outcome", "ESCALATE"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let sign = ["certify", v, "--role", "legal", "--signer", "A. Rao"];
+    let (code, out, _) = run(&env, &sign);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("covered") && out.contains("a filtered replay"),
+        "{out}"
+    );
+    // A whole replay is, even when a filtered one comes after it.
+    let (code, _, _) = run(&env, &["replay", "--all", "--version", v]);
+    assert_eq!(code, 0);
+    let (code, _, _) = run(
+        &env,
+        &["replay", "--all", "--version", v, "--outcome", "BLOCK"],
+    );
+    assert_eq!(code, 0);
+    let (code, out, err) = run(&env, &sign);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn sign_offs_and_exceptions_made_at_once_are_stored_once() {
+    let env = gfr_store();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    let spawn = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gavel"))
+            .env_remove("GAVEL_DB")
+            .env("GAVEL_KEY_DIR", env.dir.path().join("keys"))
+            .env("GAVEL_CONFIG", env.dir.path().join("config.toml"))
+            .env("GAVEL_NOW", T0)
+            .arg("--db")
+            .arg(&env.db)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Made once first, so the five do not race to make the key.
+    let (code, _, err) = run(&env, &["keys", "new"]);
+    assert_eq!(code, 0, "{err}");
+    let children: Vec<_> = (0..5)
+        .map(|i| {
+            spawn(&[
+                "certify",
+                v,
+                "--role",
+                "legal",
+                "--signer",
+                &format!("signer {i}"),
+            ])
+        })
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    let report = json_at(&env, T0, &["certify", "--verify", v], 1);
+    let legal = report["certification"]["signoffs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["role"] == "legal")
+        .count();
+    assert_eq!(legal, 1, "{report}");
+
+    let id = decision_of(&env, v, "BLOCK");
+    let children: Vec<_> = (0..5)
+        .map(|i| {
+            spawn(&[
+                "exceptions",
+                "add",
+                &id,
+                "--reason",
+                &format!("reason {i}"),
+                "--owner",
+                "ops",
+            ])
+        })
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    let open = json(&env, &["exceptions", "list", "--open"]);
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
+}

@@ -102,9 +102,30 @@ fn exception_row(r: &rusqlite::Row) -> rusqlite::Result<ExceptionRow> {
 }
 
 impl Store {
-    /// Logs an exception; returns its id.
+    /// Logs an exception; returns its id. A decision has at most one open
+    /// exception: checked and written under one write lock, so exceptions
+    /// added at once cannot both pass the check.
     pub fn insert_exception(&self, e: &NewException) -> Result<i64> {
-        self.conn().execute(
+        let tx = rusqlite::Transaction::new_unchecked(
+            self.conn(),
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let open: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT e.id, e.owner, e.due_at FROM exceptions e
+                 LEFT JOIN exception_resolutions r ON r.exception_id = e.id
+                 WHERE e.decision_seq = ?1 AND r.exception_id IS NULL ORDER BY e.id LIMIT 1",
+                params![e.decision_seq],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((id, owner, due)) = open {
+            return Err(Error::Conflict(format!(
+                "decision #{} already has open exception #{id} (owner {owner}, due {due}): resolve it first",
+                e.decision_seq
+            )));
+        }
+        tx.execute(
             "INSERT INTO exceptions (decision_seq, original_outcome, granted_outcome, reason, owner, created_at, due_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -117,7 +138,9 @@ impl Store {
                 e.due_at
             ],
         )?;
-        Ok(self.conn().last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Records the resolution of an exception. Refused when the exception

@@ -46,7 +46,8 @@ pub struct NewSignoff<'a> {
     pub signature: &'a str,
 }
 
-/// The latest own-version replay batch that reached a version's decisions.
+/// An own-version batch replay of a version's decisions, with its verdicts
+/// for them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReplayBatch {
     pub batch_id: String,
@@ -101,8 +102,28 @@ fn signoff_row(r: &rusqlite::Row) -> rusqlite::Result<SignoffRow> {
 
 impl Store {
     /// Stores a sign-off; returns its id.
+    /// Records a sign-off: at most one per role of a version, checked and
+    /// written under one write lock, so sign-offs made at once cannot both
+    /// pass the check.
     pub fn insert_signoff(&self, s: &NewSignoff) -> Result<i64> {
-        self.conn().execute(
+        let tx = rusqlite::Transaction::new_unchecked(
+            self.conn(),
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let existing: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT id, signer, signed_at FROM signoffs WHERE version_id = ?1 AND role = ?2 ORDER BY id LIMIT 1",
+                params![s.version_id, s.role],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((id, signer, at)) = existing {
+            return Err(Error::Conflict(format!(
+                "{} already signed off (sign-off #{id} by {signer} at {at}); sign-offs are never replaced",
+                s.role
+            )));
+        }
+        tx.execute(
             "INSERT INTO signoffs (version_id, role, signer, statement, signed_at, content_hash, test_run_id,
                                    payload, public_key, signature)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -119,7 +140,9 @@ impl Store {
                 s.signature
             ],
         )?;
-        Ok(self.conn().last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
     }
 
     /// The sign-offs of a version, oldest first.
@@ -221,48 +244,42 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The newest batch replay (`replay --all`) that replayed decisions of
-    /// this version under the version itself, with its verdicts for them.
-    pub fn latest_own_replay_batch(&self, version_id: i64) -> Result<Option<ReplayBatch>> {
-        let batch: Option<(String, String)> = self
-            .conn()
-            .query_row(
-                "SELECT batch_id, replayed_at FROM replays
-                 WHERE version_id = ?1 AND own_version = 1 AND batch_id IS NOT NULL
-                 ORDER BY id DESC LIMIT 1",
-                params![version_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((batch_id, replayed_at)) = batch else {
-            return Ok(None);
-        };
+    /// The replay evidence of a version: the newest batch replay (`replay
+    /// --all`) under the version itself that replayed every one of its
+    /// `decisions` stored decisions (a filtered batch never counts), and the
+    /// newest batch of all when that one is not it (to say why).
+    pub fn own_replay_evidence(
+        &self,
+        version_id: i64,
+        decisions: u64,
+    ) -> Result<(Option<ReplayBatch>, Option<ReplayBatch>)> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT verdict, count(*) FROM replays
-             WHERE batch_id = ?1 AND version_id = ?2 AND own_version = 1 GROUP BY verdict",
+            "SELECT batch_id, max(replayed_at), count(DISTINCT decision_seq),
+                    sum(verdict = 'DETERMINISTIC'), sum(verdict = 'DIVERGED'), sum(verdict = 'ERROR')
+             FROM replays
+             WHERE version_id = ?1 AND own_version = 1 AND batch_id IS NOT NULL
+             GROUP BY batch_id ORDER BY max(id) DESC",
         )?;
-        let counts: Vec<(String, i64)> = stmt
-            .query_map(params![batch_id, version_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+        let batches: Vec<ReplayBatch> = stmt
+            .query_map(params![version_id], |r| {
+                let n = |i: usize| -> rusqlite::Result<u64> {
+                    Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
+                };
+                Ok(ReplayBatch {
+                    batch_id: r.get(0)?,
+                    replayed_at: r.get(1)?,
+                    replayed: n(2)?,
+                    deterministic: n(3)?,
+                    diverged: n(4)?,
+                    errors: n(5)?,
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let get = |v: &str| {
-            counts
-                .iter()
-                .filter(|(k, _)| k == v)
-                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
-                .sum::<u64>()
-        };
-        Ok(Some(ReplayBatch {
-            replayed: counts
-                .iter()
-                .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
-                .sum(),
-            deterministic: get("DETERMINISTIC"),
-            diverged: get("DIVERGED"),
-            errors: get("ERROR"),
-            batch_id,
-            replayed_at,
-        }))
+        let complete = batches.iter().find(|b| b.replayed == decisions).cloned();
+        let latest = batches
+            .into_iter()
+            .next()
+            .filter(|b| complete.as_ref().is_none_or(|c| c.batch_id != b.batch_id));
+        Ok((complete, latest))
     }
 }
