@@ -600,3 +600,41 @@ fn sign_offs_and_exceptions_made_at_once_are_stored_once() {
     let open = json(&env, &["exceptions", "list", "--open"]);
     assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
 }
+
+#[test]
+fn required_roles_come_from_the_hashed_manifest_not_its_stored_copy() {
+    let env = Env::new();
+    let b = env.bundle(
+        "m/1.0.0",
+        &[
+            (
+                ".manifest",
+                r#"{"revision": "1.0.0", "metadata": {"certification": {"roles": ["legal", "audit"], "coverage_threshold": 0}}}"#,
+            ),
+            ("m.rego", "package m\n\nallow := true\n"),
+            ("m_test.rego", "package m\n\ntest_allow if allow\n"),
+        ],
+    );
+    let (code, _, err) = run(&env, &["import", b.to_str().unwrap(), "--name", "m"]);
+    assert_eq!(code, 0, "{err}");
+    let v = "m@1.0.0";
+    let (code, out, err) = run(&env, &["test", v, "--coverage"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Someone with the file lowers the roles in the stored copy.
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.execute_batch(
+        r#"DROP TRIGGER versions_no_update;
+           UPDATE versions SET manifest = '{"revision":"1.0.0","metadata":{"certification":{"roles":["legal"]}}}';"#,
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out, err) = run(&env, &["certify", v, "--role", "legal", "--signer", "x"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report = json_at(&env, T0, &["certify", "--verify", v], 1);
+    assert_eq!(
+        report["certification"]["required_roles"],
+        serde_json::json!(["legal", "audit"]),
+        "{report}"
+    );
+    assert_eq!(report["ok"], false);
+}

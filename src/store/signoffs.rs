@@ -168,23 +168,28 @@ impl Store {
         Ok(rows)
     }
 
-    /// A version's stored manifest (its metadata carries per-bundle
-    /// certification requirements).
+    /// A version's manifest as its hashed `.manifest` file holds it (its
+    /// metadata carries per-bundle certification requirements).
     pub fn manifest_of(&self, version_id: i64) -> Result<Manifest> {
+        // The version's own `.manifest` file, which its content hash covers,
+        // not the `manifest` column copied from it (nothing checks a copy).
         let text: Option<String> = self
             .conn()
             .query_row(
-                "SELECT manifest FROM versions WHERE id = ?1",
+                "SELECT b.text FROM files f JOIN blobs b ON b.sha256 = f.sha256
+                 WHERE f.version_id = ?1 AND f.path = '.manifest'",
                 params![version_id],
                 |r| r.get(0),
             )
             .optional()?;
-        let text = text.ok_or_else(|| Error::NotFound(format!("version #{version_id}")))?;
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Invalid(format!(
-                "version #{version_id}: its stored manifest is not readable: {e}"
-            ))
-        })
+        match text {
+            None => Ok(Manifest::default()),
+            Some(text) => Manifest::parse(&text).map_err(|e| {
+                Error::Invalid(format!(
+                    "version #{version_id}: its .manifest is not readable: {e}"
+                ))
+            }),
+        }
     }
 
     /// A recorded test run's version and counts, without its results or
