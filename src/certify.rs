@@ -181,6 +181,11 @@ pub struct Requirements {
     /// or `.manifest metadata.certification`.
     pub roles_from: String,
     pub threshold_from: String,
+    /// Where the config file asks for less than the version's own
+    /// `.manifest` (or, without one, Gavel's defaults): said in every
+    /// status line, never silent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lowered: Vec<String>,
 }
 
 impl Settings {
@@ -249,28 +254,76 @@ impl Settings {
                 )));
             }
         };
+        if m_roles.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::Invalid(format!(
+                "{bundle}: .manifest metadata.certification.roles: at least one role must sign off"
+            )));
+        }
         let per_bundle = self.bundles.get(bundle);
         let bundle_label = format!("config file [certification.bundles.{bundle}]");
-        let (roles, roles_from) = if let Some(r) = m_roles {
-            (r, ".manifest metadata.certification".to_string())
-        } else if let Some(r) = per_bundle.and_then(|b| b.roles.clone()) {
-            (r, bundle_label.clone())
-        } else if let Some(r) = self.roles.clone() {
-            (r, "config file [certification]".to_string())
-        } else {
-            (
+        // What the version itself asks (its hashed .manifest), else Gavel's
+        // defaults: the floor a verifier's config may raise, and may lower
+        // only in plain view.
+        let (base_roles, base_roles_from): (Vec<String>, String) = match m_roles {
+            Some(r) => (r, ".manifest metadata.certification".to_string()),
+            None => (
                 DEFAULT_ROLES.iter().map(|r| r.to_string()).collect(),
                 "Gavel's defaults".to_string(),
-            )
+            ),
         };
-        let (threshold, threshold_from) = if let Some(t) = m_threshold {
-            (t, ".manifest metadata.certification".to_string())
-        } else if let Some(t) = per_bundle.and_then(|b| b.coverage_threshold) {
-            (t, bundle_label)
-        } else if let Some(t) = self.coverage_threshold {
-            (t, "config file [certification]".to_string())
-        } else {
-            (DEFAULT_COVERAGE_THRESHOLD, "Gavel's defaults".to_string())
+        let (base_threshold, base_threshold_from) = match m_threshold {
+            Some(t) => (t, ".manifest metadata.certification".to_string()),
+            None => (DEFAULT_COVERAGE_THRESHOLD, "Gavel's defaults".to_string()),
+        };
+        let config_roles = per_bundle
+            .and_then(|b| b.roles.clone())
+            .map(|r| (r, bundle_label.clone()))
+            .or_else(|| {
+                self.roles
+                    .clone()
+                    .map(|r| (r, "config file [certification]".to_string()))
+            });
+        let config_threshold = per_bundle
+            .and_then(|b| b.coverage_threshold)
+            .map(|t| (t, bundle_label.clone()))
+            .or_else(|| {
+                self.coverage_threshold
+                    .map(|t| (t, "config file [certification]".to_string()))
+            });
+        let mut lowered = Vec::new();
+        let (roles, roles_from) = match config_roles {
+            Some((r, from)) => {
+                let given: Vec<String> = r.iter().filter_map(|x| normalize_role(x).ok()).collect();
+                let dropped: Vec<&String> = base_roles
+                    .iter()
+                    .filter(|b| normalize_role(b).is_ok_and(|b| !given.contains(&b)))
+                    .collect();
+                if !dropped.is_empty() {
+                    lowered.push(format!(
+                        "{from} drops the role(s) {} that {base_roles_from} requires",
+                        dropped
+                            .iter()
+                            .map(|d| d.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                (r, from)
+            }
+            None => (base_roles, base_roles_from),
+        };
+        let (threshold, threshold_from) = match config_threshold {
+            Some((t, from)) => {
+                if t < base_threshold {
+                    lowered.push(format!(
+                        "{from} lowers the coverage threshold to {} from the {} {base_threshold_from} sets",
+                        pct(t),
+                        pct(base_threshold)
+                    ));
+                }
+                (t, from)
+            }
+            None => (base_threshold, base_threshold_from),
         };
         if !(0.0..=100.0).contains(&threshold) || threshold.is_nan() {
             return Err(Error::Invalid(format!(
@@ -295,6 +348,7 @@ impl Settings {
             coverage_threshold: threshold,
             roles_from,
             threshold_from,
+            lowered,
         })
     }
 
@@ -922,6 +976,12 @@ impl Certification {
                 if self.invalid_signoffs == 1 { "" } else { "s" }
             ));
         }
+        if !self.requirements.lowered.is_empty() {
+            s.push_str(&format!(
+                "; requirements LOWERED: {}",
+                self.requirements.lowered.join("; ")
+            ));
+        }
         s
     }
 
@@ -1192,11 +1252,32 @@ mod tests {
         let r = s.requirements("b", &m).unwrap();
         assert_eq!(r.roles, ["legal", "audit"]);
         assert_eq!(r.coverage_threshold, 95.0);
-        let m =
-            Manifest::parse(r#"{"metadata": {"certification": {"roles": ["legal"]}}}"#).unwrap();
+        // Fewer roles than Gavel's defaults: allowed, and said.
+        assert_eq!(r.lowered.len(), 1, "{:?}", r.lowered);
+        // The version's own manifest is the floor: a config that asks more
+        // adds, and says nothing.
+        let m = Manifest::parse(
+            r#"{"metadata": {"certification": {"roles": ["legal"], "coverage_threshold": 90}}}"#,
+        )
+        .unwrap();
         let r = s.requirements("b", &m).unwrap();
+        assert_eq!(r.roles, ["legal", "audit"]);
+        assert_eq!(r.coverage_threshold, 95.0);
+        assert!(r.lowered.is_empty(), "{:?}", r.lowered);
+        let only: Settings = toml::from_str(
+            "coverage_threshold = 50
+",
+        )
+        .unwrap();
+        let r = only.requirements("b", &m).unwrap();
         assert_eq!(r.roles, ["legal"]);
         assert_eq!(r.roles_from, ".manifest metadata.certification");
+        assert_eq!(r.coverage_threshold, 50.0);
+        assert!(
+            r.lowered[0].contains("lowers the coverage threshold to 50% from the 90%"),
+            "{:?}",
+            r.lowered
+        );
         let bad =
             Manifest::parse(r#"{"metadata": {"certification": {"role": ["legal"]}}}"#).unwrap();
         assert!(s.requirements("b", &bad).is_err());

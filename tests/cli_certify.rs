@@ -638,3 +638,26 @@ fn required_roles_come_from_the_hashed_manifest_not_its_stored_copy() {
     );
     assert_eq!(report["ok"], false);
 }
+
+#[test]
+fn a_config_that_lowers_the_requirements_says_so_in_the_status_line() {
+    let env = gfr_store();
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        "[certification]\nroles = [\"legal\"]\ncoverage_threshold = 10\n",
+    )
+    .unwrap();
+    let v = "gfr-procurement@1.0.0";
+    prepare(&env, v);
+    let (code, _, err) = run(&env, &["certify", v, "--role", "legal", "--signer", "x"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(&env, &["certify", "--verify", v]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("requirements LOWERED: config file [certification] drops the role(s) compliance, audit, security that Gavel's defaults requires")
+            && out.contains("lowers the coverage threshold to 10% from the 90%"),
+        "{out}"
+    );
+    let (_, md, _) = run(&env, &["packet", v, "--format", "md"]);
+    assert!(md.contains("requirements LOWERED"), "{md}");
+}
