@@ -252,12 +252,40 @@ pub struct LogReport {
     /// Versions whose files no longer hash to what was stored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// Sign-offs that do not verify (signature, payload against the
+    /// version and its columns, the test run they name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signoffs: Vec<String>,
 }
 
 impl LogReport {
     pub fn ok(&self) -> bool {
-        self.broken.is_none() && self.integrity.is_empty() && self.versions.is_empty()
+        self.broken.is_none()
+            && self.integrity.is_empty()
+            && self.versions.is_empty()
+            && self.signoffs.is_empty()
     }
+}
+
+/// Every stored sign-off checked as `certify --verify` checks it.
+fn signoff_problems(store: &Store) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for v in store.list_versions()? {
+        for row in store.signoffs_of(v.id)? {
+            let checked = crate::certify::check_signoff(store, &v, &row);
+            if !checked.valid {
+                problems.push(format!(
+                    "{}: sign-off #{} ({}, {}): {}",
+                    v.reference(),
+                    row.id,
+                    row.role,
+                    row.signer,
+                    checked.problems.join("; ")
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// The whole store: SQLite's integrity, every version's hash, the log.
@@ -282,12 +310,18 @@ pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport>
             signed_size: 0,
             integrity: Vec::new(),
             versions: Vec::new(),
+            signoffs: Vec::new(),
         },
         Err(e) => return Err(e),
     };
     report.versions = match store.version_hash_problems() {
         Ok(v) => v,
         Err(e) if damaged => vec![format!("the stored versions cannot be read: {e}")],
+        Err(e) => return Err(e),
+    };
+    report.signoffs = match signoff_problems(store) {
+        Ok(p) => p,
+        Err(e) if damaged => vec![format!("the sign-offs cannot be read: {e}")],
         Err(e) => return Err(e),
     };
     report.integrity = integrity;
@@ -510,6 +544,7 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
         signed_size,
         integrity: Vec::new(),
         versions: Vec::new(),
+        signoffs: Vec::new(),
     })
 }
 

@@ -349,6 +349,13 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
     );
     let (_, text, _) = run(&env, &["versions"]);
     assert!(text.contains("◐ missing audit (1 invalid)"), "{text}");
+    // `gavel verify` checks every sign-off too.
+    let (code, out, _) = run(&env, &["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("sign-off INVALID: gfr-procurement@1.0.0: sign-off #3 (audit, audit officer): the signature does not match"),
+        "{out}"
+    );
 
     // A payload edited to say something else fails too (the signature no
     // longer covers it), and so does a column that no longer matches it.

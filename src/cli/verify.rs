@@ -129,6 +129,13 @@ fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
             writeln!(ctx.out, "store DAMAGED: {}", escape(p))?;
         }
     }
+    if report.signoffs.is_empty() {
+        writeln!(ctx.out, "sign-offs OK: every stored sign-off verifies")?;
+    } else {
+        for p in &report.signoffs {
+            writeln!(ctx.out, "sign-off INVALID: {}", escape(p))?;
+        }
+    }
     if report.versions.is_empty() {
         writeln!(ctx.out, "versions OK: every stored file matches its hash")?;
     } else {
