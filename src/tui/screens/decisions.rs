@@ -699,7 +699,7 @@ impl DecisionsScreen {
                 ),
                 theme,
             ),
-            field("chain", &format!("#{}", d.seq), theme),
+            field("log", &format!("#{}", d.seq), theme),
         ];
         let evaluated = d.explained.as_ref().map(|e| &e.rule_outcomes);
         match r.rule_outcomes.as_ref().or(evaluated) {
