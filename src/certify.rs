@@ -439,15 +439,13 @@ impl SignerKey {
     /// Reads a key the user named (`--key FILE`): it must exist. A mistyped
     /// path is an error, never a new key that signs in the user's name.
     pub fn load(path: &Path) -> Result<SignerKey> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Invalid(format!(
+        read_or_make(path, Self::parse, None, || {
+            Error::Invalid(format!(
                 "{}: no such key file (make one with `gavel keys new --out {}`)",
                 path.display(),
                 path.display()
-            ))),
-            Err(e) => Err(Error::io(path, e)),
-        }
+            ))
+        })
     }
 
     /// Makes a new key pair at `path`; a file already there is an error.
@@ -458,21 +456,9 @@ impl SignerKey {
     /// Reads the key at `path`, creating a new key pair there first when the
     /// file does not exist (the default key, on first use).
     pub fn load_or_create(path: &Path) -> Result<SignerKey> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match Self::create(path) {
-                Ok(k) => Ok(k),
-                // Another process made it first: use that one.
-                Err(Error::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
-                {
-                    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                    Self::parse(path, &text)
-                }
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(Error::io(path, e)),
-        }
+        read_or_make(path, Self::parse, Some(&Self::create), || {
+            Error::Invalid(format!("{}: no such key file", path.display()))
+        })
     }
 
     fn parse(path: &Path, text: &str) -> Result<SignerKey> {
@@ -548,6 +534,37 @@ pub fn fingerprint(public_hex: &str) -> String {
         Err(_) => return "ed25519:(unreadable key)".into(),
     };
     format!("ed25519:{}", &digest[..16])
+}
+
+/// Makes a new key file at a path.
+pub(crate) type MakeKey<T> = dyn Fn(&Path) -> Result<T>;
+
+/// Reads the key file at `path` with `parse`; when it does not exist,
+/// makes it with `make` if one is given (another process making it at the
+/// same moment wins, and its key is read), else fails with `missing()`.
+/// Shared by the signer key and the log key.
+pub(crate) fn read_or_make<T>(
+    path: &Path,
+    parse: impl Fn(&Path, &str) -> Result<T>,
+    make: Option<&MakeKey<T>>,
+    missing: impl FnOnce() -> Error,
+) -> Result<T> {
+    let read = |path: &Path| std::fs::read_to_string(path).map_err(|e| Error::io(path, e));
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match make {
+            None => Err(missing()),
+            Some(make) => match make(path) {
+                Err(Error::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                {
+                    parse(path, &read(path)?)
+                }
+                made => made,
+            },
+        },
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// Writes a new private key file whole or not at all: written to a temp

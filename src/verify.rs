@@ -415,8 +415,6 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
     let mut range = CompactRange::new();
     let mut next_check = 0usize;
     let mut matches_up_to = 0u64;
-    // Ids by position for naming a one-position bound.
-    let mut last_ids: HashMap<u64, String> = HashMap::new();
     let mut extends_kept = None;
     while broken.is_none()
         && let Some(r) = rows.next()?
@@ -466,7 +464,6 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
                 });
             }
         }
-        last_ids.insert(range.size(), row.decision_id.clone());
         while broken.is_none()
             && next_check < checks.len()
             && checks[next_check].size == range.size()
@@ -478,17 +475,16 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
                     extends_kept = Some(c.size);
                 }
             } else {
-                broken = Some(rewritten(c, range.root(), matches_up_to, &last_ids));
+                broken = Some(rewritten(c, range.root(), matches_up_to, &row.decision_id));
             }
             next_check += 1;
         }
-        last_ids.retain(|k, _| *k + 1 >= range.size());
     }
     // Checkpoints of size 0, and those past the end of the log.
     while broken.is_none() && next_check < checks.len() {
         let c = &checks[next_check];
         if c.size == 0 && c.root != merkle::empty_root() {
-            broken = Some(rewritten(c, merkle::empty_root(), 0, &last_ids));
+            broken = Some(rewritten(c, merkle::empty_root(), 0, ""));
         } else if c.size > range.size() {
             broken = Some(Break::Removed {
                 checkpoint: c.label.clone(),
@@ -548,16 +544,17 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
     })
 }
 
-fn rewritten(c: &Check, root: Hash, matches_up_to: u64, ids: &HashMap<u64, String>) -> Break {
+/// The log differs from checkpoint `c`; `last_id` is the decision at its
+/// size, named when the bound is that one position.
+fn rewritten(c: &Check, root: Hash, matches_up_to: u64, last_id: &str) -> Break {
     Break::Rewritten {
         checkpoint: c.label.clone(),
         size: c.size,
         root,
         signed_root: c.root,
         matches_up_to,
-        decision_id: (c.size == matches_up_to + 1)
-            .then(|| ids.get(&c.size).cloned())
-            .flatten(),
+        decision_id: (c.size == matches_up_to + 1 && !last_id.is_empty())
+            .then(|| last_id.to_string()),
     }
 }
 

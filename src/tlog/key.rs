@@ -57,27 +57,13 @@ impl LogKey {
     /// Reads the key at `path`; when it does not exist and `may_create`,
     /// makes a new one there (and `log.pub` beside it).
     pub fn load(path: &Path, may_create: bool) -> Result<LogKey> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && may_create => {
-                match Self::create(path) {
-                    Ok(k) => Ok(k),
-                    // Another process made it first: use that one.
-                    Err(Error::Io { source, .. })
-                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
-                    {
-                        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                        Self::parse(path, &text)
-                    }
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Invalid(format!(
+        let make: &crate::certify::MakeKey<LogKey> = &Self::create;
+        crate::certify::read_or_make(path, Self::parse, may_create.then_some(make), || {
+            Error::Invalid(format!(
                 "{}: no such log key (GAVEL_LOG_KEY names a file that does not exist)",
                 path.display()
-            ))),
-            Err(e) => Err(Error::io(path, e)),
-        }
+            ))
+        })
     }
 
     fn parse(path: &Path, text: &str) -> Result<LogKey> {

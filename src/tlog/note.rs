@@ -44,6 +44,28 @@ fn key_hash(name: &str, public: &[u8; 32]) -> u32 {
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
 }
 
+/// A stated key hash must be the one of the name and key: a corrupted or
+/// mismatched key text is caught when read, not as "no signature" later.
+fn check_key_hash(name: &str, hash: u32, public: &[u8; 32]) -> Result<(), String> {
+    let want = key_hash(name, public);
+    if hash != want {
+        return Err(format!(
+            "the key hash {hash:08x} does not match the key, whose hash is {want:08x}"
+        ));
+    }
+    Ok(())
+}
+
+/// `<prefix><name>+<8 hex hash>+<base64(0x01 || 32 key bytes)>`: the
+/// signer's text (prefix `PRIVATE+KEY+`, the seed) and the verifier's (no
+/// prefix, the public key).
+fn key_text(prefix: &str, name: &str, hash: u32, key: &[u8; 32]) -> String {
+    let mut raw = Vec::with_capacity(33);
+    raw.push(ALG_ED25519);
+    raw.extend_from_slice(key);
+    format!("{prefix}{name}+{hash:08x}+{}", BASE64.encode(&raw))
+}
+
 /// Splits "<name>+<hash>+<base64 key>" and checks each field; the base64
 /// alphabet includes '+', so only the first two '+' separate fields.
 fn split_key(text: &str) -> Result<(&str, u32, [u8; 32]), String> {
@@ -161,12 +183,7 @@ impl NoteSigner {
         };
         let (name, hash, seed) = split_key(rest)?;
         let key = SigningKey::from_bytes(&seed);
-        let want = key_hash(name, key.verifying_key().as_bytes());
-        if hash != want {
-            return Err(format!(
-                "the key hash {hash:08x} does not match the key, whose hash is {want:08x}"
-            ));
-        }
+        check_key_hash(name, hash, key.verifying_key().as_bytes())?;
         Ok(NoteSigner {
             name: name.to_owned(),
             key_hash: hash,
@@ -176,14 +193,11 @@ impl NoteSigner {
 
     /// The key text, without a trailing newline.
     pub fn to_text(&self) -> String {
-        let mut raw = Vec::with_capacity(33);
-        raw.push(ALG_ED25519);
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
+        key_text(
+            "PRIVATE+KEY+",
+            &self.name,
             self.key_hash,
-            BASE64.encode(&raw)
+            self.key.as_bytes(),
         )
     }
 
@@ -239,12 +253,7 @@ impl NoteVerifier {
     pub fn parse(text: &str) -> Result<NoteVerifier, String> {
         let text = text.strip_suffix('\n').unwrap_or(text);
         let (name, hash, public) = split_key(text)?;
-        let want = key_hash(name, &public);
-        if hash != want {
-            return Err(format!(
-                "the key hash {hash:08x} does not match the key, whose hash is {want:08x}"
-            ));
-        }
+        check_key_hash(name, hash, &public)?;
         let key = VerifyingKey::from_bytes(&public)
             .map_err(|_| "the key is not a valid Ed25519 public key".to_string())?;
         Ok(NoteVerifier {
@@ -256,15 +265,7 @@ impl NoteVerifier {
 
     /// The key text, without a trailing newline.
     pub fn to_text(&self) -> String {
-        let mut raw = Vec::with_capacity(33);
-        raw.push(ALG_ED25519);
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{:08x}+{}",
-            self.name,
-            self.key_hash,
-            BASE64.encode(&raw)
-        )
+        key_text("", &self.name, self.key_hash, self.key.as_bytes())
     }
 
     /// The key name that appears on signature lines.
