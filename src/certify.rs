@@ -555,8 +555,8 @@ pub(crate) fn read_or_make<T>(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match make {
             None => Err(missing()),
             Some(make) => match make(path) {
-                Err(Error::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                Err(Error::Io { cause, .. })
+                    if cause.kind() == std::io::ErrorKind::AlreadyExists =>
                 {
                     parse(path, &read(path)?)
                 }

@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         None => SignerKey::default_path()?,
     };
     let key = SignerKey::create_new(&path).map_err(|e| match e {
-        crate::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+        crate::Error::Io { cause, .. } if cause.kind() == std::io::ErrorKind::AlreadyExists => {
             anyhow::anyhow!(
                 "{}: already exists; a key is never replaced",
                 path.display()

@@ -290,9 +290,10 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
 
 /// A closed pipe (`gavel rules x | head`) is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(broken)
+            || matches!(c.downcast_ref::<Error>(), Some(Error::Io { cause, .. }) if broken(cause))
     })
 }
 

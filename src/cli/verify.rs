@@ -89,16 +89,20 @@ fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
                 super::log::short_root(&report.root),
                 escape(&report.origin)
             )?;
-            let signed = if report.signatures_checked {
-                "signatures checked"
+            if report.checkpoints_checked == 0 {
+                writeln!(ctx.out, "checkpoints: none signed yet")?;
             } else {
-                "signatures NOT checked: no log key here, pass --key FILE"
-            };
-            writeln!(
-                ctx.out,
-                "checkpoints OK: {} stored checkpoints match the log ({signed})",
-                report.checkpoints_checked
-            )?;
+                let signed = if report.signatures_checked {
+                    "signatures checked"
+                } else {
+                    "signatures NOT checked: no log key here, pass --key FILE"
+                };
+                writeln!(
+                    ctx.out,
+                    "checkpoints OK: {} stored checkpoints match the log ({signed})",
+                    report.checkpoints_checked
+                )?;
+            }
             if report.signed_size < report.decisions {
                 writeln!(
                     ctx.out,
