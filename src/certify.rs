@@ -20,12 +20,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::bundle::Manifest;
 use crate::canonical::canonical_json;
@@ -43,7 +41,9 @@ pub const DEFAULT_EXCEPTION_DUE: &str = "48h";
 /// The key file's name in the key directory.
 pub const KEY_FILE: &str = "signer.key";
 /// What the signed payload says it is.
-const PAYLOAD_KIND: &str = "gavel-signoff/1";
+const PAYLOAD_KIND: &str = "gavel-signoff/2";
+/// Sign-offs of earlier releases: a bare Ed25519 signature over the payload.
+const PAYLOAD_KIND_V1: &str = "gavel-signoff/1";
 
 // ---------------------------------------------------------------------------
 // Time
@@ -66,13 +66,11 @@ pub fn parse_time(what: &str, s: &str) -> Result<DateTime<Utc>> {
         })
 }
 
-/// Now: `GAVEL_NOW` (RFC 3339) when set, for tests and reproducible
-/// packets; else the clock. Only the edges (CLI, workbench) call this.
+/// Now, for reading (what is overdue, what is due when): `GAVEL_NOW`
+/// (RFC 3339) when set, else the clock. Records take a `Clock`, which says
+/// where its time came from. Only the edges (CLI, workbench) call this.
 pub fn now_from_env() -> Result<DateTime<Utc>> {
-    match std::env::var("GAVEL_NOW") {
-        Ok(s) if !s.trim().is_empty() => parse_time("GAVEL_NOW", &s),
-        _ => Ok(Utc::now()),
-    }
+    Clock::from_env().map(|c| c.now)
 }
 
 /// A duration as a user writes it: `48h`, `2d`, `1d12h`, `90m`, `1w`, `30s`.
@@ -160,8 +158,18 @@ pub struct Settings {
     pub roles: Option<Vec<String>>,
     pub coverage_threshold: Option<f64>,
     pub exception_due: Option<String>,
+    /// The allowed_signers file (a relative path: from the config file's
+    /// folder). Default: `$GAVEL_KEY_DIR/allowed_signers`, else the config
+    /// dir's `gavel/allowed_signers`.
+    pub allowed_signers: Option<PathBuf>,
+    /// One signer (or key) signs at most one role of a version (default
+    /// on; turning it off lowers the requirements, in plain view).
+    pub separation_of_duties: Option<bool>,
     #[serde(default)]
     pub bundles: BTreeMap<String, BundleSettings>,
+    /// The signers trusted, read from `allowed_signers` by the edge.
+    #[serde(skip)]
+    pub trust: crate::allowed_signers::Trust,
 }
 
 /// Per-bundle settings in the config file.
@@ -170,6 +178,7 @@ pub struct Settings {
 pub struct BundleSettings {
     pub roles: Option<Vec<String>>,
     pub coverage_threshold: Option<f64>,
+    pub separation_of_duties: Option<bool>,
 }
 
 /// What a version needs to be certified, and where each part came from.
@@ -181,6 +190,8 @@ pub struct Requirements {
     /// or `.manifest metadata.certification`.
     pub roles_from: String,
     pub threshold_from: String,
+    /// One signer (or key) signs at most one role.
+    pub separation_of_duties: bool,
     /// Where the config file asks for less than the version's own
     /// `.manifest` (or, without one, Gavel's defaults): said in every
     /// status line, never silent.
@@ -205,17 +216,29 @@ impl Settings {
     /// per-bundle table; then its `[certification]`; then the defaults.
     pub fn requirements(&self, bundle: &str, manifest: &Manifest) -> Result<Requirements> {
         let from_manifest = manifest.metadata.get("certification");
-        let (m_roles, m_threshold) = match from_manifest {
-            None => (None, None),
+        let (m_roles, m_threshold, m_duties) = match from_manifest {
+            None => (None, None, None),
             Some(Value::Object(o)) => {
                 for k in o.keys() {
-                    if k != "roles" && k != "coverage_threshold" {
+                    if !["roles", "coverage_threshold", "separation_of_duties"]
+                        .contains(&k.as_str())
+                    {
                         return Err(Error::Invalid(format!(
                             "{bundle}: .manifest metadata.certification.{k}: unknown key \
-                             (known: roles, coverage_threshold)"
+                             (known: roles, coverage_threshold, separation_of_duties)"
                         )));
                     }
                 }
+                let duties = match o.get("separation_of_duties") {
+                    None => None,
+                    Some(Value::Bool(b)) => Some(*b),
+                    Some(other) => {
+                        return Err(Error::Invalid(format!(
+                            "{bundle}: .manifest metadata.certification.separation_of_duties: \
+                             expected true or false, found {other}"
+                        )));
+                    }
+                };
                 let roles = match o.get("roles") {
                     None => None,
                     Some(Value::Array(a)) => Some(
@@ -246,7 +269,7 @@ impl Settings {
                         ))
                     })?),
                 };
-                (roles, threshold)
+                (roles, threshold, duties)
             }
             Some(other) => {
                 return Err(Error::Invalid(format!(
@@ -325,6 +348,27 @@ impl Settings {
             }
             None => (base_threshold, base_threshold_from),
         };
+        let (base_duties, base_duties_from) = match m_duties {
+            Some(d) => (d, ".manifest metadata.certification"),
+            None => (true, "Gavel's defaults"),
+        };
+        let config_duties = per_bundle
+            .and_then(|b| b.separation_of_duties)
+            .map(|d| (d, bundle_label.clone()))
+            .or_else(|| {
+                self.separation_of_duties
+                    .map(|d| (d, "config file [certification]".to_string()))
+            });
+        let separation_of_duties = match config_duties {
+            Some((false, from)) if base_duties => {
+                lowered.push(format!(
+                    "{from} turns off the separation of duties that {base_duties_from} requires"
+                ));
+                false
+            }
+            Some((d, _)) => d,
+            None => base_duties,
+        };
         if !(0.0..=100.0).contains(&threshold) || threshold.is_nan() {
             return Err(Error::Invalid(format!(
                 "{bundle}: coverage_threshold {threshold} (from {threshold_from}): give a percentage between 0 and 100"
@@ -348,8 +392,32 @@ impl Settings {
             coverage_threshold: threshold,
             roles_from,
             threshold_from,
+            separation_of_duties,
             lowered,
         })
+    }
+
+    /// Reads the allowed_signers file into `trust`: `given` (the
+    /// `--allowed-signers` flag or `GAVEL_ALLOWED_SIGNERS`), else the config
+    /// file's `allowed_signers` (relative to the config file's folder), else
+    /// the default path. A missing file trusts no one; a malformed one is an
+    /// error with its `file:line`.
+    pub fn load_trust(&mut self, given: Option<&Path>, config_file: Option<&Path>) -> Result<()> {
+        let path = match (given, &self.allowed_signers) {
+            (Some(p), _) => Some(p.to_path_buf()),
+            (None, Some(p)) if p.is_relative() => Some(
+                config_file
+                    .and_then(Path::parent)
+                    .map_or_else(|| p.clone(), |dir| dir.join(p)),
+            ),
+            (None, Some(p)) => Some(p.clone()),
+            (None, None) => crate::allowed_signers::Trust::default_path(),
+        };
+        self.trust = match path {
+            Some(p) => crate::allowed_signers::Trust::load(&p)?,
+            None => crate::allowed_signers::Trust::Unset,
+        };
+        Ok(())
     }
 
     /// The requirements of a stored version.
@@ -400,11 +468,14 @@ pub fn check_text(what: &str, s: &str) -> Result<String> {
 // ---------------------------------------------------------------------------
 // The signer's key
 
-/// The signer's Ed25519 key pair, kept as a PKCS#8 PEM file (mode 0600)
-/// that `openssl pkey` reads too; the public key is written beside it as
-/// `signer.pub`.
+/// The signer's Ed25519 key pair. New keys are OpenSSH private key files
+/// (mode 0600, what `ssh-keygen -t ed25519` writes, so `ssh-keygen -Y sign`
+/// can use them too) with the public key beside them as `.pub`; an
+/// unencrypted OpenSSH Ed25519 key of the user's own, and the PKCS#8 PEM
+/// files earlier releases made, are read as well: the same key in another
+/// wrapping.
 pub struct SignerKey {
-    key: SigningKey,
+    key: ssh_key::PrivateKey,
     pub path: PathBuf,
     /// Created by this call (first use).
     pub created: bool,
@@ -414,7 +485,7 @@ impl std::fmt::Debug for SignerKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignerKey")
             .field("path", &self.path)
-            .field("public_key", &self.public_hex())
+            .field("public_key", &self.public_text())
             .finish()
     }
 }
@@ -463,17 +534,47 @@ impl SignerKey {
 
     fn parse(path: &Path, text: &str) -> Result<SignerKey> {
         check_private(path)?;
-        let key = SigningKey::from_pkcs8_pem(text).map_err(|e| {
-            Error::Invalid(format!(
-                "{}: not an Ed25519 private key in PKCS#8 PEM ({e})",
-                path.display()
-            ))
-        })?;
+        let bad = |what: String| Error::Invalid(format!("{}: {what}", path.display()));
+        let key = if text
+            .trim_start()
+            .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
+        {
+            let key = ssh_key::PrivateKey::from_openssh(text)
+                .map_err(|e| bad(format!("not a readable OpenSSH private key ({e})")))?;
+            if key.is_encrypted() {
+                return Err(bad(
+                    "the key is encrypted with a passphrase, which Gavel cannot ask for: sign with a \
+                     key of its own (`gavel keys new`)"
+                        .into(),
+                ));
+            }
+            if key.algorithm() != ssh_key::Algorithm::Ed25519 {
+                return Err(bad(format!(
+                    "a {} key; sign-offs are signed with Ed25519 keys (`gavel keys new`, or \
+                     `ssh-keygen -t ed25519`)",
+                    key.algorithm()
+                )));
+            }
+            key
+        } else {
+            let dalek = SigningKey::from_pkcs8_pem(text).map_err(|e| {
+                bad(format!(
+                    "neither an OpenSSH private key nor an Ed25519 key in PKCS#8 PEM ({e})"
+                ))
+            })?;
+            Self::wrap(&dalek)?
+        };
         Ok(SignerKey {
             key,
             path: path.to_path_buf(),
             created: false,
         })
+    }
+
+    fn wrap(dalek: &SigningKey) -> Result<ssh_key::PrivateKey> {
+        let pair = ssh_key::private::Ed25519Keypair::from(dalek.clone());
+        ssh_key::PrivateKey::new(ssh_key::private::KeypairData::Ed25519(pair), "gavel signer")
+            .map_err(|e| Error::Invalid(format!("cannot wrap the key: {e}")))
     }
 
     fn create(path: &Path) -> Result<SignerKey> {
@@ -487,22 +588,17 @@ impl SignerKey {
                 path.display()
             ))
         })?;
-        let key = SigningKey::from_bytes(&secret);
+        let key = Self::wrap(&SigningKey::from_bytes(&secret))?;
         secret.fill(0);
-        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| {
+        let text = key.to_openssh(ssh_key::LineEnding::LF).map_err(|e| {
             Error::Invalid(format!("{}: cannot encode the key: {e}", path.display()))
         })?;
-        write_private(path, pem.as_bytes())?;
-        let public = key
-            .verifying_key()
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| {
-                Error::Invalid(format!(
-                    "{}: cannot encode the public key: {e}",
-                    path.display()
-                ))
-            })?;
+        write_private(path, text.as_bytes())?;
         let pub_path = path.with_extension("pub");
+        let public = format!(
+            "{} gavel signer\n",
+            crate::allowed_signers::key_text(key.public_key().key_data())
+        );
         std::fs::write(&pub_path, public).map_err(|e| Error::io(&pub_path, e))?;
         Ok(SignerKey {
             key,
@@ -511,29 +607,58 @@ impl SignerKey {
         })
     }
 
-    /// The public key, hex.
-    pub fn public_hex(&self) -> String {
-        hex::encode(self.key.verifying_key().to_bytes())
+    /// The public key as OpenSSH writes it: `ssh-ed25519 AAAA...`.
+    pub fn public_text(&self) -> String {
+        crate::allowed_signers::key_text(self.public())
     }
 
+    pub fn public(&self) -> &ssh_key::public::KeyData {
+        self.key.public_key().key_data()
+    }
+
+    /// `SHA256:...`, as `ssh-keygen -l` prints it.
     pub fn fingerprint(&self) -> String {
-        fingerprint(&self.public_hex())
+        crate::allowed_signers::key_fingerprint(self.public())
     }
 
-    /// Signs `payload`; the signature in hex.
-    pub fn sign(&self, payload: &str) -> String {
-        hex::encode(self.key.sign(payload.as_bytes()).to_bytes())
+    /// An SSH signature (SSHSIG, namespace `gavel-signoff`, SHA-512, as
+    /// `ssh-keygen -Y sign` makes) over `message`, armored.
+    pub fn sign(&self, message: &[u8]) -> Result<String> {
+        self.key
+            .sign(
+                crate::allowed_signers::NAMESPACE,
+                ssh_key::HashAlg::Sha512,
+                message,
+            )
+            .and_then(|s| s.to_pem(ssh_key::LineEnding::LF))
+            .map_err(|e| Error::Invalid(format!("{}: cannot sign: {e}", self.path.display())))
     }
 }
 
-/// `ed25519:` and the first 16 hex digits of the public key's SHA-256: short
-/// enough to compare by eye with the key a signer publishes.
-pub fn fingerprint(public_hex: &str) -> String {
-    let digest = match hex::decode(public_hex) {
-        Ok(bytes) => hex::encode(Sha256::digest(bytes)),
-        Err(_) => return "ed25519:(unreadable key)".into(),
-    };
-    format!("ed25519:{}", &digest[..16])
+/// The fingerprint of a stored sign-off's key (OpenSSH text, or the hex of
+/// sign-offs made before keys were OpenSSH keys).
+pub fn fingerprint(public: &str) -> String {
+    match stored_key(public) {
+        Ok(k) => crate::allowed_signers::key_fingerprint(&k),
+        Err(_) => "(unreadable key)".into(),
+    }
+}
+
+/// A sign-off's `public_key` column as a key: `ssh-ed25519 AAAA...`, or 64
+/// hex digits (an Ed25519 key as earlier releases stored it).
+pub fn stored_key(public: &str) -> std::result::Result<ssh_key::public::KeyData, String> {
+    if public.starts_with("ssh-") {
+        return ssh_key::PublicKey::from_openssh(public)
+            .map(|k| k.key_data().clone())
+            .map_err(|e| format!("the stored public key does not read ({e})"));
+    }
+    let bytes: [u8; 32] = hex::decode(public)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the stored public key is neither an OpenSSH key nor 32 bytes of hex")?;
+    Ok(ssh_key::public::KeyData::Ed25519(
+        ssh_key::public::Ed25519PublicKey(bytes),
+    ))
 }
 
 /// Makes a new key file at a path.
@@ -660,12 +785,16 @@ impl Evidence {
 
     /// Why a role may not sign off yet; empty when it may.
     pub fn refusals(&self) -> Vec<String> {
+        let mut out = self.test_refusals();
+        out.extend(self.refusals_beside_tests());
+        out
+    }
+
+    /// What the test run says against signing.
+    fn test_refusals(&self) -> Vec<String> {
         let v = &self.version;
         let threshold = self.requirements.coverage_threshold;
         let mut out = Vec::new();
-        for p in &self.hash_problems {
-            out.push(format!("the stored version is altered: {p}"));
-        }
         match &self.test_run {
             None => out.push(format!(
                 "{v} has no recorded test run with coverage: run `gavel test {v} --coverage`"
@@ -693,6 +822,16 @@ impl Evidence {
                     ));
                 }
             }
+        }
+        out
+    }
+
+    /// What the stored version and its replay evidence say against signing.
+    pub fn refusals_beside_tests(&self) -> Vec<String> {
+        let v = &self.version;
+        let mut out = Vec::new();
+        for p in &self.hash_problems {
+            out.push(format!("the stored version is altered: {p}"));
         }
         if self.decisions > 0 {
             match &self.replay {
@@ -753,22 +892,64 @@ pub fn short_batch(id: &str) -> &str {
 #[derive(Debug, Clone)]
 pub struct SignRequest<'a> {
     pub role: &'a str,
-    pub signer: &'a str,
+    /// The principal the allowed_signers file lists for the key; `None` or
+    /// empty: the one principal it lists.
+    pub signer: Option<&'a str>,
     pub statement: Option<&'a str>,
-    pub now: DateTime<Utc>,
+    pub now: Clock,
 }
 
-/// The payload a sign-off signs, as canonical JSON.
-#[allow(clippy::too_many_arguments)]
-fn payload(
-    evidence: &Evidence,
-    run: &TestRun,
-    role: &str,
-    signer: &str,
-    statement: Option<&str>,
-    signed_at: &str,
-    log_checkpoint: Option<&str>,
-) -> String {
+/// The time a record carries: the clock's, or one `GAVEL_NOW` pinned
+/// (for tests and demos), which every record made with it says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    pub now: DateTime<Utc>,
+    pub pinned: bool,
+}
+
+impl Clock {
+    /// `GAVEL_NOW` when set, else the clock. Only the edges call this.
+    pub fn from_env() -> Result<Clock> {
+        match std::env::var("GAVEL_NOW") {
+            Ok(s) if !s.trim().is_empty() => Ok(Clock {
+                now: parse_time("GAVEL_NOW", &s)?,
+                pinned: true,
+            }),
+            _ => Ok(Clock {
+                now: Utc::now(),
+                pinned: false,
+            }),
+        }
+    }
+
+    /// A pinned time (tests).
+    pub fn pinned(now: DateTime<Utc>) -> Clock {
+        Clock { now, pinned: true }
+    }
+
+    /// What a record says of where its time came from.
+    pub fn source(self) -> &'static str {
+        if self.pinned { CLOCK_PINNED } else { "clock" }
+    }
+}
+
+/// How a record made under `GAVEL_NOW` names its time's source.
+pub const CLOCK_PINNED: &str = "GAVEL_NOW";
+
+/// What a sign-off's payload binds, beside the evidence.
+struct PayloadFields<'a> {
+    role: &'a str,
+    signer: &'a str,
+    key: &'a str,
+    statement: Option<&'a str>,
+    signed_at: &'a str,
+    clock: Clock,
+    log_checkpoint: Option<&'a str>,
+}
+
+/// The payload a sign-off signs: canonical JSON and a newline (so the
+/// line a packet shows, saved to a file, is the signed bytes).
+fn payload(evidence: &Evidence, run: &TestRun, f: &PayloadFields) -> String {
     let s = &run.summary;
     let replay = match (&evidence.replay, evidence.decisions) {
         (_, 0) => Value::Null,
@@ -783,15 +964,26 @@ fn payload(
             "replayed_at": r.replayed_at,
         }),
     };
-    canonical_json(&json!({
+    let req = &evidence.requirements;
+    let mut body = canonical_json(&json!({
         "kind": PAYLOAD_KIND,
         "version": evidence.version,
         "content_hash": evidence.content_hash,
-        "role": role,
-        "signer": signer,
-        "statement": statement,
-        "signed_at": signed_at,
-        "coverage_threshold": evidence.requirements.coverage_threshold,
+        "role": f.role,
+        "signer": f.signer,
+        "key": f.key,
+        "statement": f.statement,
+        "signed_at": f.signed_at,
+        "clock": f.clock.source(),
+        "requirements": {
+            "roles": req.roles,
+            "roles_from": req.roles_from,
+            "coverage_threshold": req.coverage_threshold,
+            "threshold_from": req.threshold_from,
+            "separation_of_duties": req.separation_of_duties,
+            "lowered": req.lowered,
+        },
+        // The suite as it ran at the moment of signing.
         "test_run": {
             "id": run.id,
             "started_at": run.started_at,
@@ -804,8 +996,10 @@ fn payload(
         },
         "replay": replay,
         // The decision log as the signer saw it: the signed checkpoint.
-        "log_checkpoint": log_checkpoint,
-    }))
+        "log_checkpoint": f.log_checkpoint,
+    }));
+    body.push('\n');
+    body
 }
 
 /// A stored sign-off with the result of checking it.
@@ -814,31 +1008,106 @@ pub struct CheckedSignoff {
     #[serde(flatten)]
     pub row: SignoffRow,
     pub key_fingerprint: String,
+    /// The allowed_signers line that trusts the key for this signer and
+    /// role, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_by: Option<String>,
+    /// Its time was pinned by `GAVEL_NOW`, not read from the clock.
+    pub pinned_clock: bool,
     pub valid: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
 }
 
-/// Checks a sign-off: the signature over its payload with its public key;
-/// that the payload names this version and its content hash; that the
-/// row's columns say what the payload says; and that the test run it names
-/// is stored with the counts it signed.
-pub fn check_signoff(store: &Store, v: &VersionSummary, row: &SignoffRow) -> CheckedSignoff {
-    let mut problems = Vec::new();
-    match verify_signature(&row.public_key, &row.signature, &row.payload) {
-        Ok(()) => {}
-        Err(p) => problems.push(p),
+impl CheckedSignoff {
+    /// `2026-11-20T09:00:00.000Z`, or with `(GAVEL_NOW, not the clock)`.
+    pub fn time_label(&self) -> String {
+        if self.pinned_clock {
+            format!("{} (set by GAVEL_NOW, not the clock)", self.row.signed_at)
+        } else {
+            self.row.signed_at.clone()
+        }
     }
+
+    /// The signed message with the armored signature: an SSHSIG one
+    /// (`ssh-keygen -Y verify` checks it), or an earlier release's bare
+    /// Ed25519 one.
+    pub fn is_sshsig(&self) -> bool {
+        self.row.signature.starts_with(SSHSIG_ARMOR)
+    }
+
+    /// The command that checks this sign-off with OpenSSH alone, given the
+    /// payload in `payload.json` and the signature in `signoff.sig`.
+    pub fn ssh_keygen_command(&self, allowed_signers: &str) -> String {
+        let at = parse_time("signed_at", &self.row.signed_at)
+            .map(|t| t.format("%Y%m%d%H%M%SZ").to_string())
+            .unwrap_or_default();
+        format!(
+            "ssh-keygen -Y verify -f {} -I {} -n {} -Overify-time={at} -s signoff.sig < payload.json",
+            shell_quote(allowed_signers),
+            shell_quote(&self.row.signer),
+            crate::allowed_signers::NAMESPACE
+        )
+    }
+}
+
+const SSHSIG_ARMOR: &str = "-----BEGIN SSH SIGNATURE-----";
+
+/// A word a POSIX shell reads back as itself.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Checks a sign-off on its own: the signature over its payload with its
+/// key; that the allowed_signers file trusts the key for its signer and role
+/// at the time it was signed; that the payload names this version and its
+/// content hash, and says what the row's columns say; that the test run it
+/// names is stored with the counts it signed; and that it was not signed
+/// before the evidence it rests on. (Separation of duties needs a version's
+/// sign-offs together: `Certification::from_checked`.)
+pub fn check_signoff(
+    store: &Store,
+    v: &VersionSummary,
+    row: &SignoffRow,
+    settings: &Settings,
+) -> CheckedSignoff {
+    let mut problems = Vec::new();
+    let key = stored_key(&row.public_key);
+    match &key {
+        Ok(k) => {
+            if let Err(p) = verify_signature(k, &row.signature, &row.payload) {
+                problems.push(p);
+            }
+        }
+        Err(p) => problems.push(p.clone()),
+    }
+    let mut pinned_clock = false;
+    let mut trusted_by = None;
+    let signed_at = parse_time("signed_at", &row.signed_at);
     match serde_json::from_str::<Value>(&row.payload) {
         Err(e) => problems.push(format!("the signed payload is not JSON: {e}")),
         Ok(p) => {
             let text = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
             let reference = v.reference().to_string();
-            if text("kind").as_deref() != Some(PAYLOAD_KIND) {
+            let kind = text("kind");
+            if kind.as_deref() != Some(PAYLOAD_KIND) && kind.as_deref() != Some(PAYLOAD_KIND_V1) {
                 problems.push(format!(
                     "the signed payload is not a {PAYLOAD_KIND} document"
                 ));
             }
+            if kind.as_deref() == Some(PAYLOAD_KIND)
+                && text("key").as_deref() != Some(row.public_key.as_str())
+            {
+                problems.push("the stored public key differs from the signed one".into());
+            }
+            pinned_clock = text("clock").as_deref() == Some(CLOCK_PINNED);
             if text("version").as_deref() != Some(reference.as_str()) {
                 problems.push(format!(
                     "it signs {}, not {reference}",
@@ -852,22 +1121,18 @@ pub fn check_signoff(store: &Store, v: &VersionSummary, row: &SignoffRow) -> Che
                     v.content_hash
                 ));
             }
-            for (column, key, value) in [
-                ("role", "role", Some(row.role.clone())),
-                ("signer", "signer", Some(row.signer.clone())),
-                ("statement", "statement", row.statement.clone()),
-                ("signed_at", "signed_at", Some(row.signed_at.clone())),
-                (
-                    "content_hash",
-                    "content_hash",
-                    Some(row.content_hash.clone()),
-                ),
+            for (column, value) in [
+                ("role", Some(row.role.clone())),
+                ("signer", Some(row.signer.clone())),
+                ("statement", row.statement.clone()),
+                ("signed_at", Some(row.signed_at.clone())),
+                ("content_hash", Some(row.content_hash.clone())),
             ] {
-                if text(key) != value {
+                if text(column) != value {
                     problems.push(format!(
                         "the stored {column} {} differs from the signed {}",
                         value.map_or("(none)".into(), |s| format!("'{s}'")),
-                        text(key).map_or("(none)".into(), |s| format!("'{s}'"))
+                        text(column).map_or("(none)".into(), |s| format!("'{s}'"))
                     ));
                 }
             }
@@ -882,13 +1147,7 @@ pub fn check_signoff(store: &Store, v: &VersionSummary, row: &SignoffRow) -> Che
             }
             match store.test_run_counts(row.test_run_id) {
                 Ok(Some(run)) if run.version_id == v.id => {
-                    let want = json!({"total": run.total, "pass": run.pass, "fail": run.fail,
-                                      "error": run.error, "skip": run.skip, "coverage": run.coverage});
-                    let got = signed_run.map(|r| {
-                        json!({"total": r.get("total"), "pass": r.get("pass"), "fail": r.get("fail"),
-                               "error": r.get("error"), "skip": r.get("skip"), "coverage": r.get("coverage")})
-                    });
-                    if got.as_ref() != Some(&want) {
+                    if signed_run.map(counts_of).as_ref() != Some(&stored_counts(&run)) {
                         problems.push(format!(
                             "test run #{}'s stored counts differ from the signed ones",
                             row.test_run_id
@@ -905,28 +1164,96 @@ pub fn check_signoff(store: &Store, v: &VersionSummary, row: &SignoffRow) -> Che
                 )),
                 Err(e) => problems.push(format!("reading test run #{}: {e}", row.test_run_id)),
             }
+            // Never before the evidence it rests on.
+            if let Ok(at) = &signed_at {
+                for (what, when) in [
+                    ("its test run", signed_run.and_then(|r| r.get("started_at"))),
+                    (
+                        "its replay evidence",
+                        p.get("replay").and_then(|r| r.get("replayed_at")),
+                    ),
+                ] {
+                    if let Some(when) = when.and_then(Value::as_str)
+                        && parse_time(what, when).is_ok_and(|w| w > *at)
+                    {
+                        problems.push(format!(
+                            "it is dated {}, before {what} ({when})",
+                            row.signed_at
+                        ));
+                    }
+                }
+            }
         }
+    }
+    match (&key, &signed_at) {
+        (Ok(k), Ok(at)) => match settings.trust.authorize(&row.signer, k, &row.role, *at) {
+            Ok(line) => {
+                trusted_by = settings
+                    .trust
+                    .path()
+                    .map(|p| format!("{}:{line}", p.display()))
+            }
+            Err(why) => problems.push(format!("untrusted signer: {why}")),
+        },
+        (_, Err(e)) => problems.push(e.to_string()),
+        _ => {}
     }
     CheckedSignoff {
         key_fingerprint: fingerprint(&row.public_key),
+        trusted_by,
+        pinned_clock,
         valid: problems.is_empty(),
         problems,
         row: row.clone(),
     }
 }
 
-/// The Ed25519 check (strict: no malleable signatures, no weak keys).
-fn verify_signature(public_hex: &str, signature_hex: &str, payload: &str) -> Result<(), String> {
-    let pk: [u8; 32] = hex::decode(public_hex)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("the stored public key is not 32 bytes of hex")?;
-    let key = VerifyingKey::from_bytes(&pk)
+/// A stored test run's counts as a payload signs them.
+fn stored_counts(run: &crate::store::signoffs::RunCounts) -> Value {
+    json!({"total": run.total, "pass": run.pass, "fail": run.fail,
+           "error": run.error, "skip": run.skip, "coverage": run.coverage})
+}
+
+/// A signed test run's counts.
+fn counts_of(run: &Value) -> Value {
+    json!({"total": run.get("total"), "pass": run.get("pass"), "fail": run.get("fail"),
+           "error": run.get("error"), "skip": run.get("skip"), "coverage": run.get("coverage")})
+}
+
+/// The signature check: SSHSIG (namespace `gavel-signoff`, by the stored
+/// key), or an earlier release's bare Ed25519 signature in hex (strict: no
+/// malleable signatures, no weak keys).
+fn verify_signature(
+    key: &ssh_key::public::KeyData,
+    signature: &str,
+    payload: &str,
+) -> std::result::Result<(), String> {
+    if signature.starts_with(SSHSIG_ARMOR) {
+        let sig = ssh_key::SshSig::from_pem(signature)
+            .map_err(|e| format!("the stored SSH signature does not read ({e})"))?;
+        if sig.namespace() != crate::allowed_signers::NAMESPACE {
+            return Err(format!(
+                "the SSH signature is for namespace '{}', not {}",
+                sig.namespace(),
+                crate::allowed_signers::NAMESPACE
+            ));
+        }
+        if sig.public_key() != key {
+            return Err("the SSH signature was made by another key than the stored one".into());
+        }
+        return ssh_key::PublicKey::new(key.clone(), "")
+            .verify(crate::allowed_signers::NAMESPACE, payload.as_bytes(), &sig)
+            .map_err(|_| "the signature does not match the signed payload (tampered)".to_string());
+    }
+    let ssh_key::public::KeyData::Ed25519(pk) = key else {
+        return Err("a bare signature needs an Ed25519 key".into());
+    };
+    let key = VerifyingKey::from_bytes(&pk.0)
         .map_err(|_| "the stored public key is not an Ed25519 key".to_string())?;
-    let sig: [u8; 64] = hex::decode(signature_hex)
+    let sig: [u8; 64] = hex::decode(signature)
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or("the stored signature is not 64 bytes of hex")?;
+        .ok_or("the stored signature is neither an SSH signature nor 64 bytes of hex")?;
     key.verify_strict(payload.as_bytes(), &Signature::from_bytes(&sig))
         .map_err(|_| "the signature does not match the signed payload (tampered)".to_string())
 }
@@ -975,6 +1302,8 @@ pub struct Certification {
     pub missing_roles: Vec<String>,
     pub invalid_signoffs: usize,
     pub requirements: Requirements,
+    /// The allowed_signers file the sign-offs were checked against.
+    pub trust: crate::allowed_signers::TrustSummary,
     pub signoffs: Vec<CheckedSignoff>,
 }
 
@@ -1002,42 +1331,92 @@ impl Certification {
         s
     }
 
-    /// Builds the status from checked sign-offs.
+    /// Builds the status from sign-offs checked one by one, adding the
+    /// check across them: separation of duties.
     pub fn from_checked(
         v: &VersionSummary,
         requirements: Requirements,
-        signoffs: Vec<CheckedSignoff>,
+        trust: &crate::allowed_signers::Trust,
+        mut signoffs: Vec<CheckedSignoff>,
     ) -> Certification {
-        let signed_roles: Vec<String> = requirements
-            .roles
+        if requirements.separation_of_duties {
+            separate_duties(&mut signoffs);
+        }
+        let mut c = Certification {
+            version: v.reference().to_string(),
+            content_hash: v.content_hash.clone(),
+            status: Status::Draft,
+            required_roles: requirements.roles.clone(),
+            signed_roles: Vec::new(),
+            missing_roles: Vec::new(),
+            invalid_signoffs: 0,
+            requirements,
+            trust: trust.summary(),
+            signoffs,
+        };
+        c.tally();
+        c
+    }
+
+    /// Recounts roles and status from the sign-offs' validity.
+    fn tally(&mut self) {
+        let valid_role = |r: &String| self.signoffs.iter().any(|s| s.valid && s.row.role == *r);
+        self.signed_roles = self
+            .required_roles
             .iter()
-            .filter(|r| signoffs.iter().any(|s| s.valid && s.row.role == **r))
+            .filter(|r| valid_role(r))
             .cloned()
             .collect();
-        let missing_roles: Vec<String> = requirements
-            .roles
+        self.missing_roles = self
+            .required_roles
             .iter()
-            .filter(|r| !signed_roles.contains(r))
+            .filter(|r| !self.signed_roles.contains(r))
             .cloned()
             .collect();
-        let status = if missing_roles.is_empty() {
+        self.status = if self.missing_roles.is_empty() {
             Status::Certified
-        } else if signed_roles.is_empty() {
+        } else if self.signed_roles.is_empty() {
             Status::Draft
         } else {
             Status::PartiallySigned
         };
-        Certification {
-            version: v.reference().to_string(),
-            content_hash: v.content_hash.clone(),
-            status,
-            required_roles: requirements.roles.clone(),
-            signed_roles,
-            missing_roles,
-            invalid_signoffs: signoffs.iter().filter(|s| !s.valid).count(),
-            requirements,
-            signoffs,
+        self.invalid_signoffs = self.signoffs.iter().filter(|s| !s.valid).count();
+    }
+}
+
+/// One person signs one role of a version: a later sign-off by a signer or
+/// a key that already signed another role is invalid, whatever name it
+/// gives (four names on one key are one person).
+fn separate_duties(signoffs: &mut [CheckedSignoff]) {
+    let mut seen: Vec<(String, String, String, i64)> = Vec::new(); // signer, key, role, id
+    for s in signoffs.iter_mut() {
+        if !s.valid {
+            continue;
         }
+        let key = stored_key(&s.row.public_key)
+            .map(|k| crate::allowed_signers::key_text(&k))
+            .unwrap_or_else(|_| s.row.public_key.clone());
+        let earlier = seen.iter().find(|(signer, k, role, _)| {
+            role != &s.row.role && (signer == &s.row.signer || *k == key)
+        });
+        if let Some((signer, k, role, id)) = earlier {
+            let who = if signer == &s.row.signer {
+                format!("{signer} already signed")
+            } else if *k == key {
+                format!(
+                    "its key ({}) already signed, as {signer},",
+                    s.key_fingerprint
+                )
+            } else {
+                unreachable!()
+            };
+            s.problems.push(format!(
+                "separation of duties: {who} this version as {role} (sign-off #{id})"
+            ));
+            s.valid = false;
+            continue;
+        }
+        seen.push((s.row.signer.clone(), key, s.row.role.clone(), s.row.id));
     }
 }
 
@@ -1051,9 +1430,14 @@ pub fn certification_of(
     let checked = store
         .signoffs_of(v.id)?
         .iter()
-        .map(|row| check_signoff(store, v, row))
+        .map(|row| check_signoff(store, v, row, settings))
         .collect();
-    Ok(Certification::from_checked(v, requirements, checked))
+    Ok(Certification::from_checked(
+        v,
+        requirements,
+        &settings.trust,
+        checked,
+    ))
 }
 
 /// What signing off did.
@@ -1068,7 +1452,8 @@ pub enum CertifyOutcome {
         evidence: Box<Evidence>,
         certification: Box<Certification>,
     },
-    /// The evidence does not allow it; nothing was recorded.
+    /// The evidence or the trust file does not allow it; nothing was
+    /// recorded (but the test run made for it).
     Refused {
         reasons: Vec<String>,
         evidence: Box<Evidence>,
@@ -1092,11 +1477,54 @@ impl KeyChoice {
             None => KeyChoice::Default(SignerKey::default_path()?),
         })
     }
+
+    fn load(&self) -> Result<SignerKey> {
+        match self {
+            KeyChoice::Named(path) => SignerKey::load(path),
+            KeyChoice::Default(path) => SignerKey::load_or_create(path),
+        }
+    }
+}
+
+/// Runs `v`'s whole suite with coverage now and records the run: the test
+/// evidence of a sign-off is the suite as it runs at the moment of signing,
+/// not a row.
+pub fn run_suite_now(store: &Store, v: &VersionSummary) -> Result<TestRun> {
+    let version = crate::policy_version::PolicyVersion::load(
+        store,
+        &v.reference(),
+        crate::engine::DEFAULT_TIMEOUT,
+    )?;
+    let report = rerun(&version)?;
+    let id = store.record_test_run(v.id, None, &report)?;
+    store
+        .test_run(id)?
+        .ok_or_else(|| Error::NotFound(format!("test run #{id} vanished")))
+}
+
+fn rerun(
+    version: &crate::policy_version::PolicyVersion,
+) -> Result<crate::engine::suite::SuiteReport> {
+    let opts = crate::engine::testing::RunOptions {
+        run: None,
+        coverage: true,
+        threads: 0,
+    };
+    crate::engine::suite::run_suite(
+        &version.policy,
+        &version.bundle,
+        &version.rules,
+        &opts,
+        &|_, _| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
 }
 
 /// Signs off `reference` as `req.role`, with the chosen key (the default
-/// one is made on first use). Bad input (an unknown role, an empty signer, a role that has
-/// already signed) is an error; missing evidence is a `Refused` outcome.
+/// one is made on first use). Bad input (an unknown role, a role that has
+/// already signed) is an error; missing evidence, a key the allowed_signers
+/// file does not trust for the role, or a signer who already signed another
+/// role is a `Refused` outcome.
 pub fn certify(
     store: &Store,
     reference: &VersionRef,
@@ -1106,7 +1534,9 @@ pub fn certify(
 ) -> Result<CertifyOutcome> {
     let v = store.find_version(reference)?;
     let role = normalize_role(req.role)?;
-    let signer = clean_text("--signer", req.signer)?;
+    if let Some(s) = req.signer {
+        clean_text("--signer", s)?;
+    }
     let statement = req
         .statement
         .map(|s| clean_text("--statement", s))
@@ -1129,34 +1559,104 @@ pub fn certify(
             s.row.id, s.row.signer, s.row.signed_at
         )));
     }
-    let evidence = Evidence::gather(store, &v, settings)?;
-    let reasons = evidence.refusals();
-    let run = match (&evidence.test_run, reasons.is_empty()) {
-        (Some(run), true) => run.clone(),
-        _ => {
-            return Ok(CertifyOutcome::Refused {
-                reasons,
-                evidence: Box::new(evidence),
-            });
+    let key = key.load()?;
+    let signer = choose_signer(req.signer, &key, &settings.trust)?;
+    let mut evidence = Evidence::gather(store, &v, settings)?;
+    let mut reasons = Vec::new();
+    if let Err(why) = settings
+        .trust
+        .authorize(&signer, key.public(), &role, req.now.now)
+    {
+        reasons.push(format!(
+            "untrusted signer: {why}; to trust it, add this line to {}: {}",
+            settings
+                .trust
+                .path()
+                .map_or("an allowed_signers file".into(), |p| p
+                    .display()
+                    .to_string()),
+            crate::allowed_signers::line_for(&signer, key.public(), std::slice::from_ref(&role))
+        ));
+    }
+    if current.requirements.separation_of_duties {
+        let mine = key.public_text();
+        if let Some(s) = current.signoffs.iter().find(|s| {
+            s.valid && s.row.role != role && (s.row.signer == signer || s.row.public_key == mine)
+        }) {
+            reasons.push(format!(
+                "separation of duties: {} already signed {reference} as {} with {} (sign-off #{}); \
+                 one person signs one role",
+                if s.row.signer == signer {
+                    signer.clone()
+                } else {
+                    "this key".into()
+                },
+                s.row.role,
+                if s.row.public_key == mine {
+                    "this key".to_string()
+                } else {
+                    s.key_fingerprint.clone()
+                },
+                s.row.id
+            ));
         }
+    }
+    let signed_at = stamp(req.now.now);
+    if let Some(r) = &evidence.replay
+        && r.replayed_at > signed_at
+    {
+        reasons.push(format!(
+            "the time of signing ({signed_at}{}) is before the replay evidence ({}): a sign-off \
+             never precedes what it rests on",
+            if req.now.pinned {
+                ", from GAVEL_NOW"
+            } else {
+                ""
+            },
+            r.replayed_at
+        ));
+    }
+    // Trust and duties first: the suite runs (and is recorded) only for a
+    // sign-off that can be made.
+    let others = evidence.refusals_beside_tests();
+    if !reasons.is_empty() || !others.is_empty() {
+        reasons.extend(others);
+        return Ok(CertifyOutcome::Refused {
+            reasons,
+            evidence: Box::new(evidence),
+        });
+    }
+    let run = run_suite_now(store, &v)?;
+    evidence.test_run = Some(run.clone());
+    // Signed when the evidence is complete: after the suite ran.
+    let signed_at = if req.now.pinned {
+        signed_at
+    } else {
+        stamp(Utc::now()).max(run.started_at.clone())
     };
-    let key = match key {
-        KeyChoice::Named(path) => SignerKey::load(path)?,
-        KeyChoice::Default(path) => SignerKey::load_or_create(path)?,
-    };
-    let signed_at = stamp(req.now);
+    let reasons = evidence.refusals();
+    if !reasons.is_empty() {
+        return Ok(CertifyOutcome::Refused {
+            reasons,
+            evidence: Box::new(evidence),
+        });
+    }
     let checkpoint = store.checkpoint_if_keyed("sign-off")?;
+    let public = key.public_text();
     let body = payload(
         &evidence,
         &run,
-        &role,
-        &signer,
-        statement.as_deref(),
-        &signed_at,
-        checkpoint.as_ref().map(|c| c.note.as_str()),
+        &PayloadFields {
+            role: &role,
+            signer: &signer,
+            key: &public,
+            statement: statement.as_deref(),
+            signed_at: &signed_at,
+            clock: req.now,
+            log_checkpoint: checkpoint.as_ref().map(|c| c.note.as_str()),
+        },
     );
-    let signature = key.sign(&body);
-    let public = key.public_hex();
+    let signature = key.sign(body.as_bytes())?;
     let id = store.insert_signoff(&NewSignoff {
         version_id: v.id,
         role: &role,
@@ -1185,27 +1685,170 @@ pub fn certify(
     })
 }
 
-/// `certify --verify`: every sign-off checked and the version's files
-/// against the hash they certify.
+/// Who signs: the principal given, or the one the trust file lists for the
+/// key.
+fn choose_signer(
+    given: Option<&str>,
+    key: &SignerKey,
+    trust: &crate::allowed_signers::Trust,
+) -> Result<String> {
+    if let Some(s) = given {
+        return clean_text("--signer", s);
+    }
+    let listed = trust.principals_of(key.public());
+    match listed.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::Invalid(format!(
+            "{}: no allowed_signers entry names this key ({}), so who signs cannot be told: give \
+             --signer PRINCIPAL, and list the key for it in {}",
+            key.path.display(),
+            key.fingerprint(),
+            trust.path().map_or("an allowed_signers file".into(), |p| p
+                .display()
+                .to_string())
+        ))),
+        many => Err(Error::Invalid(format!(
+            "the key {} is listed for {}: say which with --signer",
+            key.fingerprint(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// `certify --verify`: every sign-off checked, the version's files against
+/// the hash they certify, the suite run again and held against what each
+/// sign-off signed, and the derived tables against the source.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub certification: Certification,
     /// Empty when the version's files still hash to its content hash.
     pub hash_problems: Vec<String>,
+    /// The suite as it runs now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite_now: Option<SuiteCounts>,
+    /// Where the stored rules, citations and test runs differ from what
+    /// the source gives now.
+    pub rederived_problems: Vec<String>,
     /// Every check held and every required role signed.
     pub ok: bool,
 }
 
+/// A suite's counts, as a sign-off binds them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuiteCounts {
+    pub total: u64,
+    pub pass: u64,
+    pub fail: u64,
+    pub error: u64,
+    pub skip: u64,
+    pub coverage: Option<f64>,
+}
+
+impl SuiteCounts {
+    pub fn label(&self) -> String {
+        format!(
+            "{} tests: {} passed, {} failed, {} errors, {} skipped; coverage {}",
+            self.total,
+            self.pass,
+            self.fail,
+            self.error,
+            self.skip,
+            self.coverage.map_or("none".into(), |c| format!("{c:.2}%"))
+        )
+    }
+
+    fn of_value(v: &Value) -> Option<SuiteCounts> {
+        let n = |k: &str| v.get(k).and_then(Value::as_u64);
+        Some(SuiteCounts {
+            total: n("total")?,
+            pass: n("pass")?,
+            fail: n("fail")?,
+            error: n("error")?,
+            skip: n("skip")?,
+            coverage: v.get("coverage").and_then(Value::as_f64),
+        })
+    }
+
+    fn same(&self, other: &SuiteCounts) -> bool {
+        let close = match (self.coverage, other.coverage) {
+            (Some(a), Some(b)) => (a - b).abs() < 0.005,
+            (None, None) => true,
+            _ => false,
+        };
+        close
+            && (self.total, self.pass, self.fail, self.error, self.skip)
+                == (other.total, other.pass, other.fail, other.error, other.skip)
+    }
+}
+
+/// Re-derives a version's evidence from its hashed source: runs the suite
+/// again (without recording it) and checks the derived tables. Each signed
+/// sign-off whose test counts the run no longer gives becomes invalid.
+pub fn rederive(
+    store: &Store,
+    v: &VersionSummary,
+    certification: &mut Certification,
+) -> Result<(Option<SuiteCounts>, Vec<String>)> {
+    let mut problems: Vec<String> = Vec::new(); // DERIVED
+    let suite_now = match crate::policy_version::PolicyVersion::load(
+        store,
+        &v.reference(),
+        crate::engine::DEFAULT_TIMEOUT,
+    )
+    .and_then(|version| rerun(&version))
+    {
+        Ok(report) => Some(SuiteCounts {
+            total: report.summary.total as u64,
+            pass: report.summary.pass as u64,
+            fail: report.summary.fail as u64,
+            error: report.summary.error as u64,
+            skip: report.summary.skip as u64,
+            coverage: report.coverage.as_ref().map(|c| c.coverage),
+        }),
+        Err(e) => {
+            problems.push(format!(
+                "{}: the suite does not run now: {e}",
+                v.reference()
+            ));
+            None
+        }
+    };
+    if let Some(now) = &suite_now {
+        for s in &mut certification.signoffs {
+            let signed = serde_json::from_str::<Value>(&s.row.payload)
+                .ok()
+                .and_then(|p| p.get("test_run").and_then(SuiteCounts::of_value));
+            match signed {
+                Some(signed) if !signed.same(now) => {
+                    s.problems.push(format!(
+                        "it signs {}, but the suite run now gives {}",
+                        signed.label(),
+                        now.label()
+                    ));
+                    s.valid = false;
+                }
+                _ => {}
+            }
+        }
+        certification.tally();
+    }
+    Ok((suite_now, problems))
+}
+
 pub fn verify(store: &Store, reference: &VersionRef, settings: &Settings) -> Result<VerifyReport> {
     let v = store.find_version(reference)?;
-    let certification = certification_of(store, &v, settings)?;
+    let mut certification = certification_of(store, &v, settings)?;
     let hash_problems = store.hash_problems_of(&v)?;
+    let (suite_now, rederived_problems) = rederive(store, &v, &mut certification)?;
     let ok = hash_problems.is_empty()
+        && rederived_problems.is_empty()
         && certification.invalid_signoffs == 0
         && certification.status == Status::Certified;
     Ok(VerifyReport {
         certification,
         hash_problems,
+        suite_now,
+        rederived_problems,
         ok,
     })
 }
@@ -1224,9 +1867,14 @@ pub fn statuses(
             let checked = all
                 .iter()
                 .filter(|s| s.version_id == v.id)
-                .map(|row| check_signoff(store, v, row))
+                .map(|row| check_signoff(store, v, row, settings))
                 .collect();
-            Ok(Certification::from_checked(v, requirements, checked))
+            Ok(Certification::from_checked(
+                v,
+                requirements,
+                &settings.trust,
+                checked,
+            ))
         })
         .collect()
 }

@@ -3,6 +3,7 @@
 //! The core (everything but `cli` and `tui`) knows nothing of terminals: the
 //! command line and the workbench are thin shells over the same functions.
 
+pub mod allowed_signers;
 pub mod bundle;
 pub mod canonical;
 pub mod certify;

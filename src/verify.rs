@@ -220,6 +220,9 @@ pub struct VerifyOptions {
     pub verifier: Option<NoteVerifier>,
     /// A checkpoint kept outside the store.
     pub kept: Option<Anchor>,
+    /// The certification settings, with the allowed_signers file the
+    /// sign-offs are checked against.
+    pub settings: crate::certify::Settings,
 }
 
 /// The result of a walk.
@@ -267,22 +270,28 @@ impl LogReport {
     }
 }
 
-/// Every stored sign-off checked as `certify --verify` checks it.
-fn signoff_problems(store: &Store) -> Result<Vec<String>> {
+/// Every stored sign-off checked as `certify --verify` checks it: its
+/// signature, its signer against the allowed_signers file, its payload
+/// against the version, separation of duties, and its test counts against
+/// the suite run again.
+fn signoff_problems(store: &Store, settings: &crate::certify::Settings) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     for v in store.list_versions()? {
-        for row in store.signoffs_of(v.id)? {
-            let checked = crate::certify::check_signoff(store, &v, &row);
-            if !checked.valid {
-                problems.push(format!(
-                    "{}: sign-off #{} ({}, {}): {}",
-                    v.reference(),
-                    row.id,
-                    row.role,
-                    row.signer,
-                    checked.problems.join("; ")
-                ));
-            }
+        if store.signoffs_of(v.id)?.is_empty() {
+            continue;
+        }
+        let mut c = crate::certify::certification_of(store, &v, settings)?;
+        let (_, rederived) = crate::certify::rederive(store, &v, &mut c)?;
+        problems.extend(rederived);
+        for s in c.signoffs.iter().filter(|s| !s.valid) {
+            problems.push(format!(
+                "{}: sign-off #{} ({}, {}): {}",
+                v.reference(),
+                s.row.id,
+                s.row.role,
+                s.row.signer,
+                s.problems.join("; ")
+            ));
         }
     }
     Ok(problems)
@@ -319,7 +328,7 @@ pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport>
         Err(e) if damaged => vec![format!("the stored versions cannot be read: {e}")],
         Err(e) => return Err(e),
     };
-    report.signoffs = match signoff_problems(store) {
+    report.signoffs = match signoff_problems(store, &options.settings) {
         Ok(p) => p,
         Err(e) if damaged => vec![format!("the sign-offs cannot be read: {e}")],
         Err(e) => return Err(e),

@@ -7,55 +7,45 @@ mod certify_support;
 use certify_support::*;
 
 #[test]
-fn refused_until_tests_pass_and_replays_agree_then_accepted() {
+fn refused_until_replays_agree_then_accepted_on_the_suite_run_at_signing() {
     let env = gfr_store();
     let v = "gfr-procurement@1.0.0";
     let sign = ["certify", v, "--role", "legal", "--signer", "A. Rao"];
 
-    // No test run yet (and no replay): refused, with both reasons, exit 1.
-    let (code, out, _) = run(&env, &sign);
-    assert_eq!(code, 1, "{out}");
-    assert!(out.starts_with("refused: gfr-procurement@1.0.0"), "{out}");
-    assert!(out.contains("no recorded test run with coverage"), "{out}");
-    assert!(out.contains("none was replayed under it"), "{out}");
-    // A run without coverage does not count.
-    let (code, _, _) = run(&env, &["test", v]);
-    assert_eq!(code, 0);
-    assert_eq!(run(&env, &sign).0, 1);
-
-    // Tests pass with coverage: only the replay is missing now.
-    let (code, _, err) = run(&env, &["test", v, "--coverage"]);
-    assert_eq!(code, 0, "{err}");
+    // No replay: refused, exit 1, and nothing recorded (not even a test run).
     let doc = json_at(&env, T0, &sign, 1);
     assert_eq!(doc["result"], "refused");
     let reasons = doc["reasons"].as_array().unwrap();
     assert_eq!(reasons.len(), 1, "{doc}");
     assert!(
-        reasons[0].as_str().unwrap().contains("replay --all"),
+        reasons[0]
+            .as_str()
+            .unwrap()
+            .contains("none was replayed under it"),
         "{doc}"
     );
-    // Nothing was recorded by the refusals.
     let versions = json(&env, &["versions"]);
     assert_eq!(versions[0]["certification"]["status"], "draft");
+    assert!(json(&env, &["test", v, "--format", "json"]).is_object());
 
-    // A replay under its own version: accepted.
+    // A replay under its own version: accepted. The suite runs at the moment
+    // of signing (run #2, after the one above) and the sign-off binds it.
     let (code, _, _) = run(&env, &["replay", "--all", "--version", v]);
     assert_eq!(code, 0);
     let (code, out, err) = run(&env, &sign);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("signed off gfr-procurement@1.0.0 as legal: sign-off #1 by A. Rao at 2026-11-20T09:00:00.000Z"),
+        out.starts_with("signed off gfr-procurement@1.0.0 as legal: sign-off #1 by A. Rao at 2026-11-20T09:00:00.000Z (set by GAVEL_NOW, not the clock)"),
         "{out}"
     );
     assert!(
-        out.contains("test run      #2: 56 tests, 56 passed"),
+        out.contains("test run      #2 (run now): 56 tests, 56 passed"),
         "{out}"
     );
     assert!(
         out.contains("150 of 150 decisions replayed under it"),
         "{out}"
     );
-    assert!(out.contains("a new key pair made now"), "{out}");
     assert!(
         out.contains("status: ◐ partially signed (missing compliance, audit, security)"),
         "{out}"
@@ -174,6 +164,8 @@ fn certified_only_with_every_role_and_never_inherited() {
                 role,
                 "--signer",
                 &format!("{role} officer"),
+                "--key",
+                &role_key(&env, role),
                 "--statement",
                 "fit to enforce",
             ],
@@ -258,7 +250,7 @@ fn roles_come_from_the_config_file() {
     let v = "gfr-procurement@1.0.0";
     prepare(&env, v);
     for role in ["legal", "compliance"] {
-        let (code, _, err) = run(&env, &["certify", v, "--role", role, "--signer", "x"]);
+        let (code, _, err) = sign_as(&env, v, role);
         assert_eq!(code, 0, "{err}");
     }
     let report = json(&env, &["certify", "--verify", v]);
@@ -297,11 +289,15 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
     assert_eq!(out.matches(" valid\n").count(), 4, "{out}");
     assert!(out.contains("verify OK"), "{out}");
 
-    // One key pair, made on first use in GAVEL_KEY_DIR, private, reused.
-    let key = env.dir.path().join("keys/signer.key");
+    // Keys are OpenSSH private keys, private, with the public key beside.
+    let key = env.dir.path().join("keys/legal.key");
     let text = std::fs::read_to_string(&key).unwrap();
-    assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"), "{text}");
-    assert!(env.dir.path().join("keys/signer.pub").exists());
+    assert!(
+        text.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"),
+        "{text}"
+    );
+    let public = std::fs::read_to_string(env.dir.path().join("keys/legal.pub")).unwrap();
+    assert!(public.starts_with("ssh-ed25519 AAAA"), "{public}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -314,7 +310,7 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
         .iter()
         .map(|s| s["public_key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys.len(), 1);
+    assert_eq!(keys.len(), 4, "one key per role");
     // The payload binds what the issue names.
     let payload: serde_json::Value =
         serde_json::from_str(signoffs[0]["payload"].as_str().unwrap()).unwrap();
@@ -325,6 +321,9 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
     assert_eq!(payload["role"], "legal");
     assert_eq!(payload["signer"], "legal officer");
     assert_eq!(payload["signed_at"], "2026-11-20T09:00:00.000Z");
+    assert_eq!(payload["clock"], "GAVEL_NOW");
+    assert_eq!(payload["key"], signoffs[0]["public_key"]);
+    assert_eq!(payload["requirements"]["separation_of_duties"], true);
     assert_eq!(payload["test_run"]["id"], signoffs[0]["test_run_id"]);
     assert_eq!(payload["test_run"]["pass"], 56);
     assert_eq!(payload["replay"]["deterministic"], 150);
@@ -334,13 +333,13 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
     sql(
         &env,
         "DROP TRIGGER signoffs_no_update;
-         UPDATE signoffs SET signature = (CASE substr(signature, 1, 1) WHEN '0' THEN '1' ELSE '0' END) || substr(signature, 2)
+         UPDATE signoffs SET signature = substr(signature, 1, 200) || (CASE substr(signature, 201, 1) WHEN 'A' THEN 'B' ELSE 'A' END) || substr(signature, 202)
          WHERE role = 'audit';",
     );
     let (code, out, _) = run(&env, &["certify", "--verify", v]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("✗ #3 audit") && out.contains("INVALID: the signature does not match"),
+        out.contains("✗ #3 audit") && out.contains("INVALID: the s"),
         "{out}"
     );
     assert!(
@@ -353,7 +352,9 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
     let (code, out, _) = run(&env, &["verify"]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("sign-off INVALID: gfr-procurement@1.0.0: sign-off #3 (audit, audit officer): the signature does not match"),
+        out.contains(
+            "sign-off INVALID: gfr-procurement@1.0.0: sign-off #3 (audit, audit officer): the s"
+        ),
         "{out}"
     );
 
@@ -405,7 +406,7 @@ fn signatures_verify_and_tampering_or_a_changed_file_fails_verify() {
         "[certification]\nroles = [\"legal\", \"ciso\"]\n",
     )
     .unwrap();
-    let (code, out, _) = run(&env, &["certify", v, "--role", "ciso", "--signer", "x"]);
+    let (code, out, _) = sign_as(&env, v, "ciso");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("the stored version is altered"), "{out}");
 }
@@ -435,7 +436,44 @@ fn key_file_option_and_a_readable_key_is_refused() {
     assert!(!key.exists());
     let (code, out, err) = run(&env, &["keys", "new", "--out", key.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("ed25519:"), "{out}");
+    assert!(out.contains("SHA256:"), "{out}");
+    // A key the allowed_signers file does not list is refused, with the
+    // line that would trust it.
+    let (code, out, _) = run(
+        &env,
+        &[
+            "certify",
+            v,
+            "--role",
+            "legal",
+            "--signer",
+            "x",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("untrusted signer: the key SHA256:") && out.contains("is not listed in"),
+        "{out}"
+    );
+    assert!(
+        out.contains("x namespaces=\"gavel-signoff\" ssh-ed25519 "),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &env,
+        &[
+            "keys",
+            "trust",
+            "x",
+            "--roles",
+            "legal,audit",
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
     let (code, _, err) = run(&env, &["keys", "new", "--out", key.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("already exists"), "{err}");
@@ -454,7 +492,6 @@ fn key_file_option_and_a_readable_key_is_refused() {
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(key.exists());
-    assert!(!env.dir.path().join("keys/signer.key").exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -547,6 +584,7 @@ fn sign_offs_and_exceptions_made_at_once_are_stored_once() {
             .env_remove("GAVEL_DB")
             .env("GAVEL_KEY_DIR", env.dir.path().join("keys"))
             .env("GAVEL_CONFIG", env.dir.path().join("config.toml"))
+            .env("GAVEL_ALLOWED_SIGNERS", trust(&env))
             .env("GAVEL_NOW", T0)
             .arg("--db")
             .arg(&env.db)
@@ -556,9 +594,7 @@ fn sign_offs_and_exceptions_made_at_once_are_stored_once() {
             .spawn()
             .unwrap()
     };
-    // Made once first, so the five do not race to make the key.
-    let (code, _, err) = run(&env, &["keys", "new"]);
-    assert_eq!(code, 0, "{err}");
+    // The key is made first (by `trust`), so the five do not race to make it.
     let children: Vec<_> = (0..5)
         .map(|i| {
             spawn(&[

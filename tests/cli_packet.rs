@@ -32,6 +32,8 @@ fn certified_store() -> Env {
                 role,
                 "--signer",
                 &format!("{role} officer"),
+                "--key",
+                &role_key(&env, role),
                 "--statement",
                 statement,
             ],

@@ -27,15 +27,17 @@ pub struct Args {
     /// metadata.certification in the bundle's .manifest).
     #[arg(long, required_unless_present = "verify")]
     role: Option<String>,
-    /// Who signs, as the packet shows it.
-    #[arg(long, required_unless_present = "verify")]
+    /// Who signs: a principal the allowed_signers file lists for the key
+    /// (default: the one it lists).
+    #[arg(long)]
     signer: Option<String>,
     /// What the signer attests, signed with the rest.
     #[arg(long)]
     statement: Option<String>,
-    /// The signer's key file (PKCS#8 PEM; `gavel keys new --out FILE` makes
-    /// one; it must exist). Default: $GAVEL_KEY_DIR/signer.key, else the
-    /// config dir's gavel/signer.key, made on first use.
+    /// The signer's Ed25519 key file (an OpenSSH private key without a
+    /// passphrase, or PKCS#8 PEM; `gavel keys new --out FILE` makes one; it
+    /// must exist). Default: $GAVEL_KEY_DIR/signer.key, else the config
+    /// dir's gavel/signer.key, made on first use.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
 }
@@ -57,7 +59,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
             Status::CheckFailed
         });
     }
-    let now = ctx.now()?;
+    let now = ctx.clock()?;
     let key = crate::certify::KeyChoice::from_option(args.key)?;
     let store = ctx.open_store()?;
     let outcome = certify(
@@ -65,7 +67,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         &reference,
         &SignRequest {
             role: args.role.as_deref().unwrap_or_default(),
-            signer: args.signer.as_deref().unwrap_or_default(),
+            signer: args.signer.as_deref(),
             statement: args.statement.as_deref(),
             now,
         },
@@ -93,7 +95,7 @@ fn print_outcome(ctx: &mut Ctx, reference: &VersionRef, o: &CertifyOutcome) -> a
             for r in reasons {
                 writeln!(out, "  - {}", escape(r))?;
             }
-            print_evidence(out, evidence)?;
+            print_evidence(out, evidence, false)?;
         }
         CertifyOutcome::Signed {
             signoff,
@@ -109,9 +111,9 @@ fn print_outcome(ctx: &mut Ctx, reference: &VersionRef, o: &CertifyOutcome) -> a
                 escape(&s.role),
                 s.id,
                 escape(&s.signer),
-                escape(&s.signed_at)
+                escape(&signoff.time_label())
             )?;
-            print_evidence(out, evidence)?;
+            print_evidence(out, evidence, true)?;
             writeln!(
                 out,
                 "  key           {} ({}{})",
@@ -129,15 +131,17 @@ fn print_outcome(ctx: &mut Ctx, reference: &VersionRef, o: &CertifyOutcome) -> a
     Ok(())
 }
 
-fn print_evidence(out: &mut dyn std::io::Write, e: &Evidence) -> anyhow::Result<()> {
+/// The evidence; `ran_now`: the test run is the one made at signing.
+fn print_evidence(out: &mut dyn std::io::Write, e: &Evidence, ran_now: bool) -> anyhow::Result<()> {
     writeln!(out, "  content hash  {}", escape(&e.content_hash))?;
     match &e.test_run {
         Some(run) => {
             let s = &run.summary;
             writeln!(
                 out,
-                "  test run      #{}: {} tests, {} passed, {} failed, {} errors; coverage {} (threshold {})",
+                "  test run      #{}{}: {} tests, {} passed, {} failed, {} errors; coverage {} (threshold {})",
                 run.id,
+                if ran_now { " (run now)" } else { "" },
                 s.total,
                 s.pass,
                 s.fail,
@@ -147,7 +151,10 @@ fn print_evidence(out: &mut dyn std::io::Write, e: &Evidence) -> anyhow::Result<
                 pct(e.requirements.coverage_threshold)
             )?;
         }
-        None => writeln!(out, "  test run      none with coverage")?,
+        None => writeln!(
+            out,
+            "  test run      the suite runs with coverage when the sign-off is made"
+        )?,
     }
     match (&e.replay, e.decisions) {
         (_, 0) => writeln!(out, "  replay        no stored decisions to replay")?,

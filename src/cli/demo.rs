@@ -26,9 +26,7 @@ fn demo_path(db: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub fn run(
     db: &Option<PathBuf>,
     args: Args,
-    theme: Option<String>,
-    no_mouse: bool,
-    config: Option<PathBuf>,
+    workbench: crate::tui::Options,
 ) -> anyhow::Result<Status> {
     let path = demo_path(db)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -59,9 +57,7 @@ pub fn run(
     }
     crate::tui::run(&crate::tui::Options {
         db: path,
-        theme,
-        no_mouse,
-        config,
+        ..workbench
     })?;
     Ok(Status::Ok)
 }

@@ -65,6 +65,18 @@ pub struct Cli {
     #[arg(long, env = "GAVEL_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// The trusted signers (OpenSSH allowed_signers format, roles=... after
+    /// each key). Default: the config file's [certification] allowed_signers,
+    /// else $GAVEL_KEY_DIR/allowed_signers, else the config dir's
+    /// gavel/allowed_signers.
+    #[arg(
+        long,
+        global = true,
+        env = "GAVEL_ALLOWED_SIGNERS",
+        value_name = "FILE"
+    )]
+    pub allowed_signers: Option<PathBuf>,
+
     /// Without a command, the interactive workbench opens on the store.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -137,24 +149,33 @@ pub struct Ctx<'a> {
     pub db: Option<PathBuf>,
     /// `--config`: the config file (its `[certification]` table).
     pub config: Option<PathBuf>,
+    /// `--allowed-signers`: the trusted signers file.
+    pub allowed_signers: Option<PathBuf>,
 }
 
 impl Ctx<'_> {
     /// The config file's `[certification]` settings (defaults when there
-    /// is no config file).
+    /// is no config file), with the trusted signers read.
     pub fn settings(&self) -> Result<crate::certify::Settings, Error> {
         let path = self
             .config
             .clone()
             .or_else(crate::tui::config::Config::default_path);
-        crate::tui::config::Config::load(path.as_deref())
+        let mut settings = crate::tui::config::Config::load(path.as_deref())
             .map(|c| c.certification)
-            .map_err(Error::Invalid)
+            .map_err(Error::Invalid)?;
+        settings.load_trust(self.allowed_signers.as_deref(), path.as_deref())?;
+        Ok(settings)
     }
 
-    /// Now: `GAVEL_NOW` when set (RFC 3339), else the clock.
+    /// Now, for reading: `GAVEL_NOW` when set (RFC 3339), else the clock.
     pub fn now(&self) -> Result<chrono::DateTime<chrono::Utc>, Error> {
         crate::certify::now_from_env()
+    }
+
+    /// Now, for a record: says whether `GAVEL_NOW` pinned it.
+    pub fn clock(&self) -> Result<crate::certify::Clock, Error> {
+        crate::certify::Clock::from_env()
     }
 
     /// Opens the store, with the log key that signs its checkpoints.
@@ -165,6 +186,10 @@ impl Ctx<'_> {
         };
         let mut store = Store::open(&path)?;
         store.use_default_log_key();
+        let clock = self.clock()?;
+        if clock.pinned {
+            store.pin_clock(clock.now);
+        }
         Ok(store)
     }
 }
@@ -181,14 +206,32 @@ pub fn main() -> ExitCode {
         }
     };
     let command = match cli.command {
-        None => return finish(workbench(&cli.db, cli.theme, cli.no_mouse, cli.config)),
+        None => {
+            return finish(workbench(crate::tui::Options {
+                db: match &cli.db {
+                    Some(p) => p.clone(),
+                    None => match Store::default_path() {
+                        Ok(p) => p,
+                        Err(e) => return finish(Err(e.into())),
+                    },
+                },
+                theme: cli.theme,
+                no_mouse: cli.no_mouse,
+                config: cli.config,
+                allowed_signers: cli.allowed_signers,
+            }));
+        }
         Some(Command::Demo(args)) => {
             return finish(demo::run(
                 &cli.db,
                 args,
-                cli.theme,
-                cli.no_mouse,
-                cli.config,
+                crate::tui::Options {
+                    db: PathBuf::new(),
+                    theme: cli.theme,
+                    no_mouse: cli.no_mouse,
+                    config: cli.config,
+                    allowed_signers: cli.allowed_signers,
+                },
             ));
         }
         Some(c) => c,
@@ -200,6 +243,7 @@ pub fn main() -> ExitCode {
         format: cli.format,
         db: cli.db.clone(),
         config: cli.config.clone(),
+        allowed_signers: cli.allowed_signers.clone(),
     };
     let result = run(&mut ctx, command).and_then(|s| {
         ctx.out.flush()?;
@@ -222,22 +266,8 @@ pub fn main() -> ExitCode {
 }
 
 /// Opens the workbench on `--db` (or the default store).
-fn workbench(
-    db: &Option<PathBuf>,
-    theme: Option<String>,
-    no_mouse: bool,
-    config: Option<PathBuf>,
-) -> anyhow::Result<Status> {
-    let db = match db {
-        Some(p) => p.clone(),
-        None => Store::default_path()?,
-    };
-    crate::tui::run(&crate::tui::Options {
-        db,
-        theme,
-        no_mouse,
-        config,
-    })?;
+fn workbench(options: crate::tui::Options) -> anyhow::Result<Status> {
+    crate::tui::run(&options)?;
     Ok(Status::Ok)
 }
 

@@ -96,7 +96,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     }
     let (report, version, run_id) = if stored {
         let reference = VersionRef::parse(&args.targets[0])?;
-        let mut store = ctx.open_store()?;
+        let store = ctx.open_store()?;
         let mut version = PolicyVersion::load(&store, &reference, timeout)?;
         version
             .policy

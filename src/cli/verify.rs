@@ -36,7 +36,14 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> anyhow::Result<Status> {
         }
         None => None,
     };
-    let report = verify_store(&store, &VerifyOptions { verifier, kept })?;
+    let report = verify_store(
+        &store,
+        &VerifyOptions {
+            verifier,
+            kept,
+            settings: ctx.settings()?,
+        },
+    )?;
     print(ctx, &report)?;
     Ok(if report.ok() {
         Status::Ok
@@ -59,6 +66,7 @@ pub fn backup(ctx: &mut Ctx, args: BackupArgs) -> anyhow::Result<Status> {
     let options = VerifyOptions {
         verifier: super::log::verifier(None)?,
         kept: None,
+        settings: ctx.settings()?,
     };
     let report = verify_store(&copy, &options)?;
     if ctx.format == Format::Text {

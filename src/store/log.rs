@@ -136,7 +136,8 @@ pub(crate) fn record_checkpoint(
     let note = signer
         .sign(&body)
         .map_err(|e| Error::Invalid(format!("cannot sign the checkpoint: {e}")))?;
-    let created_at = super::now_rfc3339();
+    // The clock's time: a checkpoint is never compared with other records.
+    let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     conn.prepare_cached(
         "INSERT INTO checkpoints (size, root, note, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -398,7 +399,7 @@ impl Store {
     pub fn record_export(&self, checkpoint_id: i64, to: &str) -> Result<()> {
         self.conn().execute(
             "INSERT INTO checkpoint_exports (checkpoint_id, written_to, exported_at) VALUES (?1, ?2, ?3)",
-            params![checkpoint_id, to, super::now_rfc3339()],
+            params![checkpoint_id, to, self.now_stamp()],
         )?;
         Ok(())
     }

@@ -34,6 +34,9 @@ pub struct Store {
     path: PathBuf,
     /// The key that signs the log's checkpoints (never in the store).
     log_key: log::KeySlot,
+    /// The time records are stamped with when the edge pinned one
+    /// (`GAVEL_NOW`); else the clock.
+    clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Store {
@@ -87,6 +90,7 @@ impl Store {
             conn,
             path,
             log_key: log::KeySlot::default(),
+            clock: None,
         })
     }
 
@@ -111,17 +115,26 @@ impl Store {
         &mut self.conn
     }
 
+    /// Stamps every record from now on with `at` (`GAVEL_NOW`, for tests
+    /// and demos), so records and the sign-offs that rest on them share one
+    /// clock.
+    pub fn pin_clock(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.clock = Some(at);
+    }
+
+    /// Now, as records are stamped: the pinned time, else the clock.
+    pub fn now_stamp(&self) -> String {
+        self.clock
+            .unwrap_or_else(chrono::Utc::now)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
     /// The schema version (the number of migrations applied).
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
-}
-
-/// Now, as the RFC 3339 UTC text every table stores.
-pub fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Store, now_rfc3339};
+use super::Store;
 use crate::error::Result;
 use crate::replay::ReplayResult;
 
@@ -42,7 +42,7 @@ impl Store {
         batch_id: Option<&str>,
         results: &[ReplayResult],
     ) -> Result<()> {
-        let now = now_rfc3339();
+        let now = self.now_stamp();
         let tx = self.conn_mut().transaction()?;
         {
             let mut insert = tx.prepare_cached(

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Store, now_rfc3339};
+use super::Store;
 use crate::engine::suite::{CoverageReport, SuiteReport, Summary};
 use crate::engine::testing::TestResult;
 use crate::error::Result;
@@ -28,12 +28,15 @@ pub struct TestRun {
 impl Store {
     /// Records a run of `version_id`'s suite, in one transaction.
     pub fn record_test_run(
-        &mut self,
+        &self,
         version_id: i64,
         filter: Option<&str>,
         report: &SuiteReport,
     ) -> Result<i64> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = rusqlite::Transaction::new_unchecked(
+            self.conn(),
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
         let s = &report.summary;
         let coverage_json = report
             .coverage
@@ -45,7 +48,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 version_id,
-                now_rfc3339(),
+                self.now_stamp(),
                 i64::try_from(s.duration_ns).unwrap_or(i64::MAX),
                 count(s.total),
                 count(s.pass),
@@ -119,6 +122,25 @@ impl Store {
                 .test_runs(version_id, usize::MAX)?
                 .into_iter()
                 .find(|r| r.id == id),
+            None => None,
+        })
+    }
+
+    /// A recorded run by id.
+    pub fn test_run(&self, run_id: i64) -> Result<Option<TestRun>> {
+        let version: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT version_id FROM test_runs WHERE id = ?1",
+                params![run_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match version {
+            Some(v) => self
+                .test_runs(v, usize::MAX)?
+                .into_iter()
+                .find(|r| r.id == run_id),
             None => None,
         })
     }

@@ -5,7 +5,7 @@ use std::fmt;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Store, now_rfc3339};
+use super::Store;
 use crate::bundle::{Annotation, Bundle, Catalog, Citation, RuleInfo, RuleKind};
 use crate::error::{Error, Result};
 
@@ -158,6 +158,7 @@ impl Store {
         source_path: Option<&str>,
     ) -> Result<Stored> {
         let hash = bundle.content_hash();
+        let now = self.now_stamp();
         let tx = self.conn_mut().transaction()?;
         let existing: Option<(String, String)> = tx
             .query_row(
@@ -176,7 +177,6 @@ impl Store {
                  Versions are immutable: import it under a new version (--version)"
             )));
         }
-        let now = now_rfc3339();
         tx.execute(
             "INSERT INTO bundles (name, created_at) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
             params![reference.name, now],

@@ -480,6 +480,15 @@ impl App {
         self.jobs.log_key = Some(path);
     }
 
+    /// Pins "now" (`GAVEL_NOW`, tests) for what the workbench reads and for
+    /// every record it and its background jobs make, so sign-offs and the
+    /// evidence they rest on share one clock.
+    pub fn pin_clock(&mut self, at: chrono::DateTime<chrono::Utc>) {
+        self.store.pin_clock(at);
+        self.certify.now_override = Some(at);
+        self.jobs.clock = Some(at);
+    }
+
     pub fn apply_effects(&mut self, effects: Vec<Effect>) {
         self.apply_effects_from(self.tab, effects);
     }

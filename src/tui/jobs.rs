@@ -143,6 +143,8 @@ pub struct Jobs {
     /// The log key file, when not the default one (tests keep theirs in a
     /// temp dir).
     pub log_key: Option<PathBuf>,
+    /// The pinned time records are stamped with (`GAVEL_NOW`), if any.
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
     next_id: u64,
     tx: Sender<JobEvent>,
     rx: Receiver<JobEvent>,
@@ -156,6 +158,7 @@ impl Jobs {
         Jobs {
             db,
             log_key: None,
+            clock: None,
             next_id: 1,
             tx,
             rx,
@@ -183,6 +186,7 @@ impl Jobs {
         let tx = self.tx.clone();
         let db = self.db.clone();
         let log_key = self.log_key.clone();
+        let clock = self.clock;
         let timeout = self.timeout;
         std::thread::spawn(move || {
             let progress_tx = tx.clone();
@@ -190,7 +194,7 @@ impl Jobs {
                 let _ = progress_tx.send(JobEvent::Progress { id, done, total });
             };
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(&db, log_key, request, timeout, &progress, &cancel)
+                run(&db, log_key, clock, request, timeout, &progress, &cancel)
             }));
             let event = match outcome {
                 Ok(Ok(output)) => JobEvent::Finished { id, output },
@@ -262,6 +266,7 @@ impl Jobs {
 fn run(
     db: &std::path::Path,
     log_key: Option<PathBuf>,
+    clock: Option<chrono::DateTime<chrono::Utc>>,
     request: JobRequest,
     timeout: Duration,
     progress: &(dyn Fn(u64, u64) + Sync),
@@ -271,6 +276,9 @@ fn run(
     match log_key {
         Some(path) => store.use_log_key(path, true),
         None => store.use_default_log_key(),
+    }
+    if let Some(at) = clock {
+        store.pin_clock(at);
     }
     Ok(match request {
         JobRequest::RunTests { version } => {

@@ -33,6 +33,8 @@ pub struct Options {
     pub no_mouse: bool,
     /// `--config`: else `GAVEL_CONFIG`, else the platform config dir.
     pub config: Option<PathBuf>,
+    /// `--allowed-signers`: the trusted signers file.
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// Builds the app from the options and the config file (no terminal).
@@ -63,11 +65,13 @@ pub fn build_app(opts: &Options) -> anyhow::Result<App> {
         .transpose()?;
     let mut app = App::new(opts.db.clone(), keys, theme, mouse)
         .with_context(|| format!("opening the store {}", opts.db.display()))?;
-    if pinned_now.is_some() || config.certification != crate::certify::Settings::default() {
-        app.certify.settings = config.certification.clone();
-        app.certify.now_override = pinned_now;
-        app.reload()?;
+    let mut settings = config.certification.clone();
+    settings.load_trust(opts.allowed_signers.as_deref(), config_path.as_deref())?;
+    app.certify.settings = settings;
+    if let Some(at) = pinned_now {
+        app.pin_clock(at);
     }
+    app.reload()?;
     Ok(app)
 }
 

@@ -23,8 +23,61 @@ pub fn cmd(env: &Env, now: &str, args: &[&str]) -> assert_cmd::Command {
     let mut c = env.gavel(args);
     c.env("GAVEL_KEY_DIR", env.dir.path().join("keys"))
         .env("GAVEL_CONFIG", env.dir.path().join("config.toml"))
+        .env("GAVEL_ALLOWED_SIGNERS", trust(env))
         .env("GAVEL_NOW", now);
     c
+}
+
+/// The roles with a key of their own (`keys/ROLE.key`, principal
+/// `ROLE officer`), besides the default key.
+pub const KEYED_ROLES: [&str; 6] = ["legal", "compliance", "audit", "security", "ciso", "risk"];
+
+/// The tests' allowed_signers file, made on first use: the default key
+/// (`keys/signer.key`) may sign any role under any name (one role per
+/// version, by separation of duties); each role of `KEYED_ROLES` has a key
+/// of its own for `ROLE officer`.
+pub fn trust(env: &Env) -> PathBuf {
+    let path = env.dir.path().join("allowed_signers");
+    if path.exists() {
+        return path;
+    }
+    let keys = env.dir.path().join("keys");
+    let mut text = String::new();
+    let default = gavel::certify::SignerKey::load_or_create(&keys.join("signer.key")).unwrap();
+    text.push_str(&format!("* {} roles=*\n", default.public_text()));
+    for role in KEYED_ROLES {
+        let key =
+            gavel::certify::SignerKey::load_or_create(&keys.join(format!("{role}.key"))).unwrap();
+        text.push_str(&format!(
+            "\"{role} officer\" {} roles={role}\n",
+            key.public_text()
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The key file of `role`'s own signer.
+pub fn role_key(env: &Env, role: &str) -> String {
+    trust(env);
+    env.dir
+        .path()
+        .join("keys")
+        .join(format!("{role}.key"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `certify VERSION --role ROLE` by the role's own signer and key.
+pub fn sign_as(env: &Env, version: &str, role: &str) -> (i32, String, String) {
+    let key = role_key(env, role);
+    let signer = format!("{role} officer");
+    run(
+        env,
+        &[
+            "certify", version, "--role", role, "--signer", &signer, "--key", &key,
+        ],
+    )
 }
 
 /// Runs at `now`: (exit code, stdout, stderr).
@@ -89,11 +142,7 @@ pub const ROLES: [&str; 4] = ["legal", "compliance", "audit", "security"];
 /// Signs `version` off by every default role.
 pub fn certify_all(env: &Env, version: &str) {
     for role in ROLES {
-        let signer = format!("{role} officer");
-        let (code, out, err) = run(
-            env,
-            &["certify", version, "--role", role, "--signer", &signer],
-        );
+        let (code, out, err) = sign_as(env, version, role);
         assert_eq!(code, 0, "{role}: {out}{err}");
     }
 }

@@ -75,6 +75,17 @@ impl CertifyScreen {
         self.now_override.unwrap_or_else(Utc::now)
     }
 
+    /// Now, for a record: pinned when `now_override` is set.
+    fn clock(&self) -> crate::certify::Clock {
+        match self.now_override {
+            Some(t) => crate::certify::Clock::pinned(t),
+            None => crate::certify::Clock {
+                now: Utc::now(),
+                pinned: false,
+            },
+        }
+    }
+
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.versions.clamp(ctx.versions.len());
         self.error = None;
@@ -366,9 +377,9 @@ impl CertifyScreen {
             version,
             &SignRequest {
                 role,
-                signer,
+                signer: (!signer.trim().is_empty()).then_some(signer),
                 statement: (!statement.is_empty()).then_some(statement),
-                now: self.now(),
+                now: self.clock(),
             },
             &key,
             &self.settings,
