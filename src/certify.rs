@@ -192,6 +192,7 @@ pub struct Requirements {
     pub threshold_from: String,
     /// One signer (or key) signs at most one role.
     pub separation_of_duties: bool,
+    pub duties_from: String,
     /// Where the config file asks for less than the version's own
     /// `.manifest` (or, without one, Gavel's defaults): said in every
     /// status line, never silent.
@@ -359,15 +360,15 @@ impl Settings {
                 self.separation_of_duties
                     .map(|d| (d, "config file [certification]".to_string()))
             });
-        let separation_of_duties = match config_duties {
+        let (separation_of_duties, duties_from) = match config_duties {
             Some((false, from)) if base_duties => {
                 lowered.push(format!(
                     "{from} turns off the separation of duties that {base_duties_from} requires"
                 ));
-                false
+                (false, from)
             }
-            Some((d, _)) => d,
-            None => base_duties,
+            Some((d, from)) => (d, from),
+            None => (base_duties, base_duties_from.to_string()),
         };
         if !(0.0..=100.0).contains(&threshold) || threshold.is_nan() {
             return Err(Error::Invalid(format!(
@@ -393,6 +394,7 @@ impl Settings {
             roles_from,
             threshold_from,
             separation_of_duties,
+            duties_from,
             lowered,
         })
     }
@@ -1781,30 +1783,34 @@ impl SuiteCounts {
     }
 }
 
+/// A version's evidence derived again from its hashed source.
+#[derive(Debug, Clone)]
+pub struct Rederived {
+    /// The suite as it runs now (with coverage), when it runs.
+    pub report: Option<crate::engine::suite::SuiteReport>,
+    pub counts: Option<SuiteCounts>,
+    /// Where stored rows (rules, citations, the latest test run) differ
+    /// from what the source gives now.
+    pub problems: Vec<String>,
+}
+
 /// Re-derives a version's evidence from its hashed source: runs the suite
-/// again (without recording it) and checks the derived tables. Each signed
+/// again (without recording it) and checks the derived tables. Each
 /// sign-off whose test counts the run no longer gives becomes invalid.
 pub fn rederive(
     store: &Store,
     v: &VersionSummary,
     certification: &mut Certification,
-) -> Result<(Option<SuiteCounts>, Vec<String>)> {
+) -> Result<Rederived> {
     let mut problems: Vec<String> = Vec::new(); // DERIVED
-    let suite_now = match crate::policy_version::PolicyVersion::load(
+    let report = match crate::policy_version::PolicyVersion::load(
         store,
         &v.reference(),
         crate::engine::DEFAULT_TIMEOUT,
     )
     .and_then(|version| rerun(&version))
     {
-        Ok(report) => Some(SuiteCounts {
-            total: report.summary.total as u64,
-            pass: report.summary.pass as u64,
-            fail: report.summary.fail as u64,
-            error: report.summary.error as u64,
-            skip: report.summary.skip as u64,
-            coverage: report.coverage.as_ref().map(|c| c.coverage),
-        }),
+        Ok(report) => Some(report),
         Err(e) => {
             problems.push(format!(
                 "{}: the suite does not run now: {e}",
@@ -1813,7 +1819,42 @@ pub fn rederive(
             None
         }
     };
-    if let Some(now) = &suite_now {
+    let counts = report.as_ref().map(|r| SuiteCounts {
+        total: r.summary.total as u64,
+        pass: r.summary.pass as u64,
+        fail: r.summary.fail as u64,
+        error: r.summary.error as u64,
+        skip: r.summary.skip as u64,
+        coverage: r.coverage.as_ref().map(|c| c.coverage),
+    });
+    if let Some(now) = &counts {
+        // Every whole-suite run of this content said what the suite says now.
+        for run in store.test_runs(v.id, usize::MAX)? {
+            if run.filter.is_some() {
+                continue;
+            }
+            let stored = SuiteCounts {
+                total: run.summary.total as u64,
+                pass: run.summary.pass as u64,
+                fail: run.summary.fail as u64,
+                error: run.summary.error as u64,
+                skip: run.summary.skip as u64,
+                coverage: run.coverage.and(now.coverage),
+            };
+            let now = SuiteCounts {
+                coverage: run.coverage.and(now.coverage),
+                ..now.clone()
+            };
+            if !stored.same(&now) {
+                problems.push(format!(
+                    "{}: test run #{} is stored as {}, but the suite run now gives {}",
+                    v.reference(),
+                    run.id,
+                    stored.label(),
+                    now.label()
+                ));
+            }
+        }
         for s in &mut certification.signoffs {
             let signed = serde_json::from_str::<Value>(&s.row.payload)
                 .ok()
@@ -1832,14 +1873,19 @@ pub fn rederive(
         }
         certification.tally();
     }
-    Ok((suite_now, problems))
+    Ok(Rederived {
+        report,
+        counts,
+        problems,
+    })
 }
 
 pub fn verify(store: &Store, reference: &VersionRef, settings: &Settings) -> Result<VerifyReport> {
     let v = store.find_version(reference)?;
     let mut certification = certification_of(store, &v, settings)?;
     let hash_problems = store.hash_problems_of(&v)?;
-    let (suite_now, rederived_problems) = rederive(store, &v, &mut certification)?;
+    let rederived = rederive(store, &v, &mut certification)?;
+    let (suite_now, rederived_problems) = (rederived.counts, rederived.problems);
     let ok = hash_problems.is_empty()
         && rederived_problems.is_empty()
         && certification.invalid_signoffs == 0

@@ -83,6 +83,10 @@ pub struct CertificationSection {
     pub missing_roles: Vec<String>,
     pub invalid_signoffs: usize,
     pub requirements: Requirements,
+    /// The allowed_signers file the sign-offs were checked against.
+    pub trust: crate::allowed_signers::TrustSummary,
+    /// Where stored rows differ from what the hashed source gives now.
+    pub rederived_problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,8 +101,8 @@ pub struct MatrixSection {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TestRunSection {
-    pub id: i64,
-    pub started_at: String,
+    /// The suite as it ran when the packet was made (never a stored row).
+    pub ran_at: String,
     pub total: usize,
     pub pass: usize,
     pub fail: usize,
@@ -186,51 +190,45 @@ pub fn build(
 ) -> Result<Packet> {
     let v = store.find_version(reference)?;
     let head = store.log_head()?;
-    let evidence = Evidence::gather(store, &v, settings)?;
-    let certification = certification_of(store, &v, settings)?;
+    let mut evidence = Evidence::gather(store, &v, settings)?;
+    let mut certification = certification_of(store, &v, settings)?;
+    // The test evidence is the suite run now, not a stored row.
+    let rederived = crate::certify::rederive(store, &v, &mut certification)?;
     let rules = store.rules_of(v.id)?;
-    let matrix = Matrix::build(
-        &rules,
-        evidence
-            .test_run
-            .as_ref()
-            .and_then(|r| r.coverage_report.as_ref()),
-    );
-    let test_run = match &evidence.test_run {
-        None => None,
-        Some(run) => {
-            let failures = store
-                .test_results(run.id)?
-                .into_iter()
-                .filter(|t| matches!(t.result, TestStatus::Fail | TestStatus::Error))
-                .map(|t| Failure {
-                    status: t.result.as_str().to_string(),
-                    name: t.name,
-                    file: t.file,
-                    line: t.line,
-                    message: t.error.or(t.diff),
-                })
-                .collect();
-            let cov = run.coverage_report.as_ref();
-            let threshold = evidence.requirements.coverage_threshold;
-            Some(TestRunSection {
-                id: run.id,
-                started_at: run.started_at.clone(),
-                total: run.summary.total,
-                pass: run.summary.pass,
-                fail: run.summary.fail,
-                error: run.summary.error,
-                skip: run.summary.skip,
-                duration_ms: run.summary.duration_ns / 1_000_000,
-                coverage: run.coverage,
-                covered_lines: cov.map(|c| c.covered_lines),
-                not_covered_lines: cov.map(|c| c.not_covered_lines),
-                threshold,
-                meets_threshold: run.coverage.is_some_and(|c| c >= threshold),
-                failures,
+    let report = rederived.report.as_ref();
+    let matrix = Matrix::build(&rules, report.and_then(|r| r.coverage.as_ref()));
+    let threshold = evidence.requirements.coverage_threshold;
+    let test_run = report.map(|run| {
+        let failures = run
+            .tests
+            .iter()
+            .filter(|t| matches!(t.result, TestStatus::Fail | TestStatus::Error))
+            .map(|t| Failure {
+                status: t.result.as_str().to_string(),
+                name: t.name.clone(),
+                file: t.file.clone(),
+                line: t.line,
+                message: t.error.clone().or(t.diff.clone()),
             })
+            .collect();
+        let cov = run.coverage.as_ref();
+        let coverage = cov.map(|c| c.coverage);
+        TestRunSection {
+            ran_at: stamp(now),
+            total: run.summary.total,
+            pass: run.summary.pass,
+            fail: run.summary.fail,
+            error: run.summary.error,
+            skip: run.summary.skip,
+            duration_ms: run.summary.duration_ns / 1_000_000,
+            coverage,
+            covered_lines: cov.map(|c| c.covered_lines),
+            not_covered_lines: cov.map(|c| c.not_covered_lines),
+            threshold,
+            meets_threshold: coverage.is_some_and(|c| c >= threshold),
+            failures,
         }
-    };
+    });
     let previous = store
         .list_versions()?
         .into_iter()
@@ -305,7 +303,25 @@ pub fn build(
         resolved_late: count(State::ResolvedLate),
         items,
     };
-    let open_findings = evidence.refusals();
+    let mut open_findings = evidence.refusals_beside_tests();
+    if let Some(t) = &test_run {
+        if t.fail + t.error > 0 {
+            open_findings.push(format!(
+                "the suite has {} failing and {} erroring tests",
+                t.fail, t.error
+            ));
+        }
+        if !t.meets_threshold {
+            open_findings.push(format!(
+                "the suite covers {} of policy lines, under the {} threshold (from {})",
+                t.coverage
+                    .map_or_else(|| "none".into(), |c| format!("{c:.2}%")),
+                pct(threshold),
+                evidence.requirements.threshold_from
+            ));
+        }
+    }
+    evidence.test_run = None;
     Ok(Packet {
         packet: PACKET_KIND,
         generated_at: stamp(now),
@@ -329,6 +345,8 @@ pub fn build(
             missing_roles: certification.missing_roles.clone(),
             invalid_signoffs: certification.invalid_signoffs,
             requirements: certification.requirements.clone(),
+            trust: certification.trust.clone(),
+            rederived_problems: rederived.problems,
         },
         matrix: MatrixSection {
             regulations: matrix.regulations(),
@@ -354,9 +372,64 @@ pub fn build(
     })
 }
 
+/// What a sign-off's signature is, for the packet's reader.
+const SIGNATURE_NOTE: &str = "Each sign-off is an SSH signature (SSHSIG, namespace gavel-signoff) \
+     over its payload: one line of canonical JSON and a newline, which binds the version, its \
+     content hash, the role, the signer, the requirements, the suite's counts at signing, the \
+     replay verdicts and the decision log's checkpoint. OpenSSH checks it against the \
+     allowed_signers file with nothing of Gavel's (the commands below); Gavel also requires the \
+     file to grant the signer the role (roles= after the key) and one role per signer.";
+
 impl Packet {
     pub fn reference(&self) -> String {
         format!("{}@{}", self.version.name, self.version.version)
+    }
+
+    /// What certification requires and where each requirement comes from.
+    pub fn requirements_line(&self) -> String {
+        let r = &self.certification.requirements;
+        format!(
+            "Required roles: {} (from {}). Coverage threshold: {} of policy lines (from {}). \
+             Separation of duties: {} (from {}).",
+            self.certification.required_roles.join(", "),
+            r.roles_from,
+            pct(r.coverage_threshold),
+            r.threshold_from,
+            if r.separation_of_duties {
+                "on, one role per signer and key"
+            } else {
+                "OFF"
+            },
+            r.duties_from
+        )
+    }
+
+    /// The trusted signers file the sign-offs were checked against.
+    pub fn trust_line(&self) -> String {
+        let t = &self.certification.trust;
+        match (&t.path, &t.sha256) {
+            (Some(path), Some(sha)) => format!(
+                "Trusted signers: {path} (allowed_signers, sha256:{sha}, {} entr{}).",
+                t.signers,
+                if t.signers == 1 { "y" } else { "ies" }
+            ),
+            (Some(path), None) => format!(
+                "Trusted signers: none; there is no allowed_signers file at {path}, so no sign-off counts."
+            ),
+            _ => "Trusted signers: none; no allowed_signers file was given, so no sign-off counts."
+                .into(),
+        }
+    }
+
+    /// The OpenSSH command that checks `s` against the trust file.
+    pub fn ssh_keygen_command(&self, s: &CheckedSignoff) -> String {
+        s.ssh_keygen_command(
+            self.certification
+                .trust
+                .path
+                .as_deref()
+                .unwrap_or("allowed_signers"),
+        )
     }
 
     /// The verdicts of the replay evidence, as one line.
@@ -449,17 +522,21 @@ pub fn markdown(p: &Packet) -> String {
         p.certification.status.glyph(),
         md(&p.certification.label)
     );
-    let _ = writeln!(
-        o,
-        "Required roles: {} (from {}). Coverage threshold: {} of policy lines (from {}).\n",
-        md(&p.certification.required_roles.join(", ")),
-        md(&p.certification.requirements.roles_from),
-        pct(p.certification.requirements.coverage_threshold),
-        md(&p.certification.requirements.threshold_from)
-    );
+    let _ = writeln!(o, "{}\n", md(&p.requirements_line()));
+    let _ = writeln!(o, "{}\n", md(&p.trust_line()));
     if !p.open_findings.is_empty() {
         let _ = writeln!(o, "Open findings (a sign-off today would be refused):\n");
         for f in &p.open_findings {
+            let _ = writeln!(o, "- {}", md(f));
+        }
+        let _ = writeln!(o);
+    }
+    if !p.certification.rederived_problems.is_empty() {
+        let _ = writeln!(
+            o,
+            "✗ The stored rows differ from what the hashed source gives now:\n"
+        );
+        for f in &p.certification.rederived_problems {
             let _ = writeln!(o, "- {}", md(f));
         }
         let _ = writeln!(o);
@@ -539,17 +616,16 @@ pub fn markdown(p: &Packet) -> String {
     }
     let _ = writeln!(o);
 
-    let _ = writeln!(o, "## 3. Last test run\n");
+    let _ = writeln!(o, "## 3. Test run\n");
     match &p.test_run {
         None => {
-            let _ = writeln!(o, "No whole-suite test run with coverage is recorded.\n");
+            let _ = writeln!(o, "✗ The suite does not run.\n");
         }
         Some(t) => {
             let _ = writeln!(
                 o,
-                "Run #{} started {}: {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).\n",
-                t.id,
-                md(&t.started_at),
+                "The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).\n",
+                md(&t.ran_at),
                 t.total,
                 t.pass,
                 t.fail,
@@ -672,7 +748,7 @@ pub fn markdown(p: &Packet) -> String {
     } else {
         let _ = writeln!(
             o,
-            "| # | role | signer | signed at | test run | key | signature |\n|---|---|---|---|---|---|---|"
+            "| # | role | signer | signed at | test run | key | trusted by | signature |\n|---|---|---|---|---|---|---|---|"
         );
         for s in &p.signoffs {
             let check = if s.valid {
@@ -682,13 +758,14 @@ pub fn markdown(p: &Packet) -> String {
             };
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | #{} | {} | {} |",
+                "| {} | {} | {} | {} | #{} | {} | {} | {} |",
                 s.row.id,
                 md(&s.row.role),
                 md(&s.row.signer),
-                md(&s.row.signed_at),
+                md(&s.time_label()),
                 s.row.test_run_id,
                 code(&s.key_fingerprint),
+                s.trusted_by.as_deref().map_or("✗ no".into(), code),
                 check
             );
         }
@@ -702,12 +779,19 @@ pub fn markdown(p: &Packet) -> String {
                 md(s.row.statement.as_deref().unwrap_or(""))
             );
         }
-        let _ = writeln!(
-            o,
-            "Each signature is Ed25519 over the canonical JSON payload in this packet's JSON form \
-             (`gavel packet {} --format json`), with the public key stored beside it.\n",
-            sanitize::escape(&r)
-        );
+        let _ = writeln!(o, "{}\n", md(SIGNATURE_NOTE));
+        for s in p.signoffs.iter().filter(|s| s.is_sshsig()) {
+            let _ = writeln!(
+                o,
+                "Sign-off #{} ({}): save the payload line below as `payload.json` and the signature \
+                 as `signoff.sig`, then run:\n",
+                s.row.id,
+                md(&s.row.role)
+            );
+            let _ = writeln!(o, "{}", fenced(&p.ssh_keygen_command(s)));
+            let _ = writeln!(o, "{}", fenced(s.row.payload.trim_end_matches('\n')));
+            let _ = writeln!(o, "{}", fenced(s.row.signature.trim_end_matches('\n')));
+        }
     }
 
     let _ = writeln!(o, "## 7. Exceptions\n");
@@ -871,14 +955,18 @@ pub fn html(p: &Packet) -> String {
         p.certification.status.glyph(),
         h(&p.certification.label)
     );
-    let _ = writeln!(
-        o,
-        "<p>Required roles: {} (from {}). Coverage threshold: {} of policy lines (from {}).</p>",
-        h(&p.certification.required_roles.join(", ")),
-        h(&p.certification.requirements.roles_from),
-        h(&pct(p.certification.requirements.coverage_threshold)),
-        h(&p.certification.requirements.threshold_from)
-    );
+    let _ = writeln!(o, "<p>{}</p>", h(&p.requirements_line()));
+    let _ = writeln!(o, "<p>{}</p>", h(&p.trust_line()));
+    if !p.certification.rederived_problems.is_empty() {
+        let _ = writeln!(
+            o,
+            "<p class=\"bad\">✗ The stored rows differ from what the hashed source gives now:</p><ul>"
+        );
+        for f in &p.certification.rederived_problems {
+            let _ = writeln!(o, "<li>{}</li>", h(f));
+        }
+        let _ = writeln!(o, "</ul>");
+    }
     if !p.open_findings.is_empty() {
         let _ = writeln!(
             o,
@@ -981,20 +1069,16 @@ pub fn html(p: &Packet) -> String {
     }
     let _ = writeln!(o, "</section>");
 
-    let _ = writeln!(o, "<section>\n<h2>3. Last test run</h2>");
+    let _ = writeln!(o, "<section>\n<h2>3. Test run</h2>");
     match &p.test_run {
         None => {
-            let _ = writeln!(
-                o,
-                "<p class=\"bad\">No whole-suite test run with coverage is recorded.</p>"
-            );
+            let _ = writeln!(o, "<p class=\"bad\">✗ The suite does not run.</p>");
         }
         Some(t) => {
             let _ = writeln!(
                 o,
-                "<p>Run #{} started {}: {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).</p>",
-                t.id,
-                h(&t.started_at),
+                "<p>The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).</p>",
+                h(&t.ran_at),
                 t.total,
                 t.pass,
                 t.fail,
@@ -1134,18 +1218,21 @@ pub fn html(p: &Packet) -> String {
         let _ = writeln!(
             o,
             "<table>\n<thead><tr><th class=\"n\">#</th><th>role</th><th>signer</th><th>signed at</th>\
-             <th>test run</th><th>key</th><th>signature</th></tr></thead>\n<tbody>"
+             <th>test run</th><th>key</th><th>trusted by</th><th>signature</th></tr></thead>\n<tbody>"
         );
         for s in &p.signoffs {
             let _ = writeln!(
                 o,
-                "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>#{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>#{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 s.row.id,
                 h(&s.row.role),
                 h(&s.row.signer),
-                h(&s.row.signed_at),
+                h(&s.time_label()),
                 s.row.test_run_id,
                 h(&s.key_fingerprint),
+                s.trusted_by
+                    .as_deref()
+                    .map_or("✗ no".into(), |t| format!("<code>{}</code>", h(t))),
                 ok(
                     s.valid,
                     "valid",
@@ -1163,13 +1250,19 @@ pub fn html(p: &Packet) -> String {
                 h(&s.row.role)
             );
         }
-        let _ = writeln!(
-            o,
-            "<p class=\"muted\">Each signature is Ed25519 over the canonical JSON payload in this \
-             packet's JSON form (<code>gavel packet {} --format json</code>), with the public key \
-             stored beside it.</p>",
-            h(&r)
-        );
+        let _ = writeln!(o, "<p class=\"muted\">{}</p>", h(SIGNATURE_NOTE));
+        for s in p.signoffs.iter().filter(|s| s.is_sshsig()) {
+            let _ = writeln!(
+                o,
+                "<p>Sign-off #{} ({}): save the payload line as <code>payload.json</code> and the \
+                 signature as <code>signoff.sig</code>, then run:</p>\n<pre>{}</pre>\n<pre>{}</pre>\n<pre>{}</pre>",
+                s.row.id,
+                h(&s.row.role),
+                h(&p.ssh_keygen_command(s)),
+                h(s.row.payload.trim_end_matches('\n')),
+                h(s.row.signature.trim_end_matches('\n'))
+            );
+        }
     }
     let _ = writeln!(o, "</section>");
 
