@@ -2004,10 +2004,27 @@ mod tests {
         assert!(a.created);
         let b = SignerKey::load_or_create(&path).unwrap();
         assert!(!b.created);
-        assert_eq!(a.public_hex(), b.public_hex());
-        let sig = b.sign("hello");
-        assert!(verify_signature(&a.public_hex(), &sig, "hello").is_ok());
-        assert!(verify_signature(&a.public_hex(), &sig, "hellO").is_err());
+        assert_eq!(a.public_text(), b.public_text());
+        let sig = b.sign(b"hello").unwrap();
+        assert!(sig.starts_with(SSHSIG_ARMOR));
+        assert!(verify_signature(a.public(), &sig, "hello").is_ok());
+        assert!(verify_signature(a.public(), &sig, "hellO").is_err());
+        // A key of an earlier release (PKCS#8 PEM) is the same key: it signs
+        // SSH signatures now, and its bare signatures still verify.
+        use ed25519_dalek::Signer as _;
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        let dalek = SigningKey::from_bytes(&[7u8; 32]);
+        let old = dir.path().join("old.key");
+        let pem = dalek
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .unwrap();
+        write_private(&old, pem.as_bytes()).unwrap();
+        let loaded = SignerKey::load(&old).unwrap();
+        let bare = hex::encode(dalek.sign(b"payload").to_bytes());
+        assert!(verify_signature(loaded.public(), &bare, "payload").is_ok());
+        assert!(verify_signature(loaded.public(), &bare, "pay1oad").is_err());
+        let hex_key = hex::encode(dalek.verifying_key().to_bytes());
+        assert_eq!(stored_key(&hex_key).as_ref(), Ok(loaded.public()));
         assert!(path.with_extension("pub").exists());
         #[cfg(unix)]
         {

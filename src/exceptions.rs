@@ -66,15 +66,21 @@ impl Exception {
         let (state, timing) = match (&row.resolution, due) {
             (Some(r), Some(due)) => {
                 let at = parse_time("resolved_at", &r.resolved_at).unwrap_or(now);
+                // A time GAVEL_NOW set is never passed off as the clock's.
+                let pinned = if r.clock.is_some() {
+                    " (time set by GAVEL_NOW)"
+                } else {
+                    ""
+                };
                 if at > due {
                     (
                         State::ResolvedLate,
-                        format!("resolved {} after due", human_duration(at - due)),
+                        format!("resolved {} after due{pinned}", human_duration(at - due)),
                     )
                 } else {
                     (
                         State::Resolved,
-                        format!("resolved {} before due", human_duration(due - at)),
+                        format!("resolved {} before due{pinned}", human_duration(due - at)),
                     )
                 }
             }
@@ -108,7 +114,7 @@ pub struct NewRequest<'a> {
     /// The outcome the exception grants instead of the decision's.
     pub granted_outcome: Option<&'a str>,
     pub due: chrono::Duration,
-    pub now: DateTime<Utc>,
+    pub now: crate::certify::Clock,
 }
 
 /// Logs an exception on a stored decision. Refused when the decision is not
@@ -145,8 +151,8 @@ pub fn add(store: &Store, req: &NewRequest) -> Result<Exception> {
             req.decision_id, e.id, e.owner, e.due_at
         )));
     }
-    let created_at = stamp(req.now);
-    let due_at = stamp(req.now + req.due);
+    let created_at = stamp(req.now.now);
+    let due_at = stamp(req.now.now + req.due);
     let id = store.insert_exception(&NewException {
         decision_seq: seq,
         original_outcome: &rec.outcome,
@@ -155,8 +161,9 @@ pub fn add(store: &Store, req: &NewRequest) -> Result<Exception> {
         owner: &owner,
         created_at: &created_at,
         due_at: &due_at,
+        clock: req.now.pinned.then_some(crate::certify::CLOCK_PINNED),
     })?;
-    get(store, id, req.now)
+    get(store, id, req.now.now)
 }
 
 /// Resolves an exception with a follow-up note.
@@ -165,12 +172,18 @@ pub fn resolve(
     id: i64,
     note: &str,
     by: Option<&str>,
-    now: DateTime<Utc>,
+    now: crate::certify::Clock,
 ) -> Result<Exception> {
     let note = check_text("--note", note)?;
     let by = by.map(|b| check_text("--by", b)).transpose()?;
-    store.resolve_exception(id, &note, by.as_deref(), &stamp(now))?;
-    get(store, id, now)
+    store.resolve_exception(
+        id,
+        &note,
+        by.as_deref(),
+        &stamp(now.now),
+        now.pinned.then_some(crate::certify::CLOCK_PINNED),
+    )?;
+    get(store, id, now.now)
 }
 
 pub fn get(store: &Store, id: i64, now: DateTime<Utc>) -> Result<Exception> {

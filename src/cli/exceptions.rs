@@ -79,7 +79,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
                     owner: &owner,
                     granted_outcome: outcome.as_deref(),
                     due,
-                    now,
+                    now: ctx.clock()?,
                 },
             )?;
             if ctx.format == Format::Json {
@@ -131,7 +131,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Resolve { id, note, by } => {
             let id = parse_id(&id)?;
             let store = ctx.open_store()?;
-            let e = resolve(&store, id, &note, by.as_deref(), now)?;
+            let e = resolve(&store, id, &note, by.as_deref(), ctx.clock()?)?;
             if ctx.format == Format::Json {
                 write_json(ctx.out, &e)?;
             } else {

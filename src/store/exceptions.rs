@@ -28,6 +28,9 @@ pub struct ExceptionRow {
     pub owner: String,
     pub created_at: String,
     pub due_at: String,
+    /// `GAVEL_NOW` when that, not the clock, gave `created_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
 }
@@ -38,6 +41,9 @@ pub struct Resolution {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_by: Option<String>,
     pub resolved_at: String,
+    /// `GAVEL_NOW` when that, not the clock, gave `resolved_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
 }
 
 /// An exception about to be logged.
@@ -50,6 +56,7 @@ pub struct NewException<'a> {
     pub owner: &'a str,
     pub created_at: &'a str,
     pub due_at: &'a str,
+    pub clock: Option<&'a str>,
 }
 
 /// Which exceptions a listing wants.
@@ -68,7 +75,7 @@ pub struct ExceptionFilter {
 const SELECT: &str =
     "SELECT e.id, d.decision_id, e.decision_seq, b.name || '@' || v.version, d.path,
             e.original_outcome, e.granted_outcome, e.reason, e.owner, e.created_at, e.due_at,
-            r.note, r.resolved_by, r.resolved_at
+            r.note, r.resolved_by, r.resolved_at, e.clock, r.clock
      FROM exceptions e
      JOIN decisions d ON d.seq = e.decision_seq
      LEFT JOIN versions v ON v.id = d.version_id
@@ -90,11 +97,13 @@ fn exception_row(r: &rusqlite::Row) -> rusqlite::Result<ExceptionRow> {
         owner: r.get(8)?,
         created_at: r.get(9)?,
         due_at: r.get(10)?,
+        clock: r.get(14)?,
         resolution: match (note, resolved_at) {
             (Some(note), Some(resolved_at)) => Some(Resolution {
                 note,
                 resolved_by: r.get(12)?,
                 resolved_at,
+                clock: r.get(15)?,
             }),
             _ => None,
         },
@@ -126,8 +135,9 @@ impl Store {
             )));
         }
         tx.execute(
-            "INSERT INTO exceptions (decision_seq, original_outcome, granted_outcome, reason, owner, created_at, due_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO exceptions (decision_seq, original_outcome, granted_outcome, reason, owner, created_at, due_at,
+                                     clock)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 e.decision_seq,
                 e.original_outcome,
@@ -135,7 +145,8 @@ impl Store {
                 e.reason,
                 e.owner,
                 e.created_at,
-                e.due_at
+                e.due_at,
+                e.clock
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -144,23 +155,36 @@ impl Store {
     }
 
     /// Records the resolution of an exception. Refused when the exception
-    /// does not exist or is already resolved.
+    /// does not exist, is already resolved, or was logged after
+    /// `resolved_at` (a clock set back).
     pub fn resolve_exception(
         &self,
         id: i64,
         note: &str,
         resolved_by: Option<&str>,
         resolved_at: &str,
+        clock: Option<&str>,
     ) -> Result<()> {
-        let tx = self.conn().unchecked_transaction()?;
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM exceptions WHERE id = ?1)",
-            params![id],
-            |r| r.get(0),
+        let tx = rusqlite::Transaction::new_unchecked(
+            self.conn(),
+            rusqlite::TransactionBehavior::Immediate,
         )?;
-        if !exists {
+        let created: Option<String> = tx
+            .query_row(
+                "SELECT created_at FROM exceptions WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(created) = created else {
             return Err(Error::NotFound(format!(
                 "exception #{id}: not in the store (see `gavel exceptions list`)"
+            )));
+        };
+        if resolved_at < created.as_str() {
+            return Err(Error::Invalid(format!(
+                "exception #{id} was logged at {created}; a resolution at {resolved_at}{} would precede it",
+                if clock.is_some() { " (from GAVEL_NOW)" } else { "" }
             )));
         }
         let resolved: Option<String> = tx
@@ -176,8 +200,9 @@ impl Store {
             )));
         }
         tx.execute(
-            "INSERT INTO exception_resolutions (exception_id, note, resolved_by, resolved_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, note, resolved_by, resolved_at],
+            "INSERT INTO exception_resolutions (exception_id, note, resolved_by, resolved_at, clock)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, note, resolved_by, resolved_at, clock],
         )?;
         tx.commit()?;
         Ok(())

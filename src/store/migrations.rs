@@ -258,6 +258,28 @@ const MIGRATIONS: &[Migration] = &[
     ),
     // 7: the hash chain becomes a Merkle log with signed checkpoints.
     Migration::Code(super::log_migration::to_merkle_log),
+    // 8: the store itself holds the gates whatever runs at once (a trigger
+    // rather than a unique index, which an older store with a duplicate
+    // could not take): one sign-off per role of a version, one open
+    // exception per decision, no resolution before its exception. Records
+    // whose time `GAVEL_NOW` set say so (`clock`).
+    Migration::Sql(
+        r#"
+    CREATE TRIGGER signoffs_one_per_role BEFORE INSERT ON signoffs
+        WHEN EXISTS (SELECT 1 FROM signoffs WHERE version_id = NEW.version_id AND role = NEW.role)
+        BEGIN SELECT RAISE(ABORT, 'a role signs off a version once'); END;
+    CREATE TRIGGER exceptions_one_open BEFORE INSERT ON exceptions
+        WHEN EXISTS (SELECT 1 FROM exceptions e
+                     LEFT JOIN exception_resolutions r ON r.exception_id = e.id
+                     WHERE e.decision_seq = NEW.decision_seq AND r.exception_id IS NULL)
+        BEGIN SELECT RAISE(ABORT, 'a decision has at most one open exception'); END;
+    CREATE TRIGGER resolutions_not_before_exceptions BEFORE INSERT ON exception_resolutions
+        WHEN NEW.resolved_at < (SELECT created_at FROM exceptions WHERE id = NEW.exception_id)
+        BEGIN SELECT RAISE(ABORT, 'a resolution never precedes its exception'); END;
+    ALTER TABLE exceptions ADD COLUMN clock TEXT;
+    ALTER TABLE exception_resolutions ADD COLUMN clock TEXT;
+    "#,
+    ),
 ];
 
 /// Applies every migration the store has not had yet, each in its own

@@ -329,7 +329,7 @@ impl CertifyScreen {
                             owner: text,
                             granted_outcome: None,
                             due,
-                            now: self.now(),
+                            now: self.clock(),
                         },
                     )
                 });
@@ -345,7 +345,7 @@ impl CertifyScreen {
                 }
             }
             Prompt::ResolveException { id } => {
-                match crate::exceptions::resolve(ctx.store, id, text, None, self.now()) {
+                match crate::exceptions::resolve(ctx.store, id, text, None, self.clock()) {
                     Ok(e) => vec![
                         Effect::ReloadVersions,
                         Effect::Message(format!("resolved exception #{id}: {}", e.timing)),
