@@ -541,7 +541,7 @@ mod tests {
         assert_eq!(t.authorize("Bo Smith", &k, "security", now), Ok(4));
         assert_eq!(t.authorize("x@ops.example", &k, "security", now), Ok(4));
         let e = t
-            .authorize("x@ops.example", &k, "security", at("2027-01-01T00:00:00Z"))
+            .authorize("x@ops.example", &k, "security", at("2027-01-01T00:00:01Z"))
             .unwrap_err();
         assert!(e.contains("expired"), "{e}");
         let e = t.authorize("eve", &k, "legal", now).unwrap_err();

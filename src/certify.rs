@@ -798,9 +798,8 @@ impl Evidence {
         let threshold = self.requirements.coverage_threshold;
         let mut out = Vec::new();
         match &self.test_run {
-            None => out.push(format!(
-                "{v} has no recorded test run with coverage: run `gavel test {v} --coverage`"
-            )),
+            // The suite runs at signing: no recorded run is needed.
+            None => {}
             Some(run) => {
                 let s = &run.summary;
                 if s.total == 0 {
@@ -1789,9 +1788,19 @@ pub struct Rederived {
     /// The suite as it runs now (with coverage), when it runs.
     pub report: Option<crate::engine::suite::SuiteReport>,
     pub counts: Option<SuiteCounts>,
-    /// Where stored rows (rules, citations, the latest test run) differ
-    /// from what the source gives now.
+    /// Where the stored test runs differ from the suite run now (or why
+    /// it does not run).
     pub problems: Vec<String>,
+    /// Where the stored rules, citations and modules differ from what the
+    /// source gives.
+    pub derived: Vec<String>,
+}
+
+impl Rederived {
+    /// Every difference, test runs and derived rows.
+    pub fn all_problems(&self) -> Vec<String> {
+        self.derived.iter().chain(&self.problems).cloned().collect()
+    }
 }
 
 /// Re-derives a version's evidence from its hashed source: runs the suite
@@ -1802,7 +1811,9 @@ pub fn rederive(
     v: &VersionSummary,
     certification: &mut Certification,
 ) -> Result<Rederived> {
-    let mut problems: Vec<String> = Vec::new(); // DERIVED
+    // The rules, citations and modules the packet and matrix show.
+    let derived = crate::derived_check::derived_problems_of(store, v)?;
+    let mut problems = Vec::new();
     let report = match crate::policy_version::PolicyVersion::load(
         store,
         &v.reference(),
@@ -1877,6 +1888,7 @@ pub fn rederive(
         report,
         counts,
         problems,
+        derived,
     })
 }
 
@@ -1885,7 +1897,8 @@ pub fn verify(store: &Store, reference: &VersionRef, settings: &Settings) -> Res
     let mut certification = certification_of(store, &v, settings)?;
     let hash_problems = store.hash_problems_of(&v)?;
     let rederived = rederive(store, &v, &mut certification)?;
-    let (suite_now, rederived_problems) = (rederived.counts, rederived.problems);
+    let rederived_problems = rederived.all_problems();
+    let suite_now = rederived.counts;
     let ok = hash_problems.is_empty()
         && rederived_problems.is_empty()
         && certification.invalid_signoffs == 0

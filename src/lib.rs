@@ -10,6 +10,7 @@ pub mod certify;
 pub mod decide;
 pub mod decision_import;
 pub mod decision_log;
+pub mod derived_check;
 pub mod diff;
 pub mod engine;
 pub mod error;

@@ -108,7 +108,6 @@ pub struct TestRunSection {
     pub fail: usize,
     pub error: usize,
     pub skip: usize,
-    pub duration_ms: u64,
     pub coverage: Option<f64>,
     pub covered_lines: Option<usize>,
     pub not_covered_lines: Option<usize>,
@@ -220,7 +219,6 @@ pub fn build(
             fail: run.summary.fail,
             error: run.summary.error,
             skip: run.summary.skip,
-            duration_ms: run.summary.duration_ns / 1_000_000,
             coverage,
             covered_lines: cov.map(|c| c.covered_lines),
             not_covered_lines: cov.map(|c| c.not_covered_lines),
@@ -346,7 +344,7 @@ pub fn build(
             invalid_signoffs: certification.invalid_signoffs,
             requirements: certification.requirements.clone(),
             trust: certification.trust.clone(),
-            rederived_problems: rederived.problems,
+            rederived_problems: rederived.all_problems(),
         },
         matrix: MatrixSection {
             regulations: matrix.regulations(),
@@ -624,14 +622,13 @@ pub fn markdown(p: &Packet) -> String {
         Some(t) => {
             let _ = writeln!(
                 o,
-                "The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).\n",
+                "The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped.\n",
                 md(&t.ran_at),
                 t.total,
                 t.pass,
                 t.fail,
                 t.error,
-                t.skip,
-                t.duration_ms
+                t.skip
             );
             let _ = writeln!(
                 o,
@@ -920,6 +917,11 @@ blockquote { border-left: 4px solid #999; margin: .5rem 0; padding: .2rem .8rem;
 
 /// The packet as one self-contained HTML page (no scripts, no external
 /// resources), readable on screen and on paper.
+/// Escapes each line of a block for `<pre>`, keeping its line breaks.
+fn h_lines(s: &str) -> String {
+    s.lines().map(h).collect::<Vec<_>>().join("\n")
+}
+
 pub fn html(p: &Packet) -> String {
     let mut o = String::new();
     let r = p.reference();
@@ -1077,14 +1079,13 @@ pub fn html(p: &Packet) -> String {
         Some(t) => {
             let _ = writeln!(
                 o,
-                "<p>The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped ({} ms).</p>",
+                "<p>The whole suite, run when this packet was made ({}): {} tests, {} passed, {} failed, {} errors, {} skipped.</p>",
                 h(&t.ran_at),
                 t.total,
                 t.pass,
                 t.fail,
                 t.error,
-                t.skip,
-                t.duration_ms
+                t.skip
             );
             let _ = writeln!(
                 o,
@@ -1259,8 +1260,8 @@ pub fn html(p: &Packet) -> String {
                 s.row.id,
                 h(&s.row.role),
                 h(&p.ssh_keygen_command(s)),
-                h(s.row.payload.trim_end_matches('\n')),
-                h(s.row.signature.trim_end_matches('\n'))
+                h_lines(s.row.payload.trim_end_matches('\n')),
+                h_lines(s.row.signature.trim_end_matches('\n'))
             );
         }
     }

@@ -14,6 +14,10 @@
 //! equal to the checkpoint's. An attacker who rewrites decisions and
 //! recomputes every hash in the store still cannot sign: the first
 //! checkpoint that no longer matches bounds where the change is.
+//! Beside the log, `verify_store` checks the rest of the store: SQLite's
+//! integrity, every version's files against its hash and its derived rows
+//! against its source (`crate::derived_check`), every decision's version
+//! still there, every sign-off.
 
 use std::collections::HashMap;
 
@@ -255,6 +259,13 @@ pub struct LogReport {
     /// Versions whose files no longer hash to what was stored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub versions: Vec<String>,
+    /// Rows derived from a version's source at import (modules, rules,
+    /// citations) that no longer say what the stored source says.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub derived: Vec<String>,
+    /// Decisions whose version is missing from the store, or was replaced.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decision_versions: Vec<String>,
     /// Sign-offs that do not verify (signature, payload against the
     /// version and its columns, the test run they name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -266,6 +277,8 @@ impl LogReport {
         self.broken.is_none()
             && self.integrity.is_empty()
             && self.versions.is_empty()
+            && self.derived.is_empty()
+            && self.decision_versions.is_empty()
             && self.signoffs.is_empty()
     }
 }
@@ -298,7 +311,8 @@ fn signoff_problems(store: &Store, settings: &crate::certify::Settings) -> Resul
     Ok(problems)
 }
 
-/// The whole store: SQLite's integrity, every version's hash, the log.
+/// The whole store: SQLite's integrity, every version's hash and derived
+/// rows, every decision's version, the sign-offs, the log.
 pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
     let integrity = store.integrity_problems()?;
     // On a damaged file, what cannot be read is part of the report (exit
@@ -320,6 +334,8 @@ pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport>
             signed_size: 0,
             integrity: Vec::new(),
             versions: Vec::new(),
+            derived: Vec::new(),
+            decision_versions: Vec::new(),
             signoffs: Vec::new(),
         },
         Err(e) => return Err(e),
@@ -327,6 +343,16 @@ pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport>
     report.versions = match store.version_hash_problems() {
         Ok(v) => v,
         Err(e) if damaged => vec![format!("the stored versions cannot be read: {e}")],
+        Err(e) => return Err(e),
+    };
+    report.derived = match crate::derived_check::derived_problems(store) {
+        Ok(v) => v,
+        Err(e) if damaged => vec![format!("the derived rows cannot be read: {e}")],
+        Err(e) => return Err(e),
+    };
+    report.decision_versions = match store.decision_version_problems() {
+        Ok(v) => v,
+        Err(e) if damaged => vec![format!("the decisions' versions cannot be read: {e}")],
         Err(e) => return Err(e),
     };
     report.signoffs = match signoff_problems(store, &options.settings) {
@@ -439,14 +465,23 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
             });
             break;
         }
-        if let Some(b) = check_row(&row, &versions) {
+        if let Some(b) = check_row(&row) {
             broken = Some(b);
             break;
         }
-        let label = row
-            .version_id
-            .and_then(|v| versions.get(&v))
-            .map(|(l, _)| l.as_str());
+        // A version_id that names no stored version (version missing): the
+        // record is checked under the version its event names, the label
+        // it was appended with, so one deleted version does not stop the
+        // walk; `decision_version_problems` names every such decision.
+        let missing_label;
+        let label = match row.version_id.map(|v| versions.get(&v)) {
+            None => None,
+            Some(Some((l, _))) => Some(l.as_str()),
+            Some(None) => {
+                missing_label = row.event_label();
+                missing_label.as_deref()
+            }
+        };
         let leaf = row.leaf(row.policy_hash.as_deref(), label, &row.source, row.seq);
         if row.leaf_hash != leaf {
             broken = Some(diagnose(&row, label, &versions));
@@ -550,6 +585,8 @@ pub fn verify_log(store: &Store, options: &VerifyOptions) -> Result<LogReport> {
         signed_size,
         integrity: Vec::new(),
         versions: Vec::new(),
+        derived: Vec::new(),
+        decision_versions: Vec::new(),
         signoffs: Vec::new(),
     })
 }
@@ -646,6 +683,16 @@ impl Row {
         })
     }
 
+    /// `name@revision` of the bundle its event names: the label of the
+    /// version it was appended with (import and eval both link the version
+    /// of that name and revision).
+    fn event_label(&self) -> Option<String> {
+        match (&self.bundle_name, &self.bundle_revision) {
+            (Some(n), Some(r)) => Some(format!("{n}@{r}")),
+            _ => None,
+        }
+    }
+
     /// The leaf hash of this row's record, with these values for the
     /// fields the event does not hold.
     fn leaf(
@@ -688,9 +735,17 @@ fn diagnose(row: &Row, label: Option<&str>, versions: &HashMap<i64, (String, Str
         recorded,
     };
     let current = row.policy_hash.as_deref();
-    // The version link and the policy hash: every stored version, or none.
+    // The version link and the policy hash: every stored version, the one
+    // the event names (it may be missing from the store), or none.
     let mut labels: Vec<Option<&str>> = vec![None];
     labels.extend(versions.values().map(|(l, _)| Some(l.as_str())));
+    let event_label = row.event_label();
+    let is_stored = |l: &str| versions.values().any(|(s, _)| s == l);
+    if let Some(l) = event_label.as_deref()
+        && !is_stored(l)
+    {
+        labels.push(Some(l));
+    }
     let mut hashes: Vec<Option<&str>> = vec![None, current];
     hashes.extend(versions.values().map(|(_, h)| Some(h.as_str())));
     for candidate_label in &labels {
@@ -701,12 +756,20 @@ fn diagnose(row: &Row, label: Option<&str>, versions: &HashMap<i64, (String, Str
                 continue;
             }
             return if *candidate_label != label {
-                let stored = match (row.version_id, label) {
-                    (None, _) => "(none)".to_string(),
-                    (Some(v), None) => format!("#{v} (no such version)"),
-                    (Some(_), Some(l)) => format!("'{l}'"),
+                let stored = match row.version_id.map(|v| (v, versions.get(&v))) {
+                    None => "(none)".to_string(),
+                    Some((v, None)) => {
+                        format!("#{v} (version missing: no stored version has that id)")
+                    }
+                    Some((_, Some((l, _)))) => format!("'{l}'"),
                 };
-                column("version_id", stored, show(*candidate_label))
+                let recorded = match candidate_label {
+                    Some(l) if !is_stored(l) => {
+                        format!("'{l}' (version missing: not in the store)")
+                    }
+                    other => show(*other),
+                };
+                column("version_id", stored, recorded)
             } else {
                 column("policy_hash", show(current), show(*candidate_hash))
             };
@@ -738,7 +801,7 @@ fn show(v: Option<&str>) -> String {
 
 /// The first thing wrong with one decision's event and the columns it also
 /// holds.
-fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Break> {
+fn check_row(row: &Row) -> Option<Break> {
     let (seq, id) = (row.seq, row.decision_id.clone());
     let unparsable = |what: String| {
         Some(Break::Unparsable {
@@ -810,15 +873,6 @@ fn check_row(row: &Row, versions: &HashMap<i64, (String, String)>) -> Option<Bre
     let outcome = outcome_of(event.result.as_ref());
     if row.outcome != outcome {
         return column("outcome", show(Some(&row.outcome)), show(Some(&outcome)));
-    }
-    if let Some(v) = row.version_id
-        && !versions.contains_key(&v)
-    {
-        return column(
-            "version_id",
-            format!("#{v} (no such version)"),
-            "a stored version".into(),
-        );
     }
     None
 }

@@ -18,12 +18,14 @@ fn at(t: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc)
 }
 
-/// The binary on the test's store (to record a test run and a replay).
+/// The binary on the test's store (to record a test run and a replay), on
+/// the app's clock.
 fn gavel(db: &Path, args: &[&str]) {
     let out = assert_cmd::Command::cargo_bin("gavel")
         .unwrap()
         .env_remove("GAVEL_DB")
         .env("GAVEL_KEY_DIR", db.parent().unwrap().join("keys"))
+        .env("GAVEL_NOW", "2026-11-20T09:00:00Z")
         .arg("--db")
         .arg(db)
         .args(args)
@@ -46,13 +48,22 @@ fn certify_app(dir: &Path) -> App {
         false,
     )
     .unwrap();
-    app.certify.now_override = Some(at("2026-11-20T09:00:00Z"));
-    // A key the screen is pointed at must exist (as `--key` must).
-    let key = dir.join("keys/signer.key");
-    if !key.exists() {
-        gavel::certify::SignerKey::create_new(&key).unwrap();
+    app.pin_clock(at("2026-11-20T09:00:00Z"));
+    // One key per role, each trusted for its role alone (a key the screen
+    // is pointed at must exist, as `--key` must).
+    let mut signers = String::new();
+    for role in ["legal", "compliance", "audit", "security"] {
+        let key = dir.join(format!("keys/{role}.key"));
+        let made = gavel::certify::SignerKey::load_or_create(&key).unwrap();
+        signers.push_str(&format!("* {} roles={role}\n", made.public_text()));
     }
-    app.certify.key_file = Some(key);
+    let trust = dir.join("allowed_signers");
+    std::fs::write(&trust, signers).unwrap();
+    app.certify
+        .settings
+        .load_trust(Some(&trust), None)
+        .unwrap();
+    app.certify.key_file = Some(dir.join("keys/legal.key"));
     app.use_log_key(dir.join("keys/log.key"));
     app.reload().unwrap();
     settle(&mut app);
@@ -75,7 +86,10 @@ fn message(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// Signs as `role` with that role's key.
 fn sign(app: &mut App, role: &str, signer: &str) {
+    let key = app.certify.key_file.clone().unwrap();
+    app.certify.key_file = Some(key.with_file_name(format!("{role}.key")));
     press(app, "c");
     match &app.overlay {
         Some(Overlay::Prompt { title, .. }) => assert!(title.contains("sign off"), "{title}"),
@@ -176,13 +190,14 @@ fn sign_off_is_refused_without_evidence() {
     );
     let screen = render(&app, 120, 40);
     assert!(
-        screen.contains("✗ tests   no run with coverage"),
+        screen.contains("· tests   no run yet; the suite runs with coverage when"),
         "{screen}"
     );
+    assert!(screen.contains("✗ replay  150 decisions, none replayed"), "{screen}");
     sign(&mut app, "legal", "A. Rao");
     let m = message(&app);
     assert!(
-        m.starts_with("refused: gfr-procurement@1.1.0 has no recorded test run"),
+        m.starts_with("refused: gfr-procurement@1.1.0 has 150 stored decisions and none was replayed"),
         "{m}"
     );
     assert_eq!(
@@ -301,7 +316,8 @@ fn snapshots() {
     for (w, h) in [(120, 40), (80, 24)] {
         insta::with_settings!({filters => vec![
             (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?Z)?", "[time]"),
-            (r"ed25519:[0-9a-f]{16}", "ed25519:[key]"),
+            (r"SHA256:[A-Za-z0-9+/]{12}…", "SHA256:[key]…"),
+            (r"/tmp/\.tmp[A-Za-z0-9]+/", "[dir]/"),
         ]}, {
             insta::assert_snapshot!(format!("certify_{w}x{h}"), render(&app, w, h));
         });

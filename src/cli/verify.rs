@@ -1,6 +1,7 @@
-//! `gavel verify` (the store: SQLite's integrity, every version's hash, the
-//! decision log against its signed checkpoints and one kept elsewhere) and
-//! `gavel backup FILE`.
+//! `gavel verify` (the store: SQLite's integrity, every version's hash and
+//! the rows derived from its source, every decision's version, the decision
+//! log against its signed checkpoints and one kept elsewhere) and `gavel
+//! backup FILE`.
 
 use std::path::PathBuf;
 
@@ -153,6 +154,26 @@ fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
     } else {
         for p in &report.versions {
             writeln!(ctx.out, "version CHANGED: {}", escape(p))?;
+        }
+    }
+    if report.derived.is_empty() {
+        writeln!(
+            ctx.out,
+            "rules OK: every stored rule, citation and module says what its version's source says"
+        )?;
+    } else {
+        for p in &report.derived {
+            writeln!(ctx.out, "rules NOT OK: {}", escape(p))?;
+        }
+    }
+    if report.decision_versions.is_empty() {
+        writeln!(
+            ctx.out,
+            "decisions' versions OK: every decision's version is in the store"
+        )?;
+    } else {
+        for p in &report.decision_versions {
+            writeln!(ctx.out, "decision's version GONE: {}", escape(p))?;
         }
     }
     Ok(())

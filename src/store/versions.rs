@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 
 use super::Store;
-use crate::bundle::{Annotation, Bundle, Catalog, Citation, RuleInfo, RuleKind};
+use crate::bundle::{Annotation, Bundle, Catalog, Citation, ModuleInfo, RuleInfo, RuleKind};
 use crate::error::{Error, Result};
 
 /// `NAME@VERSION`, as the user writes it.
@@ -205,46 +206,20 @@ impl Store {
                 blob.execute(params![f.sha256, f.text])?;
                 file.execute(params![version_id, f.path, f.kind.as_str(), f.sha256])?;
             }
-            let mut module = tx.prepare_cached(
-                "INSERT INTO modules (version_id, file, package, is_test, title, annotation) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
+            let mut module = tx.prepare_cached(&insert_sql("modules", &MODULE_COLUMNS))?;
             for m in &catalog.modules {
-                let title = m.annotation.as_ref().and_then(|a| a.title.clone());
-                module.execute(params![
-                    version_id,
-                    m.file,
-                    m.package,
-                    m.is_test,
-                    title,
-                    to_json(&m.annotation)
-                ])?;
+                module.execute(params_from_iter(
+                    std::iter::once(Value::Integer(version_id)).chain(module_row(m)),
+                ))?;
             }
-            let mut rule = tx.prepare_cached(
-                "INSERT INTO rules (version_id, package, name, kind, file, line_start, line_end, is_test, entrypoint,
-                                    title, description, severity, value, annotation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
+            let mut rule = tx.prepare_cached(&insert_sql("rules", &RULE_COLUMNS))?;
             let mut citation = tx.prepare_cached(
                 "INSERT INTO citations (rule_id, seq, regulation, clause) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for r in &catalog.rules {
-                let a = r.annotation.as_ref();
-                rule.execute(params![
-                    version_id,
-                    r.package,
-                    r.name,
-                    r.kind.as_str(),
-                    r.file,
-                    r.line_start,
-                    r.line_end,
-                    !r.is_policy(),
-                    r.is_entrypoint(),
-                    a.and_then(|a| a.title.clone()),
-                    a.and_then(|a| a.description.clone()),
-                    a.and_then(|a| a.severity().map(String::from)),
-                    r.value,
-                    to_json(&r.annotation),
-                ])?;
+                rule.execute(params_from_iter(
+                    std::iter::once(Value::Integer(version_id)).chain(rule_row(r)),
+                ))?;
                 let rule_id = tx.last_insert_rowid();
                 for (seq, c) in (0_i64..).zip(r.citations()) {
                     citation.execute(params![rule_id, seq, c.regulation, c.clause])?;
@@ -386,6 +361,79 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
+}
+
+/// The columns of a `rules` row that import derives from the source, in
+/// table order (after `id` and `version_id`). `rule_row` gives their values;
+/// import writes them and the derived-rows check (`crate::derived_check`)
+/// reads them back by these names, so the two cannot disagree.
+pub const RULE_COLUMNS: [&str; 13] = [
+    "package",
+    "name",
+    "kind",
+    "file",
+    "line_start",
+    "line_end",
+    "is_test",
+    "entrypoint",
+    "title",
+    "description",
+    "severity",
+    "value",
+    "annotation",
+];
+
+/// The values of a rule's `rules` row, column by column of `RULE_COLUMNS`.
+pub fn rule_row(r: &RuleInfo) -> [Value; 13] {
+    let a = r.annotation.as_ref();
+    [
+        text(&r.package),
+        text(&r.name),
+        text(r.kind.as_str()),
+        text(&r.file),
+        Value::Integer(i64::from(r.line_start)),
+        Value::Integer(i64::from(r.line_end)),
+        Value::Integer(i64::from(!r.is_policy())),
+        Value::Integer(i64::from(r.is_entrypoint())),
+        optional(a.and_then(|a| a.title.as_deref())),
+        optional(a.and_then(|a| a.description.as_deref())),
+        optional(a.and_then(|a| a.severity())),
+        optional(r.value.as_deref()),
+        optional(to_json(&r.annotation).as_deref()),
+    ]
+}
+
+/// The columns of a `modules` row (after `version_id`), as `RULE_COLUMNS`.
+pub const MODULE_COLUMNS: [&str; 5] = ["file", "package", "is_test", "title", "annotation"];
+
+/// The values of a module's `modules` row, column by column of
+/// `MODULE_COLUMNS`.
+pub fn module_row(m: &ModuleInfo) -> [Value; 5] {
+    [
+        text(&m.file),
+        text(&m.package),
+        Value::Integer(i64::from(m.is_test)),
+        optional(m.annotation.as_ref().and_then(|a| a.title.as_deref())),
+        optional(to_json(&m.annotation).as_deref()),
+    ]
+}
+
+/// `INSERT INTO table (version_id, columns...) VALUES (?1, ?2, ...)`.
+fn insert_sql(table: &str, columns: &[&str]) -> String {
+    let marks: Vec<String> = (1..=columns.len() + 1).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO {table} (version_id, {}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    )
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+fn optional(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, text)
 }
 
 fn to_json<T: Serialize>(v: &Option<T>) -> Option<String> {

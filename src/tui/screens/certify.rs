@@ -548,6 +548,26 @@ impl CertifyScreen {
             Span::styled("sign-offs  ", theme.style(Slot::Title)),
             safe(&format!("{needs}{from}"), theme.style(Slot::Muted)),
         ]));
+        let trust = &c.trust;
+        lines.push(match (&trust.path, &trust.sha256) {
+            (Some(path), Some(_)) => Line::from(vec![
+                Span::styled("signers    ", theme.style(Slot::Title)),
+                safe(
+                    &format!("{path} ({} entries)", trust.signers),
+                    theme.style(Slot::Muted),
+                ),
+            ]),
+            (path, _) => Line::from(vec![
+                Span::styled("signers    ", theme.style(Slot::Title)),
+                safe(
+                    &format!(
+                        "✗ no allowed_signers file{}: no sign-off counts",
+                        path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default()
+                    ),
+                    theme.style(Slot::Warn),
+                ),
+            ]),
+        });
         let role_w = c
             .required_roles
             .iter()
@@ -593,7 +613,12 @@ impl CertifyScreen {
                     safe(&check, style),
                 ]));
                 let mut second = vec![Span::styled(
-                    format!("      {}", s.key_fingerprint),
+                    format!(
+                        "      {}…{}",
+                        // Enough of the fingerprint to tell keys apart by eye.
+                        s.key_fingerprint.chars().take(19).collect::<String>(),
+                        if s.trusted_by.is_some() { " · trusted" } else { "" }
+                    ),
                     theme.style(Slot::Muted),
                 )];
                 if let Some(st) = &s.row.statement {
@@ -654,8 +679,8 @@ impl CertifyScreen {
                 ]));
             }
             None => lines.push(Line::from(Span::styled(
-                "  ✗ tests   no run with coverage (run the suite on tab 2)",
-                theme.style(Slot::Fail),
+                "  · tests   no run yet; the suite runs with coverage when a role signs",
+                theme.style(Slot::Muted),
             ))),
         }
         let (mark, slot, text) = match (&e.replay, e.decisions) {
