@@ -1165,6 +1165,12 @@ pub fn check_signoff(
                 )),
                 Err(e) => problems.push(format!("reading test run #{}: {e}", row.test_run_id)),
             }
+            // The decision log it saw must still be the start of the log.
+            if let Some(note) = p.get("log_checkpoint").and_then(Value::as_str)
+                && let Some(problem) = log_checkpoint_problem(store, note)
+            {
+                problems.push(problem);
+            }
             // Never before the evidence it rests on.
             if let Ok(at) = &signed_at {
                 for (what, when) in [
@@ -1206,6 +1212,45 @@ pub fn check_signoff(
         valid: problems.is_empty(),
         problems,
         row: row.clone(),
+    }
+}
+
+/// Whether the log still begins with the checkpoint a sign-off signed: the
+/// same origin, at least its size, and the same root at that size. (The
+/// sign-off's signature covers the note; a rewritten log cannot keep the
+/// root.)
+fn log_checkpoint_problem(store: &Store, note: &str) -> Option<String> {
+    let parsed = crate::tlog::note::parse_note(note)
+        .ok()
+        .and_then(|n| crate::tlog::note::Checkpoint::parse(&n.text).ok());
+    let Some(cp) = parsed else {
+        return Some("the log checkpoint it signs does not read".into());
+    };
+    let head = match store.log_head() {
+        Ok(h) => h,
+        Err(e) => return Some(format!("the decision log cannot be read: {e}")),
+    };
+    if head.origin != cp.origin {
+        return Some(format!(
+            "it signs a checkpoint of the log {}, but this store's log is {}",
+            cp.origin, head.origin
+        ));
+    }
+    if head.size() < cp.size {
+        return Some(format!(
+            "it saw the decision log at {} decisions, but the log now holds {}: decisions were removed",
+            cp.size,
+            head.size()
+        ));
+    }
+    match store.root_at(cp.size) {
+        Ok(root) if root == cp.root => None,
+        Ok(_) => Some(format!(
+            "the decision log no longer begins with the {} decisions it saw (the root at that size \
+             differs): decisions were rewritten since it was signed",
+            cp.size
+        )),
+        Err(e) => Some(format!("the decision log cannot be read: {e}")),
     }
 }
 

@@ -179,11 +179,7 @@ fn packet_markdown_reads_and_escapes() {
     // The hostile statement cannot open a tag or break the table. (Inside
     // a fenced block, the signed payload a reader saves for ssh-keygen, it
     // is code text, byte for byte, which no renderer runs.)
-    let outside_fences: String = md
-        .split("```")
-        .step_by(2)
-        .collect::<Vec<_>>()
-        .join("");
+    let outside_fences: String = md.split("```").step_by(2).collect::<Vec<_>>().join("");
     assert!(!outside_fences.contains("<script>"), "{md}");
     assert!(
         md.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*bold\\*"),

@@ -511,3 +511,112 @@ fn a_clock_set_back_cannot_date_a_sign_off_before_its_evidence() {
     let (_, md, _) = run(&env, &["packet", V, "--format", "md"]);
     assert!(md.contains("(set by GAVEL\\_NOW, not the clock)"), "{md}");
 }
+
+#[test]
+fn a_sign_off_no_longer_holds_when_its_log_or_its_rules_are_rewritten() {
+    let env = gfr_store();
+    prepare(&env, V);
+    certify_all(&env, V);
+    assert_eq!(run(&env, &["certify", "--verify", V]).0, 0);
+    // A citation rewritten in the derived rows: the packet and the matrix
+    // would show it; --verify re-derives them from the hashed source.
+    sql(
+        &env,
+        "UPDATE citations SET regulation = 'FAKE ACT 2099'
+         WHERE rule_id = (SELECT r.id FROM rules r JOIN versions v ON v.id = r.version_id
+                          WHERE v.version = '1.0.0' AND r.name = 'budget_insufficient' LIMIT 1)
+           AND seq = 0;",
+    );
+    let (code, out, _) = run(&env, &["certify", "--verify", V]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("source     ✗ DIFFERS:") && out.contains("FAKE ACT 2099"),
+        "{out}"
+    );
+    assert!(
+        out.contains("verify FAILED: stored rows differ from the source"),
+        "{out}"
+    );
+    let (_, md, _) = run(&env, &["packet", V, "--format", "md"]);
+    assert!(
+        md.contains("✗ The stored rows differ from what the hashed source gives now"),
+        "{md}"
+    );
+
+    // A decision the sign-offs' replay evidence covered, rewritten with its
+    // leaf hash: every sign-off signed a checkpoint the log no longer starts
+    // with.
+    let env = gfr_store();
+    prepare(&env, V);
+    certify_all(&env, V);
+    sql(
+        &env,
+        "DROP TRIGGER decisions_no_update;
+         UPDATE decisions SET leaf_hash = randomblob(32) WHERE seq = 290;",
+    );
+    let (code, out, _) = run(&env, &["certify", "--verify", V]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the decision log no longer begins with the 300 decisions it saw"),
+        "{out}"
+    );
+    assert!(out.contains("; 4 invalid sign-offs"), "{out}");
+}
+
+#[test]
+fn an_exception_cannot_be_resolved_before_it_was_logged() {
+    let env = gfr_store();
+    let id = decision_of(&env, V, "BLOCK");
+    let (code, _, err) = run_at(
+        &env,
+        "2026-11-20T09:00:00Z",
+        &[
+            "exceptions",
+            "add",
+            &id,
+            "--reason",
+            "waiver",
+            "--owner",
+            "ops",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The clock set back 23 days: refused, and nothing is stored.
+    let (code, _, err) = run_at(
+        &env,
+        "2026-10-28T09:00:00Z",
+        &["exceptions", "resolve", "1", "--note", "done"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("exception #1 was logged at 2026-11-20T09:00:00.000Z; a resolution at 2026-10-28T09:00:00.000Z (from GAVEL_NOW) would precede it"),
+        "{err}"
+    );
+    let open = json(&env, &["exceptions", "list", "--open"]);
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{open}");
+    // The store refuses it too, whatever writes it.
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let e = conn
+        .execute(
+            "INSERT INTO exception_resolutions (exception_id, note, resolved_at) VALUES (1, 'x', '2001-01-01T00:00:00.000Z')",
+            [],
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a resolution never precedes its exception"),
+        "{e}"
+    );
+    // Resolved at a time GAVEL_NOW set: it says so.
+    let (code, out, _) = run_at(
+        &env,
+        "2026-11-21T09:00:00Z",
+        &["exceptions", "resolve", "1", "--note", "done"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("(time set by GAVEL_NOW)"), "{out}");
+    let list = json(&env, &["exceptions", "list"]);
+    let e = &list[0];
+    assert_eq!(e["resolution"]["clock"], "GAVEL_NOW", "{e}");
+    assert_eq!(e["clock"], "GAVEL_NOW", "{e}");
+}

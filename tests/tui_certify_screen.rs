@@ -59,10 +59,7 @@ fn certify_app(dir: &Path) -> App {
     }
     let trust = dir.join("allowed_signers");
     std::fs::write(&trust, signers).unwrap();
-    app.certify
-        .settings
-        .load_trust(Some(&trust), None)
-        .unwrap();
+    app.certify.settings.load_trust(Some(&trust), None).unwrap();
     app.certify.key_file = Some(dir.join("keys/legal.key"));
     app.use_log_key(dir.join("keys/log.key"));
     app.reload().unwrap();
@@ -193,11 +190,16 @@ fn sign_off_is_refused_without_evidence() {
         screen.contains("· tests   no run yet; the suite runs with coverage when"),
         "{screen}"
     );
-    assert!(screen.contains("✗ replay  150 decisions, none replayed"), "{screen}");
+    assert!(
+        screen.contains("✗ replay  150 decisions, none replayed"),
+        "{screen}"
+    );
     sign(&mut app, "legal", "A. Rao");
     let m = message(&app);
     assert!(
-        m.starts_with("refused: gfr-procurement@1.1.0 has 150 stored decisions and none was replayed"),
+        m.starts_with(
+            "refused: gfr-procurement@1.1.0 has 150 stored decisions and none was replayed"
+        ),
         "{m}"
     );
     assert_eq!(

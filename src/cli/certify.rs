@@ -215,6 +215,32 @@ fn print_verify(ctx: &mut Ctx, r: &VerifyReport) -> anyhow::Result<()> {
             writeln!(out, "files      ✗ CHANGED: {}", escape(p))?;
         }
     }
+    let t = &c.trust;
+    match (&t.path, &t.sha256) {
+        (Some(path), Some(sha)) => writeln!(
+            out,
+            "signers    {} (sha256:{}, {} entries)",
+            escape(path),
+            &sha[..16.min(sha.len())],
+            t.signers
+        )?,
+        (Some(path), None) => writeln!(
+            out,
+            "signers    ✗ no allowed_signers file at {}: no sign-off counts",
+            escape(path)
+        )?,
+        _ => writeln!(
+            out,
+            "signers    ✗ no allowed_signers file: no sign-off counts"
+        )?,
+    }
+    match &r.suite_now {
+        Some(now) => writeln!(out, "suite now  {}", escape(&now.label()))?,
+        None => writeln!(out, "suite now  ✗ does not run")?,
+    }
+    for p in &r.rederived_problems {
+        writeln!(out, "source     ✗ DIFFERS: {}", escape(p))?;
+    }
     if c.signoffs.is_empty() {
         writeln!(out, "sign-offs  none")?;
     } else {
@@ -225,11 +251,17 @@ fn print_verify(ctx: &mut Ctx, r: &VerifyReport) -> anyhow::Result<()> {
     }
     writeln!(out, "status: {}", status_line(c))?;
     if r.ok {
-        writeln!(out, "verify OK: certified, every signature and hash checks")?;
+        writeln!(
+            out,
+            "verify OK: certified; every signature, signer, hash and derived row checks"
+        )?;
     } else {
         let mut why = Vec::new();
         if !r.hash_problems.is_empty() {
             why.push("the files changed".to_string());
+        }
+        if !r.rederived_problems.is_empty() {
+            why.push("stored rows differ from the source".to_string());
         }
         if c.invalid_signoffs > 0 {
             why.push(format!("{} sign-off(s) do not verify", c.invalid_signoffs));

@@ -184,7 +184,11 @@ impl Store {
         if resolved_at < created.as_str() {
             return Err(Error::Invalid(format!(
                 "exception #{id} was logged at {created}; a resolution at {resolved_at}{} would precede it",
-                if clock.is_some() { " (from GAVEL_NOW)" } else { "" }
+                if clock.is_some() {
+                    " (from GAVEL_NOW)"
+                } else {
+                    ""
+                }
             )));
         }
         let resolved: Option<String> = tx

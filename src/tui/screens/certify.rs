@@ -562,7 +562,9 @@ impl CertifyScreen {
                 safe(
                     &format!(
                         "✗ no allowed_signers file{}: no sign-off counts",
-                        path.as_deref().map(|p| format!(" at {p}")).unwrap_or_default()
+                        path.as_deref()
+                            .map(|p| format!(" at {p}"))
+                            .unwrap_or_default()
                     ),
                     theme.style(Slot::Warn),
                 ),
@@ -617,7 +619,11 @@ impl CertifyScreen {
                         "      {}…{}",
                         // Enough of the fingerprint to tell keys apart by eye.
                         s.key_fingerprint.chars().take(19).collect::<String>(),
-                        if s.trusted_by.is_some() { " · trusted" } else { "" }
+                        if s.trusted_by.is_some() {
+                            " · trusted"
+                        } else {
+                            ""
+                        }
                     ),
                     theme.style(Slot::Muted),
                 )];
