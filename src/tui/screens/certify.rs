@@ -269,7 +269,9 @@ impl CertifyScreen {
                     return vec![Effect::Error("no role given: nothing signed".into())];
                 }
                 vec![Effect::OpenPrompt {
-                    title: format!("sign off {version} as {text}: signer's name"),
+                    title: format!(
+                        "sign off {version} as {text}: signer (Enter: the one allowed_signers lists for your key)"
+                    ),
                     initial: String::new(),
                     prompt: Prompt::CertifySigner {
                         version,
@@ -278,9 +280,7 @@ impl CertifyScreen {
                 }]
             }
             Prompt::CertifySigner { version, role } => {
-                if text.is_empty() {
-                    return vec![Effect::Error("no signer given: nothing signed".into())];
-                }
+                // Empty: the principal the trust file lists for the key.
                 vec![Effect::OpenPrompt {
                     title: format!("{role} sign-off of {version}: statement (Enter for none)"),
                     initial: String::new(),
