@@ -80,6 +80,7 @@ pub fn import_decisions(
     std::thread::scope(|scope| -> Result<()> {
         let reader_thread = scope.spawn(move || read_batches(reader, tx));
         for (batch, lines, bytes) in rx {
+            let first_line = summary.lines + 1;
             summary.lines = lines;
             let mut new = Vec::with_capacity(batch.len());
             for item in batch {
@@ -91,7 +92,9 @@ pub fn import_decisions(
                     Ok(p) => new.push(to_new(store, &mut resolver, p, &mut summary)?),
                 }
             }
-            let out = store.append(&new)?;
+            let out = store
+                .append(&new)
+                .map_err(|e| batch_failed(e, first_line, lines, &summary))?;
             summary.imported += out.appended;
             summary.identical += out.identical;
             for (line, id) in out.conflicts {
@@ -143,6 +146,51 @@ fn to_new(
         event: p.event,
         event_sha256: p.event_sha256,
     })
+}
+
+/// A batch that could not be stored (a full disk, an I/O error): which
+/// lines, and that every batch before it is committed, so the same import
+/// run again (once there is room) stores the rest and skips what is there.
+fn batch_failed(e: Error, first: u64, last: u64, done: &ImportSummary) -> Error {
+    let Error::Store(inner) = &e else {
+        return e;
+    };
+    let full = matches!(
+        inner.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull)
+    );
+    if !full
+        && !matches!(
+            inner.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::SystemIoFailure)
+        )
+    {
+        return e;
+    }
+    let before = if first <= 1 {
+        "no line before it was".to_string()
+    } else {
+        format!(
+            "lines 1-{} are committed ({} decisions new, {} already stored)",
+            first - 1,
+            done.imported,
+            done.identical
+        )
+    };
+    Error::Invalid(format!(
+        "{} while storing the batch of lines {first}-{last}: nothing of it was stored; {before}. \
+         {}run the same import again: what is stored is skipped",
+        if full {
+            "the disk is full"
+        } else {
+            "an I/O error"
+        },
+        if full {
+            "Free some space and "
+        } else {
+            "Check the disk and "
+        },
+    ))
 }
 
 /// Reads and parses lines into batches on its own thread.

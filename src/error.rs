@@ -42,6 +42,15 @@ pub enum Error {
     #[error("{0}")]
     Check(String),
 
+    /// The store may be read but not written (a read-only copy).
+    #[error("{0}")]
+    ReadOnly(String),
+
+    /// The store file is damaged (SQLite says it is malformed or not a
+    /// database): `gavel verify` reports what can still be read.
+    #[error("store DAMAGED: {0}")]
+    Damaged(String),
+
     /// The Rego engine failed in a way no input explains.
     #[error("engine: {0}")]
     Engine(String),

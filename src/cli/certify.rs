@@ -46,7 +46,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
     let settings = ctx.settings()?;
     if args.verify {
-        let store = ctx.open_store()?;
+        let store = ctx.open_store_read_only()?;
         let report = verify(&store, &reference, &settings)?;
         if ctx.format == Format::Json {
             write_json(ctx.out, &report)?;

@@ -181,7 +181,7 @@ fn import(ctx: &mut Ctx, file: &str) -> anyhow::Result<Status> {
 }
 
 fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let filter = f.to_filter(&store)?;
     let rows = store.list_decisions(&filter, None, f.limit.unwrap_or(50))?;
     let excepted = store.exception_ids_by_decision()?;
@@ -262,7 +262,7 @@ struct ShowDoc<'a> {
 }
 
 fn show(ctx: &mut Ctx, id: &str) -> anyhow::Result<Status> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let Some((seq, rec)) = store.get_decision(id)? else {
         bail!("no decision {id} in the store");
     };
@@ -398,7 +398,7 @@ fn export(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     if ctx.format == Format::Json {
         bail!("export writes JSONL; drop --format json");
     }
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let filter = f.to_filter(&store)?;
     let out = &mut *ctx.out;
     let mut io_err: Option<std::io::Error> = None;

@@ -103,7 +103,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
             overdue,
             version,
         } => {
-            let store = ctx.open_store()?;
+            let store = ctx.open_store_read_only()?;
             let version_id = match &version {
                 Some(v) => Some(store.find_version(&VersionRef::parse(v)?)?.id),
                 None => None,

@@ -73,6 +73,26 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
                 }
                 reports.push(report);
             }
+            Err(crate::Error::Store(inner))
+                if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) =>
+            {
+                // Each version is one transaction: this one is not stored,
+                // the ones before it are, and the rest are not tried.
+                let done: Vec<String> = reports
+                    .iter()
+                    .map(|r: &crate::import::ImportReport| r.reference.to_string())
+                    .collect();
+                anyhow::bail!(
+                    "{}: the disk is full; nothing of it was stored{}. Free some space and run the \
+                     same import again: what is stored is skipped",
+                    dir.display(),
+                    if done.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} before it are stored", done.join(", "))
+                    }
+                );
+            }
             Err(e) => {
                 failed = true;
                 report_error(&e);

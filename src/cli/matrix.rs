@@ -29,7 +29,7 @@ struct MatrixDoc<'a> {
 
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let version = store.find_version(&reference)?;
     let run = store.latest_covered_run(version.id)?;
     let matrix = Matrix::build(

@@ -178,13 +178,23 @@ impl Ctx<'_> {
         crate::certify::Clock::from_env()
     }
 
+    /// The store's path: `--db`, else the default.
+    fn store_path(&self) -> Result<PathBuf, Error> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => Store::default_path(),
+        }
+    }
+
+    /// Opens the store for a check: read-only, never created or migrated,
+    /// refused (and left as it was) when it is not a Gavel store.
+    pub fn open_store_read_only(&self) -> Result<Store, Error> {
+        Store::open_read_only(&self.store_path()?)
+    }
+
     /// Opens the store, with the log key that signs its checkpoints.
     pub fn open_store(&self) -> Result<Store, Error> {
-        let path = match &self.db {
-            Some(p) => p.clone(),
-            None => Store::default_path()?,
-        };
-        let mut store = Store::open(&path)?;
+        let mut store = Store::open(&self.store_path()?)?;
         store.use_default_log_key();
         let clock = self.clock()?;
         if clock.pinned {

@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     };
     let settings = ctx.settings()?;
     let now = ctx.now()?;
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let packet = build(&store, &reference, &settings, now)?;
     let mut text = match kind {
         Kind::Md => markdown(&packet),

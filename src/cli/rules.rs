@@ -23,7 +23,7 @@ struct RulesDoc<'a> {
 
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let version = store.find_version(&reference)?;
     let rules = store.rules_of(version.id)?;
     let entrypoints: Vec<String> = rules

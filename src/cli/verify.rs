@@ -23,7 +23,24 @@ pub struct VerifyArgs {
 }
 
 pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> anyhow::Result<Status> {
-    let store = ctx.open_store()?;
+    let store = match ctx.open_store_read_only() {
+        Ok(store) => store,
+        // A file SQLite cannot read at all is the check's answer, not an
+        // error in using it.
+        Err(crate::Error::Damaged(why)) => {
+            if ctx.format == Format::Json {
+                write_json(ctx.out, &serde_json::json!({"ok": false, "damaged": why}))?;
+            } else {
+                writeln!(ctx.out, "store DAMAGED: {}", escape(&why))?;
+                writeln!(
+                    ctx.out,
+                    "nothing else could be read: restore the last backup (`gavel backup` makes one)"
+                )?;
+            }
+            return Ok(Status::CheckFailed);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let verifier = super::log::verifier(args.key.as_deref())?;
     let kept = match &args.checkpoint {
         Some(file) => {
@@ -61,7 +78,7 @@ pub struct BackupArgs {
 
 /// Writes a consistent online copy, then verifies the copy.
 pub fn backup(ctx: &mut Ctx, args: BackupArgs) -> anyhow::Result<Status> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     store.backup_to(&args.file)?;
     let copy = Store::open(&args.file)?;
     let options = VerifyOptions {

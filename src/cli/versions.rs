@@ -29,7 +29,7 @@ struct CertDoc<'a> {
 
 pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
     let settings = ctx.settings()?;
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_read_only()?;
     let versions = store.list_versions()?;
     let certs = statuses(&store, &versions, &settings)?;
     if ctx.format == Format::Json {

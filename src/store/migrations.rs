@@ -282,11 +282,16 @@ const MIGRATIONS: &[Migration] = &[
     ),
 ];
 
+/// The schema version this Gavel writes (the number of migrations).
+pub fn known() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
 /// Applies every migration the store has not had yet, each in its own
 /// transaction with its `user_version` bump.
 pub fn apply(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let known = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
+    let known = known();
     if current > known {
         return Err(Error::Invalid(format!(
             "the store has schema version {current}, newer than this gavel knows ({known}): upgrade gavel"
@@ -297,7 +302,13 @@ pub fn apply(conn: &mut Connection) -> Result<()> {
         .enumerate()
         .skip(usize::try_from(current).unwrap_or(0))
     {
-        let tx = conn.transaction()?;
+        // The write lock first, then the version again: two processes
+        // opening a new store at once migrate it once, and neither fails.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now > i64::try_from(n).unwrap_or(i64::MAX) {
+            continue;
+        }
         match step {
             Migration::Sql(sql) => tx.execute_batch(sql)?,
             Migration::Code(f) => f(&tx)?,

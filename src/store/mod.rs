@@ -37,11 +37,27 @@ pub struct Store {
     /// The time records are stamped with when the edge pinned one
     /// (`GAVEL_NOW`); else the clock.
     clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// Opened by `open_read_only`: nothing may be written.
+    read_only: bool,
 }
 
 impl Store {
     /// Opens (creating if needed) the store at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
+        // Another application's database is refused before SQLite's first
+        // write (WAL mode, Gavel's tables) could touch it.
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            match Self::open_read_only(path) {
+                Ok(_) => {}
+                Err(e @ Error::Damaged(_)) => return Err(e),
+                Err(Error::Invalid(m)) if m.contains("not a Gavel store") => {
+                    return Err(Error::Invalid(m));
+                }
+                // An earlier schema (migrated below), a read-only copy (its
+                // own error below): the read-write open decides.
+                Err(_) => {}
+            }
+        }
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
@@ -51,12 +67,112 @@ impl Store {
             Error::Invalid(format!("{}: cannot open the store: {e}", path.display()))
         })?;
         Self::configure(conn, path.to_path_buf()).map_err(|e| match e {
-            Error::Store(inner) => Error::Invalid(format!(
-                "{}: not a Gavel store, or a damaged one: {inner}",
+            Error::Store(inner) if is_read_only_file(&inner) => Error::ReadOnly(format!(
+                "{}: the store cannot be written here ({inner}); checks (verify, versions, \
+                 rules, decisions list/show/export, packet, certify --verify) and the \
+                 workbench read it as it is",
                 path.display()
             )),
+            Error::Store(inner) => damaged(path, &inner),
             other => other,
         })
+    }
+
+    /// Opens an existing store for reading only, as every check does: it
+    /// never creates, migrates or writes anything. A missing path, an empty
+    /// file, a file that is not SQLite, or an SQLite file without Gavel's
+    /// tables is refused and left as it was. A copy the user may not write
+    /// (file mode, read-only media) opens too: when SQLite cannot make the
+    /// WAL's shared-memory file beside it, the file is read as immutable.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        let shown = path.display();
+        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(format!(
+                "{shown}: no such store (nothing was created; give the store with --db PATH)"
+            )),
+            _ => Error::io(path, e),
+        })?;
+        if meta.is_dir() {
+            return Err(Error::Invalid(format!(
+                "{shown}: a directory, not a store file"
+            )));
+        }
+        if meta.len() == 0 {
+            return Err(Error::Invalid(format!(
+                "{shown}: an empty file, not a Gavel store (left as it was)"
+            )));
+        }
+        let mut header = [0u8; 16];
+        let read = {
+            use std::io::Read;
+            std::fs::File::open(path)
+                .and_then(|mut f| f.read(&mut header))
+                .map_err(|e| Error::io(path, e))?
+        };
+        if read < header.len() || &header != b"SQLite format 3\0" {
+            return Err(Error::Invalid(format!(
+                "{shown}: not an SQLite file, so not a Gavel store (left as it was)"
+            )));
+        }
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let probe = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        };
+        let mut conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| Error::Invalid(format!("{shown}: cannot open the store: {e}")))?;
+        if let Err(e) = probe(&conn) {
+            if !cannot_share(&e) {
+                return Err(damaged(path, &e));
+            }
+            // Read-only media or a directory we may not write: SQLite cannot
+            // make the WAL's -shm file, so read the file as it is.
+            conn = Connection::open_with_flags(immutable_uri(path), flags)
+                .map_err(|e| Error::Invalid(format!("{shown}: cannot open the store: {e}")))?;
+            probe(&conn).map_err(|e| damaged(path, &e))?;
+        }
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.execute_batch("PRAGMA query_only = 1;")?;
+        let gavel: bool = conn
+            .query_row(
+                "SELECT count(*) = 2 FROM sqlite_master WHERE type = 'table' AND name IN ('versions', 'decisions')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| damaged(path, &e))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if !gavel || version == 0 {
+            return Err(Error::Invalid(format!(
+                "{shown}: an SQLite file, but not a Gavel store (no Gavel tables; left as it was)"
+            )));
+        }
+        let known = migrations::known();
+        if version < known {
+            return Err(Error::Invalid(format!(
+                "{shown}: a store of an earlier Gavel (schema {version}; this one reads {known}), which \
+                 a read-only check cannot bring up to date: run any command that writes (such as \
+                 `gavel versions --db COPY` on a copy you may write) to migrate it, then check again"
+            )));
+        }
+        if version > known {
+            return Err(Error::Invalid(format!(
+                "{shown}: the store has schema version {version}, newer than this gavel knows ({known}): upgrade gavel"
+            )));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            log_key: log::KeySlot::default(),
+            clock: None,
+            read_only: true,
+        })
+    }
+
+    /// Whether the store was opened for reading only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// A private in-memory store, for tests and throwaway work.
@@ -65,6 +181,16 @@ impl Store {
     }
 
     fn configure(mut conn: Connection, path: PathBuf) -> Result<Store> {
+        // SQLite opens a file it may not write read-only without a word:
+        // say so now, not at the first write.
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(Error::ReadOnly(format!(
+                "{}: the store cannot be written here (a read-only file or medium); checks \
+                 (verify, versions, rules, decisions list/show/export, packet, certify --verify) \
+                 and the workbench read it as it is",
+                path.display()
+            )));
+        }
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // 8 KiB pages for a new store (an existing one keeps its own): a
         // decision row is about a kilobyte, and at 4 KiB the million-row
@@ -91,6 +217,7 @@ impl Store {
             path,
             log_key: log::KeySlot::default(),
             clock: None,
+            read_only: false,
         })
     }
 
@@ -135,6 +262,53 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// The file (or its folder or medium) may not be written.
+fn is_read_only_file(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::PermissionDenied
+        )
+    )
+}
+
+/// SQLite could not open the WAL's shared memory (a read-only directory
+/// or medium): the case for reading the file as immutable.
+fn cannot_share(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+    )
+}
+
+/// An open or first read that failed: a damaged file is said to be one.
+fn damaged(path: &Path, e: &rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            Error::Damaged(format!(
+                "{}: {e} (`gavel verify` reports what can still be read)",
+                path.display()
+            ))
+        }
+        _ => Error::Invalid(format!("{}: cannot read the store: {e}", path.display())),
+    }
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'%' | b'?' | b'#' | 0x80.. => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(char::from(*b)),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 #[cfg(test)]

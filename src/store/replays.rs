@@ -43,7 +43,9 @@ impl Store {
         results: &[ReplayResult],
     ) -> Result<()> {
         let now = self.now_stamp();
-        let tx = self.conn_mut().transaction()?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO replays (decision_seq, batch_id, version_id, own_version, verdict, original_outcome,

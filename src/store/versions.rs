@@ -160,7 +160,9 @@ impl Store {
     ) -> Result<Stored> {
         let hash = bundle.content_hash();
         let now = self.now_stamp();
-        let tx = self.conn_mut().transaction()?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<(String, String)> = tx
             .query_row(
                 "SELECT v.content_hash, v.imported_at FROM versions v JOIN bundles b ON b.id = v.bundle_id

@@ -83,6 +83,23 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action records something in the store (a test run, a
+    /// replay, a sign-off, an exception, the samples).
+    pub fn writes_store(self) -> bool {
+        matches!(
+            self,
+            Action::LoadSamples
+                | Action::RunTests
+                | Action::ReplayOwn
+                | Action::ReplayAgainst
+                | Action::RunImpact
+                | Action::DiffImpact
+                | Action::Certify
+                | Action::AddException
+                | Action::ResolveException
+        )
+    }
+
     /// The name used in the palette and in the config file's `[keys]`.
     pub fn name(self) -> String {
         match self {
@@ -694,6 +711,13 @@ impl KeyMap {
             }
         }
         out
+    }
+
+    /// The same map without the actions that write to the store (for a
+    /// read-only store).
+    pub fn without_writes(mut self) -> KeyMap {
+        self.bindings.retain(|b| !b.action.writes_store());
+        self
     }
 
     /// The status bar's hints for a screen: each hinted action once, with

@@ -83,13 +83,28 @@ pub struct App {
     pub overdue_exceptions: u64,
     /// Whether the tab bar was last drawn with short labels (for clicks).
     pub tabs_compact: std::cell::Cell<bool>,
+    /// The store was opened read-only: nothing that writes is offered.
+    pub read_only: bool,
 }
 
 impl App {
     pub fn new(db: PathBuf, keys: KeyMap, theme: Theme, mouse: bool) -> Result<App> {
-        let mut store = Store::open(&db)?;
+        // A store the user may not write (a read-only copy, read-only
+        // media) opens read-only: the actions that write are unbound, so
+        // neither the keys nor the hints, help and palette offer them.
+        let (mut store, read_only) = match Store::open(&db) {
+            Ok(store) => (store, false),
+            Err(crate::Error::ReadOnly(_)) => (Store::open_read_only(&db)?, true),
+            Err(e) => return Err(e.into()),
+        };
+        let keys = if read_only {
+            keys.without_writes()
+        } else {
+            keys
+        };
         store.use_default_log_key();
         let mut app = App {
+            read_only,
             jobs: Jobs::new(store.path().to_path_buf()),
             store,
             keys,

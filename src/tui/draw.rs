@@ -159,6 +159,10 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         app.scope()
     };
     let mut spans = Vec::new();
+    if app.read_only {
+        // Said first, on every tab: nothing here can be changed.
+        spans.push(Span::styled("READ-ONLY store ", theme.style(Slot::Warn)));
+    }
     let mut hint_list = app.keys.hints(scope);
     if app.tab == Tab::Playground && app.playground.editing() {
         hint_list.push(("Esc".into(), "leave the editor"));

@@ -272,7 +272,11 @@ fn run(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> anyhow::Result<JobOutput> {
-    let mut store = Store::open(db)?;
+    // A read-only store is read as it is (the app offers no job that writes).
+    let mut store = match Store::open(db) {
+        Err(crate::Error::ReadOnly(_)) => Store::open_read_only(db)?,
+        other => other?,
+    };
     match log_key {
         Some(path) => store.use_log_key(path, true),
         None => store.use_default_log_key(),
