@@ -95,7 +95,7 @@ impl App {
         let (mut store, read_only) = match Store::open(&db) {
             Ok(store) => (store, false),
             Err(crate::Error::ReadOnly(_)) => (Store::open_read_only(&db)?, true),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let keys = if read_only {
             keys.without_writes()
