@@ -388,7 +388,11 @@ fn a_full_disk_names_the_batch_that_failed_and_keeps_the_ones_before() {
          G='{bin} --db {db}'; export GAVEL_KEY_DIR={keys}; \
          $G import {bundle} >/dev/null 2>&1 || exit 98; \
          $G decisions import {log} >{dir}/out.txt 2>{dir}/err.txt; echo \"code=$?\"; \
-         $G --format json decisions list --limit 100000 > {dir}/list.json 2>{dir}/list.err; echo \"list=$?\"",
+         $G --format json decisions list --limit 100000 > {dir}/list.json 2>{dir}/list.err; echo \"list=$?\"; \
+         mount -o remount,size=200m {small} || exit 97; \
+         $G decisions import {log} >/dev/null 2>{dir}/again.err; echo \"again=$?\"; \
+         $G --format json decisions list --limit 100000 > {dir}/all.json; \
+         $G verify >/dev/null 2>&1; echo \"verify=$?\"",
         small = small.display(),
         bin = bin().display(),
         db = db.display(),
@@ -427,4 +431,10 @@ fn a_full_disk_names_the_batch_that_failed_and_keeps_the_ones_before() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("list.json")).unwrap()).unwrap();
     assert_eq!(list.as_array().unwrap().len(), committed, "{err}");
     assert_eq!(new, committed);
+    // With room again, the same import stores the rest, each decision once.
+    assert!(said.contains("again=0"), "{said}");
+    assert!(said.contains("verify=0"), "{said}");
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("all.json")).unwrap()).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 21_000);
 }
