@@ -353,3 +353,72 @@ fn the_decisions_screen_shows_the_signed_log_and_the_checkpoint_last_exported() 
         "{screen}"
     );
 }
+
+#[test]
+fn focus_shows_without_colour_and_messages_stay_on_their_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    // The plain theme has no colours: the focused pane says so in its title.
+    let screen = render(&app, 120, 30);
+    assert_eq!(screen.matches('▶').count(), 1, "{screen}");
+    press(&mut app, "<tab>");
+    let after = render(&app, 120, 30);
+    assert_eq!(after.matches('▶').count(), 1, "{after}");
+    assert_ne!(
+        screen.lines().find(|l| l.contains('▶')),
+        after.lines().find(|l| l.contains('▶')),
+        "Tab moved the mark"
+    );
+    // A message belongs to the tab it was said on.
+    app.info("said on the Policies tab".into());
+    assert!(render(&app, 120, 30).contains("said on the Policies tab"));
+    press(&mut app, "3");
+    assert!(!render(&app, 120, 30).contains("said on the Policies tab"));
+    press(&mut app, "1");
+    assert!(render(&app, 120, 30).contains("said on the Policies tab"));
+}
+
+#[test]
+fn the_palette_says_when_nothing_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, ":zzqx");
+    assert!(matches!(app.overlay, Some(Overlay::Palette { .. })));
+    let screen = render(&app, 120, 30);
+    assert!(screen.contains("no match for \"zzqx\""), "{screen}");
+}
+
+#[test]
+fn the_certify_tab_shows_a_replay_made_on_another_tab_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "7");
+    let before = render(&app, 160, 45);
+    assert!(before.contains("none replayed under it"), "{before}");
+    // Replay the selected version's decisions from the Replay tab.
+    let version = app
+        .certify
+        .selected_certification()
+        .unwrap()
+        .version
+        .clone();
+    let id = app
+        .versions
+        .iter()
+        .find(|v| v.reference().to_string() == version)
+        .unwrap()
+        .id;
+    app.apply_effects(vec![gavel::tui::screens::Effect::RunImpact {
+        filter: gavel::store::decisions::DecisionFilter {
+            version_id: Some(id),
+            ..Default::default()
+        },
+        against: None,
+        label: version.clone(),
+    }]);
+    settle(&mut app);
+    press(&mut app, "7");
+    let after = render(&app, 160, 45);
+    assert!(!after.contains("none replayed under it"), "{after}");
+    assert!(after.contains("DETERMINISTIC"), "{after}");
+}

@@ -8,6 +8,7 @@ use super::output::{
 };
 use super::{Ctx, Status};
 use crate::certify::{Certification, statuses};
+use crate::sanitize::escape;
 use crate::store::VersionSummary;
 
 /// A version as `--format json` lists it.
@@ -53,7 +54,8 @@ pub fn run(ctx: &mut Ctx) -> anyhow::Result<Status> {
     if versions.is_empty() {
         writeln!(
             ctx.out,
-            "no policy versions stored yet: gavel import BUNDLE_DIR"
+            "no policy versions stored yet in {}: gavel import BUNDLE_DIR",
+            escape(&store.path().display().to_string())
         )?;
         return Ok(Status::Ok);
     }

@@ -88,7 +88,8 @@ impl Store {
         let shown = path.display();
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!(
-                "{shown}: no such store (nothing was created; give the store with --db PATH)"
+                "{shown}: no such store (nothing was created; give the store with --db PATH{})",
+                demo_hint(path)
             )),
             _ => Error::io(path, e),
         })?;
@@ -261,6 +262,21 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+/// Where `gavel demo` left its store, when it sits beside the one asked
+/// for: the usual reason a check finds no store right after the demo.
+fn demo_hint(path: &Path) -> String {
+    let demo = path.with_file_name("demo.db");
+    if demo != path && demo.exists() {
+        format!(
+            "; `gavel demo` made {}: --db {}",
+            demo.display(),
+            demo.display()
+        )
+    } else {
+        String::new()
     }
 }
 

@@ -63,6 +63,8 @@ pub struct App {
     pub tab: Tab,
     pub overlay: Option<Overlay>,
     pub message: Option<(String, MessageKind)>,
+    /// The tab the message belongs to: it shows there only.
+    pub message_tab: Tab,
     pub jobs: Jobs,
     pub versions: Vec<VersionSummary>,
     pub quit: bool,
@@ -113,6 +115,7 @@ impl App {
             tab: Tab::Policies,
             overlay: None,
             message: None,
+            message_tab: Tab::Policies,
             versions: Vec::new(),
             quit: false,
             dirty: true,
@@ -513,8 +516,14 @@ impl App {
     fn apply_effects_from(&mut self, owner: Tab, effects: Vec<Effect>) {
         for e in effects {
             match e {
-                Effect::Message(m) => self.info(m),
-                Effect::Error(m) => self.error(m),
+                Effect::Message(m) => {
+                    self.message = Some((m, MessageKind::Info));
+                    self.message_tab = owner;
+                }
+                Effect::Error(m) => {
+                    self.message = Some((m, MessageKind::Error));
+                    self.message_tab = owner;
+                }
                 Effect::Start(request) => self.start(request, owner),
                 Effect::Cancel(id) => {
                     self.jobs.cancel(id);
@@ -640,6 +649,11 @@ impl App {
         };
         // A job may have signed a checkpoint (a replay batch, a sign-off).
         self.decisions.refresh_log(&ctx);
+        // A test run or a replay is evidence the Certify tab shows: it is
+        // read again now, not when the cursor next moves.
+        if owner != Tab::Certify {
+            self.certify.reload(&ctx);
+        }
         let effects = match owner {
             Tab::Policies => self.policies.on_job(id, result, &ctx),
             Tab::Tests => self.tests.on_job(id, result, &ctx),
@@ -652,11 +666,15 @@ impl App {
         self.apply_effects_from(owner, effects);
     }
 
+    /// A message for the tab showing now.
     pub fn info(&mut self, m: String) {
         self.message = Some((m, MessageKind::Info));
+        self.message_tab = self.tab;
     }
 
+    /// An error for the tab showing now.
     pub fn error(&mut self, m: String) {
         self.message = Some((m, MessageKind::Error));
+        self.message_tab = self.tab;
     }
 }

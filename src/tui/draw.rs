@@ -205,7 +205,8 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         }
         spans.push(Span::raw("  "));
     }
-    if let Some((m, kind)) = &app.message {
+    // A message shows on the tab it belongs to, not on every tab after.
+    if let Some((m, kind)) = app.message.as_ref().filter(|_| app.message_tab == app.tab) {
         let (style, mark) = match kind {
             MessageKind::Info => (theme.style(Slot::Text), ""),
             MessageKind::Error => (theme.style(Slot::Error), "error: "),
@@ -343,6 +344,14 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
                     Line::from(Span::styled(text.clone(), style))
                 })
                 .collect();
+            let lines = if lines.is_empty() {
+                vec![Line::from(Span::styled(
+                    format!("no match for \"{}\"", crate::sanitize::escape(query)),
+                    theme.style(Slot::Muted),
+                ))]
+            } else {
+                lines
+            };
             f.render_widget(Paragraph::new(lines), list);
         }
         Overlay::Picker {

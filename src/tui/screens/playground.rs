@@ -368,6 +368,9 @@ impl PlaygroundScreen {
             Ok(v) => v,
             Err(e) => {
                 let msg = self.show_invalid(e);
+                // The last outcome was of other input: it must not stand
+                // beside input that was not evaluated.
+                self.run = None;
                 return vec![Effect::Error(format!("{msg} (not evaluated)"))];
             }
         };

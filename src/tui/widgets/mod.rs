@@ -31,10 +31,19 @@ pub fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(theme.border(focused))
         .title(Span::styled(
-            format!(" {} ", sanitize::escape(title)),
+            // Focus is marked in the title too, not by colour alone (a
+            // terminal without colour, NO_COLOR, a colour-blind reader).
+            format!(
+                " {}{} ",
+                if focused { FOCUS_MARK } else { "" },
+                sanitize::escape(title)
+            ),
             theme.title(focused),
         ))
 }
+
+/// What a focused pane's title starts with.
+pub const FOCUS_MARK: &str = "▶ ";
 
 /// `label: value` with the label muted.
 pub fn field<'a>(label: &str, value: &str, theme: &Theme) -> Line<'a> {
