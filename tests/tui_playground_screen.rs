@@ -404,3 +404,34 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn tab_leaves_the_editor_esc_from_the_picker_too_and_ctrl_z_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = opened(dir.path());
+    let text = app.playground.text();
+    // Tab moves focus out of the editor and inserts nothing.
+    press(&mut app, "<tab>");
+    assert!(!app.playground.editing());
+    assert_eq!(app.playground.text(), text);
+    // Back in, typing then Ctrl-Z undoes it and Ctrl-Y redoes it.
+    press(&mut app, "<enter>");
+    assert!(app.playground.editing());
+    press(&mut app, "x");
+    assert_ne!(app.playground.text(), text);
+    press(&mut app, "<c-z>");
+    assert_eq!(app.playground.text(), text);
+    press(&mut app, "<c-y>");
+    assert_ne!(app.playground.text(), text);
+    press(&mut app, "<c-z>");
+    // Ctrl-V, then Esc: the picker closes and so does the editor, so a
+    // tab number switches tabs instead of landing in the JSON.
+    press(&mut app, "<c-v>");
+    assert!(app.overlay.is_some());
+    press(&mut app, "<esc>");
+    assert!(app.overlay.is_none());
+    assert!(!app.playground.editing());
+    press(&mut app, "1");
+    assert_eq!(app.tab, gavel::tui::screens::Tab::Policies);
+    assert_eq!(app.playground.text(), text);
+}

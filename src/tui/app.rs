@@ -208,12 +208,17 @@ impl App {
             self.on_overlay_key(overlay, k, key);
             return;
         }
-        // The playground's editor takes every key but its own actions and Esc.
+        // The playground's editor takes every key but its own actions, Esc,
+        // and Tab, which always moves focus (JSON is indented with spaces).
         if self.tab == Tab::Playground && self.playground.editing() {
             match self.keys.action(key, Scope::Playground) {
                 Some(
                     a @ (Action::Evaluate | Action::SaveCase | Action::PickVersion | Action::Back),
                 ) => self.on_action(a),
+                _ if k.code == crossterm::event::KeyCode::Tab => self.on_action(Action::NextPane),
+                _ if k.code == crossterm::event::KeyCode::BackTab => {
+                    self.on_action(Action::PrevPane)
+                }
                 _ => {
                     self.playground.input_key(k);
                 }
@@ -351,7 +356,14 @@ impl App {
                 pick,
             } => {
                 match k.code {
-                    KeyCode::Esc => return,
+                    KeyCode::Esc => {
+                        // Esc from the editor's version picker leaves the
+                        // editor too: the next keys are commands, not JSON.
+                        if matches!(pick, Pick::PlaygroundVersion) {
+                            self.playground.leave_editor();
+                        }
+                        return;
+                    }
                     KeyCode::Enter => {
                         if !items.is_empty() {
                             self.on_pick(pick, cursor.selected, items[cursor.selected].clone());

@@ -183,6 +183,23 @@ impl PlaygroundScreen {
     // ---- editing ----
 
     pub fn input_key(&mut self, key: KeyEvent) {
+        // Ctrl-Z / Ctrl-Y undo and redo, as in most editors.
+        if key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
+        {
+            let changed = match key.code {
+                KeyCode::Char('z') => Some(self.editor.undo()),
+                KeyCode::Char('y') => Some(self.editor.redo()),
+                _ => None,
+            };
+            if let Some(changed) = changed {
+                if changed {
+                    self.edited();
+                }
+                return;
+            }
+        }
         // A control character typed would reach the terminal when drawn.
         if let KeyCode::Char(c) = key.code
             && sanitize::needs_escape(c)
@@ -258,6 +275,13 @@ impl PlaygroundScreen {
         editor.set_selection_style(Style::default().add_modifier(Modifier::REVERSED));
         self.editor = editor;
         self.set_focus(self.focus);
+    }
+
+    /// Leaves the editor for the report (Esc).
+    pub fn leave_editor(&mut self) {
+        if self.editing() {
+            self.set_focus(PlaygroundFocus::Report);
+        }
     }
 
     fn set_focus(&mut self, focus: PlaygroundFocus) {
