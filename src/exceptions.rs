@@ -132,6 +132,16 @@ pub fn add(store: &Store, req: &NewRequest) -> Result<Exception> {
             req.decision_id
         )));
     };
+    if let Some(g) = &granted {
+        let known = outcomes_of(store, &rec.outcome, rec.version_id)?;
+        if !known.contains(g) {
+            return Err(Error::Invalid(format!(
+                "--outcome '{}': not an outcome this decision's policy gives (it gives {})",
+                g.escape_debug(),
+                known.join(", ")
+            )));
+        }
+    }
     if let Some(g) = &granted
         && *g == rec.outcome
     {
@@ -164,6 +174,31 @@ pub fn add(store: &Store, req: &NewRequest) -> Result<Exception> {
         clock: req.now.pinned.then_some(crate::certify::CLOCK_PINNED),
     })?;
     get(store, id, req.now.now)
+}
+
+/// Gavel's decision shape's outcome words.
+const SHAPE_OUTCOMES: [&str; 4] = ["APPROVE", "APPROVE_WITH_AUDIT", "BLOCK", "ESCALATE"];
+
+/// The outcomes an exception may grant on a decision whose outcome is
+/// `outcome`: the words of its kind of policy (Gavel's decision shape, or
+/// allow / deny), and every outcome the version's stored decisions have.
+fn outcomes_of(store: &Store, outcome: &str, version_id: Option<i64>) -> Result<Vec<String>> {
+    let mut known: Vec<String> = if SHAPE_OUTCOMES.contains(&outcome) {
+        SHAPE_OUTCOMES.iter().map(|o| o.to_string()).collect()
+    } else if ["allow", "deny", "undefined"].contains(&outcome) {
+        vec!["allow".into(), "deny".into()]
+    } else {
+        Vec::new()
+    };
+    if let Some(id) = version_id {
+        for o in store.outcomes_of_version(id)? {
+            if !known.contains(&o) {
+                known.push(o);
+            }
+        }
+    }
+    known.sort();
+    Ok(known)
 }
 
 /// Resolves an exception with a follow-up note.

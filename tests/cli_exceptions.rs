@@ -150,6 +150,13 @@ fn bad_exceptions_are_refused() {
     let (code, _, err) = add(&[&id, "--reason", "r", "--owner", "o", "--outcome", "BLOCK"]);
     assert_eq!(code, 2);
     assert!(err.contains("already BLOCK"), "{err}");
+    // Only an outcome the policy gives.
+    let (code, _, err) = add(&[&id, "--reason", "r", "--owner", "o", "--outcome", "MAYBE"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--outcome 'MAYBE': not an outcome this decision's policy gives (it gives APPROVE, APPROVE_WITH_AUDIT, BLOCK, ESCALATE)"),
+        "{err}"
+    );
     let (code, _, _) = add(&[&id, "--reason", "r", "--owner", "o"]);
     assert_eq!(code, 0);
     let (code, _, err) = add(&[&id, "--reason", "r2", "--owner", "o"]);

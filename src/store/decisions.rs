@@ -248,6 +248,17 @@ fn sql_err(e: rusqlite::Error, id: &str) -> Error {
 }
 
 impl Store {
+    /// The distinct outcomes of the stored decisions of a version.
+    pub fn outcomes_of_version(&self, version_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT DISTINCT outcome FROM decisions WHERE version_id = ?1")?;
+        let rows = stmt
+            .query_map(params![version_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Appends decisions in one transaction, each a new leaf of the Merkle
     /// log, and (with a log key) signs a checkpoint of the log in the same
     /// transaction. A writer takes the lock up front (IMMEDIATE) so two
