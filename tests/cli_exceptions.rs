@@ -265,3 +265,49 @@ fn decision_and_replay_views_show_the_exception() {
     assert_eq!(listed[0]["exceptions"], serde_json::json!([1]));
     assert!(listed[1].get("exceptions").is_none());
 }
+
+#[test]
+fn show_prints_one_exception_whole() {
+    let env = gfr_store();
+    let id = decision_of(&env, "gfr-procurement@1.0.0", "BLOCK");
+    let reason = "CFO memo 14: emergency procurement approved by the board after the flood of 2026, \
+                  to be ratified at the next sitting with the minutes attached";
+    let (code, _, err) = run(
+        &env,
+        &[
+            "exceptions",
+            "add",
+            &id,
+            "--reason",
+            reason,
+            "--owner",
+            "R. Iyer",
+            "--outcome",
+            "APPROVE",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = run(
+        &env,
+        &[
+            "exceptions",
+            "resolve",
+            "1",
+            "--note",
+            "ratified on 2026-11-24",
+            "--by",
+            "R. Iyer",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (code, out, err) = run(&env, &["exceptions", "show", "1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("reason       {reason}")), "{out}");
+    assert!(out.contains("override     BLOCK → APPROVE"), "{out}");
+    assert!(out.contains("resolved by  R. Iyer"), "{out}");
+    assert!(out.contains("note         ratified on 2026-11-24"), "{out}");
+    assert!(out.contains("(set by GAVEL_NOW)"), "{out}");
+    let (code, _, err) = run(&env, &["exceptions", "show", "9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("exception #9"), "{err}");
+}

@@ -1,4 +1,4 @@
-//! `gavel exceptions (add | list | resolve)`: logged overrides of one
+//! `gavel exceptions (add | list | show | resolve)`: logged overrides of one
 //! decision's outcome, each due for follow-up (48 hours by default).
 
 use super::output::{Align, Format, Shrink, Table, terminal_width, write_json};
@@ -42,6 +42,11 @@ pub enum Command {
         /// Only exceptions of decisions made with this version.
         #[arg(long, value_name = "NAME@VERSION")]
         version: Option<String>,
+    },
+    /// One exception in full: its reason, owner, times and resolution.
+    Show {
+        #[arg(value_name = "ID")]
+        id: String,
     },
     /// Resolve an exception with a follow-up note.
     Resolve {
@@ -128,6 +133,17 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
                 },
             )
         }
+        Command::Show { id } => {
+            let id = parse_id(&id)?;
+            let store = ctx.open_store_read_only()?;
+            let e = crate::exceptions::get(&store, id, now)?;
+            if ctx.format == Format::Json {
+                write_json(ctx.out, &e)?;
+            } else {
+                print_one(ctx, &e)?;
+            }
+            Ok(Status::Ok)
+        }
         Command::Resolve { id, note, by } => {
             let id = parse_id(&id)?;
             let store = ctx.open_store()?;
@@ -146,6 +162,47 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
             Ok(Status::Ok)
         }
     }
+}
+
+/// One exception, every field whole (the list cuts long text).
+fn print_one(ctx: &mut Ctx, e: &Exception) -> anyhow::Result<()> {
+    let r = &e.row;
+    let pinned = |clock: &Option<String>| {
+        if clock.is_some() {
+            " (set by GAVEL_NOW)"
+        } else {
+            ""
+        }
+    };
+    let mut fields: Vec<(&str, String)> = vec![
+        ("exception", format!("#{}", r.id)),
+        ("state", format!("{} {}", e.state.glyph(), e.state.as_str())),
+        ("decision", r.decision_id.clone()),
+        (
+            "version",
+            r.version.clone().unwrap_or_else(|| "(not stored)".into()),
+        ),
+        ("path", r.path.clone()),
+        ("override", e.override_label()),
+        ("reason", r.reason.clone()),
+        ("owner", r.owner.clone()),
+        ("logged", format!("{}{}", r.created_at, pinned(&r.clock))),
+        ("due", format!("{} ({})", r.due_at, e.timing)),
+    ];
+    if let Some(res) = &r.resolution {
+        fields.push((
+            "resolved",
+            format!("{}{}", res.resolved_at, pinned(&res.clock)),
+        ));
+        if let Some(by) = &res.resolved_by {
+            fields.push(("resolved by", by.clone()));
+        }
+        fields.push(("note", res.note.clone()));
+    }
+    for (k, v) in fields {
+        writeln!(ctx.out, "{k:<12} {}", escape(&v))?;
+    }
+    Ok(())
 }
 
 fn print_list(ctx: &mut Ctx, items: &[Exception], overdue_only: bool) -> anyhow::Result<()> {
