@@ -325,3 +325,56 @@ fn snapshots() {
         });
     }
 }
+
+#[test]
+fn x_on_a_decision_logs_an_exception_and_a_wrong_id_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    // From the Decisions tab: the selected decision, reason, owner.
+    press(&mut app, "3");
+    let id = app.decisions.selected_id().unwrap();
+    press(&mut app, "x");
+    match &app.overlay {
+        Some(Overlay::Prompt { title, .. }) => {
+            assert!(
+                title.contains(&format!("exception on {id}: reason")),
+                "{title}"
+            )
+        }
+        other => panic!("no reason prompt: {other:?}"),
+    }
+    press(&mut app, "board waiver<enter>R. Iyer<enter>");
+    assert!(
+        message(&app).contains(&format!("logged exception #1 on {id}")),
+        "{}",
+        message(&app)
+    );
+    // On the Certify tab, an id is checked when it is entered: an unknown
+    // one stops there; a unique prefix is taken for the whole id.
+    press(&mut app, "7x");
+    press(&mut app, "nope-nope<enter>");
+    assert!(app.overlay.is_none());
+    assert!(
+        message(&app).contains("no decision nope-nope"),
+        "{}",
+        message(&app)
+    );
+    let other = app
+        .store
+        .list_decisions(&Default::default(), None, 5)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.decision_id)
+        .find(|d| *d != id)
+        .unwrap();
+    press(&mut app, &format!("x{}<enter>", &other[..8]));
+    match &app.overlay {
+        Some(Overlay::Prompt { title, .. }) => {
+            assert!(
+                title.contains(&format!("exception on {other}: reason")),
+                "{title}"
+            )
+        }
+        other => panic!("no reason prompt: {other:?}"),
+    }
+}

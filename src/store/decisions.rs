@@ -247,6 +247,9 @@ fn sql_err(e: rusqlite::Error, id: &str) -> Error {
     }
 }
 
+/// The shortest decision id prefix looked up (shorter ones match too much).
+const MIN_ID_PREFIX: usize = 4;
+
 impl Store {
     /// The distinct outcomes of the stored decisions of a version.
     pub fn outcomes_of_version(&self, version_id: i64) -> Result<Vec<String>> {
@@ -386,9 +389,11 @@ impl Store {
         }
     }
 
-    /// One decision by id, with its log position.
+    /// One decision by id, or by a unique prefix of its id of at least
+    /// four characters (as the tool prints them), with its log position. A
+    /// prefix that several ids share is an error naming a few of them.
     pub fn get_decision(&self, decision_id: &str) -> Result<Option<(i64, DecisionRecord)>> {
-        let seq: Option<i64> = self
+        let mut seq: Option<i64> = self
             .conn()
             .query_row(
                 "SELECT seq FROM decisions WHERE decision_id = ?1",
@@ -396,6 +401,34 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
+        if seq.is_none() && decision_id.chars().count() >= MIN_ID_PREFIX {
+            // Text compares as UTF-8 bytes: every id with the prefix sorts
+            // between it and it followed by the highest character.
+            let upper = format!("{decision_id}{}", char::MAX);
+            let mut stmt = self.conn().prepare_cached(
+                "SELECT seq, decision_id FROM decisions WHERE decision_id >= ?1 AND decision_id < ?2
+                 ORDER BY decision_id LIMIT 4",
+            )?;
+            let found: Vec<(i64, String)> = stmt
+                .query_map(params![decision_id, upper], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            match found.as_slice() {
+                [] => {}
+                [(one, _)] => seq = Some(*one),
+                many => {
+                    return Err(Error::Invalid(format!(
+                        "decision id prefix '{}' is not unique: {}{}; give more of it",
+                        decision_id.escape_debug(),
+                        many.iter()
+                            .take(3)
+                            .map(|(_, id)| id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if many.len() > 3 { ", ..." } else { "" }
+                    )));
+                }
+            }
+        }
         match seq {
             Some(seq) => Ok(self.decision_at(seq)?.map(|(r, _)| (seq, r))),
             None => Ok(None),
@@ -727,6 +760,30 @@ mod tests {
             version_id: None,
             source: "eval".into(),
         }
+    }
+
+    #[test]
+    fn a_unique_prefix_finds_a_decision_and_a_shared_one_is_refused() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.append_decisions(&[
+            record("abcd-1"),
+            record("abcd-2"),
+            record("abce-3"),
+            record("ab"),
+        ])
+        .unwrap();
+        // The whole id wins, even when it is a prefix of others.
+        assert_eq!(s.get_decision("ab").unwrap().unwrap().0, 4);
+        assert_eq!(s.get_decision("abce").unwrap().unwrap().0, 3);
+        assert_eq!(s.get_decision("abcd-2").unwrap().unwrap().0, 2);
+        let e = s.get_decision("abcd").unwrap_err().to_string();
+        assert!(
+            e.contains("prefix 'abcd' is not unique: abcd-1, abcd-2; give more of it"),
+            "{e}"
+        );
+        // Under four characters, only whole ids.
+        assert!(s.get_decision("abc").unwrap().is_none());
+        assert!(s.get_decision("zzzz").unwrap().is_none());
     }
 
     #[test]

@@ -417,6 +417,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         "save as a regression case",
     ),
     h(
+        Key::ch('x'),
+        Action::AddException,
+        Decisions,
+        "log an exception on the selected decision (reason, owner)",
+    ),
+    h(
         Key::plain(KeyCode::Enter),
         Action::Select,
         Decisions,

@@ -300,12 +300,21 @@ impl CertifyScreen {
                 if text.is_empty() {
                     return vec![Effect::Error("no decision id given".into())];
                 }
+                // Checked now, not after every field: an unknown id or an
+                // ambiguous prefix stops here; a unique prefix is the id.
+                let decision_id = match ctx.store.get_decision(text) {
+                    Ok(Some((_, rec))) => rec.decision_id().to_string(),
+                    Ok(None) => {
+                        return vec![Effect::Error(format!(
+                            "no decision {text} in the store (a whole id, or a unique prefix of 4 or more characters)"
+                        ))];
+                    }
+                    Err(e) => return vec![Effect::Error(format!("{e}"))],
+                };
                 vec![Effect::OpenPrompt {
-                    title: format!("exception on {text}: reason"),
+                    title: format!("exception on {decision_id}: reason"),
                     initial: String::new(),
-                    prompt: Prompt::ExceptionReason {
-                        decision_id: text.to_string(),
-                    },
+                    prompt: Prompt::ExceptionReason { decision_id },
                 }]
             }
             Prompt::ExceptionReason { decision_id } => vec![Effect::OpenPrompt {

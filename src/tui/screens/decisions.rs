@@ -343,6 +343,17 @@ impl DecisionsScreen {
                     })];
                 }
             }
+            Action::AddException => {
+                // The chain of prompts is the Certify tab's, from the
+                // reason on: the decision is the selected one.
+                if let Some(id) = self.selected_id() {
+                    return vec![Effect::OpenPrompt {
+                        title: format!("exception on {id}: reason"),
+                        initial: String::new(),
+                        prompt: Prompt::ExceptionReason { decision_id: id },
+                    }];
+                }
+            }
             Action::ReplayOwn => {
                 if let Some(id) = self.selected_id() {
                     return vec![Effect::Start(JobRequest::Replay {
