@@ -422,3 +422,26 @@ fn the_certify_tab_shows_a_replay_made_on_another_tab_at_once() {
     assert!(!after.contains("none replayed under it"), "{after}");
     assert!(after.contains("DETERMINISTIC"), "{after}");
 }
+
+#[test]
+fn the_version_chosen_on_one_tab_is_the_one_the_next_opens_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "jjj");
+    assert_eq!(app.policies.selected_version(), 3);
+    press(&mut app, "2");
+    assert_eq!(app.tests.selected_version_index(), 3);
+    press(&mut app, "7");
+    assert_eq!(app.certify.selected_version_index(), 3);
+    let chosen = app.versions[3].reference().to_string();
+    assert_eq!(
+        app.certify.selected_certification().unwrap().version,
+        chosen
+    );
+    press(&mut app, "jj1");
+    assert_eq!(app.policies.selected_version(), 5);
+    // A tab without a version list keeps the choice for the next one.
+    press(&mut app, "3");
+    press(&mut app, "2");
+    assert_eq!(app.tests.selected_version_index(), 5);
+}

@@ -65,6 +65,8 @@ pub struct App {
     pub message: Option<(String, MessageKind)>,
     /// The tab the message belongs to: it shows there only.
     pub message_tab: Tab,
+    /// The version last chosen on a tab that lists versions (its index).
+    current_version: Option<usize>,
     pub jobs: Jobs,
     pub versions: Vec<VersionSummary>,
     pub quit: bool,
@@ -116,6 +118,7 @@ impl App {
             overlay: None,
             message: None,
             message_tab: Tab::Policies,
+            current_version: None,
             versions: Vec::new(),
             quit: false,
             dirty: true,
@@ -251,7 +254,7 @@ impl App {
             }
             Action::GoTab(n) => {
                 if let Some(t) = Tab::from_number(n) {
-                    self.tab = t;
+                    self.switch_tab(t);
                 }
             }
             Action::Refresh => {
@@ -676,6 +679,38 @@ impl App {
             Tab::Certify => self.certify.on_job(id, result, &ctx),
         };
         self.apply_effects_from(owner, effects);
+    }
+
+    /// Shows tab `t`. The version chosen on the tab left (Policies, Tests,
+    /// Certify) is the one the next of those opens on: one current version.
+    pub fn switch_tab(&mut self, t: Tab) {
+        match self.tab {
+            Tab::Policies => self.current_version = Some(self.policies.selected_version()),
+            Tab::Tests => self.current_version = Some(self.tests.selected_version_index()),
+            Tab::Certify => self.current_version = Some(self.certify.selected_version_index()),
+            _ => {}
+        }
+        self.tab = t;
+        let Some(index) = self.current_version else {
+            return;
+        };
+        let ctx = Ctx {
+            store: &self.store,
+            versions: &self.versions,
+        };
+        let effects = match t {
+            Tab::Policies => self.policies.follow_version(index, &ctx),
+            Tab::Tests => {
+                self.tests.follow_version(index, &ctx);
+                Vec::new()
+            }
+            Tab::Certify => {
+                self.certify.follow_version(index, &ctx);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        self.apply_effects_from(t, effects);
     }
 
     /// A message for the tab showing now.

@@ -89,6 +89,21 @@ impl PoliciesScreen {
         Vec::new()
     }
 
+    /// The index of the version the cursor is on.
+    pub fn selected_version(&self) -> usize {
+        self.versions.selected
+    }
+
+    /// Puts the cursor on version `index` (the one chosen on another tab).
+    pub fn follow_version(&mut self, index: usize, ctx: &Ctx) -> Vec<Effect> {
+        if index == self.versions.selected || index >= ctx.versions.len() {
+            return Vec::new();
+        }
+        self.versions.selected = index;
+        self.loaded.version_id = -1;
+        self.load_selected(ctx)
+    }
+
     pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
         match action {
             Action::NextPane => self.focus = (self.focus + 1) % 3,

@@ -196,6 +196,20 @@ impl TestsScreen {
         }
     }
 
+    /// The index of the version the cursor is on.
+    pub fn selected_version_index(&self) -> usize {
+        self.versions.selected
+    }
+
+    /// Puts the cursor on version `index` (the one chosen on another tab).
+    pub fn follow_version(&mut self, index: usize, ctx: &Ctx) {
+        if index == self.versions.selected || index >= ctx.versions.len() {
+            return;
+        }
+        self.versions.selected = index;
+        self.load_selected(ctx);
+    }
+
     pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
         match action {
             Action::NextPane => self.focus = self.focus.step(1),
