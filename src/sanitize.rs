@@ -66,6 +66,96 @@ pub fn needs_escape(c: char) -> bool {
     )
 }
 
+/// A serde_json formatter that also escapes, as `\uXXXX`, every character
+/// [`needs_escape`] names that JSON itself lets through raw: C1 controls
+/// (`\u009b`), bidi overrides (`\u202e`), DEL and invisible formatting. The
+/// text still parses to the same strings; only what reaches a terminal
+/// changes. serde_json already escapes C0 controls, quotes and backslashes.
+pub struct JsonEscaping<F>(pub F);
+
+/// Forwards a formatter method unchanged to the wrapped formatter.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $name<W: ?Sized + std::io::Write>(
+                &mut self,
+                writer: &mut W,
+                $($arg: $ty),*
+            ) -> std::io::Result<()> {
+                self.0.$name(writer, $($arg),*)
+            }
+        )*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonEscaping<F> {
+    forward! {
+        write_null();
+        write_bool(value: bool);
+        write_i8(value: i8);
+        write_i16(value: i16);
+        write_i32(value: i32);
+        write_i64(value: i64);
+        write_i128(value: i128);
+        write_u8(value: u8);
+        write_u16(value: u16);
+        write_u32(value: u32);
+        write_u64(value: u64);
+        write_u128(value: u128);
+        write_f32(value: f32);
+        write_f64(value: f64);
+        write_number_str(value: &str);
+        begin_string();
+        end_string();
+        write_char_escape(char_escape: serde_json::ser::CharEscape);
+        write_byte_array(value: &[u8]);
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+        write_raw_fragment(fragment: &str);
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
+            self.0.write_string_fragment(writer, &rest[..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        self.0.write_string_fragment(writer, rest)
+    }
+}
+
+/// Valid JSON text with every character [`needs_escape`] names written as
+/// `\uXXXX`. Outside strings JSON holds only ASCII punctuation, digits,
+/// letters and spaces, so every such character is inside a string, where
+/// the escape means the same character.
+pub fn escape_json_text(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(needs_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +182,55 @@ mod tests {
     fn multiline_keeps_newlines() {
         assert_eq!(escape_multiline("a\n\x1b[2Jb\tc"), "a\n^[[2Jb    c");
         assert!(matches!(escape_multiline("a\nb"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_escapes_what_the_text_output_escapes_and_reads_the_same() {
+        let value =
+            serde_json::json!({"k\u{202e}": ["a\u{9b}2J", "\u{7f}\u{1b}x\u{200b}", "plain é"]});
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            JsonEscaping(serde_json::ser::PrettyFormatter::new()),
+        );
+        serde::Serialize::serialize(&value, &mut ser).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("\\u202e") && text.contains("a\\u009b2J"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\\u007f\\u001bx\\u200b") && text.contains("plain é"),
+            "{text}"
+        );
+        assert!(
+            !text.chars().any(|c| c != '\n' && needs_escape(c)),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        // The same text as serde_json's own when there is nothing to escape.
+        let plain = serde_json::json!({"a": [1, "b", null, 2.5]});
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(
+            &mut out,
+            JsonEscaping(serde_json::ser::PrettyFormatter::new()),
+        );
+        serde::Serialize::serialize(&plain, &mut ser).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string_pretty(&plain).unwrap()
+        );
+        // Escaping whole JSON text gives what the formatter gives.
+        let compact = serde_json::to_string(&value).unwrap();
+        let escaped = escape_json_text(&compact);
+        assert!(!escaped.chars().any(needs_escape));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&escaped).unwrap(),
+            value
+        );
     }
 
     #[test]

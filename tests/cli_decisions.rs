@@ -350,6 +350,89 @@ fn numbers_keep_their_text_and_compare_by_value() {
     assert_eq!(code, 0);
 }
 
+/// C1 controls and bidi overrides in a decision reach no terminal through
+/// JSON output either: `decisions show --format json`, `eval --format json`
+/// and `decisions export` write them as `\u009b` and `\u202e` (as the text
+/// output shows them as `<U+009B>`), and the JSON still reads back to the
+/// very same strings.
+#[test]
+fn json_output_escapes_c1_and_bidi_characters() {
+    let env = Env::new();
+    let src = "package h\n\n# METADATA\n# entrypoint: true\ndecision := {\"echo\": input.s}\n";
+    let b = env.bundle("h/1.0.0", &[("h.rego", src)]);
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // CSI (a terminal would read `\u{9b}31m` as "red") and a right-to-left
+    // override, raw in the log as a hostile producer would write them.
+    let hostile = "a\u{9b}31m\u{202e}cba\u{7f}";
+    let input = serde_json::json!({ "s": hostile });
+    let event = serde_json::json!({
+        "decision_id": "hostile",
+        "path": "h/decision",
+        "input": input,
+        "result": { "echo": hostile },
+        "bundles": { "h": { "revision": "1.0.0" } },
+        "timestamp": "2026-11-20T10:00:00Z",
+    });
+    let line = serde_json::to_string(&event).unwrap();
+    assert!(
+        line.contains('\u{9b}') && line.contains('\u{202e}'),
+        "raw in the log"
+    );
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(&log, &line).unwrap();
+    let (code, out, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let input_file = env.dir.path().join("input.json");
+    std::fs::write(&input_file, serde_json::to_string(&input).unwrap()).unwrap();
+
+    let commands: [&[&str]; 3] = [
+        &["--format", "json", "decisions", "show", "hostile"],
+        &[
+            "--format",
+            "json",
+            "eval",
+            "h@1.0.0",
+            "--input",
+            input_file.to_str().unwrap(),
+        ],
+        &["decisions", "export"],
+    ];
+    for args in commands {
+        let (code, out, err) = env.run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(
+            !out.chars()
+                .any(|c| matches!(c, '\u{80}'..='\u{9f}' | '\u{202e}' | '\u{7f}')),
+            "{args:?} wrote a raw C1, DEL or bidi character:\n{out}"
+        );
+        assert!(
+            out.contains(r"a\u009b31m\u202ecba\u007f"),
+            "{args:?}: escaped as \\u009b, \\u202e, \\u007f:\n{out}"
+        );
+        let doc: Value = serde_json::from_str(out.trim()).unwrap();
+        let mut found = 0;
+        count_strings(&doc, hostile, &mut found);
+        assert!(
+            found >= 1,
+            "{args:?}: reads back to the same string:\n{out}"
+        );
+    }
+    // The text output escapes them its own way.
+    let (_, text, _) = env.run(&["decisions", "show", "hostile"]);
+    assert!(text.contains("a<U+009B>31m<U+202E>cba^?"), "{text}");
+}
+
+/// How many strings in `v` equal `s`.
+fn count_strings(v: &Value, s: &str, found: &mut usize) {
+    match v {
+        Value::String(x) if x == s => *found += 1,
+        Value::Array(items) => items.iter().for_each(|i| count_strings(i, s, found)),
+        Value::Object(m) => m.values().for_each(|i| count_strings(i, s, found)),
+        _ => {}
+    }
+}
+
 /// A number past any size worth holding exactly is refused at import, as
 /// a line that is not JSON, with where it is.
 #[test]

@@ -404,7 +404,10 @@ fn export(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     let mut io_err: Option<std::io::Error> = None;
     store
         .for_each_decision(&filter, |seq, rec, leaf| {
-            if let Err(e) = writeln!(out, "{}", export_line(&rec, seq, &leaf)) {
+            // Escaped as the JSON output is: the same JSON, nothing that
+            // drives a terminal.
+            let line = export_line(&rec, seq, &leaf);
+            if let Err(e) = writeln!(out, "{}", crate::sanitize::escape_json_text(&line)) {
                 io_err = Some(e);
                 return Err(crate::error::Error::Invalid("output closed".into()));
             }

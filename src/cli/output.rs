@@ -21,9 +21,14 @@ pub enum Format {
     Html,
 }
 
-/// Writes a value as pretty JSON and a newline.
+/// Writes a value as pretty JSON and a newline. C1 controls, bidi
+/// overrides and the other characters the text output escapes are written
+/// as `\uXXXX` escapes: the JSON reads the same, and a terminal it reaches
+/// is driven by none of them.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> anyhow::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    let formatter = sanitize::JsonEscaping(serde_json::ser::PrettyFormatter::new());
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value.serialize(&mut ser)?;
     writeln!(out)?;
     Ok(())
 }
