@@ -51,7 +51,9 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
     let reference = resolve_reference(dir, &bundle, opts)?;
     let rego_v0 = bundle.is_rego_v0(opts.v0_compatible);
     let catalog = Catalog::build(&bundle, rego_v0).map_err(|e| prefix_dir(dir, e))?;
-    LoadedPolicy::load(&bundle, LoadOptions::new(rego_v0)).map_err(|e| prefix_dir(dir, e))?;
+    // Loads as an evaluation would, but for the data's values: an import
+    // holds each data file's text and keys, not its parsed document.
+    LoadedPolicy::check(&bundle, LoadOptions::new(rego_v0)).map_err(|e| prefix_dir(dir, e))?;
     let source = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let stored = store.store_version(
         &reference,
@@ -77,9 +79,10 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
             .count(),
         entrypoints: catalog.entrypoints(),
         rego_version: if rego_v0 { 0 } else { 1 },
-        warnings: catalog
-            .warnings
+        warnings: bundle
+            .notes
             .iter()
+            .chain(&catalog.warnings)
             .map(|w| format!("{}/{w}", dir.display()))
             .collect(),
         ignored: bundle.ignored,

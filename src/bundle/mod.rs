@@ -18,10 +18,42 @@ pub use catalog::{Catalog, ModuleInfo, RuleInfo, RuleKind};
 pub use manifest::Manifest;
 pub use metadata::{Annotation, Citation, RelatedResource};
 
-/// The largest bundle file read (a 50 MB data file imports in about 7 s
-/// with a peak of 740 MB in a debug build). regorus's own limit for a
-/// `.rego` file is 1 MiB.
+/// The largest bundle file read. regorus's own limit for a `.rego` file is
+/// 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The memory one read of a bundle (an import, `gavel test DIR`) may plan
+/// for, checked from the files' sizes before any is read (see
+/// [`read_cost`]). Bundles within it import in about a third of it.
+pub const READ_BUDGET: u64 = 1 << 30;
+
+/// What reading a bundle is expected to take beyond its files' text: the
+/// process, the store's page cache (64 MiB).
+const READ_OVERHEAD: u64 = 96 << 20;
+
+/// How many times its size a YAML data file takes while it is read: the
+/// YAML reader holds every event of the document with its position
+/// (measured: 30 times for 58 MB of records in block style, 60 for a flow
+/// list of small numbers, 104 for a list of one-key mappings).
+pub const YAML_READ_FACTOR: u64 = 128;
+
+/// The memory a bundle's files are expected to take while they are read,
+/// checked, and stored: every file's text, held whole (a version is
+/// stored and hashed as its files), and the most any one file needs on
+/// top of that: twice its size while it is stored (SQLite's copy of the
+/// value and the row it builds), or, for a YAML data file,
+/// [`YAML_READ_FACTOR`] times its size while it is read. Measured: one 60 MB JSON data file imports
+/// with a peak of 280 MB, three with 390 MB (debug build); JSON data is
+/// read into its object keys only, whatever its shape (bundle/data.rs).
+pub fn read_cost(files: impl IntoIterator<Item = (u64, bool)>) -> u64 {
+    let (mut held, mut transient) = (0u64, 0u64);
+    for (size, yaml_data) in files {
+        held = held.saturating_add(size);
+        let factor = if yaml_data { YAML_READ_FACTOR } else { 2 };
+        transient = transient.max(size.saturating_mul(factor));
+    }
+    READ_OVERHEAD.saturating_add(held).saturating_add(transient)
+}
 
 /// What a file is to Gavel. Files of no kind are not part of a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,22 +161,38 @@ pub struct Bundle {
     /// Files in the directory that are not part of the bundle (shown to the
     /// user so that nothing is dropped silently).
     pub ignored: Vec<String>,
+    /// What the user should know about how the directory was read
+    /// (`path: why`, bundle-relative): symlinks followed.
+    pub notes: Vec<String>,
     /// Path prefixes under which whole bundles were combined: a data file's
     /// data path is its directory relative to its prefix.
     pub mounts: Vec<String>,
 }
 
+/// Which symlinks in a directory are followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    /// Those that stay inside the directory (a bundle to store): one that
+    /// leads out of it is refused, where a file it leads to would be read.
+    Inside,
+    /// All, wherever they lead, as `opa test DIR` follows them (a
+    /// directory to test, which is not stored).
+    Anywhere,
+}
+
 impl Bundle {
-    /// Reads a bundle directory. Hidden files and directories other than
-    /// `.manifest` are skipped, as OPA does; symlinks are followed, and a
-    /// symlink loop is an error.
+    /// Reads a bundle directory to store it. Hidden files and directories
+    /// other than `.manifest` are skipped, as OPA does; symlinks are
+    /// followed while they stay inside the directory (one that leads out of
+    /// it is refused), and a symlink loop is an error; a file name that is
+    /// not UTF-8 is refused.
     pub fn read_dir(dir: &Path) -> Result<Bundle> {
         Self::read_dir_with(dir, DataFiles::Bundle)
     }
 
-    /// Reads a directory with the given rule for data files.
+    /// Reads a bundle directory with the given rule for data files.
     pub fn read_dir_with(dir: &Path, data: DataFiles) -> Result<Bundle> {
-        let bundle = Self::read_dir_files(dir, data)?;
+        let bundle = Self::read_dir_files_with(dir, data, Links::Inside)?;
         if !bundle.files.iter().any(|f| f.kind == FileKind::Module) {
             return Err(Error::Invalid(format!(
                 "{}: no .rego files: not a bundle",
@@ -178,13 +226,21 @@ impl Bundle {
             manifest,
             files: vec![BundleFile::new(name, kind, text)],
             ignored: Vec::new(),
+            notes: Vec::new(),
             mounts: Vec::new(),
         })
     }
 
     /// A directory's files, whether or not it holds a module (`opa test`
-    /// takes a directory of data files beside the policy's).
+    /// takes a directory of data files beside the policy's), every symlink
+    /// followed as `opa test DIR` follows them.
     pub fn read_dir_files(dir: &Path, data: DataFiles) -> Result<Bundle> {
+        Self::read_dir_files_with(dir, data, Links::Anywhere)
+    }
+
+    /// A directory's files: listed first (names, symlinks, sizes, the
+    /// memory budget checked), then read.
+    pub fn read_dir_files_with(dir: &Path, data: DataFiles, links: Links) -> Result<Bundle> {
         let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
         if !meta.is_dir() {
             return Err(Error::Invalid(format!(
@@ -192,8 +248,10 @@ impl Bundle {
                 dir.display()
             )));
         }
-        let mut files = Vec::new();
+        let root = std::fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+        let mut listed: Vec<(std::path::PathBuf, String, FileKind, u64)> = Vec::new();
         let mut ignored = Vec::new();
+        let mut notes = Vec::new();
         let walker = walkdir::WalkDir::new(dir)
             .follow_links(true)
             .sort_by_file_name()
@@ -203,22 +261,102 @@ impl Bundle {
             });
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(dir, e))?;
-            if !entry.file_type().is_file() {
+            let is_dir = entry.file_type().is_dir();
+            if !entry.file_type().is_file() && !(is_dir && entry.path_is_symlink()) {
                 continue;
             }
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(entry.path())
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let Some(kind) = FileKind::of_with(&rel, data) else {
+            let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let Some(rel) = utf8_path(relative) else {
+                // Stored as text, a name that is not UTF-8 could only be
+                // stored changed (two such names as one).
+                let shown = format!("{}/{}", escaped_path(dir), escaped_path(relative));
+                let rel_shown = escaped_path(relative);
+                let lossy = relative.to_string_lossy().replace('\\', "/");
+                if is_dir || FileKind::of_with(&lossy, data).is_some() {
+                    return Err(Error::input(
+                        shown,
+                        "the name is not UTF-8 (its bytes shown as \\xNN): a bundle's paths are \
+                         stored as text, so rename it",
+                    ));
+                }
+                ignored.push(rel_shown);
+                continue;
+            };
+            let kind = if is_dir {
+                None
+            } else {
+                FileKind::of_with(&rel, data)
+            };
+            if entry.path_is_symlink() {
+                let target =
+                    std::fs::canonicalize(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+                let inside = target.starts_with(&root);
+                if links == Links::Inside && !inside && (is_dir || kind.is_some()) {
+                    return Err(Error::input(
+                        entry.path().display().to_string(),
+                        format!(
+                            "a symlink to {}, outside the bundle: a version holds only the \
+                             bundle's own files (copy the file into the bundle)",
+                            target.display()
+                        ),
+                    ));
+                }
+                if is_dir || kind.is_some() {
+                    let to = target
+                        .strip_prefix(&root)
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_else(|_| target.display().to_string());
+                    notes.push(format!(
+                        "{rel}: a symlink to {to}, read as the bundle's own {} (`opa build -b` \
+                         leaves symlinks out unless --follow-symlinks)",
+                        if is_dir { "directory" } else { "file" }
+                    ));
+                }
+            }
+            if is_dir {
+                continue;
+            }
+            let Some(kind) = kind else {
                 ignored.push(rel);
                 continue;
             };
-            let text = read_text_file(entry.path(), kind)?;
+            let size = entry.metadata().map_err(|e| walk_error(dir, e))?.len();
+            listed.push((entry.into_path(), rel, kind, size));
+        }
+        // The budget, from the sizes alone: the file that would pass it is
+        // named before any file is read.
+        let mut sizes = Vec::with_capacity(listed.len());
+        for (path, rel, kind, size) in &listed {
+            if *size > MAX_FILE_BYTES {
+                return Err(too_big(path, *size));
+            }
+            sizes.push((*size, *kind == FileKind::Data && !rel.ends_with(".json")));
+            let cost = read_cost(sizes.iter().copied());
+            if cost > READ_BUDGET {
+                let before: u64 = sizes[..sizes.len() - 1].iter().map(|(s, _)| s).sum();
+                return Err(Error::input(
+                    path.display().to_string(),
+                    format!(
+                        "{size} bytes{}: reading it with the bundle's other files ({} MiB before it) \
+                         would take about {} MiB, over Gavel's budget of {} MiB for reading a bundle",
+                        if sizes.last().is_some_and(|(_, yaml)| *yaml) {
+                            format!(
+                                " of YAML data (read at about {YAML_READ_FACTOR} times its size; \
+                                 as JSON it would take 2)"
+                            )
+                        } else {
+                            String::new()
+                        },
+                        before >> 20,
+                        cost >> 20,
+                        READ_BUDGET >> 20
+                    ),
+                ));
+            }
+        }
+        let mut files = Vec::with_capacity(listed.len());
+        for (path, rel, kind, _) in listed {
+            let text = read_text_file(&path, kind)?;
             files.push(BundleFile::new(rel, kind, text));
         }
         let manifest = match files.iter().find(|f| f.kind == FileKind::Manifest) {
@@ -230,6 +368,7 @@ impl Bundle {
             manifest,
             files,
             ignored,
+            notes,
             mounts: Vec::new(),
         })
     }
@@ -246,6 +385,7 @@ impl Bundle {
                 .unwrap_or_default(),
             files: Vec::new(),
             ignored: Vec::new(),
+            notes: Vec::new(),
             mounts: Vec::new(),
         };
         for (label, bundle) in parts {
@@ -257,6 +397,9 @@ impl Bundle {
             combined
                 .ignored
                 .extend(bundle.ignored.into_iter().map(|p| format!("{label}/{p}")));
+            combined
+                .notes
+                .extend(bundle.notes.into_iter().map(|p| format!("{label}/{p}")));
             combined.mounts.push(label);
         }
         combined.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -292,6 +435,7 @@ impl Bundle {
             manifest,
             files,
             ignored: Vec::new(),
+            notes: Vec::new(),
             mounts: Vec::new(),
         })
     }
@@ -323,20 +467,14 @@ impl Bundle {
 }
 
 /// A bundle file's text, sized before it is read (a version is held in
-/// memory whole, and its data, parsed, takes about 15 times its text), and
-/// refused unless it is UTF-8 text without NUL bytes.
+/// memory whole, see [`read_cost`]), and refused unless it is UTF-8 text
+/// without NUL bytes.
 pub fn read_text_file(path: &Path, kind: FileKind) -> Result<String> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
     if size > MAX_FILE_BYTES {
-        return Err(Error::input(
-            path.display().to_string(),
-            format!(
-                "{size} bytes: Gavel reads bundle files of at most {} MiB",
-                MAX_FILE_BYTES >> 20
-            ),
-        ));
+        return Err(too_big(path, size));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -358,6 +496,17 @@ pub fn read_text_file(path: &Path, kind: FileKind) -> Result<String> {
     Ok(text)
 }
 
+/// A file past [`MAX_FILE_BYTES`], refused from its size.
+fn too_big(path: &Path, size: u64) -> Error {
+    Error::input(
+        path.display().to_string(),
+        format!(
+            "{size} bytes: Gavel reads bundle files of at most {} MiB",
+            MAX_FILE_BYTES >> 20
+        ),
+    )
+}
+
 /// The content hash of `(path, sha256-hex)` pairs (sorted here).
 pub fn content_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut pairs: Vec<(&str, &str)> = files.into_iter().collect();
@@ -374,6 +523,35 @@ pub fn content_hash<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> 
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_string_lossy().starts_with('.')
+}
+
+/// A relative path as `/`-separated UTF-8, if every name in it is UTF-8.
+fn utf8_path(relative: &Path) -> Option<String> {
+    let names: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    Some(names?.join("/"))
+}
+
+/// A path with the bytes that are not UTF-8 shown as `\xNN`.
+pub fn escaped_path(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
 }
 
 fn walk_error(dir: &Path, e: walkdir::Error) -> Error {

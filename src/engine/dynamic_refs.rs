@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use crate::bundle::data::DataIndex;
 use crate::rego::walk::{visit_expr, visit_rule_exprs_mut};
 use crate::rego::{Expr, ExprKind, Module, RefArg, Span};
 
@@ -47,11 +48,11 @@ impl Generated {
 /// prefix, adding their rules to `generated`. `rule_paths`: every rule of
 /// the version that has a value (not functions), `data.a.b.rule`.
 /// Base documents (`data` files) under a prefix are read as they are:
-/// `base` is the version's merged data, when known.
+/// `base` is the version's checked data, when known.
 pub fn rewrite(
     module: &mut Module,
     rule_paths: &BTreeSet<String>,
-    base: Option<&serde_json::Value>,
+    base: Option<&DataIndex>,
     generated: &mut Generated,
 ) {
     for rule in &mut module.rules {
@@ -102,7 +103,7 @@ fn step_name(step: &RefArg) -> Option<&str> {
 fn replacement(
     e: &Expr,
     rule_paths: &BTreeSet<String>,
-    base: Option<&serde_json::Value>,
+    base: Option<&DataIndex>,
     generated: &mut Generated,
 ) -> Option<Expr> {
     let (root, steps) = flatten(e)?;
@@ -125,11 +126,7 @@ fn replacement(
     }
     // Keys of a base document under the prefix are yielded too: left to
     // regorus, which merges the two.
-    let mut doc = base;
-    for seg in &prefix {
-        doc = doc.and_then(|d| d.get(seg));
-    }
-    if doc.is_some() {
+    if base.is_some_and(|b| b.contains(&prefix)) {
         return None;
     }
     let under = format!("{path}.");

@@ -21,7 +21,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 use serde_json::Value;
 
 use super::{LoadedPolicy, convert};
-use crate::bundle::{Bundle, data};
+use crate::bundle::Bundle;
 use crate::rego::ExprKind;
 
 /// `time.now_ns` may be called more than once in an evaluation; each call
@@ -101,7 +101,8 @@ impl LoadedPolicy {
         if let Some(p) = Arc::get_mut(&mut program) {
             super::vm_builtins::install(p);
         }
-        let data = RegoValue::from(data::merged_data(bundle).ok()?);
+        // The engine's own data document (shared, not parsed again).
+        let data = engine.get_data();
         let builtins_alike = trees.iter().all(|(_, m)| builtins_alike(m));
         Some(FastProgram {
             program,

@@ -100,7 +100,7 @@ impl LoadedPolicy {
     /// Loads every module and the merged data of a bundle.
     pub fn load(bundle: &Bundle, opts: LoadOptions) -> Result<LoadedPolicy> {
         let strict = Arc::new(AtomicBool::new(false));
-        let (mut engine, trees) = prepared_engine(bundle, opts, false, &strict)?;
+        let (mut engine, trees) = prepared_engine(bundle, opts, false, true, &strict)?;
         engine.set_gather_prints(true);
         let imports = imports_by_package(&trees);
         let test_files: HashSet<String> = bundle
@@ -128,6 +128,17 @@ impl LoadedPolicy {
         })
     }
 
+    /// Checks that a version loads, as [`LoadedPolicy::load`] would load it,
+    /// without giving the engine its data: every module parsed and read,
+    /// the data files read and checked for conflicts (their object keys
+    /// only, see `bundle::data::check`), and the engine's own checks run.
+    /// An import needs no more, and holds a data file's text and shape
+    /// rather than its values (which take several times the text).
+    pub fn check(bundle: &Bundle, opts: LoadOptions) -> Result<()> {
+        let strict = Arc::new(AtomicBool::new(false));
+        prepared_engine(bundle, opts, false, false, &strict).map(drop)
+    }
+
     /// Builtin errors become evaluation errors instead of undefined, as
     /// `opa eval --strict-builtin-errors` (clones made after this inherit it).
     pub fn set_strict_builtin_errors(&mut self, strict: bool) {
@@ -153,7 +164,7 @@ impl LoadedPolicy {
     /// An engine for compiling the VM's program of this version, and the
     /// modules it was given.
     pub(crate) fn vm_engine(&self, bundle: &Bundle) -> Result<(Engine, Trees)> {
-        prepared_engine(bundle, self.opts, true, &self.strict)
+        prepared_engine(bundle, self.opts, true, true, &self.strict)
     }
 
     /// A package and every package its modules import.
@@ -166,16 +177,18 @@ impl LoadedPolicy {
     }
 }
 
-/// An engine with a version's modules and data, checked. `for_vm`: the
-/// modules carry the guards the bytecode VM needs (vm_guards.rs); only the
-/// VM's program is compiled from such an engine.
 /// Each module as regorus was given it: its file and tree.
 pub(crate) type Trees = Vec<(String, crate::rego::Module)>;
 
+/// An engine with a version's modules and data, checked. `for_vm`: the
+/// modules carry the guards the bytecode VM needs (vm_guards.rs); only the
+/// VM's program is compiled from such an engine. `with_data`: the engine is
+/// given the data document (else the data files are only checked).
 fn prepared_engine(
     bundle: &Bundle,
     opts: LoadOptions,
     for_vm: bool,
+    with_data: bool,
     strict: &Arc<AtomicBool>,
 ) -> Result<(Engine, Trees)> {
     let mut engine = Engine::new();
@@ -195,7 +208,9 @@ fn prepared_engine(
     if opts.rego_v0 {
         builtins::install_v0(&mut engine)?;
     }
-    let data = data::merged_data(bundle)?;
+    // The data files read, checked for conflicts, and indexed by path,
+    // without their values.
+    let data = data::check(bundle)?;
     let mut trees = Vec::new();
     for (path, read) in normalize::read_bundle(bundle, opts.rego_v0, for_vm, Some(&data))? {
         engine
@@ -208,9 +223,21 @@ fn prepared_engine(
     let modules: Vec<(String, &crate::rego::Module)> =
         trees.iter().map(|(f, m)| (f.clone(), m)).collect();
     recursion::check(&modules)?;
+    drop(data);
     engine
-        .add_data(Value::from(data))
+        .add_data(Value::new_object())
         .map_err(|e| Error::Invalid(format!("data: {e}")))?;
+    if with_data {
+        // One file at a time, parsed straight into the engine's values:
+        // the document is never held twice (serde_json's tree and
+        // regorus's), and the merge is regorus's own (check found no
+        // conflict).
+        data::engine_data(bundle, |value| {
+            engine
+                .add_data(value)
+                .map_err(|e| Error::Invalid(format!("data: {e}")))
+        })?;
+    }
     // add_policy only parses: the engine analyses the modules at the
     // first evaluation, so evaluate a trivial query to surface its errors.
     engine

@@ -33,12 +33,12 @@ pub struct Read {
 /// over a scalar by itself, and the lookup costs batch replay about a tenth
 /// of its speed); each written back in v1 syntax. conftest's file builtins
 /// are given their module's directory first (conftest_builtins.rs).
-/// `base`: the version's merged data, when known.
+/// `base`: the version's checked data, when known.
 pub fn read_bundle(
     bundle: &Bundle,
     rego_v0: bool,
     for_vm: bool,
-    base: Option<&serde_json::Value>,
+    base: Option<&crate::bundle::data::DataIndex>,
 ) -> Result<Vec<(String, Read)>> {
     let host = super::capabilities::HostBuiltins::of(bundle)?;
     let mut parsed = Vec::new();
