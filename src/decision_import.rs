@@ -17,6 +17,13 @@ use crate::store::decisions::NewDecision;
 /// that a crash loses little and memory stays flat.
 pub const BATCH: usize = 5_000;
 
+/// Bytes of lines per transaction: a batch ends at [`BATCH`] lines or once
+/// its lines reach this many bytes, whichever comes first, so a log of big
+/// lines is held a few lines at a time (a batch holds at most this plus
+/// one line). With the batch being read and the one queued, an import
+/// holds about three batches: at most 3 x (16 MiB + the longest line).
+pub const BATCH_BYTES: usize = 16 << 20;
+
 /// Rejected lines kept for the summary; the rest are only counted (each is
 /// still reported as it is met).
 const KEEP_REJECTED: usize = 1_000;
@@ -74,7 +81,8 @@ pub fn import_decisions(
     reader: impl BufRead + Send,
     hooks: ImportHooks,
 ) -> Result<ImportSummary> {
-    let (tx, rx) = mpsc::sync_channel::<(Batch, u64, u64)>(2);
+    // One batch queued while one is written and the next is read.
+    let (tx, rx) = mpsc::sync_channel::<(Batch, u64, u64)>(1);
     let mut summary = ImportSummary::default();
     let mut resolver = VersionResolver::new();
     std::thread::scope(|scope| -> Result<()> {
@@ -197,8 +205,14 @@ fn batch_failed(e: Error, first: u64, last: u64, done: &ImportSummary) -> Error 
 fn read_batches(mut reader: impl BufRead, tx: mpsc::SyncSender<(Batch, u64, u64)>) -> Result<()> {
     let mut buf = Vec::with_capacity(4096);
     let mut batch: Batch = Vec::with_capacity(BATCH);
+    let mut batch_bytes = 0usize;
     let (mut line, mut bytes) = (0u64, 0u64);
     loop {
+        // A long line's buffer is not kept for the next (it is copied into
+        // the line's event, and a batch may hold it a while).
+        if buf.capacity() > 1 << 20 {
+            buf = Vec::with_capacity(4096);
+        }
         buf.clear();
         let (n, whole) = read_line_capped(&mut reader, &mut buf, MAX_LINE)
             .map_err(|e| Error::io("decision log", e))?;
@@ -220,13 +234,15 @@ fn read_batches(mut reader: impl BufRead, tx: mpsc::SyncSender<(Batch, u64, u64)
             if text.is_empty() {
                 continue;
             }
+            batch_bytes += text.len();
             batch.push(parse_line(text, line));
         }
-        if batch.len() >= BATCH {
+        if batch.len() >= BATCH || batch_bytes >= BATCH_BYTES {
             if tx.send((std::mem::take(&mut batch), line, bytes)).is_err() {
                 return Ok(());
             }
             batch.reserve(BATCH);
+            batch_bytes = 0;
         }
     }
     let _ = tx.send((batch, line, bytes));

@@ -28,6 +28,21 @@ pub fn parse(text: &str) -> serde_json::Result<Value> {
     Ok(value)
 }
 
+/// Checks that every number in (valid) JSON text is within [`MAX_DIGITS`],
+/// as [`parse`] does, without a parsed tree: the same error.
+pub fn check_numbers(text: &str) -> serde_json::Result<()> {
+    if !has_exponent(text.as_bytes()) {
+        return Ok(());
+    }
+    Walk {
+        text: text.as_bytes(),
+        at: 0,
+        line: 1,
+        line_start: 0,
+    }
+    .value(None)
+}
+
 /// Parses a JSON object (a stored decision event), keeping number text.
 pub fn parse_object(text: &str) -> serde_json::Result<serde_json::Map<String, Value>> {
     match parse(text)? {
