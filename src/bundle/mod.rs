@@ -24,7 +24,7 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// The memory one read of a bundle (an import, `gavel test DIR`) may plan
 /// for, checked from the files' sizes before any is read (see
-/// [`read_cost`]). Bundles within it import in about a third of it.
+/// [`read_cost`]).
 pub const READ_BUDGET: u64 = 1 << 30;
 
 /// What reading a bundle is expected to take beyond its files' text: the
@@ -40,16 +40,18 @@ pub const YAML_READ_FACTOR: u64 = 128;
 /// The memory a bundle's files are expected to take while they are read,
 /// checked, and stored: every file's text, held whole (a version is
 /// stored and hashed as its files), and the most any one file needs on
-/// top of that: twice its size while it is stored (SQLite's copy of the
-/// value and the row it builds), or, for a YAML data file,
-/// [`YAML_READ_FACTOR`] times its size while it is read. Measured: one 60 MB JSON data file imports
-/// with a peak of 280 MB, three with 390 MB (debug build); JSON data is
-/// read into its object keys only, whatever its shape (bundle/data.rs).
+/// top of that: three times its size while it is stored (SQLite's copy of
+/// the value, the row it builds, and a stored row beside it that it reads
+/// whole to find the new row's place: `blobs` is a WITHOUT ROWID table),
+/// or, for a YAML data file, [`YAML_READ_FACTOR`] times its size while it
+/// is read. JSON data is read for its object keys only, whatever its shape
+/// (bundle/data.rs). Measured (debug build): one 60 MB JSON data file
+/// imports with a peak RSS of 280 MB, three with 460 MB.
 pub fn read_cost(files: impl IntoIterator<Item = (u64, bool)>) -> u64 {
     let (mut held, mut transient) = (0u64, 0u64);
     for (size, yaml_data) in files {
         held = held.saturating_add(size);
-        let factor = if yaml_data { YAML_READ_FACTOR } else { 2 };
+        let factor = if yaml_data { YAML_READ_FACTOR } else { 3 };
         transient = transient.max(size.saturating_mul(factor));
     }
     READ_OVERHEAD.saturating_add(held).saturating_add(transient)
@@ -262,7 +264,9 @@ impl Bundle {
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(dir, e))?;
             let is_dir = entry.file_type().is_dir();
-            if !entry.file_type().is_file() && !(is_dir && entry.path_is_symlink()) {
+            // Files, and symlinked directories (checked, then walked).
+            let wanted = entry.file_type().is_file() || (is_dir && entry.path_is_symlink());
+            if !wanted {
                 continue;
             }
             let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
@@ -342,7 +346,7 @@ impl Bundle {
                         if sizes.last().is_some_and(|(_, yaml)| *yaml) {
                             format!(
                                 " of YAML data (read at about {YAML_READ_FACTOR} times its size; \
-                                 as JSON it would take 2)"
+                                 as JSON it would take 3)"
                             )
                         } else {
                             String::new()

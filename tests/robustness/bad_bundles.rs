@@ -90,6 +90,147 @@ fn a_symlink_loop_is_named() {
     refused(&env, &before, &dir, &["looped/sub/back: symlink loop"]);
 }
 
+/// A symlink that leads out of the bundle would store the outside file in
+/// an immutable version: refused with its path and target, whether it is a
+/// bundle file or a directory that would be walked. One that stays inside
+/// is read as the bundle's own file (as `opa build --follow-symlinks`
+/// reads it; plain `opa build -b` leaves symlinks out), and the import
+/// says so; a link to a file that is no part of a bundle is listed as
+/// ignored and never read.
+#[test]
+fn symlinks_leading_out_of_the_bundle_are_refused_and_inside_ones_noted() {
+    let (env, before) = populated();
+    let outside = env.bundle("elsewhere", &[("data.json", r#"{"secret": 1}"#)]);
+    let dir = env.bundle("linked", &[("p.rego", GOOD)]);
+    std::fs::create_dir_all(dir.join("x")).unwrap();
+    std::os::unix::fs::symlink(outside.join("data.json"), dir.join("x/data.json")).unwrap();
+    refused(
+        &env,
+        &before,
+        &dir,
+        &[
+            "linked/x/data.json: a symlink to ",
+            "elsewhere/data.json, outside the bundle",
+        ],
+    );
+    // A directory leading out, relative, is refused before it is walked.
+    std::fs::remove_file(dir.join("x/data.json")).unwrap();
+    std::os::unix::fs::symlink("../../elsewhere", dir.join("x/lib")).unwrap();
+    refused(
+        &env,
+        &before,
+        &dir,
+        &[
+            "linked/x/lib: a symlink to ",
+            "elsewhere, outside the bundle",
+        ],
+    );
+    std::fs::remove_file(dir.join("x/lib")).unwrap();
+
+    // Inside: read under the link's path, and noted.
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::write(dir.join("shared/data.json"), r#"{"limit": 3}"#).unwrap();
+    std::os::unix::fs::symlink("../shared/data.json", dir.join("x/data.json")).unwrap();
+    // A file of no bundle kind may lead anywhere: it is not read.
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("NOTES")).unwrap();
+    let (code, out, err) = env.run(&[
+        "--format",
+        "json",
+        "import",
+        dir.to_str().unwrap(),
+        "--name",
+        "linked",
+        "--version",
+        "1.0.0",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let warnings = report[0]["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "linked/x/data.json: a symlink to shared/data.json, read as the bundle's own file"
+        ),
+        "{warnings}"
+    );
+    assert_eq!(report[0]["ignored"], serde_json::json!(["NOTES"]));
+    assert!(err.contains("warning: "), "{err}");
+    let versions = env.json(&["versions"]).to_string();
+    assert!(versions.contains("\"linked\""), "{versions}");
+}
+
+/// Two file names that are not UTF-8 and read alike once made UTF-8
+/// (`caf\xe8.rego`, `caf\xe9.rego`) failed with `UNIQUE constraint
+/// failed`; one alone was stored under a changed name. Refused, with the
+/// bytes shown escaped; nothing stored.
+#[test]
+fn file_names_that_are_not_utf8_are_refused_with_the_path_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let (env, before) = populated();
+    let dir = env.bundle("names", &[("p.rego", GOOD)]);
+    for b in [0xe8u8, 0xe9] {
+        let name = [b'c', b'a', b'f', b, b'.', b'r', b'e', b'g', b'o'];
+        let name = std::ffi::OsStr::from_bytes(&name);
+        std::fs::write(dir.join(name), "package bad\n\nx := 1\n").unwrap();
+    }
+    refused(
+        &env,
+        &before,
+        &dir,
+        &["names/caf\\xe8.rego: the name is not UTF-8 (its bytes shown as \\xNN)"],
+    );
+    // In a directory's name, for a data file below it.
+    let dir = env.bundle("dirnames", &[("p.rego", GOOD)]);
+    let sub = dir.join(std::ffi::OsStr::from_bytes(b"d\xff"));
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("data.json"), "{}").unwrap();
+    refused(
+        &env,
+        &before,
+        &dir,
+        &["dirnames/d\\xff/data.json: the name is not UTF-8"],
+    );
+}
+
+/// Before any file is read, the bundle's files are sized against the
+/// memory budget for reading them (1 GiB: every text held, three times
+/// the largest while it is stored, 128 times a YAML data file's size while
+/// it is read): the file that would pass it is named, from its size alone
+/// (sparse files: nothing is written or read).
+#[test]
+fn a_bundle_past_the_memory_budget_is_refused_by_name_before_it_is_read() {
+    let (env, before) = populated();
+    let dir = env.bundle("manyfiles", &[("p.rego", GOOD)]);
+    for i in 0..16 {
+        let sub = dir.join(format!("d{i:02}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::File::create(sub.join("data.json"))
+            .unwrap()
+            .set_len(60_000_000)
+            .unwrap();
+    }
+    refused(
+        &env,
+        &before,
+        &dir,
+        &[
+            "manyfiles/d13/data.json: 60000000 bytes: reading it with the bundle's other files (743 MiB before it) would take about 1068 MiB, over Gavel's budget of 1024 MiB",
+        ],
+    );
+    let dir = env.bundle("bigyaml", &[("p.rego", GOOD)]);
+    std::fs::File::create(dir.join("data.yaml"))
+        .unwrap()
+        .set_len(10_000_000)
+        .unwrap();
+    refused(
+        &env,
+        &before,
+        &dir,
+        &[
+            "bigyaml/data.yaml: 10000000 bytes of YAML data (read at about 128 times its size; as JSON it would take 3)",
+        ],
+    );
+}
+
 #[test]
 fn binary_files_are_refused_or_ignored() {
     let (env, before) = populated();

@@ -57,7 +57,13 @@ fn import_killed_at_random_points_keeps_whole_batches_and_finishes_on_rerun() {
     let template = Env::new();
     store_with_versions(&template);
     let log = template.dir.path().join("log.jsonl");
-    std::fs::write(&log, decision_log(IMPORT_LINES as usize, "kill")).unwrap();
+    let text = decision_log(IMPORT_LINES as usize, "kill");
+    // Batches of whole 5,000 lines: none reaches the byte bound.
+    let lines: Vec<usize> = text.lines().map(|l| l.len()).collect();
+    for chunk in lines.chunks(batch as usize) {
+        assert!(chunk.iter().sum::<usize>() < gavel::decision_import::BATCH_BYTES);
+    }
+    std::fs::write(&log, text).unwrap();
     let log = log.to_str().unwrap();
     let args = ["decisions", "import", log];
 

@@ -9,7 +9,9 @@
 //! - `integrity`: `gavel verify` on a damaged file, `gavel backup` while
 //!   an import runs;
 //! - `fuzz_backing`: the fuzzers' seed corpora and the crashes they found,
-//!   through the same entry points.
+//!   through the same entry points;
+//! - `memory`: big data files and big decision-log lines under an
+//!   address-space limit.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -25,3 +27,4 @@ mod concurrency;
 mod crash;
 mod fuzz_backing;
 mod integrity;
+mod memory;
