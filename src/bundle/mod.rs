@@ -264,8 +264,10 @@ impl Bundle {
         for entry in walker {
             let entry = entry.map_err(|e| walk_error(dir, e))?;
             let is_dir = entry.file_type().is_dir();
+            // The directory itself may be reached through a symlink.
+            let link = entry.depth() > 0 && entry.path_is_symlink();
             // Files, and symlinked directories (checked, then walked).
-            let wanted = entry.file_type().is_file() || (is_dir && entry.path_is_symlink());
+            let wanted = entry.file_type().is_file() || (is_dir && link);
             if !wanted {
                 continue;
             }
@@ -291,7 +293,7 @@ impl Bundle {
             } else {
                 FileKind::of_with(&rel, data)
             };
-            if entry.path_is_symlink() {
+            if link {
                 let target =
                     std::fs::canonicalize(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
                 let inside = target.starts_with(&root);

@@ -156,6 +156,24 @@ fn symlinks_leading_out_of_the_bundle_are_refused_and_inside_ones_noted() {
     assert!(err.contains("warning: "), "{err}");
     let versions = env.json(&["versions"]).to_string();
     assert!(versions.contains("\"linked\""), "{versions}");
+    // The bundle given through a symlink to it: the same files, the same
+    // one note.
+    let via = env.dir.path().join("via");
+    std::os::unix::fs::symlink(&dir, &via).unwrap();
+    let report = env.json(&[
+        "import",
+        via.to_str().unwrap(),
+        "--name",
+        "linked",
+        "--version",
+        "2.0.0",
+    ]);
+    assert_eq!(
+        report[0]["warnings"].as_array().unwrap().len(),
+        1,
+        "{report}"
+    );
+    assert_eq!(report[0]["files"], 3, "{report}");
 }
 
 /// Two file names that are not UTF-8 and read alike once made UTF-8
