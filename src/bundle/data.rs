@@ -59,7 +59,9 @@ fn wrapped(bundle: &Bundle, file: &BundleFile) -> Result<Value> {
     Ok(wrapped)
 }
 
-/// The merged data document of a bundle.
+/// The merged data document of a bundle, as one serde_json tree (many
+/// times the files' size): the reference [`check`] and [`engine_data`] are
+/// held to in the tests; Gavel itself no longer builds it.
 pub fn merged_data(bundle: &Bundle) -> Result<Value> {
     let mut root = Value::Object(Map::new());
     let files: Vec<&BundleFile> = bundle.files_of(FileKind::Data).collect();
