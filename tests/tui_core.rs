@@ -226,14 +226,16 @@ fn replay_and_explain_from_the_decisions_screen() {
     );
     // Against another version: the picker, then the verdict.
     press(&mut app, "a");
-    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+    let Some(Overlay::Picker { items, cursor, .. }) = &app.overlay else {
         panic!("a opens the version picker");
     };
     let target = items
         .iter()
         .position(|i| i == "gfr-procurement@1.1.0")
         .unwrap();
-    for _ in 0..target {
+    // It starts on the decision's own version, the one before.
+    assert_eq!(items[cursor.selected], "gfr-procurement@1.0.0");
+    for _ in cursor.selected..target {
         press(&mut app, "j");
     }
     press(&mut app, "<enter>");

@@ -26,12 +26,15 @@ fn pick(app: &mut App, from: &str, to: &str) {
         matches!(app.overlay, Some(Overlay::Picker { .. })),
         "v opens the first picker"
     );
+    // Pickers start on the version in hand: g goes to the top first.
+    press(app, "g");
     press(app, &"j".repeat(a));
     press(app, "<enter>");
     assert!(
         matches!(app.overlay, Some(Overlay::Picker { .. })),
         "the second picker follows the first"
     );
+    press(app, "g");
     press(app, &"j".repeat(b));
     press(app, "<enter>");
     assert!(app.overlay.is_none());

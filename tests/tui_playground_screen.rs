@@ -254,11 +254,12 @@ fn ctrl_v_picks_the_version() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, _) = opened(dir.path());
     press(&mut app, "<c-v>");
-    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+    let Some(Overlay::Picker { items, cursor, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay);
     };
     assert_eq!(items.len(), app.versions.len());
-    let second = items[1].clone();
+    // It starts on the version in use; j picks the one after it.
+    let second = items[cursor.selected + 1].clone();
     press(&mut app, "j<enter>");
     assert_eq!(
         app.playground.version().map(|v| v.to_string()),
@@ -434,4 +435,29 @@ fn tab_leaves_the_editor_esc_from_the_picker_too_and_ctrl_z_undoes() {
     press(&mut app, "1");
     assert_eq!(app.tab, gavel::tui::screens::Tab::Policies);
     assert_eq!(app.playground.text(), text);
+}
+
+#[test]
+fn version_pickers_start_on_the_version_in_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = opened(dir.path());
+    let current = app.playground.version().unwrap().to_string();
+    press(&mut app, "<c-v>");
+    match &app.overlay {
+        Some(gavel::tui::app::Overlay::Picker { items, cursor, .. }) => {
+            assert_eq!(items[cursor.selected], current);
+            assert_ne!(cursor.selected, 0, "{current} is not the first version");
+        }
+        other => panic!("no picker: {other:?}"),
+    }
+    press(&mut app, "<esc>");
+    // Diff: the second version's picker starts on the first one chosen.
+    press(&mut app, "5v");
+    press(&mut app, "jjj<enter>");
+    match &app.overlay {
+        Some(gavel::tui::app::Overlay::Picker { items, cursor, .. }) => {
+            assert_eq!(cursor.selected, 3, "{items:?}");
+        }
+        other => panic!("no second picker: {other:?}"),
+    }
 }

@@ -217,6 +217,9 @@ fn the_demo_end_to_end_in_tmux() {
 
 /// Moves the open picker to `item` (by its position in the list) and picks it.
 fn pick(pane: &Pane, item: &str) {
+    // A picker starts on the version in hand: g goes to the top first.
+    pane.keys(&["g"]);
+    std::thread::sleep(std::time::Duration::from_millis(600));
     let screen = pane.capture();
     let lines: Vec<&str> = screen.lines().collect();
     let top = lines

@@ -547,10 +547,12 @@ impl App {
                     if items.is_empty() {
                         self.error("nothing to choose from: import a version first".into());
                     } else {
+                        let mut cursor = Cursor::default();
+                        cursor.selected = self.picker_start(&pick, &items);
                         self.overlay = Some(Overlay::Picker {
                             title,
                             items,
-                            cursor: Cursor::default(),
+                            cursor,
                             pick,
                         });
                     }
@@ -711,6 +713,33 @@ impl App {
             _ => Vec::new(),
         };
         self.apply_effects_from(t, effects);
+    }
+
+    /// Where a version picker starts: on the version in hand (the
+    /// decision's own, the playground's, the one chosen last), not at the
+    /// top of every regime's list.
+    fn picker_start(&self, pick: &Pick, items: &[String]) -> usize {
+        let label = match pick {
+            Pick::ReplayAgainst { decision_id } => self
+                .store
+                .get_decision(decision_id)
+                .ok()
+                .flatten()
+                .and_then(|(_, rec)| rec.version_id)
+                .and_then(|id| self.versions.iter().find(|v| v.id == id))
+                .map(|v| v.reference().to_string()),
+            Pick::PlaygroundVersion => self.playground.version().map(|v| v.to_string()),
+            Pick::DiffTo { from } => Some(from.to_string()),
+            // "Their own versions" first: the audit, the usual choice.
+            Pick::ImpactAgainst => None,
+            Pick::DiffFrom => self
+                .current_version
+                .and_then(|i| self.versions.get(i))
+                .map(|v| v.reference().to_string()),
+        };
+        label
+            .and_then(|l| items.iter().position(|i| *i == l))
+            .unwrap_or(0)
     }
 
     /// A message for the tab showing now.
