@@ -438,3 +438,32 @@ fn a_full_disk_names_the_batch_that_failed_and_keeps_the_ones_before() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("all.json")).unwrap()).unwrap();
     assert_eq!(all.as_array().unwrap().len(), 21_000);
 }
+
+#[test]
+fn an_empty_store_is_named_by_the_commands_that_find_it_empty() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&["import", &sample("gfr-procurement/1.0.0")]);
+    assert_eq!(code, 0, "{err}");
+    let path = env.db.display().to_string();
+    let (code, out, _) = env.run(&["decisions", "list"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!("no decisions stored yet in {path}")),
+        "{out}"
+    );
+    let empty = Env::new();
+    // A store made by a command that writes, then read by one that checks.
+    let (code, _, _) = empty.run(&["exceptions", "list"]);
+    assert_eq!(code, 2, "a check does not make the store");
+    let (code, _, _) = empty.run(&["replay", "--all"]);
+    assert_eq!(code, 0);
+    let (code, out, _) = empty.run(&["versions"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!(
+            "no policy versions stored yet in {}",
+            empty.db.display()
+        )),
+        "{out}"
+    );
+}

@@ -204,7 +204,16 @@ fn list(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     if rows.is_empty() {
-        writeln!(ctx.out, "no decisions match")?;
+        // An empty store is named: the usual surprise is the wrong store.
+        if store.has_decisions()? {
+            writeln!(ctx.out, "no decisions match")?;
+        } else {
+            writeln!(
+                ctx.out,
+                "no decisions stored yet in {}: gavel decisions import FILE",
+                escape(&store.path().display().to_string())
+            )?;
+        }
         return Ok(Status::Ok);
     }
     let mut t = Table::new(&[
