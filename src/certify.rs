@@ -1148,7 +1148,7 @@ pub fn check_signoff(
             }
             match store.test_run_counts(row.test_run_id) {
                 Ok(Some(run)) if run.version_id == v.id => {
-                    if signed_run.map(counts_of).as_ref() != Some(&stored_counts(&run)) {
+                    if signed_run.and_then(SuiteCounts::of_value) != Some(SuiteCounts::from(&run)) {
                         problems.push(format!(
                             "test run #{}'s stored counts differ from the signed ones",
                             row.test_run_id
@@ -1252,18 +1252,6 @@ fn log_checkpoint_problem(store: &Store, note: &str) -> Option<String> {
         )),
         Err(e) => Some(format!("the decision log cannot be read: {e}")),
     }
-}
-
-/// A stored test run's counts as a payload signs them.
-fn stored_counts(run: &crate::store::signoffs::RunCounts) -> Value {
-    json!({"total": run.total, "pass": run.pass, "fail": run.fail,
-           "error": run.error, "skip": run.skip, "coverage": run.coverage})
-}
-
-/// A signed test run's counts.
-fn counts_of(run: &Value) -> Value {
-    json!({"total": run.get("total"), "pass": run.get("pass"), "fail": run.get("fail"),
-           "error": run.get("error"), "skip": run.get("skip"), "coverage": run.get("coverage")})
 }
 
 /// The signature check: SSHSIG (namespace `gavel-signoff`, by the stored
@@ -1790,6 +1778,19 @@ pub struct SuiteCounts {
     pub coverage: Option<f64>,
 }
 
+impl From<&crate::store::signoffs::RunCounts> for SuiteCounts {
+    fn from(r: &crate::store::signoffs::RunCounts) -> SuiteCounts {
+        SuiteCounts {
+            total: r.total,
+            pass: r.pass,
+            fail: r.fail,
+            error: r.error,
+            skip: r.skip,
+            coverage: r.coverage,
+        }
+    }
+}
+
 impl SuiteCounts {
     pub fn label(&self) -> String {
         format!(
@@ -1885,27 +1886,21 @@ pub fn rederive(
     });
     if let Some(now) = &counts {
         // Every whole-suite run of this content said what the suite says now.
-        for run in store.test_runs(v.id, usize::MAX)? {
-            if run.filter.is_some() {
-                continue;
-            }
+        for (id, counts) in store.whole_suite_runs(v.id)? {
+            // A run without coverage is held to the counts alone.
             let stored = SuiteCounts {
-                total: run.summary.total as u64,
-                pass: run.summary.pass as u64,
-                fail: run.summary.fail as u64,
-                error: run.summary.error as u64,
-                skip: run.summary.skip as u64,
-                coverage: run.coverage.and(now.coverage),
+                coverage: counts.coverage.and(now.coverage),
+                ..SuiteCounts::from(&counts)
             };
             let now = SuiteCounts {
-                coverage: run.coverage.and(now.coverage),
+                coverage: counts.coverage.and(now.coverage),
                 ..now.clone()
             };
             if !stored.same(&now) {
                 problems.push(format!(
                     "{}: test run #{} is stored as {}, but the suite run now gives {}",
                     v.reference(),
-                    run.id,
+                    id,
                     stored.label(),
                     now.label()
                 ));

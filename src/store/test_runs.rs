@@ -1,10 +1,11 @@
 //! Recorded test runs of stored versions: counts, coverage, every result.
 //! The matrix, the TUI and certification read them back.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use super::Store;
+use super::signoffs::RunCounts;
 use crate::engine::suite::{CoverageReport, SuiteReport, Summary};
 use crate::engine::testing::TestResult;
 use crate::error::Result;
@@ -76,73 +77,86 @@ impl Store {
 
     /// The runs of a version, newest first.
     pub fn test_runs(&self, version_id: i64, limit: usize) -> Result<Vec<TestRun>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, started_at, duration_ns, total, pass, fail, error, skip, filter, coverage, coverage_report
-             FROM test_runs WHERE version_id = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = stmt
-            .query_map(
-                params![version_id, i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| {
-                    let report: Option<String> = r.get(10)?;
-                    Ok(TestRun {
-                        id: r.get(0)?,
-                        started_at: r.get(1)?,
-                        summary: Summary {
-                            duration_ns: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-                            total: usize::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-                            pass: usize::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
-                            fail: usize::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
-                            error: usize::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
-                            skip: usize::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
-                        },
-                        filter: r.get(8)?,
-                        coverage: r.get(9)?,
-                        coverage_report: report.and_then(|j| serde_json::from_str(&j).ok()),
-                    })
-                },
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.runs_where(
+            "version_id = ?1 ORDER BY id DESC LIMIT ?2",
+            params![version_id, i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
     }
 
     /// The newest whole-suite run that measured coverage.
     pub fn latest_covered_run(&self, version_id: i64) -> Result<Option<TestRun>> {
-        let id: Option<i64> = self
-            .conn()
-            .query_row(
-                "SELECT id FROM test_runs WHERE version_id = ?1 AND filter IS NULL AND coverage IS NOT NULL
-                 ORDER BY id DESC LIMIT 1",
+        Ok(self
+            .runs_where(
+                "version_id = ?1 AND filter IS NULL AND coverage IS NOT NULL ORDER BY id DESC LIMIT 1",
                 params![version_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match id {
-            Some(id) => self
-                .test_runs(version_id, usize::MAX)?
-                .into_iter()
-                .find(|r| r.id == id),
-            None => None,
-        })
+            )?
+            .pop())
     }
 
     /// A recorded run by id.
     pub fn test_run(&self, run_id: i64) -> Result<Option<TestRun>> {
-        let version: Option<i64> = self
-            .conn()
-            .query_row(
-                "SELECT version_id FROM test_runs WHERE id = ?1",
-                params![run_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(match version {
-            Some(v) => self
-                .test_runs(v, usize::MAX)?
-                .into_iter()
-                .find(|r| r.id == run_id),
-            None => None,
-        })
+        Ok(self.runs_where("id = ?1", params![run_id])?.pop())
+    }
+
+    /// The whole-suite runs of a version, oldest first, without their
+    /// coverage reports (what a check against the suite run again needs).
+    pub fn whole_suite_runs(&self, version_id: i64) -> Result<Vec<(i64, RunCounts)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, total, pass, fail, error, skip, coverage FROM test_runs
+             WHERE version_id = ?1 AND filter IS NULL ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![version_id], |r| {
+                let n = |i: usize| -> rusqlite::Result<u64> {
+                    Ok(u64::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
+                };
+                Ok((
+                    r.get(0)?,
+                    RunCounts {
+                        version_id,
+                        total: n(1)?,
+                        pass: n(2)?,
+                        fail: n(3)?,
+                        error: n(4)?,
+                        skip: n(5)?,
+                        coverage: r.get(6)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Recorded runs matching `condition` (SQL after WHERE), in its order.
+    fn runs_where(&self, condition: &str, args: impl rusqlite::Params) -> Result<Vec<TestRun>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT id, started_at, duration_ns, total, pass, fail, error, skip, filter, coverage, coverage_report
+             FROM test_runs WHERE {condition}"
+        ))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                let report: Option<String> = r.get(10)?;
+                let n = |i: usize| -> rusqlite::Result<usize> {
+                    Ok(usize::try_from(r.get::<_, i64>(i)?).unwrap_or(0))
+                };
+                Ok(TestRun {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    summary: Summary {
+                        duration_ns: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                        total: n(3)?,
+                        pass: n(4)?,
+                        fail: n(5)?,
+                        error: n(6)?,
+                        skip: n(7)?,
+                    },
+                    filter: r.get(8)?,
+                    coverage: r.get(9)?,
+                    coverage_report: report.and_then(|j| serde_json::from_str(&j).ok()),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// The results of a run, in run order.
