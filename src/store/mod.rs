@@ -44,19 +44,11 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the store at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
-        // Another application's database is refused before SQLite's first
-        // write (WAL mode, Gavel's tables) could touch it.
+        // A file that is not SQLite is refused before SQLite opens it;
+        // another application's database is refused in `configure`, before
+        // the first write (WAL mode, Gavel's tables) could touch it.
         if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-            match Self::open_read_only(path) {
-                Ok(_) => {}
-                Err(e @ Error::Damaged(_)) => return Err(e),
-                Err(Error::Invalid(m)) if m.contains("not a Gavel store") => {
-                    return Err(Error::Invalid(m));
-                }
-                // An earlier schema (migrated below), a read-only copy (its
-                // own error below): the read-write open decides.
-                Err(_) => {}
-            }
+            check_sqlite_header(path)?;
         }
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
@@ -103,18 +95,7 @@ impl Store {
                 "{shown}: an empty file, not a Gavel store (left as it was)"
             )));
         }
-        let mut header = [0u8; 16];
-        let read = {
-            use std::io::Read;
-            std::fs::File::open(path)
-                .and_then(|mut f| f.read(&mut header))
-                .map_err(|e| Error::io(path, e))?
-        };
-        if read < header.len() || &header != b"SQLite format 3\0" {
-            return Err(Error::Invalid(format!(
-                "{shown}: not an SQLite file, so not a Gavel store (left as it was)"
-            )));
-        }
+        check_sqlite_header(path)?;
         use rusqlite::OpenFlags;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
@@ -193,6 +174,18 @@ impl Store {
             )));
         }
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        let ours: bool = conn.query_row(
+            "SELECT count(*) = 0 OR sum(name IN ('versions', 'decisions')) = 2
+             FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !ours {
+            return Err(Error::Invalid(format!(
+                "{}: an SQLite file, but not a Gavel store (no Gavel tables; left as it was)",
+                path.display()
+            )));
+        }
         // 8 KiB pages for a new store (an existing one keeps its own): a
         // decision row is about a kilobyte, and at 4 KiB the million-row
         // import spent half its time splitting and rewriting pages
@@ -263,6 +256,22 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
+}
+
+/// Refuses a file that does not start as an SQLite database does.
+fn check_sqlite_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut header))
+        .map_err(|e| Error::io(path, e))?;
+    if read < header.len() || &header != b"SQLite format 3\0" {
+        return Err(Error::Invalid(format!(
+            "{}: not an SQLite file, so not a Gavel store (left as it was)",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Where `gavel demo` left its store, when it sits beside the one asked
