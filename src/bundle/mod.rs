@@ -348,7 +348,7 @@ impl Bundle {
                         if sizes.last().is_some_and(|(_, yaml)| *yaml) {
                             format!(
                                 " of YAML data (read at about {YAML_READ_FACTOR} times its size; \
-                                 as JSON it would take 3)"
+                                 converted to data.json, for example with `yq -o json`, it would take 3)"
                             )
                         } else {
                             String::new()

@@ -244,7 +244,7 @@ fn a_bundle_past_the_memory_budget_is_refused_by_name_before_it_is_read() {
         &before,
         &dir,
         &[
-            "bigyaml/data.yaml: 10000000 bytes of YAML data (read at about 128 times its size; as JSON it would take 3)",
+            "bigyaml/data.yaml: 10000000 bytes of YAML data (read at about 128 times its size; converted to data.json, for example with `yq -o json`, it would take 3)",
         ],
     );
 }
