@@ -51,6 +51,12 @@ pub fn run(
         report.decisions_new
     );
     super::log::notice_new_key(&store);
+    // Every other command reads the default store unless told: say how to
+    // reach this one, so the demo's work does not seem to disappear.
+    eprintln!(
+        "gavel demo: other commands read this store with --db {0} (or export GAVEL_DB={0})",
+        path.display()
+    );
     drop(store);
     if args.no_tui {
         return Ok(Status::Ok);

@@ -92,7 +92,8 @@ impl Store {
         }
         if meta.len() == 0 {
             return Err(Error::Invalid(format!(
-                "{shown}: an empty file, not a Gavel store (left as it was)"
+                "{shown}: an empty file, not a Gavel store (left as it was{})",
+                demo_hint(path)
             )));
         }
         check_sqlite_header(path)?;
