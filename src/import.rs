@@ -95,38 +95,16 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
 /// `sample-policies/gfr-procurement/1.0.0`). Version: `--version`, else the
 /// manifest's `revision`, else a semver-named directory.
 fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Result<VersionRef> {
-    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let dir_name = canonical
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string());
-    let dir_is_version = dir_name
-        .as_deref()
-        .is_some_and(|n| semver::Version::parse(n).is_ok());
-    let name = opts
-        .name
-        .clone()
-        .or_else(|| bundle.manifest.name().map(String::from))
-        .or_else(|| {
-            if dir_is_version {
-                canonical
-                    .parent()
-                    .and_then(|p| p.file_name())
-                    .map(|n| n.to_string_lossy().to_string())
-            } else {
-                dir_name.clone()
-            }
-        })
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{}: cannot tell the bundle's name: pass --name",
-                dir.display()
-            ))
-        })?;
+    let name = match &opts.name {
+        Some(n) => n.clone(),
+        None => resolve_name(dir, bundle)?,
+    };
+    let (dir_name, dir_is_version) = dir_name(dir);
     let version = opts
         .version
         .clone()
         .or_else(|| bundle.manifest.revision.clone().filter(|r| !r.is_empty()))
-        .or_else(|| dir_is_version.then(|| dir_name.clone()).flatten())
+        .or_else(|| dir_is_version.then_some(dir_name).flatten())
         .ok_or_else(|| {
             Error::Invalid(format!(
                 "{}: no version: pass --version or set \"revision\" in .manifest",
@@ -136,6 +114,46 @@ fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Resul
     check_name("name", &name)?;
     check_name("version", &version)?;
     Ok(VersionRef { name, version })
+}
+
+/// The directory's own name, and whether it is named like a version.
+fn dir_name(dir: &Path) -> (Option<String>, bool) {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let name = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string());
+    let is_version = name
+        .as_deref()
+        .is_some_and(|n| semver::Version::parse(n).is_ok());
+    (name, is_version)
+}
+
+/// The name an import without `--name` gives a bundle: the manifest's
+/// `metadata.name`, else the directory's name (its parent's when the
+/// directory is named like a version).
+pub fn resolve_name(dir: &Path, bundle: &Bundle) -> Result<String> {
+    let (dir_name, dir_is_version) = dir_name(dir);
+    bundle
+        .manifest
+        .name()
+        .map(String::from)
+        .or_else(|| {
+            if dir_is_version {
+                std::fs::canonicalize(dir)
+                    .ok()?
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+            } else {
+                dir_name
+            }
+        })
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "{}: cannot tell the bundle's name: pass --name",
+                dir.display()
+            ))
+        })
 }
 
 /// Bundle-relative locations become paths the user can open.

@@ -31,6 +31,7 @@ pub mod replay;
 pub mod samples;
 pub mod sanitize;
 pub mod verify;
+pub mod working_copy;
 
 // The shells over the core.
 pub mod cli;

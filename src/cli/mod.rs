@@ -45,6 +45,11 @@ a DIVERGED replay, a broken log or proof, a refused or invalid sign-off, an over
     after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// A bundle directory to open in the workbench as a working copy: a
+    /// draft evaluated, tested and diffed from disk, imported when ready.
+    #[arg(value_name = "DIR")]
+    pub working_copy: Option<PathBuf>,
+
     /// The store (SQLite file). Default: the platform data dir's gavel.db.
     #[arg(long, global = true, env = "GAVEL_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -229,6 +234,7 @@ pub fn main() -> ExitCode {
                 no_mouse: cli.no_mouse,
                 config: cli.config,
                 allowed_signers: cli.allowed_signers,
+                working_copy: cli.working_copy,
             }));
         }
         Some(Command::Demo(args)) => {
@@ -241,8 +247,15 @@ pub fn main() -> ExitCode {
                     no_mouse: cli.no_mouse,
                     config: cli.config,
                     allowed_signers: cli.allowed_signers,
+                    working_copy: None,
                 },
             ));
+        }
+        Some(_) if cli.working_copy.is_some() => {
+            eprintln!(
+                "gavel: a bundle directory opens the workbench on it (`gavel DIR`); with a command, give it to the command (`gavel test DIR`)"
+            );
+            return ExitCode::from(2);
         }
         Some(c) => c,
     };

@@ -135,8 +135,8 @@ impl Store {
         if version < known {
             return Err(Error::Invalid(format!(
                 "{shown}: a store of an earlier Gavel (schema {version}; this one reads {known}), which \
-                 a read-only check cannot bring up to date: run any command that writes (such as \
-                 `gavel versions --db COPY` on a copy you may write) to migrate it, then check again"
+                 a read-only check cannot bring up to date: open it once in the workbench \
+                 (`gavel --db {shown}`, or on a copy you may write), which migrates it, then check again"
             )));
         }
         if version > known {

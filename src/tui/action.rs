@@ -80,6 +80,11 @@ pub enum Action {
     Certify,
     AddException,
     ResolveException,
+    // The working copy
+    OpenWorkingCopy,
+    TestWorkingCopy,
+    DiffWorkingCopy,
+    ImportWorkingCopy,
 }
 
 impl Action {
@@ -97,6 +102,7 @@ impl Action {
                 | Action::Certify
                 | Action::AddException
                 | Action::ResolveException
+                | Action::ImportWorkingCopy
         )
     }
 
@@ -149,6 +155,10 @@ impl Action {
             Action::Certify => "certify",
             Action::AddException => "add-exception",
             Action::ResolveException => "resolve-exception",
+            Action::OpenWorkingCopy => "open-working-copy",
+            Action::TestWorkingCopy => "test-working-copy",
+            Action::DiffWorkingCopy => "diff-working-copy",
+            Action::ImportWorkingCopy => "import-working-copy",
         }
     }
 
@@ -179,6 +189,10 @@ impl Action {
             Action::Certify => "sign off",
             Action::AddException => "add exception",
             Action::ResolveException => "resolve exception",
+            Action::OpenWorkingCopy => "open folder",
+            Action::TestWorkingCopy => "test draft",
+            Action::DiffWorkingCopy => "diff draft",
+            Action::ImportWorkingCopy => "import draft",
             other => other.base_name(),
         }
     }
@@ -497,6 +511,24 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Playground,
         "choose the version to evaluate against",
     ),
+    h(
+        Key::plain(KeyCode::F(6)),
+        Action::TestWorkingCopy,
+        Playground,
+        "run the working copy's suite as its files are now",
+    ),
+    h(
+        Key::plain(KeyCode::F(7)),
+        Action::DiffWorkingCopy,
+        Playground,
+        "diff the working copy against a stored version",
+    ),
+    h(
+        Key::plain(KeyCode::F(8)),
+        Action::ImportWorkingCopy,
+        Playground,
+        "import the working copy as a new version",
+    ),
     // Certify
     h(
         Key::ch('c'),
@@ -521,6 +553,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     h(Key::ch('q'), Action::Quit, Global, "quit"),
     h(Key::ch('?'), Action::Help, Global, "keys and actions"),
     h(Key::ch(':'), Action::Palette, Global, "command palette"),
+    b(
+        Key::ch('O'),
+        Action::OpenWorkingCopy,
+        Global,
+        "open a bundle folder as the working copy (a draft)",
+    ),
     b(Key::ctrl('p'), Action::Palette, Global, "command palette"),
     b(Key::ch('1'), Action::GoTab(1), Global, "Policies"),
     b(Key::ch('2'), Action::GoTab(2), Global, "Tests"),

@@ -11,6 +11,8 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKin
 
 use super::action::{Action, Key, KeyMap, Scope};
 use super::jobs::{JobEvent, JobOutput, JobRequest, Jobs};
+use crate::engine::suite::SuiteReport;
+use crate::engine::testing::TestStatus;
 use super::screens::certify::CertifyScreen;
 use super::screens::decisions::DecisionsScreen;
 use super::screens::diff::DiffScreen;
@@ -24,6 +26,7 @@ use super::widgets::list::Cursor;
 use crate::error::Result;
 use crate::store::versions::version_order;
 use crate::store::{Store, VersionSummary};
+use crate::working_copy::WorkingCopy;
 
 /// A modal layer over the screens.
 #[derive(Debug, Clone)]
@@ -47,6 +50,12 @@ pub enum Overlay {
         prompt: Prompt,
     },
     ConfirmQuit,
+    /// A report to read (the working copy's suite): scrolls, Esc closes.
+    Report {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +98,8 @@ pub struct App {
     pub tabs_compact: std::cell::Cell<bool>,
     /// The store was opened read-only: nothing that writes is offered.
     pub read_only: bool,
+    /// A bundle directory open as a draft (`gavel DIR`, `O`).
+    pub working_copy: Option<WorkingCopy>,
 }
 
 impl App {
@@ -133,6 +144,7 @@ impl App {
             certify: CertifyScreen::default(),
             overdue_exceptions: 0,
             tabs_compact: std::cell::Cell::new(false),
+            working_copy: None,
         };
         app.reload()?;
         Ok(app)
@@ -151,6 +163,7 @@ impl App {
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         let effects = [
             (Tab::Policies, self.policies.reload(&ctx)),
@@ -216,7 +229,13 @@ impl App {
         if self.tab == Tab::Playground && self.playground.editing() {
             match self.keys.action(key, Scope::Playground) {
                 Some(
-                    a @ (Action::Evaluate | Action::SaveCase | Action::PickVersion | Action::Back),
+                    a @ (Action::Evaluate
+                    | Action::SaveCase
+                    | Action::PickVersion
+                    | Action::Back
+                    | Action::TestWorkingCopy
+                    | Action::DiffWorkingCopy
+                    | Action::ImportWorkingCopy),
                 ) => self.on_action(a),
                 _ if k.code == crossterm::event::KeyCode::Tab => self.on_action(Action::NextPane),
                 _ if k.code == crossterm::event::KeyCode::BackTab => {
@@ -265,11 +284,23 @@ impl App {
                 }
             }
             Action::LoadSamples => self.start(JobRequest::LoadSamples, self.tab),
+            Action::OpenWorkingCopy => {
+                let start = super::folders::start(
+                    self.working_copy
+                        .as_ref()
+                        .and_then(|wc| wc.dir.parent()),
+                );
+                self.open_folder_picker(start);
+            }
+            Action::TestWorkingCopy | Action::DiffWorkingCopy | Action::ImportWorkingCopy => {
+                self.on_working_copy_action(action)
+            }
             Action::Back if self.cancel_job_of(self.tab) => {}
             other => {
                 let ctx = Ctx {
                     store: &self.store,
                     versions: &self.versions,
+                    working_copy: self.working_copy.as_ref(),
                 };
                 let effects = match self.tab {
                     Tab::Policies => self.policies.handle(other, &ctx),
@@ -310,6 +341,28 @@ impl App {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.quit = true,
                 _ => self.info("not quitting: the playground's edits are kept".into()),
             },
+            Overlay::Report {
+                title,
+                lines,
+                scroll,
+            } => {
+                let scroll = match self.keys.action(key, Scope::Global) {
+                    Some(Action::Down) => scroll + 1,
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::PageDown) => scroll + 10,
+                    Some(Action::PageUp) => scroll.saturating_sub(10),
+                    Some(Action::Top) => 0,
+                    Some(Action::Bottom) => lines.len().saturating_sub(1),
+                    Some(Action::Back | Action::Quit | Action::Select) => return,
+                    _ => scroll,
+                }
+                .min(lines.len().saturating_sub(1));
+                self.overlay = Some(Overlay::Report {
+                    title,
+                    lines,
+                    scroll,
+                });
+            }
             Overlay::Help { scroll } => {
                 let scroll = match self.keys.action(key, Scope::Global) {
                     Some(Action::Down) => scroll + 1,
@@ -400,6 +453,14 @@ impl App {
                     KeyCode::Backspace => {
                         text.pop();
                     }
+                    // As in a shell: Ctrl-U clears the line.
+                    KeyCode::Char('u')
+                        if k
+                            .modifiers
+                            .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                    {
+                        text.clear()
+                    }
                     KeyCode::Char(c)
                         if !k
                             .modifiers
@@ -445,12 +506,47 @@ impl App {
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         let effects = match &pick {
             Pick::ReplayAgainst { .. } => self.decisions.on_pick(pick, index, &item, &ctx),
             Pick::ImpactAgainst => self.impact.on_pick(pick, index, &item, &ctx),
             Pick::DiffFrom | Pick::DiffTo { .. } => self.diff.on_pick(pick, index, &item, &ctx),
             Pick::PlaygroundVersion => self.playground.on_pick(pick, index, &item, &ctx),
+            Pick::DiffWorkingCopy => {
+                self.tab = Tab::Diff;
+                self.diff.on_pick(pick, index, &item, &ctx)
+            }
+            Pick::OpenFolder { dir } => {
+                match super::folders::picked(dir, index, &item) {
+                    super::folders::Picked::Enter(next) => self.open_folder_picker(next),
+                    super::folders::Picked::Chosen(dir) => match WorkingCopy::open(&dir) {
+                        Ok(wc) => {
+                            self.open_working_copy(wc);
+                            if let Err(e) = self.reload() {
+                                self.error(format!("{e}"));
+                            }
+                        }
+                        Err(e) => self.error(format!("{e}")),
+                    },
+                }
+                return;
+            }
+            Pick::CaseFolder { dir, name } => match super::folders::picked(dir, index, &item) {
+                super::folders::Picked::Enter(next) => {
+                    self.overlay = Some(Overlay::Picker {
+                        title: format!("the bundle folder to save \"{name}\" into"),
+                        items: super::folders::items(&next, "save into"),
+                        cursor: Cursor::default(),
+                        pick: Pick::CaseFolder {
+                            dir: next,
+                            name: name.clone(),
+                        },
+                    });
+                    return;
+                }
+                super::folders::Picked::Chosen(dir) => self.playground.save_into(&dir, name),
+            },
         };
         self.apply_effects(effects);
     }
@@ -459,6 +555,7 @@ impl App {
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         let effects = match &prompt {
             Prompt::DecisionFilter | Prompt::SaveDecisionCase { .. } => {
@@ -466,7 +563,36 @@ impl App {
             }
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
             Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
-            Prompt::SavePlaygroundCase => self.playground.on_prompt(prompt, &text, &ctx),
+            Prompt::PlaygroundCaseName => self.playground.on_prompt(prompt, &text, &ctx),
+            Prompt::ImportWorkingCopy => {
+                let Some(wc) = self.working_copy.clone() else {
+                    return;
+                };
+                let version = text.trim().to_string();
+                if let Err(e) = crate::store::versions::check_name("version", &version) {
+                    self.error(format!("{e}: F8 and type a version such as 1.2.0"));
+                    return;
+                }
+                if self
+                    .versions
+                    .iter()
+                    .any(|v| v.name == wc.name && v.version == version)
+                {
+                    self.error(format!(
+                        "{}@{version} is already stored (versions never change): F8 and give a new version",
+                        wc.name
+                    ));
+                    return;
+                }
+                self.start(
+                    JobRequest::ImportWorkingCopy {
+                        working_copy: wc,
+                        version,
+                    },
+                    Tab::Playground,
+                );
+                return;
+            }
             Prompt::CertifyRole { .. }
             | Prompt::CertifySigner { .. }
             | Prompt::CertifyStatement { .. }
@@ -496,6 +622,7 @@ impl App {
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         let effects = match self.tab {
             Tab::Policies => self.policies.click(col, row, &ctx),
@@ -657,12 +784,37 @@ impl App {
             }
             return;
         }
+        if let Ok(JobOutput::WorkingCopyTests { version, report }) = &result {
+            self.show_suite(version, report);
+            return;
+        }
+        if let Ok(JobOutput::Imported(report)) = &result {
+            self.message = Some((
+                format!(
+                    "imported {} ({}, {} rules): a new version, a draft until it is signed off (tab 7)",
+                    report.reference,
+                    &report.content_hash[..report.content_hash.len().min(19)],
+                    report.rules
+                ),
+                MessageKind::Info,
+            ));
+            self.message_tab = owner;
+            let new = report.reference.clone();
+            if let Err(e) = self.reload() {
+                self.error(format!("{e}"));
+            }
+            if let Some(i) = self.versions.iter().position(|v| v.reference() == new) {
+                self.current_version = Some(i);
+            }
+            return;
+        }
         if let Err(error) = &result {
             self.error(error.clone());
         }
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         // A job may have signed a checkpoint (a replay batch, a sign-off).
         self.decisions.refresh_log(&ctx);
@@ -699,6 +851,7 @@ impl App {
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,
+            working_copy: self.working_copy.as_ref(),
         };
         let effects = match t {
             Tab::Policies => self.policies.follow_version(index, &ctx),
@@ -732,6 +885,7 @@ impl App {
             Pick::DiffTo { from } => Some(from.to_string()),
             // "Their own versions" first: the audit, the usual choice.
             Pick::ImpactAgainst => None,
+            Pick::DiffWorkingCopy | Pick::OpenFolder { .. } | Pick::CaseFolder { .. } => None,
             Pick::DiffFrom => self
                 .current_version
                 .and_then(|i| self.versions.get(i))
@@ -740,6 +894,125 @@ impl App {
         label
             .and_then(|l| items.iter().position(|i| *i == l))
             .unwrap_or(0)
+    }
+
+    /// Makes `wc` the working copy: the playground evaluates against it.
+    pub fn open_working_copy(&mut self, wc: WorkingCopy) {
+        self.info(format!(
+            "working copy {} open: Ctrl-S evaluates it, F6 runs its suite, F7 diffs it, F8 imports it (Playground)",
+            wc.dir.display()
+        ));
+        self.playground.use_working_copy(wc.reference());
+        self.working_copy = Some(wc);
+        self.tab = Tab::Playground;
+        self.message_tab = Tab::Playground;
+    }
+
+    fn open_folder_picker(&mut self, dir: PathBuf) {
+        self.overlay = Some(Overlay::Picker {
+            title: "a bundle folder to open as the working copy".into(),
+            items: super::folders::items(&dir, "open"),
+            cursor: Cursor::default(),
+            pick: Pick::OpenFolder { dir },
+        });
+    }
+
+    /// F6, F7, F8: the working copy's suite, diff and import.
+    fn on_working_copy_action(&mut self, action: Action) {
+        let Some(wc) = self.working_copy.clone() else {
+            self.error(
+                "no working copy is open: O opens a bundle folder (or start with `gavel DIR`)"
+                    .into(),
+            );
+            return;
+        };
+        match action {
+            Action::TestWorkingCopy => self.start(
+                JobRequest::TestWorkingCopy { working_copy: wc },
+                Tab::Playground,
+            ),
+            Action::DiffWorkingCopy => {
+                let items = super::screens::version_labels(&self.versions);
+                if items.is_empty() {
+                    self.error("no stored version to diff against".into());
+                    return;
+                }
+                // Start on the newest stored version of the same bundle.
+                let start = self
+                    .versions
+                    .iter()
+                    .rposition(|v| v.name == wc.name)
+                    .unwrap_or(0);
+                let mut cursor = Cursor::default();
+                cursor.selected = start;
+                self.overlay = Some(Overlay::Picker {
+                    title: format!("diff {} against", wc.reference()),
+                    items,
+                    cursor,
+                    pick: Pick::DiffWorkingCopy,
+                });
+            }
+            Action::ImportWorkingCopy => {
+                self.overlay = Some(Overlay::Prompt {
+                    title: format!("import {} as version", wc.dir.display()),
+                    text: wc.suggested_version(&self.store),
+                    prompt: Prompt::ImportWorkingCopy,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The working copy's suite, as a report to scroll: the counts, then
+    /// each failure with its message, then every test.
+    fn show_suite(&mut self, version: &crate::store::VersionRef, report: &SuiteReport) {
+        let s = &report.summary;
+        let mut lines = vec![format!(
+            "{version}: {} passed, {} failed, {} errors, {} skipped",
+            s.pass, s.fail, s.error, s.skip
+        )];
+        if let Some(c) = &report.coverage {
+            lines.push(format!("coverage {:.1}%", c.coverage));
+        }
+        lines.push(String::new());
+        // Failures first: they are why the suite was run again.
+        let mut tests: Vec<_> = report.tests.iter().collect();
+        tests.sort_by_key(|t| match t.result {
+            TestStatus::Fail | TestStatus::Error => 0,
+            TestStatus::Skip => 2,
+            TestStatus::Pass => 1,
+        });
+        for t in tests {
+            let mark = match t.result {
+                TestStatus::Pass => "✓",
+                TestStatus::Fail => "✗",
+                TestStatus::Error => "!",
+                TestStatus::Skip => "-",
+            };
+            lines.push(format!("{mark} {}:{}  {}", t.file, t.line, t.name));
+            let detail = t.error.iter().chain(t.diff.iter()).chain(t.output.iter());
+            for text in detail {
+                lines.extend(text.lines().map(|l| format!("    {l}")));
+            }
+        }
+        let failed = s.fail + s.error;
+        self.message = Some((
+            format!(
+                "{version}: {} passed, {failed} failed (nothing recorded: F8 imports it)",
+                s.pass
+            ),
+            if failed == 0 {
+                MessageKind::Info
+            } else {
+                MessageKind::Error
+            },
+        ));
+        self.message_tab = Tab::Playground;
+        self.overlay = Some(Overlay::Report {
+            title: format!("suite of {version}"),
+            lines,
+            scroll: 0,
+        });
     }
 
     /// A message for the tab showing now.

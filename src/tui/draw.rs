@@ -142,9 +142,21 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         .unwrap_or_default();
     let label = format!("  store: {}", super::widgets::truncate(&store, 30));
     // Shown whole or not at all.
-    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let mut used: usize = spans.iter().map(|s| s.width()).sum();
     if used + label.chars().count() <= usize::from(area.width) {
+        used += label.chars().count();
         spans.push(Span::styled(label, theme.style(Slot::Muted)));
+    }
+    if let Some(wc) = &app.working_copy {
+        let name = wc
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let label = format!("  draft: {}", super::widgets::truncate(&name, 24));
+        if used + label.chars().count() <= usize::from(area.width) {
+            spans.push(safe(&label, theme.style(Slot::Muted)));
+        }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -363,7 +375,10 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
             let h = u16::try_from(items.len()).unwrap_or(20).clamp(3, 18) + 2;
             let rect = centered(area, 60, h);
             f.render_widget(Clear, rect);
-            let block = pane(&format!("{title} (Enter picks, Esc closes)"), true, theme);
+            let block = pane(title, true, theme).title_bottom(Line::from(Span::styled(
+                " Enter picks · Esc closes ",
+                theme.style(Slot::Key),
+            )));
             let inner = block.inner(rect);
             f.render_widget(block, rect);
             let range = cursor.window(items.len(), usize::from(inner.height));
@@ -389,11 +404,39 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
                     safe(text, theme.style(Slot::Text)),
                     Span::styled("▏", theme.style(Slot::Key)),
                 ]))
-                .block(pane(
-                    &format!("{title} (Enter applies, Esc closes)"),
-                    true,
-                    theme,
-                )),
+                .block(pane(title, true, theme).title_bottom(Line::from(Span::styled(
+                    " Enter applies · Esc closes · Ctrl-U clears ",
+                    theme.style(Slot::Key),
+                )))),
+                rect,
+            );
+        }
+        Overlay::Report {
+            title,
+            lines,
+            scroll,
+        } => {
+            let rect = centered(area, 100, area.height.saturating_sub(2));
+            f.render_widget(Clear, rect);
+            let text: Vec<Line> = lines
+                .iter()
+                .map(|l| {
+                    let slot = if l.starts_with('✗') || l.starts_with('!') {
+                        Slot::Fail
+                    } else {
+                        Slot::Text
+                    };
+                    Line::from(safe(l, theme.style(slot)))
+                })
+                .collect();
+            f.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0))
+                    .block(pane(title, true, theme).title_bottom(Line::from(Span::styled(
+                        " j/k scroll · Esc closes ",
+                        theme.style(Slot::Key),
+                    )))),
                 rect,
             );
         }

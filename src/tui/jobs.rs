@@ -20,7 +20,9 @@ use crate::replay::{
     BatchOptions, ImpactReport, ReplayResult, compute_replay, replay_all, replay_one,
 };
 use crate::store::decisions::DecisionFilter;
+use crate::import::ImportReport;
 use crate::store::{Store, VersionRef};
+use crate::working_copy::WorkingCopy;
 
 /// What a worker is asked to do.
 #[derive(Debug, Clone)]
@@ -44,8 +46,25 @@ pub enum JobRequest {
     },
     Evaluate {
         version: VersionRef,
+        /// Set when `version` is the working copy: read from its folder.
+        working_copy: Option<WorkingCopy>,
         input: Value,
         now_ns: i64,
+    },
+    /// Runs the working copy's suite as its files are now (nothing is
+    /// recorded: it is not a stored version).
+    TestWorkingCopy {
+        working_copy: WorkingCopy,
+    },
+    /// Diffs a stored version (before) with the working copy (after).
+    DiffWorkingCopy {
+        from: VersionRef,
+        working_copy: WorkingCopy,
+    },
+    /// Stores the working copy as a new version.
+    ImportWorkingCopy {
+        working_copy: WorkingCopy,
+        version: String,
     },
     Diff {
         from: VersionRef,
@@ -67,6 +86,16 @@ impl JobRequest {
             JobRequest::ReplayAll { label, .. } => format!("replaying {label}"),
             JobRequest::Evaluate { version, .. } => format!("evaluating under {version}"),
             JobRequest::Diff { from, to } => format!("diffing {from} and {to}"),
+            JobRequest::TestWorkingCopy { working_copy } => {
+                format!("testing {}", working_copy.reference())
+            }
+            JobRequest::DiffWorkingCopy { from, working_copy } => {
+                format!("diffing {from} and {}", working_copy.reference())
+            }
+            JobRequest::ImportWorkingCopy {
+                working_copy,
+                version,
+            } => format!("importing {} as {version}", working_copy.dir.display()),
             JobRequest::Count { .. } => "counting decisions".to_string(),
             JobRequest::LoadSamples => "loading the samples".to_string(),
         }
@@ -89,6 +118,11 @@ pub enum JobOutput {
         evaluation: Box<Evaluation>,
     },
     Diff(Box<VersionDiff>),
+    WorkingCopyTests {
+        version: VersionRef,
+        report: Box<SuiteReport>,
+    },
+    Imported(Box<ImportReport>),
     SamplesLoaded {
         versions: usize,
         decisions: u64,
@@ -180,7 +214,9 @@ impl Jobs {
             cancel: cancel.clone(),
             cancellable: matches!(
                 request,
-                JobRequest::ReplayAll { .. } | JobRequest::RunTests { .. }
+                JobRequest::ReplayAll { .. }
+                    | JobRequest::RunTests { .. }
+                    | JobRequest::TestWorkingCopy { .. }
             ),
         });
         let tx = self.tx.clone();
@@ -347,10 +383,14 @@ fn run(
         }
         JobRequest::Evaluate {
             version,
+            working_copy,
             input,
             now_ns,
         } => {
-            let v = PolicyVersion::load(&store, &version, timeout)?;
+            let v = match &working_copy {
+                Some(wc) => wc.load(timeout)?,
+                None => PolicyVersion::load(&store, &version, timeout)?,
+            };
             let evaluation = crate::decide::evaluate(&v, None, &input, None, now_ns)?;
             JobOutput::Evaluated {
                 version,
@@ -360,6 +400,33 @@ fn run(
         JobRequest::Diff { from, to } => {
             JobOutput::Diff(Box::new(diff_versions(&store, &from, &to)?))
         }
+        JobRequest::TestWorkingCopy { working_copy } => {
+            let v = working_copy.load(timeout)?;
+            let opts = RunOptions {
+                run: None,
+                coverage: true,
+                threads: 0,
+            };
+            let report = run_suite(
+                &v.policy,
+                &v.bundle,
+                &v.rules,
+                &opts,
+                &|done, total| progress(done as u64, total as u64),
+                cancel,
+            )?;
+            JobOutput::WorkingCopyTests {
+                version: working_copy.reference(),
+                report: Box::new(report),
+            }
+        }
+        JobRequest::DiffWorkingCopy { from, working_copy } => {
+            JobOutput::Diff(Box::new(working_copy.diff_against(&store, &from)?))
+        }
+        JobRequest::ImportWorkingCopy {
+            working_copy,
+            version,
+        } => JobOutput::Imported(Box::new(working_copy.import(&mut store, &version)?)),
         JobRequest::Count { filter } => {
             let count = store.count_decisions_matching(&filter)?;
             JobOutput::Count { filter, count }

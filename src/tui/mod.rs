@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod draw;
+pub mod folders;
 pub mod jobs;
 pub mod screens;
 pub mod terminal;
@@ -35,6 +36,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--allowed-signers`: the trusted signers file.
     pub allowed_signers: Option<PathBuf>,
+    /// `gavel DIR`: a bundle directory opened as a working copy.
+    pub working_copy: Option<PathBuf>,
 }
 
 /// Builds the app from the options and the config file (no terminal).
@@ -70,6 +73,9 @@ pub fn build_app(opts: &Options) -> anyhow::Result<App> {
     app.certify.settings = settings;
     if let Some(at) = pinned_now {
         app.pin_clock(at);
+    }
+    if let Some(dir) = &opts.working_copy {
+        app.open_working_copy(crate::working_copy::WorkingCopy::open(dir)?);
     }
     app.reload()?;
     Ok(app)

@@ -337,6 +337,7 @@ impl DecisionsScreen {
                     };
                     return vec![Effect::Start(JobRequest::Evaluate {
                         version: VersionRef { name, version },
+                        working_copy: None,
                         input: d.record.input().clone(),
                         now_ns: crate::replay::pinned_now(&d.record)
                             .unwrap_or_else(clock::wall_clock_ns),

@@ -174,6 +174,11 @@ impl DiffScreen {
             ))];
         };
         let (v1, v2) = (d.from.reference(), d.to.reference());
+        if crate::working_copy::is_draft(&v2) {
+            return vec![Effect::Error(format!(
+                "{v2} is not stored: import it (F8 on the Playground) to replay decisions under it"
+            ))];
+        }
         vec![Effect::RunImpact {
             filter: DecisionFilter {
                 version_id: Some(from.id),
@@ -232,6 +237,18 @@ impl DiffScreen {
                 self.diff = None;
                 self.error = None;
                 vec![Effect::Start(JobRequest::Diff { from, to: chosen })]
+            }
+            Pick::DiffWorkingCopy => {
+                let Some(wc) = ctx.working_copy else {
+                    return vec![Effect::Error("no working copy is open (O opens one)".into())];
+                };
+                self.requested = Some((chosen.clone(), wc.reference()));
+                self.diff = None;
+                self.error = None;
+                vec![Effect::Start(JobRequest::DiffWorkingCopy {
+                    from: chosen,
+                    working_copy: wc.clone(),
+                })]
             }
             _ => Vec::new(),
         }

@@ -82,6 +82,8 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     /// Every stored version, oldest name first, versions in semver order.
     pub versions: &'a [VersionSummary],
+    /// The bundle directory open as a working copy, if any.
+    pub working_copy: Option<&'a crate::working_copy::WorkingCopy>,
 }
 
 /// Why a picker was opened: its choice goes back to the screen that asked.
@@ -101,6 +103,18 @@ pub enum Pick {
     },
     /// Playground: the version to evaluate against.
     PlaygroundVersion,
+    /// A directory picker: the folder to open as the working copy. The
+    /// first item chooses `dir`; the others enter a folder.
+    OpenFolder {
+        dir: std::path::PathBuf,
+    },
+    /// A directory picker: the folder to save case `name` into.
+    CaseFolder {
+        dir: std::path::PathBuf,
+        name: String,
+    },
+    /// Playground: the stored version to diff the working copy against.
+    DiffWorkingCopy,
 }
 
 /// Why a one-line prompt was opened.
@@ -116,8 +130,10 @@ pub enum Prompt {
     },
     /// Replay / impact: which decisions (the same filter language).
     ImpactFilter,
-    /// Playground: the bundle directory to save the input into as a case.
-    SavePlaygroundCase,
+    /// Playground: the name of the case the input is saved as.
+    PlaygroundCaseName,
+    /// Playground: the version the working copy is imported as.
+    ImportWorkingCopy,
     /// Certify: the role signing off a version, then the signer, then the
     /// statement (empty for none).
     CertifyRole {

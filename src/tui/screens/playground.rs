@@ -3,8 +3,10 @@
 //! case; `Ctrl-S`/`F5` evaluates it under the chosen version and shows the
 //! outcome, the result, each cited rule's outcome and the lines that ran.
 //! Invalid JSON is shown under the editor with its line:col and is never
-//! evaluated. `Ctrl-T` saves the input and the outcome it got as a case in a
-//! bundle directory the user names.
+//! evaluated. `Ctrl-T` saves the input and the outcome it got as a named
+//! case, into the working copy when one is open, else into a folder picked.
+//! With a working copy open (`gavel DIR`, `O`), F6/F7/F8 run its suite,
+//! diff it and import it: the engineer's loop without leaving.
 //!
 //! While the editor has focus it takes every key but the playground's own
 //! actions and Esc (the app routes them); Esc leaves it for the results,
@@ -132,10 +134,18 @@ impl Default for PlaygroundScreen {
 impl PlaygroundScreen {
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.versions = ctx.versions.iter().map(|v| v.reference()).collect();
+        if let Some(wc) = ctx.working_copy {
+            self.versions.insert(0, wc.reference());
+        }
         if self.version.is_none() {
             self.version = self.versions.first().cloned();
         }
         Vec::new()
+    }
+
+    /// Evaluates against the working copy from now on (it was just opened).
+    pub fn use_working_copy(&mut self, reference: VersionRef) {
+        self.version = Some(reference);
     }
 
     // ---- state for tests and the app ----
@@ -338,15 +348,19 @@ impl PlaygroundScreen {
             Action::Evaluate => return self.evaluate(ctx),
             Action::SaveCase => return self.save_case(ctx),
             Action::PickVersion => {
-                if ctx.versions.is_empty() {
+                if ctx.versions.is_empty() && ctx.working_copy.is_none() {
                     return vec![Effect::Error(
-                        "no versions to evaluate against: import one or load the samples (L)"
+                        "no versions to evaluate against: import one, open a bundle directory (O) or load the samples (L)"
                             .into(),
                     )];
                 }
+                let mut items = version_labels(ctx.versions);
+                if let Some(wc) = ctx.working_copy {
+                    items.insert(0, wc.reference().to_string());
+                }
                 return vec![Effect::OpenPicker {
                     title: "evaluate against".into(),
-                    items: version_labels(ctx.versions),
+                    items,
                     pick: Pick::PlaygroundVersion,
                 }];
             }
@@ -400,14 +414,21 @@ impl PlaygroundScreen {
         };
         self.invalid = None;
         if self.version.is_none() {
-            self.version = ctx.versions.first().map(|v| v.reference());
+            self.version = ctx
+                .working_copy
+                .map(|wc| wc.reference())
+                .or_else(|| ctx.versions.first().map(|v| v.reference()));
         }
         let Some(version) = self.version.clone() else {
             return vec![Effect::Error(
-                "no version to evaluate against: import one or load the samples (L)".into(),
+                "no version to evaluate against: import one, open a bundle directory (O) or load the samples (L)".into(),
             )];
         };
-        if !ctx.versions.iter().any(|v| v.reference() == version) {
+        let working_copy = ctx
+            .working_copy
+            .filter(|wc| wc.reference() == version)
+            .cloned();
+        if working_copy.is_none() && !ctx.versions.iter().any(|v| v.reference() == version) {
             return vec![Effect::Error(format!(
                 "{version} is not in the store: choose another version (Ctrl-V)"
             ))];
@@ -425,6 +446,7 @@ impl PlaygroundScreen {
         self.run_error = None;
         vec![Effect::Start(JobRequest::Evaluate {
             version,
+            working_copy,
             input,
             now_ns,
         })]
@@ -470,16 +492,24 @@ impl PlaygroundScreen {
                 "{why}: evaluate it (Ctrl-S) so the case records the outcome it gets"
             ))];
         };
-        let dir = ctx
-            .versions
-            .iter()
-            .find(|v| v.reference() == run.version)
-            .and_then(|v| v.source_path.clone())
-            .unwrap_or_default();
+        let e = &run.evaluation;
+        let mut name = format!(
+            "playground {} {}",
+            e.outcome,
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        // Two saves in one second would replace each other (same name).
+        if self.last_case.as_deref() == Some(name.as_str()) {
+            name = format!("{name} #{}", self.saves + 1);
+        }
+        let into = match ctx.working_copy {
+            Some(wc) => format!("saved into the working copy {}", wc.dir.display()),
+            None => "a folder is picked next".to_string(),
+        };
         vec![Effect::OpenPrompt {
-            title: "save the input as a case in the bundle directory".into(),
-            initial: dir,
-            prompt: Prompt::SavePlaygroundCase,
+            title: format!("the case's name ({into})"),
+            initial: name,
+            prompt: Prompt::PlaygroundCaseName,
         }]
     }
 
@@ -549,16 +579,40 @@ impl PlaygroundScreen {
         }
     }
 
-    pub fn on_prompt(&mut self, prompt: Prompt, text: &str, _ctx: &Ctx) -> Vec<Effect> {
-        if prompt != Prompt::SavePlaygroundCase {
+    pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
+        if prompt != Prompt::PlaygroundCaseName {
             return Vec::new();
         }
-        let dir = Path::new(text.trim());
-        if dir.as_os_str().is_empty() {
+        let name = text.trim();
+        if name.is_empty() {
             return vec![Effect::Error(
-                "name the bundle directory to save the case into".into(),
+                "a case needs a name: Ctrl-T and type one".into(),
             )];
         }
+        if let Some(wc) = ctx.working_copy {
+            return self.save_into(&wc.dir, name);
+        }
+        // No working copy: a folder picker, starting at the bundle the
+        // version was imported from when it is still there.
+        let hint = self.run.as_ref().and_then(|run| {
+            ctx.versions
+                .iter()
+                .find(|v| v.reference() == run.version)
+                .and_then(|v| v.source_path.clone())
+        });
+        let dir = crate::tui::folders::start(hint.as_deref().map(Path::new));
+        vec![Effect::OpenPicker {
+            title: format!("the bundle folder to save \"{name}\" into"),
+            items: crate::tui::folders::items(&dir, "save into"),
+            pick: Pick::CaseFolder {
+                dir,
+                name: name.to_string(),
+            },
+        }]
+    }
+
+    /// Appends the evaluated input as case `name` to `dir`'s cases.
+    pub fn save_into(&mut self, dir: &Path, name: &str) -> Vec<Effect> {
         if !dir.is_dir() {
             return vec![Effect::Error(format!("{}: not a directory", dir.display()))];
         }
@@ -572,15 +626,6 @@ impl PlaygroundScreen {
             )];
         };
         let e = &run.evaluation;
-        let mut name = format!(
-            "playground {} {}",
-            e.outcome,
-            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-        );
-        // Two saves in one second would replace each other (same name).
-        if self.last_case.as_deref() == Some(name.as_str()) {
-            name = format!("{name} #{}", self.saves + 1);
-        }
         let mut case = json!({
             "name": name,
             "entrypoint": e.entrypoint,
@@ -595,7 +640,7 @@ impl PlaygroundScreen {
         match append_case(dir, case) {
             Ok(msg) => {
                 self.saves += 1;
-                self.last_case = Some(name);
+                self.last_case = Some(name.to_string());
                 self.baseline = self.text();
                 vec![Effect::Message(msg)]
             }
@@ -757,6 +802,26 @@ impl PlaygroundScreen {
                 ),
                 Span::styled(" opens a decision's input here", theme.style(Slot::Text)),
             ]));
+            // The engineer's loop on a bundle folder: the working copy.
+            if self.versions.first().is_some_and(crate::working_copy::is_draft) {
+                lines.push(hint(
+                    key(Action::TestWorkingCopy),
+                    "runs the working copy's suite as its files are now",
+                ));
+                lines.push(hint(
+                    key(Action::DiffWorkingCopy),
+                    "diffs it against a stored version",
+                ));
+                lines.push(hint(
+                    key(Action::ImportWorkingCopy),
+                    "imports it as a new version",
+                ));
+            } else {
+                lines.push(hint(
+                    view.keys.keys_of(Action::OpenWorkingCopy, Scope::Global),
+                    "opens a bundle folder as a working copy (a draft to edit, test and import)",
+                ));
+            }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 "Shown here: the outcome, each cited rule's outcome, the lines that ran.",
