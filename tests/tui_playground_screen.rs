@@ -157,11 +157,25 @@ fn invalid_json_is_shown_inline_and_not_evaluated() {
     assert!(app.playground.outcome().is_some());
 }
 
-#[test]
-fn ctrl_t_saves_the_input_and_outcome_as_a_case() {
-    let dir = tempfile::tempdir().unwrap();
+/// A copy of the sample bundle of the playground's version, opened as the
+/// working copy (the playground then evaluates it, from disk).
+fn with_working_copy(app: &mut App) -> tempfile::TempDir {
+    let version = app.playground.version().unwrap().clone();
     let bundle = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-policies")
+        .join(&version.name)
+        .join(&version.version);
+    copy_dir(&src, bundle.path());
+    app.open_working_copy(gavel::working_copy::WorkingCopy::open(bundle.path()).unwrap());
+    bundle
+}
+
+#[test]
+fn ctrl_t_saves_the_input_and_outcome_as_a_named_case() {
+    let dir = tempfile::tempdir().unwrap();
     let (mut app, id) = opened(dir.path());
+    let bundle = with_working_copy(&mut app);
 
     // Not evaluated yet: nothing to expect.
     press(&mut app, "<c-t>");
@@ -178,13 +192,16 @@ fn ctrl_t_saves_the_input_and_outcome_as_a_case() {
     settle(&mut app);
     let outcome = app.playground.outcome().unwrap().to_string();
 
+    // The name is asked, pre-filled; the case goes into the working copy.
     press(&mut app, "<c-t>");
-    let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
-        panic!("Ctrl-T asks for the bundle directory: {:?}", app.overlay);
+    let Some(Overlay::Prompt { title, text, .. }) = &app.overlay else {
+        panic!("Ctrl-T asks for the case's name: {:?}", app.overlay);
     };
-    let initial = text.chars().count();
-    press(&mut app, &"<bs>".repeat(initial));
-    press(&mut app, &bundle.path().display().to_string());
+    assert!(title.contains("working copy"), "{title}");
+    assert!(
+        text.starts_with(&format!("playground {outcome} ")),
+        "{text}"
+    );
     press(&mut app, "<enter>");
     assert!(app.overlay.is_none());
 
@@ -193,7 +210,7 @@ fn ctrl_t_saves_the_input_and_outcome_as_a_case() {
         Some((m, MessageKind::Info)) => m.clone(),
         other => panic!("{other:?}"),
     };
-    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("regressions.json"), "{message}");
     let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(cases.len(), 1);
     let case = &cases[0];
@@ -213,15 +230,80 @@ fn ctrl_t_saves_the_input_and_outcome_as_a_case() {
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert!(!app.playground.unsaved(), "saving marks the input saved");
 
-    // A bad directory is refused, with no file written.
-    press(&mut app, "<c-t>");
-    let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
-        panic!();
+    // A name the user types (Ctrl-U clears the offered one).
+    press(&mut app, "<c-t><c-u>late invoice<enter>");
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[1]["name"], "late invoice");
+
+    // No name: refused, nothing written.
+    press(&mut app, "<c-t><c-u><enter>");
+    assert!(matches!(&app.message, Some((m, MessageKind::Error)) if m.contains("needs a name")));
+    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(cases.len(), 2);
+}
+
+#[test]
+fn without_a_working_copy_a_case_goes_into_a_folder_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = opened(dir.path());
+    // A version imported from a folder: the picker starts there.
+    let version = app.playground.version().unwrap().clone();
+    let bundle = tempfile::tempdir().unwrap();
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-policies")
+            .join(&version.name)
+            .join(&version.version),
+        bundle.path(),
+    );
+    gavel::import::import_bundle(
+        &mut app.store,
+        bundle.path(),
+        &gavel::import::ImportOptions {
+            version: Some("9.9.9".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    app.reload().unwrap();
+    press(&mut app, "<c-v>");
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay);
     };
-    let n = text.chars().count();
-    press(&mut app, &"<bs>".repeat(n));
-    press(&mut app, "/nonexistent/gavel-dir<enter>");
-    assert!(matches!(&app.message, Some((m, MessageKind::Error)) if m.contains("not a directory")));
+    let at = items
+        .iter()
+        .position(|i| *i == format!("{}@9.9.9", version.name))
+        .unwrap();
+    let from = items
+        .iter()
+        .position(|i| *i == version.to_string())
+        .unwrap();
+    let keys = if at > from {
+        "<down>".repeat(at - from)
+    } else {
+        "<up>".repeat(from - at)
+    };
+    press(&mut app, &format!("{keys}<enter>"));
+    assert_eq!(
+        app.playground.version().unwrap().to_string(),
+        format!("{}@9.9.9", version.name)
+    );
+    press(&mut app, "<enter><c-s>");
+    settle(&mut app);
+    press(&mut app, "<c-t><c-u>picked<enter>");
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        panic!("a folder picker: {:?}", app.overlay);
+    };
+    let real = std::fs::canonicalize(bundle.path()).unwrap();
+    assert_eq!(items[0], format!("✓ save into {}", real.display()));
+    assert!(items.iter().any(|i| i == "cases/"), "{items:?}");
+    press(&mut app, "<enter>");
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(bundle.path().join("cases/regressions.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(cases.iter().any(|c| c["name"] == "picked"), "{cases:?}");
 }
 
 #[test]
@@ -346,24 +428,11 @@ fn snapshots() {
 fn a_saved_case_passes_in_its_bundle() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, _) = opened(dir.path());
-    let version = app.playground.version().unwrap().clone();
-    let bundle = tempfile::tempdir().unwrap();
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-policies")
-        .join(&version.name)
-        .join(&version.version);
-    copy_dir(&src, bundle.path());
+    let bundle = with_working_copy(&mut app);
     press(&mut app, "<c-s>");
     settle(&mut app);
     let outcome = app.playground.outcome().unwrap().to_string();
-    press(&mut app, "<c-t>");
-    let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
-        panic!("{:?}", app.overlay);
-    };
-    let n = text.chars().count();
-    press(&mut app, &"<bs>".repeat(n));
-    press(&mut app, &bundle.path().display().to_string());
-    press(&mut app, "<enter>");
+    press(&mut app, "<c-t><enter>");
     assert!(
         matches!(&app.message, Some((_, MessageKind::Info))),
         "{:?}",

@@ -460,6 +460,7 @@ fn e_opens_a_case_in_the_playground() {
     let ctx = Ctx {
         store: &app.store,
         versions: &app.versions,
+        working_copy: None,
     };
     let effects = app.tests.handle(Action::OpenInPlayground, &ctx);
     match effects.as_slice() {

@@ -11,8 +11,6 @@ use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEventKin
 
 use super::action::{Action, Key, KeyMap, Scope};
 use super::jobs::{JobEvent, JobOutput, JobRequest, Jobs};
-use crate::engine::suite::SuiteReport;
-use crate::engine::testing::TestStatus;
 use super::screens::certify::CertifyScreen;
 use super::screens::decisions::DecisionsScreen;
 use super::screens::diff::DiffScreen;
@@ -23,6 +21,8 @@ use super::screens::tests::TestsScreen;
 use super::screens::{Ctx, Effect, Pick, Prompt, Tab};
 use super::theme::Theme;
 use super::widgets::list::Cursor;
+use crate::engine::suite::SuiteReport;
+use crate::engine::testing::TestStatus;
 use crate::error::Result;
 use crate::store::versions::version_order;
 use crate::store::{Store, VersionSummary};
@@ -286,9 +286,7 @@ impl App {
             Action::LoadSamples => self.start(JobRequest::LoadSamples, self.tab),
             Action::OpenWorkingCopy => {
                 let start = super::folders::start(
-                    self.working_copy
-                        .as_ref()
-                        .and_then(|wc| wc.dir.parent()),
+                    self.working_copy.as_ref().and_then(|wc| wc.dir.parent()),
                 );
                 self.open_folder_picker(start);
             }
@@ -455,8 +453,7 @@ impl App {
                     }
                     // As in a shell: Ctrl-U clears the line.
                     KeyCode::Char('u')
-                        if k
-                            .modifiers
+                        if k.modifiers
                             .contains(crossterm::event::KeyModifiers::CONTROL) =>
                     {
                         text.clear()

@@ -176,6 +176,17 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled("READ-ONLY store ", theme.style(Slot::Warn)));
     }
     let mut hint_list = app.keys.hints(scope);
+    // The working copy's keys are hinted only while one is open.
+    if app.working_copy.is_none() {
+        use super::action::Action;
+        let draft = [
+            Action::TestWorkingCopy,
+            Action::DiffWorkingCopy,
+            Action::ImportWorkingCopy,
+        ]
+        .map(Action::short_label);
+        hint_list.retain(|(_, label)| !draft.contains(label));
+    }
     if app.tab == Tab::Playground && app.playground.editing() {
         hint_list.push(("Esc".into(), "leave the editor"));
     } else {
@@ -404,10 +415,12 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
                     safe(text, theme.style(Slot::Text)),
                     Span::styled("▏", theme.style(Slot::Key)),
                 ]))
-                .block(pane(title, true, theme).title_bottom(Line::from(Span::styled(
-                    " Enter applies · Esc closes · Ctrl-U clears ",
-                    theme.style(Slot::Key),
-                )))),
+                .block(pane(title, true, theme).title_bottom(Line::from(
+                    Span::styled(
+                        " Enter applies · Esc closes · Ctrl-U clears ",
+                        theme.style(Slot::Key),
+                    ),
+                ))),
                 rect,
             );
         }
@@ -433,10 +446,12 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
                 Paragraph::new(text)
                     .wrap(Wrap { trim: false })
                     .scroll((u16::try_from(*scroll).unwrap_or(u16::MAX), 0))
-                    .block(pane(title, true, theme).title_bottom(Line::from(Span::styled(
-                        " j/k scroll · Esc closes ",
-                        theme.style(Slot::Key),
-                    )))),
+                    .block(
+                        pane(title, true, theme).title_bottom(Line::from(Span::styled(
+                            " j/k scroll · Esc closes ",
+                            theme.style(Slot::Key),
+                        ))),
+                    ),
                 rect,
             );
         }

@@ -15,12 +15,12 @@ use crate::diff::{VersionDiff, diff_versions};
 use crate::engine::suite::{SuiteReport, run_suite};
 use crate::engine::testing::RunOptions;
 use crate::engine::{DEFAULT_TIMEOUT, Evaluation};
+use crate::import::ImportReport;
 use crate::policy_version::PolicyVersion;
 use crate::replay::{
     BatchOptions, ImpactReport, ReplayResult, compute_replay, replay_all, replay_one,
 };
 use crate::store::decisions::DecisionFilter;
-use crate::import::ImportReport;
 use crate::store::{Store, VersionRef};
 use crate::working_copy::WorkingCopy;
 

@@ -73,7 +73,7 @@ pub fn plain_theme() -> Theme {
 
 /// Presses keys: plain characters, or `<name>` for `<esc>`, `<enter>`,
 /// `<tab>`, `<s-tab>`, `<up>`, `<down>`, `<left>`, `<right>`, `<pgdn>`,
-/// `<pgup>`, `<bs>`, `<f5>`, `<c-x>` (Ctrl-x).
+/// `<pgup>`, `<bs>`, `<f5>` (any F key), `<c-x>` (Ctrl-x).
 pub fn press(app: &mut App, keys: &str) {
     let mut chars = keys.chars().peekable();
     while let Some(c) = chars.next() {
@@ -103,7 +103,9 @@ fn key_named(name: &str) -> KeyEvent {
         "bs" => plain(KeyCode::Backspace),
         "space" => plain(KeyCode::Char(' ')),
         "lt" => plain(KeyCode::Char('<')),
-        "f5" => plain(KeyCode::F(5)),
+        f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+            plain(KeyCode::F(f[1..].parse().unwrap()))
+        }
         ctrl if ctrl.starts_with("c-") => KeyEvent::new(
             KeyCode::Char(ctrl.chars().nth(2).unwrap()),
             KeyModifiers::CONTROL,

@@ -240,7 +240,9 @@ impl DiffScreen {
             }
             Pick::DiffWorkingCopy => {
                 let Some(wc) = ctx.working_copy else {
-                    return vec![Effect::Error("no working copy is open (O opens one)".into())];
+                    return vec![Effect::Error(
+                        "no working copy is open (O opens one)".into(),
+                    )];
                 };
                 self.requested = Some((chosen.clone(), wc.reference()));
                 self.diff = None;

@@ -803,7 +803,11 @@ impl PlaygroundScreen {
                 Span::styled(" opens a decision's input here", theme.style(Slot::Text)),
             ]));
             // The engineer's loop on a bundle folder: the working copy.
-            if self.versions.first().is_some_and(crate::working_copy::is_draft) {
+            if self
+                .versions
+                .first()
+                .is_some_and(crate::working_copy::is_draft)
+            {
                 lines.push(hint(
                     key(Action::TestWorkingCopy),
                     "runs the working copy's suite as its files are now",
