@@ -80,6 +80,7 @@ pub enum Action {
     Certify,
     AddException,
     ResolveException,
+    Zoom,
     // The working copy
     OpenWorkingCopy,
     TestWorkingCopy,
@@ -155,6 +156,7 @@ impl Action {
             Action::Certify => "certify",
             Action::AddException => "add-exception",
             Action::ResolveException => "resolve-exception",
+            Action::Zoom => "zoom",
             Action::OpenWorkingCopy => "open-working-copy",
             Action::TestWorkingCopy => "test-working-copy",
             Action::DiffWorkingCopy => "diff-working-copy",
@@ -553,6 +555,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     h(Key::ch('q'), Action::Quit, Global, "quit"),
     h(Key::ch('?'), Action::Help, Global, "keys and actions"),
     h(Key::ch(':'), Action::Palette, Global, "command palette"),
+    b(
+        Key::ch('z'),
+        Action::Zoom,
+        Global,
+        "zoom: the focused pane takes the whole screen (z again restores)",
+    ),
     b(
         Key::ch('O'),
         Action::OpenWorkingCopy,

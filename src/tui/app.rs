@@ -100,6 +100,8 @@ pub struct App {
     pub read_only: bool,
     /// A bundle directory open as a draft (`gavel DIR`, `O`).
     pub working_copy: Option<WorkingCopy>,
+    /// `z`: the focused pane takes the whole screen.
+    pub zoom: bool,
 }
 
 impl App {
@@ -145,6 +147,7 @@ impl App {
             overdue_exceptions: 0,
             tabs_compact: std::cell::Cell::new(false),
             working_copy: None,
+            zoom: false,
         };
         app.reload()?;
         Ok(app)
@@ -284,6 +287,7 @@ impl App {
                 }
             }
             Action::LoadSamples => self.start(JobRequest::LoadSamples, self.tab),
+            Action::Zoom => self.zoom = !self.zoom,
             Action::OpenWorkingCopy => {
                 let start = super::folders::start(
                     self.working_copy.as_ref().and_then(|wc| wc.dir.parent()),

@@ -23,6 +23,8 @@ pub struct View<'a> {
     pub keys: &'a KeyMap,
     pub jobs: &'a [RunningJob],
     pub versions: &'a [crate::store::VersionSummary],
+    /// `z`: the focused pane takes the whole screen.
+    pub zoom: bool,
 }
 
 impl View<'_> {
@@ -80,6 +82,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         keys: &app.keys,
         jobs: &app.jobs.running,
         versions: &app.versions,
+        zoom: app.zoom,
     };
     if app.first_run {
         draw_first_run(f, body, app);
@@ -174,6 +177,13 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     if app.read_only {
         // Said first, on every tab: nothing here can be changed.
         spans.push(Span::styled("READ-ONLY store ", theme.style(Slot::Warn)));
+    }
+    if app.zoom {
+        let key = app.keys.keys_of(super::action::Action::Zoom, Scope::Global);
+        spans.push(Span::styled(
+            format!("ZOOMED ({key} restores) "),
+            theme.style(Slot::Warn),
+        ));
     }
     let mut hint_list = app.keys.hints(scope);
     // The working copy's keys are hinted only while one is open.

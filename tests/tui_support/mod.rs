@@ -142,6 +142,7 @@ pub fn draw_alone(
                 keys: &app.keys,
                 jobs: &app.jobs.running,
                 versions: &app.versions,
+                zoom: app.zoom,
             };
             draw(f, f.area(), &view);
             swept = gavel::tui::terminal::sweep(f.buffer_mut());

@@ -116,9 +116,11 @@ impl DiffScreen {
             }
             // In the diff, h/l scroll long lines sideways; h at the left
             // edge goes back to the file list.
-            Action::Right if self.focus == DiffFocus::Text => self.text_hscroll += HSTEP,
+            Action::Right if self.focus == DiffFocus::Text => {
+                self.text_hscroll += crate::tui::widgets::HSTEP
+            }
             Action::Left if self.focus == DiffFocus::Text && self.text_hscroll > 0 => {
-                self.text_hscroll = self.text_hscroll.saturating_sub(HSTEP)
+                self.text_hscroll = self.text_hscroll.saturating_sub(crate::tui::widgets::HSTEP)
             }
             Action::Left | Action::Back if self.focus != DiffFocus::Files => {
                 self.focus = DiffFocus::Files
@@ -267,6 +269,14 @@ impl DiffScreen {
         };
         // Narrow: locations by file name, so a line still fits.
         let rows = summary_rows(d, area.width < 100);
+        if view.zoom {
+            match self.focus {
+                DiffFocus::Summary => self.draw_summary(f, area, d, &rows, view.theme),
+                DiffFocus::Files => self.draw_files(f, area, d, view.theme),
+                DiffFocus::Text => self.draw_text(f, area, d, view.theme),
+            }
+            return;
+        }
         let cap = (area.height * 2 / 5).max(5);
         let want = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
         let [top, bottom] =
@@ -594,9 +604,6 @@ fn truncate_start(s: &str, width: usize) -> String {
     kept.push('…');
     kept.into_iter().rev().collect()
 }
-
-/// Columns one h/l moves the diff sideways.
-const HSTEP: usize = 8;
 
 /// Source text as a line of the screen: tabs as spaces, the rest escaped,
 /// the first `skip` columns cut (sideways scroll).

@@ -651,6 +651,14 @@ impl PlaygroundScreen {
     // ---- drawing ----
 
     pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        if view.zoom {
+            match self.focus {
+                PlaygroundFocus::Editor => self.draw_editor(f, area, view),
+                PlaygroundFocus::Report => self.draw_report(f, area, view),
+                PlaygroundFocus::Result => self.draw_result(f, area, view),
+            }
+            return;
+        }
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(44), Constraint::Percentage(56)])
                 .areas(area);

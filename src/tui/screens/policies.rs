@@ -21,7 +21,7 @@ use crate::tui::draw::View;
 use crate::tui::jobs::JobOutput;
 use crate::tui::theme::{Slot, outcome_glyph};
 use crate::tui::widgets::list::Cursor;
-use crate::tui::widgets::{field, pane, safe, truncate};
+use crate::tui::widgets::{HSTEP, field, pane, safe, truncate, wide_pane};
 
 /// A row of the middle pane: a module, or one of its rules.
 #[derive(Debug, Clone)]
@@ -57,6 +57,8 @@ pub struct PoliciesScreen {
     detail_scroll: i64,
     matrix: bool,
     matrix_scroll: usize,
+    /// Columns the source or the matrix is scrolled sideways (h/l).
+    hscroll: usize,
     /// `/`: only rules whose name, title or citation contains this.
     filter: String,
     loaded: Loaded,
@@ -108,6 +110,12 @@ impl PoliciesScreen {
         match action {
             Action::NextPane => self.focus = (self.focus + 1) % 3,
             Action::PrevPane => self.focus = (self.focus + 2) % 3,
+            // In the source and the matrix, h/l scroll long lines sideways;
+            // h at the left edge goes back to the rules.
+            Action::Right if self.focus == 2 => self.hscroll += HSTEP,
+            Action::Left if self.focus == 2 && self.hscroll > 0 => {
+                self.hscroll = self.hscroll.saturating_sub(HSTEP)
+            }
             Action::Right | Action::Select if self.focus < 2 => self.focus += 1,
             Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
             Action::Filter => {
@@ -232,6 +240,15 @@ impl PoliciesScreen {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        if view.zoom {
+            match self.focus {
+                0 => self.draw_versions(f, area, view),
+                1 => self.draw_rows(f, area, view),
+                _ if self.matrix => self.draw_matrix(f, area, view),
+                _ => self.draw_detail(f, area, view),
+            }
+            return;
+        }
         let [left, mid, right] = Layout::horizontal([
             Constraint::Percentage(22),
             Constraint::Percentage(30),
@@ -394,8 +411,11 @@ impl PoliciesScreen {
                 .min(max);
         f.render_widget(
             Paragraph::new(source)
-                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-                .block(pane(&file, self.focus == 2, theme)),
+                .scroll((
+                    u16::try_from(scroll).unwrap_or(u16::MAX),
+                    u16::try_from(self.hscroll).unwrap_or(u16::MAX),
+                ))
+                .block(wide_pane(&file, self.focus == 2, theme)),
             bottom,
         );
     }
@@ -540,7 +560,7 @@ impl PoliciesScreen {
     fn draw_matrix(&self, f: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme;
         let m = &self.loaded.matrix;
-        let block = pane(
+        let block = wide_pane(
             &format!(
                 "regulation mapping matrix ({} rows, {} gaps)",
                 m.rows.len(),
@@ -552,26 +572,47 @@ impl PoliciesScreen {
         let inner = block.inner(area);
         f.render_widget(block, area);
         let mut lines: Vec<Line> = Vec::new();
-        let w = usize::from(inner.width);
-        // Tests and coverage keep their 5 columns; clause and rule share the rest.
-        let rest = w.saturating_sub(13).max(20);
-        let (cw, rw) = (rest * 11 / 20, rest - rest * 11 / 20);
+        // One heading per regulation, then its clauses: a long regulation
+        // name no longer hides the clause that tells rows apart. Rules come
+        // last and whole (h/l scroll sideways when one is long).
+        // The column fits the short clauses (`Rule 144`); a longer one gets
+        // a line of its own above its rules, whole.
+        const CLAUSE_COLUMN: usize = 20;
+        let cw = m
+            .rows
+            .iter()
+            .map(|r| r.clause.chars().count())
+            .filter(|n| *n <= CLAUSE_COLUMN)
+            .max()
+            .unwrap_or(6)
+            .max(6);
         lines.push(Line::from(Span::styled(
-            format!(
-                "{:<cw$} {:<rw$} {:>5} {:>5}",
-                "CLAUSE", "RULE", "TESTS", "COV"
-            ),
+            format!("  {:<cw$} {:>5} {:>5}  RULE", "CLAUSE", "TESTS", "COV"),
             theme.style(Slot::Title),
         )));
-        let mut last = String::new();
+        let mut last_regulation = None;
+        let mut last_clause = None;
         for r in &m.rows {
-            let clause = format!("{} {}", r.regulation, r.clause);
-            let shown = if clause == last {
+            if last_regulation != Some(&r.regulation) {
+                lines.push(Line::from(safe(&r.regulation, theme.style(Slot::Title))));
+                last_regulation = Some(&r.regulation);
+                last_clause = None;
+            }
+            let shown = if last_clause == Some(&r.clause) {
                 String::new()
             } else {
-                clause.clone()
+                r.clause.clone()
             };
-            last = clause;
+            last_clause = Some(&r.clause);
+            let shown = if shown.chars().count() > cw {
+                lines.push(Line::from(safe(
+                    &format!("  {shown}"),
+                    theme.style(Slot::Text),
+                )));
+                String::new()
+            } else {
+                shown
+            };
             let tests = r.tests.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
             let cov = r
                 .coverage
@@ -582,16 +623,7 @@ impl PoliciesScreen {
                 _ => theme.style(Slot::Text),
             };
             lines.push(Line::from(safe(
-                &truncate(
-                    &format!(
-                        "{:<cw$} {:<rw$} {:>5} {:>5}",
-                        truncate(&shown, cw),
-                        truncate(&r.rule, rw),
-                        tests,
-                        cov
-                    ),
-                    w,
-                ),
+                &format!("  {:<cw$} {:>5} {:>5}  {}", shown, tests, cov, r.rule),
                 style,
             )));
         }
@@ -614,8 +646,10 @@ impl PoliciesScreen {
             }
         }
         f.render_widget(
-            Paragraph::new(lines)
-                .scroll((u16::try_from(self.matrix_scroll).unwrap_or(u16::MAX), 0)),
+            Paragraph::new(lines).scroll((
+                u16::try_from(self.matrix_scroll).unwrap_or(u16::MAX),
+                u16::try_from(self.hscroll).unwrap_or(u16::MAX),
+            )),
             inner,
         );
     }

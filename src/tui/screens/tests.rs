@@ -495,6 +495,17 @@ impl TestsScreen {
     // --- drawing -----------------------------------------------------------
 
     pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        if view.zoom {
+            match (self.focus, self.coverage_view) {
+                (Focus::Versions, _) => self.draw_versions(f, area, view),
+                (Focus::Runs, _) => self.draw_runs(f, area, view),
+                (Focus::Results, true) => self.draw_coverage_files(f, area, view),
+                (Focus::Results, false) => self.draw_results(f, area, view),
+                (Focus::Detail, true) => self.draw_source(f, area, view),
+                (Focus::Detail, false) => self.draw_detail(f, area, view, true),
+            }
+            return;
+        }
         let (versions, runs, results, detail, warnings) = if area.width >= WIDE {
             let [left, rest] =
                 Layout::horizontal([Constraint::Length(32), Constraint::Min(40)]).areas(area);

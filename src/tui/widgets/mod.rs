@@ -42,6 +42,20 @@ pub fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
         ))
 }
 
+/// A pane of long lines: when focused, its bottom border says how to see
+/// them whole (sideways scroll, zoom).
+pub fn wide_pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+    let block = pane(title, focused, theme);
+    if focused {
+        block.title_bottom(Span::styled(
+            " h/l sideways · z zoom ",
+            theme.style(Slot::Key),
+        ))
+    } else {
+        block
+    }
+}
+
 /// What a focused pane's title starts with.
 pub const FOCUS_MARK: &str = "▶ ";
 
@@ -85,3 +99,6 @@ pub fn truncate(s: &str, width: usize) -> String {
     out.push('…');
     out
 }
+
+/// Columns one h/l moves a pane of long lines sideways.
+pub const HSTEP: usize = 8;
