@@ -676,11 +676,25 @@ impl DecisionsScreen {
         offset = offset.max(self.first);
         self.offset.set(offset);
         let width = usize::from(inner.width);
-        let lines: Vec<Line> = (offset..offset + height)
-            .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+        let version_of = |r: &DecisionRow| -> String {
+            r.version
+                .as_deref()
+                .or(r.bundle.as_deref())
+                .unwrap_or("?")
+                .to_string()
+        };
+        let shown = || {
+            (offset..offset + height)
+                .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+        };
+        let widest = shown()
+            .map(|(_, r)| unicode_width::UnicodeWidthStr::width(version_of(r).as_str()))
+            .max()
+            .unwrap_or(0);
+        let time = time_shown(widest, width.saturating_sub(11));
+        let lines: Vec<Line> = shown()
             .map(|(i, r)| {
-                let version = r.version.as_deref().or(r.bundle.as_deref()).unwrap_or("?");
-                let rest = row_text(r, version, width.saturating_sub(11));
+                let rest = row_text(r, &version_of(r), width.saturating_sub(11), time);
                 let mut line = Line::from(vec![
                     Span::styled(
                         format!(
@@ -851,7 +865,7 @@ impl DecisionsScreen {
             .as_ref()
             .filter(|rep| rep.decision_id == r.decision_id())
         {
-            lines.extend(replay_lines(rep, theme));
+            lines.extend(replay_lines(rep, width, theme));
         }
         lines.push(Line::from(""));
         let evaluated = d.explained.as_ref();
@@ -892,7 +906,7 @@ impl DecisionsScreen {
 /// What a replay found, as `gavel replay ID --against V` prints it: the
 /// verdict, the cited rules that fire differently and the result diff,
 /// every line of them.
-fn replay_lines(rep: &ReplayResult, theme: &Theme) -> Vec<Line<'static>> {
+fn replay_lines(rep: &ReplayResult, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from("")];
     let transition = match &rep.replayed_outcome {
         Some(after) if *after != rep.original_outcome => {
@@ -957,41 +971,84 @@ fn replay_lines(rep: &ReplayResult, theme: &Theme) -> Vec<Line<'static>> {
             "result diff (- original, + replayed):",
             theme.style(Slot::Muted),
         )));
-        for l in diff.lines() {
-            let slot = if l.starts_with('+') {
-                Slot::Added
-            } else if l.starts_with('-') {
-                Slot::Removed
-            } else {
-                Slot::Muted
+        for l in crate::sanitize::escape_multiline(diff).lines() {
+            let (sign, slot) = match l.chars().next() {
+                Some('+') => ("+", Slot::Added),
+                Some('-') => ("-", Slot::Removed),
+                Some(' ') => (" ", Slot::Muted),
+                // `@@ -2,11 +2,6 @@`
+                _ => ("", Slot::Muted),
             };
-            lines.push(Line::from(safe(&format!("  {l}"), theme.style(slot))));
+            let body = &l[sign.len()..];
+            // A long line goes on under its own gutter sign, indented.
+            for (i, chunk) in explain::wrap_words(body, width.saturating_sub(6))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { "" } else { "   " };
+                lines.push(Line::from(Span::styled(
+                    format!("  {sign}{lead}{chunk}"),
+                    theme.style(slot),
+                )));
+            }
         }
     }
     lines
 }
 
-/// A list row after its outcome: ` 5e168061  gfr-procurement@1.0.0  10-02 10:46:41`
-/// in `width` columns. The id is its short prefix (the detail pane has it
-/// whole); the version comes before the time and keeps its `@VERSION` when
-/// cut; the time goes when the pane has no room for it beside a readable
-/// version.
-fn row_text(r: &DecisionRow, version: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
+/// How much of the time a list row has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeShown {
+    /// `10-02 10:46:41`
+    Full,
+    /// `10-02 10:46`
+    Minutes,
+    None,
+}
+
+/// The list's columns after the outcome, chosen once for the rows shown:
+/// the short id always; the version whole if it can be, else cut in its
+/// name; the time to the second, to the minute, or not at all, whichever
+/// leaves the version at least 16 columns (the detail pane has the time).
+fn time_shown(widest_version: usize, width: usize) -> TimeShown {
+    let room = width.saturating_sub(ID_COLUMNS);
+    if room >= widest_version + 16 {
+        TimeShown::Full
+    } else if room >= widest_version.min(16) + 13 {
+        TimeShown::Minutes
+    } else {
+        TimeShown::None
+    }
+}
+
+/// ` 5e168061  ` : the short id and its gaps.
+const ID_COLUMNS: usize = crate::store::decisions::SHORT_ID + 3;
+
+/// A list row after its outcome, in `width` columns:
+/// ` 5e168061  gfr-procurement@1.0.0  10-02 10:46:41`. The id is its short
+/// prefix (the detail pane has it whole).
+fn row_text(r: &DecisionRow, version: &str, width: usize, time: TimeShown) -> String {
     // Month, day and time: the year is rarely what tells rows apart.
-    let time = r
+    let stamp = r
         .timestamp
         .get(5..19)
         .unwrap_or(&r.timestamp)
         .replace('T', " ");
+    let stamp = match time {
+        TimeShown::Full => stamp,
+        TimeShown::Minutes => stamp.chars().take(11).collect(),
+        TimeShown::None => String::new(),
+    };
     let id = format!(" {}  ", crate::store::decisions::short_id(&r.decision_id));
-    let room = width.saturating_sub(id.width());
-    let with_time = room.saturating_sub(time.width() + 2);
-    if with_time >= version.width().min(16) {
-        format!("{id}{:<with_time$}  {time}", fit_version(version, with_time))
-    } else {
-        truncate(&format!("{id}{}", fit_version(version, room)), width)
+    let room = width.saturating_sub(ID_COLUMNS);
+    if stamp.is_empty() {
+        return truncate(&format!("{id}{}", fit_version(version, room)), width);
     }
+    let v = room.saturating_sub(stamp.chars().count() + 2);
+    truncate(
+        &format!("{id}{:<v$}  {stamp}", fit_version(version, v)),
+        width,
+    )
 }
 
 /// `NAME@VERSION` in `width` columns: the name is cut first

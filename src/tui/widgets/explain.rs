@@ -148,13 +148,16 @@ pub fn wrap_list(items: &[String], width: usize) -> Vec<String> {
 }
 
 /// Already escaped text cut at spaces into lines of at most `width`
-/// columns (a word longer than a line is cut where it must be).
+/// columns (a word longer than a line is cut where it must be); the text's
+/// indentation starts every line.
 pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     use unicode_width::UnicodeWidthChar;
-    let width = width.max(8);
+    let body = text.trim_start_matches(' ');
+    let indent = &text[..text.len() - body.len()];
+    let width = width.saturating_sub(indent.len()).max(8);
     let mut out = Vec::new();
     let mut line = String::new();
-    for word in text.split(' ') {
+    for word in body.split(' ') {
         if !line.is_empty() && line.width() + 1 + word.width() > width {
             out.push(std::mem::take(&mut line));
         }
@@ -171,7 +174,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     if !line.is_empty() || out.is_empty() {
         out.push(line);
     }
-    out
+    out.into_iter().map(|l| format!("{indent}{l}")).collect()
 }
 
 #[cfg(test)]
@@ -191,5 +194,9 @@ mod tests {
             ["two quotes;", "three", "required"]
         );
         assert_eq!(wrap_words("abcdefghijkl", 8), ["abcdefgh", "ijkl"]);
+        assert_eq!(
+            wrap_words("    \"message\": \"two quotes\"", 18),
+            ["    \"message\":", "    \"two quotes\""]
+        );
     }
 }
