@@ -522,7 +522,10 @@ fn an_explained_decision_lists_every_cited_rule_causes_first() {
     let rows = whole_decision_pane(&mut app, 120, 40);
     println!("{}", rows.join("\n"));
     let (fired, cited) = fired_of(&rows);
-    assert!(fired > 7, "a decision with more than 7 fired rules: {fired}");
+    assert!(
+        fired > 7,
+        "a decision with more than 7 fired rules: {fired}"
+    );
     // Every rule is there: one row each, fired (●) or not (○).
     let marked = |m: &str| rows.iter().filter(|l| l.starts_with(m)).count();
     assert_eq!(marked("  ● "), fired, "{rows:#?}");
@@ -552,7 +555,9 @@ fn an_explained_decision_lists_every_cited_rule_causes_first() {
     }
     for rule in &named {
         assert!(
-            cause_rows.iter().any(|r| r.starts_with(&format!("  ● {rule} "))),
+            cause_rows
+                .iter()
+                .any(|r| r.starts_with(&format!("  ● {rule} "))),
             "{rule} is a cause: {rows:#?}"
         );
         assert!(
@@ -650,7 +655,8 @@ fn replay_against_shows_the_rules_that_fire_differently_and_the_result_diff() {
     );
     for c in &expected.rule_changes {
         assert!(
-            rows.iter().any(|l| l.starts_with(&format!("  ≠ {}: ", c.rule))),
+            rows.iter()
+                .any(|l| l.starts_with(&format!("  ≠ {}: ", c.rule))),
             "{} fires differently: {rows:#?}",
             c.rule
         );
@@ -672,8 +678,8 @@ fn replay_against_shows_the_rules_that_fire_differently_and_the_result_diff() {
     }
     // The changed outcome is said at the head of it.
     assert!(
-        rows.iter().any(|l| l.starts_with("replay ")
-            && l.contains("against gfr-procurement@2.0.0")),
+        rows.iter()
+            .any(|l| l.starts_with("replay ") && l.contains("against gfr-procurement@2.0.0")),
         "{rows:#?}"
     );
 }

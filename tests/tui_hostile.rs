@@ -201,7 +201,10 @@ fn hostile_decisions_never_reach_the_terminal_raw() {
             checked += 1;
         }
         // The decision pane, the input and the result, focused and unfolded.
-        press(&mut app, "<tab>G<tab><space><tab><space><s-tab><s-tab><s-tab>j");
+        press(
+            &mut app,
+            "<tab>G<tab><space><tab><space><s-tab><s-tab><s-tab>j",
+        );
     }
     assert!(explained > 0, "a hostile message was shown as a cause's");
     // Replay one under its own version and against another, then open it

@@ -257,7 +257,9 @@ pub const SHORT_ID: usize = 8;
 /// and the lookups accept (`gavel replay 5e168061`); an id that short is
 /// itself.
 pub fn short_id(id: &str) -> &str {
-    id.char_indices().nth(SHORT_ID).map_or(id, |(i, _)| &id[..i])
+    id.char_indices()
+        .nth(SHORT_ID)
+        .map_or(id, |(i, _)| &id[..i])
 }
 
 impl Store {
@@ -770,6 +772,16 @@ mod tests {
             version_id: None,
             source: "eval".into(),
         }
+    }
+
+    #[test]
+    fn a_short_id_is_the_first_eight_characters() {
+        assert_eq!(
+            super::short_id("5e168061-eac0-4f78-8cc2-000000000000"),
+            "5e168061"
+        );
+        assert_eq!(super::short_id("abc"), "abc");
+        assert_eq!(super::short_id("ééééééééé"), "éééééééé");
     }
 
     #[test]

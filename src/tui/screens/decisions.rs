@@ -2,9 +2,14 @@
 //! million rows scroll as smoothly as ten (only a window of rows around the
 //! selection is ever loaded); a filter (`/`, and `o` to cycle outcomes);
 //! the selected decision's input and result as folded JSON, its outcome,
-//! per-rule outcomes with citations, chain position and past replays.
-//! `r` replays it under its own version, `a` against a chosen one, `e`
-//! opens it in the playground, `s` saves it as a regression case.
+//! chain position and past replays, and (recorded, or evaluated on `Enter`)
+//! every cited rule: the causes the result names, with their messages and
+//! lines that ran, then the helpers, then the rules that did not fire, in a
+//! pane that scrolls (Tab: list, decision, input, result).
+//! `r` replays it under its own version, `a` against a chosen one (the
+//! rules that fire differently and the result diff show at the top of the
+//! decision pane), `e` opens it in the playground, `s` saves it as a
+//! regression case. The list shows ids by their first 8 characters.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -339,7 +344,7 @@ impl DecisionsScreen {
                 }
                 return self.set_filter(words.join(" "), ctx);
             }
-            Action::Select if self.focus == 0 => {
+            Action::Select if self.focus <= 1 => {
                 if let Some(d) = &self.detail {
                     let Some((name, version)) = d.record.bundle() else {
                         return vec![Effect::Error(
@@ -684,8 +689,7 @@ impl DecisionsScreen {
                 .to_string()
         };
         let shown = || {
-            (offset..offset + height)
-                .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+            (offset..offset + height).filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
         };
         let widest = shown()
             .map(|(_, r)| unicode_width::UnicodeWidthStr::width(version_of(r).as_str()))

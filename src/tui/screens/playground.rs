@@ -490,12 +490,7 @@ impl PlaygroundScreen {
         self.job = Some(id);
     }
 
-    pub fn on_job(
-        &mut self,
-        id: u64,
-        result: Result<JobOutput, String>,
-        ctx: &Ctx,
-    ) -> Vec<Effect> {
+    pub fn on_job(&mut self, id: u64, result: Result<JobOutput, String>, ctx: &Ctx) -> Vec<Effect> {
         // Only the latest request's answer is shown.
         if self.job != Some(id) {
             return Vec::new();

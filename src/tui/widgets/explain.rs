@@ -50,7 +50,10 @@ pub fn fired_section(e: &Explanation, width: usize, theme: &Theme) -> Vec<Line<'
     }
     if !e.helpers.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("helpers (fired, not named in the result): {}", e.helpers.len()),
+            format!(
+                "helpers (fired, not named in the result): {}",
+                e.helpers.len()
+            ),
             theme.style(Slot::Muted),
         )));
         for o in &e.helpers {
