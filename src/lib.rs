@@ -15,6 +15,7 @@ pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod exceptions;
+pub mod explain;
 pub mod import;
 pub mod json_input;
 pub mod json_text;

@@ -447,3 +447,239 @@ fn the_version_chosen_on_one_tab_is_the_one_the_next_opens_on() {
     press(&mut app, "2");
     assert_eq!(app.tests.selected_version_index(), 5);
 }
+
+/// The rows inside the decision pane (between its borders) and its bottom
+/// border, read off a rendered screen.
+fn decision_pane(screen: &str) -> (Vec<String>, String) {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let (top, x) = lines
+        .iter()
+        .enumerate()
+        .find_map(|(y, l)| {
+            let s: String = l.iter().collect();
+            let at = s.find("decision ─")?;
+            let col = s[..at].rfind('┌')?;
+            Some((y, s[..col].chars().count()))
+        })
+        .unwrap_or_else(|| panic!("no decision pane:\n{screen}"));
+    let mut rows = Vec::new();
+    for l in &lines[top + 1..] {
+        if l.get(x) == Some(&'└') {
+            return (rows, l[x..].iter().collect());
+        }
+        let row: String = l.get(x + 1..).unwrap_or_default().iter().collect();
+        let row = row.trim_end();
+        rows.push(row.strip_suffix('│').unwrap_or(row).trim_end().to_string());
+    }
+    panic!("the decision pane has no bottom border:\n{screen}");
+}
+
+/// Everything the decision pane holds, read by scrolling it one row at a
+/// time to its end (it must have focus).
+fn whole_decision_pane(app: &mut gavel::tui::app::App, w: u16, h: u16) -> Vec<String> {
+    let (mut rows, mut bottom) = decision_pane(&render(app, w, h));
+    let mut presses = 0;
+    while bottom.contains('↓') {
+        press(app, "j");
+        let (now, b) = decision_pane(&render(app, w, h));
+        rows.push(now.last().cloned().unwrap_or_default());
+        bottom = b;
+        presses += 1;
+        assert!(presses < 1000, "the pane never reached its end");
+    }
+    rows
+}
+
+/// `cited rules: F of N fired` -> (F, N).
+fn fired_of(rows: &[String]) -> (usize, usize) {
+    let line = rows
+        .iter()
+        .find(|l| l.starts_with("cited rules: "))
+        .unwrap_or_else(|| panic!("no cited rules line: {rows:#?}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (words[2].parse().unwrap(), words[4].parse().unwrap())
+}
+
+fn position(rows: &[String], prefix: &str) -> usize {
+    rows.iter()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row starts with {prefix:?}: {rows:#?}"))
+}
+
+#[test]
+fn an_explained_decision_lists_every_cited_rule_causes_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(
+        &mut app,
+        "3/outcome:BLOCK version:gfr-procurement@1.0.0<enter><enter>",
+    );
+    settle(&mut app);
+    // The decision pane takes focus and says so.
+    press(&mut app, "<tab>");
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("┌ ▶ decision ─"), "{screen}");
+    let rows = whole_decision_pane(&mut app, 120, 40);
+    println!("{}", rows.join("\n"));
+    let (fired, cited) = fired_of(&rows);
+    assert!(
+        fired > 7,
+        "a decision with more than 7 fired rules: {fired}"
+    );
+    // Every rule is there: one row each, fired (●) or not (○).
+    let marked = |m: &str| rows.iter().filter(|l| l.starts_with(m)).count();
+    assert_eq!(marked("  ● "), fired, "{rows:#?}");
+    assert_eq!(marked("  ○ "), cited - fired, "{rows:#?}");
+    // Causes, then helpers, then the rules that did not fire.
+    let causes = position(&rows, "causes (named in the result): ");
+    let helpers = position(&rows, "helpers (fired, not named in the result): ");
+    let quiet = position(&rows, "not fired: ");
+    assert!(causes < helpers && helpers < quiet, "{rows:#?}");
+    // The causes are the rules the result names, with their messages and
+    // the lines of theirs that ran.
+    let id = app.decisions.selected_id().unwrap();
+    let (_, record) = app.store.get_decision(&id).unwrap().unwrap();
+    let reasons = record.result().unwrap()["reasons"].as_array().unwrap();
+    let named: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    let cause_rows: Vec<&String> = rows[causes..helpers]
+        .iter()
+        .filter(|l| l.starts_with("  ● "))
+        .collect();
+    assert!(!cause_rows.is_empty());
+    for row in &cause_rows {
+        let rule = row["  ● ".len()..].split_whitespace().next().unwrap();
+        assert!(named.contains(&rule), "{rule} is not named in {named:?}");
+    }
+    for rule in &named {
+        assert!(
+            cause_rows
+                .iter()
+                .any(|r| r.starts_with(&format!("  ● {rule} "))),
+            "{rule} is a cause: {rows:#?}"
+        );
+        assert!(
+            !rows[helpers..quiet]
+                .iter()
+                .any(|r| r.starts_with(&format!("  ● {rule} "))),
+            "{rule} is not a helper"
+        );
+    }
+    assert!(
+        rows[causes..helpers]
+            .iter()
+            .any(|l| l.starts_with("    ran in ")),
+        "{rows:#?}"
+    );
+    let first_message = reasons[0]["message"].as_str().unwrap();
+    let words: Vec<&str> = first_message.split_whitespace().take(3).collect();
+    assert!(
+        rows[causes..helpers]
+            .iter()
+            .any(|l| l.contains(&words.join(" "))),
+        "the message {first_message:?} shows: {rows:#?}"
+    );
+    // At the top again, the same pane shows the explained decision.
+    for (w, h) in [(80, 24), (160, 45)] {
+        press(&mut app, "g");
+        app.message = None;
+        insta::assert_snapshot!(format!("decisions_explained_{w}x{h}"), render(&app, w, h));
+    }
+}
+
+#[test]
+fn replay_against_shows_the_rules_that_fire_differently_and_the_result_diff() {
+    // A decision whose replay under gfr-procurement@2.0.0 changes rules and
+    // result, found on a copy of the store.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut store = gavel::store::Store::open(&seeded_db(scratch.path())).unwrap();
+    let against = gavel::store::VersionRef::parse("gfr-procurement@2.0.0").unwrap();
+    let v1 = store
+        .version_by_name("gfr-procurement", "1.0.0")
+        .unwrap()
+        .unwrap()
+        .0;
+    let rows = store
+        .list_decisions(
+            &gavel::store::decisions::DecisionFilter {
+                version_id: Some(v1),
+                ..Default::default()
+            },
+            None,
+            300,
+        )
+        .unwrap();
+    let expected = rows
+        .iter()
+        .find_map(|r| {
+            let rep = gavel::replay::replay_one(
+                &mut store,
+                &r.decision_id,
+                Some(&against),
+                std::time::Duration::from_secs(5),
+            )
+            .unwrap();
+            (rep.rule_changes.len() > 1 && rep.diff.is_some()).then_some(rep)
+        })
+        .expect("a decision that changes under 2.0.0");
+    drop(store);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, &format!("3/{}<enter>", expected.decision_id));
+    press(&mut app, "a");
+    let Some(Overlay::Picker { items, cursor, .. }) = &app.overlay else {
+        panic!("a opens the version picker");
+    };
+    let target = items
+        .iter()
+        .position(|i| i == "gfr-procurement@2.0.0")
+        .unwrap();
+    for _ in cursor.selected..target {
+        press(&mut app, "j");
+    }
+    press(&mut app, "<enter>");
+    settle(&mut app);
+    press(&mut app, "<tab>");
+    let rows = whole_decision_pane(&mut app, 120, 40);
+    println!("{}", rows.join("\n"));
+    let changed = position(&rows, "cited rules that fire differently: ");
+    assert_eq!(
+        rows[changed],
+        format!(
+            "cited rules that fire differently: {}",
+            expected.rule_changes.len()
+        )
+    );
+    for c in &expected.rule_changes {
+        assert!(
+            rows.iter()
+                .any(|l| l.starts_with(&format!("  ≠ {}: ", c.rule))),
+            "{} fires differently: {rows:#?}",
+            c.rule
+        );
+    }
+    let diff = position(&rows, "result diff (- original, + replayed):");
+    let shown = &rows[diff + 1..];
+    let diff_text = expected.diff.as_deref().unwrap();
+    let signed = |p: char| diff_text.lines().filter(|l| l.starts_with(p)).count();
+    assert!(signed('-') + signed('+') > 0, "{diff_text}");
+    // Every line of the diff is there, in order, under its gutter sign.
+    let mut at = 0;
+    for l in diff_text.lines().filter(|l| l.len() < 60) {
+        let want = format!("  {l}");
+        let found = shown[at..]
+            .iter()
+            .position(|s| s.trim_end() == want.trim_end())
+            .unwrap_or_else(|| panic!("diff line {l:?} missing: {shown:#?}"));
+        at += found + 1;
+    }
+    // The changed outcome is said at the head of it.
+    assert!(
+        rows.iter()
+            .any(|l| l.starts_with("replay ") && l.contains("against gfr-procurement@2.0.0")),
+        "{rows:#?}"
+    );
+}

@@ -42,7 +42,11 @@ fn hostile_log() -> String {
                 format!("key{h}"): [h, {"nested": h}],
                 "amount": 1000,
             },
-            "result": {"outcome": format!("BLOCK{h}"), "reasons": [{"message": h, "rule": h}]},
+            "result": {"outcome": format!("BLOCK{h}"), "reasons": [
+                {"message": h, "rule": h},
+                // A rule that fires on this input: its message is a cause's.
+                {"message": format!("no value{h}"), "rule": "contract_value_invalid"},
+            ]},
             "timestamp": format!("2026-11-2{}T10:00:00Z", i % 9),
             "bundles": {"gfr-procurement": {"revision": "1.0.0"}},
             "labels": {"app": h},
@@ -176,13 +180,33 @@ fn hostile_decisions_never_reach_the_terminal_raw() {
         "their escapes are drawn in caret form:\n{screen}"
     );
     let mut checked = 0;
+    let mut explained = 0;
     for i in 0..HOSTILE.len() {
         for (w, h) in [(120, 40), (80, 24)] {
             assert_clean(&frame_bytes(&app, w, h), &format!("decisions #{i} {w}x{h}"));
             checked += 1;
         }
-        press(&mut app, "<tab><space><tab><space><s-tab><s-tab>j");
+        // Explained under its version: the causes carry the result's
+        // messages.
+        press(&mut app, "<enter>");
+        settle(&mut app);
+        if render(&app, 160, 45).contains("causes (named in the result)") {
+            explained += 1;
+        }
+        for (w, h) in [(120, 40), (80, 24)] {
+            assert_clean(
+                &frame_bytes(&app, w, h),
+                &format!("decisions #{i} explained {w}x{h}"),
+            );
+            checked += 1;
+        }
+        // The decision pane, the input and the result, focused and unfolded.
+        press(
+            &mut app,
+            "<tab>G<tab><space><tab><space><s-tab><s-tab><s-tab>j",
+        );
     }
+    assert!(explained > 0, "a hostile message was shown as a cause's");
     // Replay one under its own version and against another, then open it
     // in the playground, evaluate it, and visit every tab.
     press(&mut app, "gr");

@@ -1,7 +1,6 @@
 //! `gavel eval NAME@VERSION [ENTRYPOINT] --input FILE|-`: one decision, with
 //! the cited rules that decided it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -188,31 +187,7 @@ fn print_text(
 
 /// `[1,2,3,5,7,8]` -> `1-3, 5, 7-8`.
 pub fn line_ranges(lines: &[u32]) -> String {
-    let mut runs: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut start: Option<(u32, u32)> = None;
-    for &l in lines {
-        start = match start {
-            Some((s, e)) if l == e + 1 => Some((s, l)),
-            Some((s, e)) => {
-                runs.insert(s, e);
-                Some((l, l))
-            }
-            None => Some((l, l)),
-        };
-    }
-    if let Some((s, e)) = start {
-        runs.insert(s, e);
-    }
-    runs.into_iter()
-        .map(|(s, e)| {
-            if s == e {
-                s.to_string()
-            } else {
-                format!("{s}-{e}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::explain::line_ranges(lines).join(", ")
 }
 
 #[cfg(test)]

@@ -250,6 +250,18 @@ fn sql_err(e: rusqlite::Error, id: &str) -> Error {
 /// The shortest decision id prefix looked up (shorter ones match too much).
 const MIN_ID_PREFIX: usize = 4;
 
+/// Characters of a decision id shown where the whole id does not fit.
+pub const SHORT_ID: usize = 8;
+
+/// A decision id's first `SHORT_ID` characters: the prefix a list shows
+/// and the lookups accept (`gavel replay 5e168061`); an id that short is
+/// itself.
+pub fn short_id(id: &str) -> &str {
+    id.char_indices()
+        .nth(SHORT_ID)
+        .map_or(id, |(i, _)| &id[..i])
+}
+
 impl Store {
     /// The distinct outcomes of the stored decisions of a version.
     pub fn outcomes_of_version(&self, version_id: i64) -> Result<Vec<String>> {
@@ -760,6 +772,16 @@ mod tests {
             version_id: None,
             source: "eval".into(),
         }
+    }
+
+    #[test]
+    fn a_short_id_is_the_first_eight_characters() {
+        assert_eq!(
+            super::short_id("5e168061-eac0-4f78-8cc2-000000000000"),
+            "5e168061"
+        );
+        assert_eq!(super::short_id("abc"), "abc");
+        assert_eq!(super::short_id("ééééééééé"), "éééééééé");
     }
 
     #[test]

@@ -2,9 +2,14 @@
 //! million rows scroll as smoothly as ten (only a window of rows around the
 //! selection is ever loaded); a filter (`/`, and `o` to cycle outcomes);
 //! the selected decision's input and result as folded JSON, its outcome,
-//! per-rule outcomes with citations, chain position and past replays.
-//! `r` replays it under its own version, `a` against a chosen one, `e`
-//! opens it in the playground, `s` saves it as a regression case.
+//! chain position and past replays, and (recorded, or evaluated on `Enter`)
+//! every cited rule: the causes the result names, with their messages and
+//! lines that ran, then the helpers, then the rules that did not fire, in a
+//! pane that scrolls (Tab: list, decision, input, result).
+//! `r` replays it under its own version, `a` against a chosen one (the
+//! rules that fire differently and the result diff show at the top of the
+//! decision pane), `e` opens it in the playground, `s` saves it as a
+//! regression case. The list shows ids by their first 8 characters.
 
 use std::cell::Cell;
 use std::path::Path;
@@ -15,6 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use serde_json::{Value, json};
 
+use super::diff::with_more;
 use super::{Ctx, Effect, Pick, Prompt, version_labels};
 use crate::engine::clock;
 use crate::replay::ReplayResult;
@@ -25,9 +31,9 @@ use crate::store::{DecisionRecord, VersionRef};
 use crate::tui::action::Action;
 use crate::tui::draw::View;
 use crate::tui::jobs::{JobOutput, JobRequest};
-use crate::tui::theme::{Slot, outcome_glyph};
+use crate::tui::theme::{Slot, Theme, outcome_glyph};
 use crate::tui::widgets::json::JsonView;
-use crate::tui::widgets::{field, pane, safe, truncate};
+use crate::tui::widgets::{explain, field, pane, safe, truncate};
 
 /// Rows fetched per page; the window keeps at most three pages.
 const PAGE: usize = 200;
@@ -99,6 +105,9 @@ struct Detail {
     /// Rule outcomes evaluated on request (`Enter`) when the decision was
     /// imported without them, with the lines that ran.
     explained: Option<crate::engine::Evaluation>,
+    /// The catalog of the version it was explained under: each cause's
+    /// extent, for its lines that ran.
+    rules: Vec<crate::store::StoredRule>,
 }
 
 #[derive(Default)]
@@ -114,9 +123,14 @@ pub struct DecisionsScreen {
     selected: usize,
     offset: Cell<usize>,
     page: Cell<usize>,
-    /// 0 list, 1 input, 2 result.
+    /// 0 list, 1 decision (its explanation), 2 input, 3 result.
     focus: usize,
     detail: Option<Detail>,
+    /// The decision pane's first row shown, and its page and last scroll
+    /// offset when last drawn.
+    detail_scroll: usize,
+    detail_page: Cell<usize>,
+    detail_max: Cell<usize>,
     last_replay: Option<ReplayResult>,
     job: Option<u64>,
     list_area: Cell<Rect>,
@@ -273,6 +287,7 @@ impl DecisionsScreen {
             return;
         }
         self.last_replay = None;
+        self.detail_scroll = 0;
         self.detail = match ctx.store.get_decision(&id) {
             Ok(Some((seq, record))) => Some(Detail {
                 seq,
@@ -281,6 +296,7 @@ impl DecisionsScreen {
                 replays: ctx.store.replays_of(&id).unwrap_or_default(),
                 exceptions: crate::exceptions::of_decision(ctx.store, &id, now).unwrap_or_default(),
                 explained: None,
+                rules: Vec::new(),
                 record,
             }),
             Ok(None) => None,
@@ -293,8 +309,8 @@ impl DecisionsScreen {
 
     pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
         match action {
-            Action::NextPane => self.focus = (self.focus + 1) % 3,
-            Action::PrevPane => self.focus = (self.focus + 2) % 3,
+            Action::NextPane => self.focus = (self.focus + 1) % 4,
+            Action::PrevPane => self.focus = (self.focus + 3) % 4,
             Action::Back if self.focus > 0 => self.focus = 0,
             Action::Filter => {
                 return vec![Effect::OpenPrompt {
@@ -328,7 +344,7 @@ impl DecisionsScreen {
                 }
                 return self.set_filter(words.join(" "), ctx);
             }
-            Action::Select if self.focus == 0 => {
+            Action::Select if self.focus <= 1 => {
                 if let Some(d) = &self.detail {
                     let Some((name, version)) = d.record.bundle() else {
                         return vec![Effect::Error(
@@ -407,11 +423,25 @@ impl DecisionsScreen {
                 }
             }
             a if self.focus == 1 => {
+                let page = self.detail_page.get().max(1);
+                let at = self.detail_scroll;
+                self.detail_scroll = match a {
+                    Action::Up => at.saturating_sub(1),
+                    Action::Down => at + 1,
+                    Action::PageUp => at.saturating_sub(page),
+                    Action::PageDown => at + page,
+                    Action::Top => 0,
+                    Action::Bottom => usize::MAX,
+                    _ => at,
+                }
+                .min(self.detail_max.get());
+            }
+            a if self.focus == 2 => {
                 if let Some(d) = &mut self.detail {
                     d.input.apply(a);
                 }
             }
-            a if self.focus == 2 => {
+            a if self.focus == 3 => {
                 if let Some(v) = self.detail.as_mut().and_then(|d| d.result.as_mut()) {
                     v.apply(a);
                 }
@@ -510,6 +540,8 @@ impl DecisionsScreen {
                     d.replays = ctx.store.replays_of(&r.decision_id).unwrap_or_default();
                 }
                 self.last_replay = Some(*r);
+                // What changed is at the top of the decision pane.
+                self.detail_scroll = 0;
                 vec![Effect::Message(msg)]
             }
             Ok(JobOutput::Count { filter, count }) => {
@@ -528,11 +560,15 @@ impl DecisionsScreen {
                 }
                 Vec::new()
             }
-            Ok(JobOutput::Evaluated { evaluation, .. }) => {
+            Ok(JobOutput::Evaluated {
+                evaluation,
+                version,
+            }) => {
                 if let Some(d) = &mut self.detail {
                     let fired = evaluation.rule_outcomes.iter().filter(|o| o.fired).count();
                     let same = evaluation.outcome == d.record.outcome;
                     d.explained = Some(*evaluation);
+                    d.rules = super::rules_of(ctx, &version);
                     return vec![Effect::Message(format!(
                         "evaluated under its version: {fired} rules fired; outcome {}",
                         if same {
@@ -646,17 +682,24 @@ impl DecisionsScreen {
         offset = offset.max(self.first);
         self.offset.set(offset);
         let width = usize::from(inner.width);
-        let lines: Vec<Line> = (offset..offset + height)
-            .filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+        let version_of = |r: &DecisionRow| -> String {
+            r.version
+                .as_deref()
+                .or(r.bundle.as_deref())
+                .unwrap_or("?")
+                .to_string()
+        };
+        let shown = || {
+            (offset..offset + height).filter_map(|i| self.rows.get(i - self.first).map(|r| (i, r)))
+        };
+        let widest = shown()
+            .map(|(_, r)| unicode_width::UnicodeWidthStr::width(version_of(r).as_str()))
+            .max()
+            .unwrap_or(0);
+        let time = time_shown(widest, width.saturating_sub(11));
+        let lines: Vec<Line> = shown()
             .map(|(i, r)| {
-                // Month, day and time: the year is rarely what tells rows apart.
-                let time = r
-                    .timestamp
-                    .get(5..19)
-                    .unwrap_or(&r.timestamp)
-                    .replace('T', " ");
-                let version = r.version.as_deref().or(r.bundle.as_deref()).unwrap_or("?");
-                let rest = format!(" {time}  {}  {version}", r.decision_id);
+                let rest = row_text(r, &version_of(r), width.saturating_sub(11), time);
                 let mut line = Line::from(vec![
                     Span::styled(
                         format!(
@@ -666,10 +709,7 @@ impl DecisionsScreen {
                         ),
                         theme.outcome(&r.outcome),
                     ),
-                    safe(
-                        &truncate(&rest, width.saturating_sub(11)),
-                        theme.style(Slot::Text),
-                    ),
+                    safe(&rest, theme.style(Slot::Text)),
                 ]);
                 if i == self.selected {
                     line = line.style(theme.style(Slot::Selection));
@@ -683,9 +723,66 @@ impl DecisionsScreen {
     fn draw_detail(&self, f: &mut Frame, area: Rect, view: &View) {
         let theme = view.theme;
         let Some(d) = &self.detail else {
-            f.render_widget(pane("decision", false, theme), area);
+            f.render_widget(pane("decision", self.focus == 1, theme), area);
             return;
         };
+        let lines = self.detail_lines(d, theme, usize::from(area.width.saturating_sub(2)));
+        // The decision takes what it needs, up to 60% of the pane (it
+        // scrolls); input and result share the rest.
+        let head_height = u16::try_from(lines.len() + 2)
+            .unwrap_or(u16::MAX)
+            .min(area.height * 60 / 100);
+        let [head, input, result] = Layout::vertical([
+            Constraint::Length(head_height),
+            Constraint::Percentage(50),
+            Constraint::Percentage(50),
+        ])
+        .areas(area);
+        let height = usize::from(head.height.saturating_sub(2)).max(1);
+        let max = lines.len().saturating_sub(height);
+        self.detail_page.set(height);
+        self.detail_max.set(max);
+        let scroll = self.detail_scroll.min(max);
+        let block = with_more(
+            pane("decision", self.focus == 1, theme),
+            lines.len(),
+            scroll,
+            height,
+            theme,
+        );
+        f.render_widget(
+            Paragraph::new(lines)
+                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+                .block(block),
+            head,
+        );
+        let ih = usize::from(input.height.saturating_sub(2));
+        f.render_widget(
+            Paragraph::new(d.input.render(theme, ih, self.focus == 2)).block(pane(
+                "input (Space folds)",
+                self.focus == 2,
+                theme,
+            )),
+            input,
+        );
+        let rh = usize::from(result.height.saturating_sub(2));
+        let result_lines = match &d.result {
+            Some(v) => v.render(theme, rh, self.focus == 3),
+            None => vec![Line::from(Span::styled(
+                "undefined: the entrypoint produced no value",
+                theme.style(Slot::Muted),
+            ))],
+        };
+        f.render_widget(
+            Paragraph::new(result_lines).block(pane("result", self.focus == 3, theme)),
+            result,
+        );
+    }
+
+    /// The decision pane's rows: what it is, its exceptions and replays,
+    /// what the last replay changed, then every cited rule (causes,
+    /// helpers, not fired) with the causes' lines that ran.
+    fn detail_lines(&self, d: &Detail, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         let r = &d.record;
         let mut lines = vec![
             Line::from(vec![
@@ -713,49 +810,6 @@ impl DecisionsScreen {
             ),
             field("log", &format!("#{}", d.seq), theme),
         ];
-        let evaluated = d.explained.as_ref().map(|e| &e.rule_outcomes);
-        match r.rule_outcomes.as_ref().or(evaluated) {
-            Some(outcomes) => {
-                let cited: Vec<_> = outcomes
-                    .iter()
-                    .filter(|o| !o.citations.is_empty())
-                    .collect();
-                let fired = cited.iter().filter(|o| o.fired).count();
-                lines.push(Line::from(Span::styled(
-                    format!("cited rules: {fired} of {} fired", cited.len()),
-                    theme.style(Slot::Muted),
-                )));
-                let mut shown: Vec<_> = cited.iter().filter(|o| o.fired).collect();
-                shown.extend(cited.iter().filter(|o| !o.fired));
-                for o in shown.into_iter().take(7) {
-                    let cites = o
-                        .citations
-                        .iter()
-                        .map(|c| c.label())
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    lines.push(Line::from(vec![
-                        Span::styled(
-                            if o.fired {
-                                "  ● fired "
-                            } else {
-                                "  ○       "
-                            },
-                            if o.fired {
-                                theme.style(Slot::Fail)
-                            } else {
-                                theme.style(Slot::Muted)
-                            },
-                        ),
-                        safe(&format!("{}  {cites}", o.rule), theme.style(Slot::Text)),
-                    ]));
-                }
-            }
-            None => lines.push(Line::from(Span::styled(
-                "rule outcomes: not in the log; Enter evaluates them under its version",
-                theme.style(Slot::Muted),
-            ))),
-        }
         for e in &d.exceptions {
             let style = if e.state.is_open() {
                 theme.style(Slot::Warn)
@@ -816,72 +870,205 @@ impl DecisionsScreen {
             .as_ref()
             .filter(|rep| rep.decision_id == r.decision_id())
         {
-            for change in rep.rule_changes.iter().take(4) {
-                let state = |f: Option<bool>| match f {
-                    Some(true) => "fires",
-                    Some(false) => "silent",
-                    None => "absent",
-                };
-                lines.push(Line::from(vec![
-                    Span::styled("  ≠ ", theme.style(Slot::Warn)),
-                    safe(
-                        &format!(
-                            "{}: {} -> {}",
-                            change.rule,
-                            state(change.before),
-                            state(change.after)
-                        ),
-                        theme.style(Slot::Text),
+            lines.extend(replay_lines(rep, width, theme));
+        }
+        lines.push(Line::from(""));
+        let evaluated = d.explained.as_ref();
+        let Some(outcomes) = r
+            .rule_outcomes
+            .as_ref()
+            .or(evaluated.map(|e| &e.rule_outcomes))
+        else {
+            lines.push(Line::from(Span::styled(
+                "rule outcomes: not in the log; Enter evaluates them under its version",
+                theme.style(Slot::Muted),
+            )));
+            return lines;
+        };
+        let ex = crate::explain::explain(
+            outcomes,
+            r.result(),
+            &crate::replay::entrypoint_of(r),
+            evaluated.map(|e| &e.lines_ran),
+            &d.rules,
+        );
+        lines.push(Line::from(Span::styled(
+            format!("cited rules: {} of {} fired", ex.fired(), ex.cited()),
+            theme.style(Slot::Muted),
+        )));
+        lines.extend(explain::fired_section(&ex, width, theme));
+        if evaluated.is_none() && !ex.causes.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "  (the lines that ran: Enter evaluates it under its version)",
+                theme.style(Slot::Muted),
+            )));
+        }
+        lines.extend(explain::not_fired_section(&ex, theme));
+        lines
+    }
+}
+
+/// What a replay found, as `gavel replay ID --against V` prints it: the
+/// verdict, the cited rules that fire differently and the result diff,
+/// every line of them.
+fn replay_lines(rep: &ReplayResult, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from("")];
+    let transition = match &rep.replayed_outcome {
+        Some(after) if *after != rep.original_outcome => {
+            format!(" ({} -> {after})", rep.original_outcome)
+        }
+        _ => String::new(),
+    };
+    let under = match &rep.against {
+        Some(a) => format!("against {a}"),
+        None => "under its own version".into(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("replay {}: ", rep.verdict.as_str()),
+            theme.style(Slot::Warn),
+        ),
+        safe(&format!("{under}{transition}"), theme.style(Slot::Text)),
+    ]));
+    if let Some(reason) = &rep.reason {
+        lines.push(Line::from(safe(
+            &format!("  {reason}"),
+            theme.style(Slot::Muted),
+        )));
+    }
+    if !rep.rule_changes.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "cited rules that fire differently: {}",
+                rep.rule_changes.len()
+            ),
+            theme.style(Slot::Muted),
+        )));
+        let state = |f: Option<bool>| match f {
+            Some(true) => "fires",
+            Some(false) => "silent",
+            None => "absent",
+        };
+        for change in &rep.rule_changes {
+            let cites = change
+                .citations
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join("; ");
+            lines.push(Line::from(vec![
+                Span::styled("  ≠ ", theme.style(Slot::Warn)),
+                safe(
+                    &format!(
+                        "{}: {} -> {}",
+                        change.rule,
+                        state(change.before),
+                        state(change.after)
                     ),
-                ]));
-            }
-            if let Some(diff) = &rep.diff {
-                for l in diff.lines().take(6) {
-                    let slot = if l.starts_with('+') {
-                        Slot::Added
-                    } else if l.starts_with('-') {
-                        Slot::Removed
-                    } else {
-                        Slot::Muted
-                    };
-                    lines.push(Line::from(safe(l, theme.style(slot))));
-                }
+                    theme.style(Slot::Text),
+                ),
+                safe(&format!("  {cites}"), theme.style(Slot::Info)),
+            ]));
+        }
+    }
+    if let Some(diff) = &rep.diff {
+        lines.push(Line::from(Span::styled(
+            "result diff (- original, + replayed):",
+            theme.style(Slot::Muted),
+        )));
+        for l in crate::sanitize::escape_multiline(diff).lines() {
+            let (sign, slot) = match l.chars().next() {
+                Some('+') => ("+", Slot::Added),
+                Some('-') => ("-", Slot::Removed),
+                Some(' ') => (" ", Slot::Muted),
+                // `@@ -2,11 +2,6 @@`
+                _ => ("", Slot::Muted),
+            };
+            let body = &l[sign.len()..];
+            // A long line goes on under its own gutter sign, indented.
+            for (i, chunk) in explain::wrap_words(body, width.saturating_sub(6))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { "" } else { "   " };
+                lines.push(Line::from(Span::styled(
+                    format!("  {sign}{lead}{chunk}"),
+                    theme.style(slot),
+                )));
             }
         }
-        // The summary takes what it needs, up to 45% of the pane; input and
-        // result share the rest.
-        let head_height = u16::try_from(lines.len() + 2)
-            .unwrap_or(u16::MAX)
-            .min(area.height * 45 / 100);
-        let [head, input, result] = Layout::vertical([
-            Constraint::Length(head_height),
-            Constraint::Percentage(50),
-            Constraint::Percentage(50),
-        ])
-        .areas(area);
-        let block = pane("decision", false, theme);
-        f.render_widget(Paragraph::new(lines).block(block), head);
-        let ih = usize::from(input.height.saturating_sub(2));
-        f.render_widget(
-            Paragraph::new(d.input.render(theme, ih, self.focus == 1)).block(pane(
-                "input (Space folds)",
-                self.focus == 1,
-                theme,
-            )),
-            input,
-        );
-        let rh = usize::from(result.height.saturating_sub(2));
-        let result_lines = match &d.result {
-            Some(v) => v.render(theme, rh, self.focus == 2),
-            None => vec![Line::from(Span::styled(
-                "undefined: the entrypoint produced no value",
-                theme.style(Slot::Muted),
-            ))],
-        };
-        f.render_widget(
-            Paragraph::new(result_lines).block(pane("result", self.focus == 2, theme)),
-            result,
-        );
+    }
+    lines
+}
+
+/// How much of the time a list row has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimeShown {
+    /// `10-02 10:46:41`
+    Full,
+    /// `10-02 10:46`
+    Minutes,
+    None,
+}
+
+/// The list's columns after the outcome, chosen once for the rows shown:
+/// the short id always; the version whole if it can be, else cut in its
+/// name; the time to the second, to the minute, or not at all, whichever
+/// leaves the version at least 16 columns (the detail pane has the time).
+fn time_shown(widest_version: usize, width: usize) -> TimeShown {
+    let room = width.saturating_sub(ID_COLUMNS);
+    if room >= widest_version + 16 {
+        TimeShown::Full
+    } else if room >= widest_version.min(16) + 13 {
+        TimeShown::Minutes
+    } else {
+        TimeShown::None
+    }
+}
+
+/// ` 5e168061  ` : the short id and its gaps.
+const ID_COLUMNS: usize = crate::store::decisions::SHORT_ID + 3;
+
+/// A list row after its outcome, in `width` columns:
+/// ` 5e168061  gfr-procurement@1.0.0  10-02 10:46:41`. The id is its short
+/// prefix (the detail pane has it whole).
+fn row_text(r: &DecisionRow, version: &str, width: usize, time: TimeShown) -> String {
+    // Month, day and time: the year is rarely what tells rows apart.
+    let stamp = r
+        .timestamp
+        .get(5..19)
+        .unwrap_or(&r.timestamp)
+        .replace('T', " ");
+    let stamp = match time {
+        TimeShown::Full => stamp,
+        TimeShown::Minutes => stamp.chars().take(11).collect(),
+        TimeShown::None => String::new(),
+    };
+    let id = format!(" {}  ", crate::store::decisions::short_id(&r.decision_id));
+    let room = width.saturating_sub(ID_COLUMNS);
+    if stamp.is_empty() {
+        return truncate(&format!("{id}{}", fit_version(version, room)), width);
+    }
+    let v = room.saturating_sub(stamp.chars().count() + 2);
+    truncate(
+        &format!("{id}{:<v$}  {stamp}", fit_version(version, v)),
+        width,
+    )
+}
+
+/// `NAME@VERSION` in `width` columns: the name is cut first
+/// (`gfr-procu…@1.0.0`), so the version stays readable.
+fn fit_version(v: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if v.width() <= width {
+        return v.to_string();
+    }
+    match v.rsplit_once('@') {
+        Some((name, version)) if version.width() + 5 <= width => {
+            let name = truncate(name, width - version.width() - 1);
+            format!("{name}@{version}")
+        }
+        _ => truncate(v, width),
     }
 }
 

@@ -208,3 +208,13 @@ pub enum Effect {
 pub fn version_labels(versions: &[VersionSummary]) -> Vec<String> {
     versions.iter().map(|v| v.reference().to_string()).collect()
 }
+
+/// A stored version's rule catalog (empty when it is not in the store):
+/// explanations take each rule's extent from it.
+pub fn rules_of(ctx: &Ctx, version: &VersionRef) -> Vec<crate::store::StoredRule> {
+    ctx.versions
+        .iter()
+        .find(|v| v.name == version.name && v.version == version.version)
+        .and_then(|v| ctx.store.rules_of(v.id).ok())
+        .unwrap_or_default()
+}

@@ -35,7 +35,7 @@ use crate::tui::draw::View;
 use crate::tui::jobs::{JobOutput, JobRequest};
 use crate::tui::theme::{Slot, outcome_glyph};
 use crate::tui::widgets::json::JsonView;
-use crate::tui::widgets::{pane, safe, safe_lines, truncate};
+use crate::tui::widgets::{explain, pane, safe, safe_lines, truncate};
 
 /// The pane that has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,9 @@ struct Run {
     pinned: bool,
     evaluation: Box<Evaluation>,
     result: Option<JsonView>,
+    /// The version's rule catalog: each cause's extent, for its lines
+    /// that ran.
+    rules: Vec<crate::store::StoredRule>,
 }
 
 pub struct PlaygroundScreen {
@@ -517,12 +520,7 @@ impl PlaygroundScreen {
         self.job = Some(id);
     }
 
-    pub fn on_job(
-        &mut self,
-        id: u64,
-        result: Result<JobOutput, String>,
-        _ctx: &Ctx,
-    ) -> Vec<Effect> {
+    pub fn on_job(&mut self, id: u64, result: Result<JobOutput, String>, ctx: &Ctx) -> Vec<Effect> {
         // Only the latest request's answer is shown.
         if self.job != Some(id) {
             return Vec::new();
@@ -538,6 +536,7 @@ impl PlaygroundScreen {
                     return Vec::new();
                 };
                 self.run = Some(Run {
+                    rules: super::rules_of(ctx, &version),
                     result: evaluation
                         .result
                         .as_ref()
@@ -872,21 +871,21 @@ impl PlaygroundScreen {
                 theme.style(Slot::Warn),
             )));
         }
-        // What fired first: that is what explains a denial.
-        let fired: Vec<_> = e.rule_outcomes.iter().filter(|o| o.fired).collect();
-        let quiet: Vec<_> = e.rule_outcomes.iter().filter(|o| !o.fired).collect();
+        // The causes first, then the helpers: that is what explains a
+        // denial. Every cited rule is listed; the pane scrolls.
+        let ex = crate::explain::explain(
+            &e.rule_outcomes,
+            e.result.as_ref(),
+            &e.entrypoint,
+            Some(&e.lines_ran),
+            &run.rules,
+        );
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
-            format!(
-                "fired: {} of {} cited rules",
-                fired.len(),
-                e.rule_outcomes.len()
-            ),
+            format!("cited rules: {} of {} fired", ex.fired(), ex.cited()),
             theme.style(Slot::Muted),
         )));
-        for o in &fired {
-            lines.push(rule_line(o, true, theme));
-        }
+        lines.extend(explain::fired_section(&ex, width, theme));
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(
             "lines that ran:",
@@ -897,28 +896,7 @@ impl PlaygroundScreen {
         }
         for (file, ran) in &e.lines_ran {
             let head = format!("  {}: ", sanitize::escape(file));
-            let indent = head.chars().count();
-            // Narrow panes: the numbers go under the file name.
-            let (head, indent) = if width.saturating_sub(indent) < 16 {
-                lines.push(Line::from(Span::styled(head, theme.style(Slot::Muted))));
-                (String::from("    "), 4)
-            } else {
-                (head, indent)
-            };
-            for (i, chunk) in wrap_list(&ranges(ran), width.saturating_sub(indent))
-                .into_iter()
-                .enumerate()
-            {
-                let lead = if i == 0 {
-                    head.clone()
-                } else {
-                    " ".repeat(indent)
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(lead, theme.style(Slot::Muted)),
-                    Span::styled(chunk, theme.style(Slot::Covered)),
-                ]));
-            }
+            lines.extend(explain::ranges_lines(&head, ran, width, theme));
         }
         if !e.prints.is_empty() {
             lines.push(Line::from(""));
@@ -934,15 +912,10 @@ impl PlaygroundScreen {
                 }
             }
         }
+        let quiet = explain::not_fired_section(&ex, theme);
         if !quiet.is_empty() {
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                format!("not fired: {}", quiet.len()),
-                theme.style(Slot::Muted),
-            )));
-            for o in &quiet {
-                lines.push(rule_line(o, false, theme));
-            }
+            lines.extend(quiet);
         }
         lines
     }
@@ -995,85 +968,11 @@ fn push_json_escape(out: &mut String, c: char) {
     }
 }
 
-/// `● rule  citations` (fired) or `○ rule  citations`; the mark carries
-/// the meaning without colour.
-fn rule_line(
-    o: &crate::engine::RuleOutcome,
-    fired: bool,
-    theme: &crate::tui::theme::Theme,
-) -> Line<'static> {
-    let cites = o
-        .citations
-        .iter()
-        .map(|c| c.label())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let (mark, style) = if fired {
-        ("  ● ", theme.style(Slot::Fail))
-    } else {
-        ("  ○ ", theme.style(Slot::Muted))
-    };
-    Line::from(vec![
-        Span::styled(mark, style),
-        safe(&o.rule, theme.style(Slot::Text)),
-        safe(&format!("  {cites}"), theme.style(Slot::Info)),
-    ])
-}
-
 /// A time to the second, as the report shows it.
 fn short_time(ns: i64) -> String {
     chrono::DateTime::from_timestamp_nanos(ns)
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
-}
-
-/// Line numbers as compact ranges: `15, 31, 51, 75-84`.
-pub fn ranges(lines: &[u32]) -> Vec<String> {
-    let mut sorted = lines.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let start = sorted[i];
-        let mut end = start;
-        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
-            i += 1;
-            end = sorted[i];
-        }
-        out.push(if end > start {
-            format!("{start}-{end}")
-        } else {
-            start.to_string()
-        });
-        i += 1;
-    }
-    out
-}
-
-/// Items joined by ", " into lines of at most `width` columns.
-fn wrap_list(items: &[String], width: usize) -> Vec<String> {
-    let width = width.max(8);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for (i, item) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() {
-            format!("{item},")
-        } else {
-            item.clone()
-        };
-        if !line.is_empty() && line.chars().count() + 1 + piece.chars().count() > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&piece);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
 }
 
 /// A character of pretty JSON that must not be drawn as it is (its own
@@ -1085,23 +984,6 @@ fn unsafe_in_editor(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_are_compact() {
-        assert_eq!(
-            ranges(&[84, 15, 31, 51, 75, 76, 77, 78, 79, 80, 81, 82, 83]).join(", "),
-            "15, 31, 51, 75-84"
-        );
-        assert!(ranges(&[]).is_empty());
-    }
-
-    #[test]
-    fn list_wraps_at_commas() {
-        let items = ranges(&[1, 3, 5, 7, 9, 11, 13]);
-        let lines = wrap_list(&items, 10);
-        assert!(lines.iter().all(|l| l.chars().count() <= 10), "{lines:?}");
-        assert_eq!(lines.join(" "), "1, 3, 5, 7, 9, 11, 13");
-    }
 
     #[test]
     fn hostile_characters_become_json_escapes() {

@@ -1,6 +1,7 @@
 //! Drawing helpers shared by the screens: escaped text, scrolled lists,
 //! folded JSON, panes with focus-aware borders.
 
+pub mod explain;
 pub mod json;
 pub mod list;
 
