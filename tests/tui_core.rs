@@ -304,11 +304,17 @@ fn save_a_decision_as_a_case() {
     let bundle = dir.path().join("bundle");
     std::fs::create_dir_all(&bundle).unwrap();
     press(&mut app, "3s");
-    let Some(Overlay::Prompt { text, .. }) = &mut app.overlay else {
-        panic!("s asks for the bundle directory");
+    let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
+        panic!("s asks for the case's name");
     };
-    text.clear();
-    press(&mut app, &format!("{}<enter>", bundle.display()));
+    assert!(text.starts_with("decision "), "{text}");
+    // A name the user types, then the folder (no working copy is open).
+    press(&mut app, "<c-u>overdue kyc<enter>");
+    let Some(Overlay::Prompt { title, .. }) = &app.overlay else {
+        panic!("then the bundle directory: {:?}", app.overlay);
+    };
+    assert!(title.contains("overdue kyc"), "{title}");
+    press(&mut app, &format!("<c-u>{}<enter>", bundle.display()));
     let (msg, _) = app.message.clone().unwrap();
     assert!(msg.contains("regressions.json"), "{msg}");
     let cases: serde_json::Value = serde_json::from_str(
@@ -316,6 +322,7 @@ fn save_a_decision_as_a_case() {
     )
     .unwrap();
     let case = &cases[0];
+    assert_eq!(case["name"], "overdue kyc");
     assert!(case["decision_id"].is_string());
     assert!(case["expect"]["outcome"].is_string());
     assert!(case["input"].is_object());

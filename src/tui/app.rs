@@ -559,9 +559,9 @@ impl App {
             working_copy: self.working_copy.as_ref(),
         };
         let effects = match &prompt {
-            Prompt::DecisionFilter | Prompt::SaveDecisionCase { .. } => {
-                self.decisions.on_prompt(prompt, &text, &ctx)
-            }
+            Prompt::DecisionFilter
+            | Prompt::DecisionCaseName { .. }
+            | Prompt::SaveDecisionCase { .. } => self.decisions.on_prompt(prompt, &text, &ctx),
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
             Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
             Prompt::PlaygroundCaseName => self.playground.on_prompt(prompt, &text, &ctx),

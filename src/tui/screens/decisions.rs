@@ -404,21 +404,22 @@ impl DecisionsScreen {
             }
             Action::SaveAsCase => {
                 if let Some(id) = self.selected_id() {
-                    let dir = self
+                    let into = match ctx.working_copy {
+                        Some(wc) => format!("saved into the working copy {}", wc.dir.display()),
+                        None => "the folder is asked next".to_string(),
+                    };
+                    let outcome = self
                         .detail
                         .as_ref()
-                        .and_then(|d| d.record.bundle())
-                        .and_then(|(name, version)| {
-                            ctx.versions
-                                .iter()
-                                .find(|v| v.name == name && v.version == version)
-                                .and_then(|v| v.source_path.clone())
-                        })
+                        .map(|d| d.record.outcome.clone())
                         .unwrap_or_default();
                     return vec![Effect::OpenPrompt {
-                        title: "save as a case in the bundle directory".into(),
-                        initial: dir,
-                        prompt: Prompt::SaveDecisionCase { decision_id: id },
+                        title: format!("the case's name ({into})"),
+                        initial: format!(
+                            "decision {} {outcome}",
+                            crate::store::decisions::short_id(&id)
+                        ),
+                        prompt: Prompt::DecisionCaseName { decision_id: id },
                     }];
                 }
             }
@@ -600,7 +601,44 @@ impl DecisionsScreen {
     pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
         match prompt {
             Prompt::DecisionFilter => self.set_filter(text.trim().to_string(), ctx),
-            Prompt::SaveDecisionCase { decision_id } => {
+            Prompt::DecisionCaseName { decision_id } => {
+                let name = text.trim();
+                if name.is_empty() {
+                    return vec![Effect::Error("a case needs a name: s and type one".into())];
+                }
+                if let Some(wc) = ctx.working_copy {
+                    return self.on_prompt(
+                        Prompt::SaveDecisionCase {
+                            decision_id,
+                            name: name.to_string(),
+                        },
+                        &wc.dir.display().to_string(),
+                        ctx,
+                    );
+                }
+                // The folder the decision's version was imported from, when known.
+                let dir = self
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.record.bundle())
+                    .and_then(|(name, version)| {
+                        ctx.versions
+                            .iter()
+                            .find(|v| v.name == name && v.version == version)
+                            .and_then(|v| v.source_path.clone())
+                    })
+                    .filter(|p| Path::new(p).is_dir())
+                    .unwrap_or_default();
+                vec![Effect::OpenPrompt {
+                    title: format!("the bundle folder to save \"{name}\" into"),
+                    initial: dir,
+                    prompt: Prompt::SaveDecisionCase {
+                        decision_id,
+                        name: name.to_string(),
+                    },
+                }]
+            }
+            Prompt::SaveDecisionCase { decision_id, name } => {
                 let Some(d) = self
                     .detail
                     .as_ref()
@@ -608,7 +646,7 @@ impl DecisionsScreen {
                 else {
                     return vec![Effect::Error("select the decision again".into())];
                 };
-                match save_case(Path::new(text.trim()), &d.record) {
+                match save_case(Path::new(text.trim()), &name, &d.record) {
                     Ok(msg) => vec![Effect::Message(msg)],
                     Err(e) => vec![Effect::Error(e)],
                 }
@@ -1074,14 +1112,13 @@ fn fit_version(v: &str, width: usize) -> String {
 
 /// Appends a decision to `DIR/cases/regressions.json` as a case that
 /// expects its recorded outcome, with its decision id as provenance.
-pub fn save_case(dir: &Path, record: &DecisionRecord) -> Result<String, String> {
+pub fn save_case(dir: &Path, name: &str, record: &DecisionRecord) -> Result<String, String> {
     if dir.as_os_str().is_empty() {
         return Err("name the bundle directory to save the case into".into());
     }
     if !dir.is_dir() {
         return Err(format!("{}: not a directory", dir.display()));
     }
-    let name = format!("decision {}", record.decision_id());
     let case = json!({
         "name": name,
         "entrypoint": crate::replay::entrypoint_of(record),
@@ -1092,8 +1129,6 @@ pub fn save_case(dir: &Path, record: &DecisionRecord) -> Result<String, String> 
     append_case(dir, case)
 }
 
-/// Adds a case to `DIR/cases/regressions.json` (made when missing); a case
-/// of the same name is replaced. Says where it wrote.
 /// `log 1500 · checkpoint #5 · ✓ extends kept.txt`: the signed log, and
 /// whether it still extends the checkpoint last written out for an auditor.
 fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -> Line<'static> {
@@ -1139,6 +1174,8 @@ fn log_line(log: &Result<LogStatus, String>, theme: &crate::tui::theme::Theme) -
     Line::from(spans)
 }
 
+/// Adds a case to `DIR/cases/regressions.json` (made when missing); a case
+/// of the same name is replaced. Says where it wrote.
 pub fn append_case(dir: &Path, case: Value) -> Result<String, String> {
     let cases_dir = dir.join("cases");
     std::fs::create_dir_all(&cases_dir).map_err(|e| format!("{}: {e}", cases_dir.display()))?;

@@ -124,9 +124,14 @@ pub enum Prompt {
     RuleFilter,
     /// Decisions: the filter (`outcome:BLOCK version:N@V path:P since:T until:T text`).
     DecisionFilter,
-    /// Decisions: the bundle directory to save the selected decision into as a case.
+    /// Decisions: the name of the case the selected decision is saved as,
+    /// then the bundle directory to save it into (without a working copy).
+    DecisionCaseName {
+        decision_id: String,
+    },
     SaveDecisionCase {
         decision_id: String,
+        name: String,
     },
     /// Replay / impact: which decisions (the same filter language).
     ImpactFilter,
