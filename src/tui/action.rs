@@ -80,6 +80,9 @@ pub enum Action {
     Certify,
     AddException,
     ResolveException,
+    WritePacket,
+    ExportDecisions,
+    VerifyStore,
 }
 
 impl Action {
@@ -149,6 +152,9 @@ impl Action {
             Action::Certify => "certify",
             Action::AddException => "add-exception",
             Action::ResolveException => "resolve-exception",
+            Action::WritePacket => "packet",
+            Action::ExportDecisions => "export-decisions",
+            Action::VerifyStore => "verify",
         }
     }
 
@@ -179,6 +185,9 @@ impl Action {
             Action::Certify => "sign off",
             Action::AddException => "add exception",
             Action::ResolveException => "resolve exception",
+            Action::WritePacket => "packet",
+            Action::ExportDecisions => "export",
+            Action::VerifyStore => "verify",
             other => other.base_name(),
         }
     }
@@ -508,13 +517,37 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('x'),
         Action::AddException,
         Certify,
-        "log an exception on a decision (decision id, reason, owner)",
+        "log an exception on a decision (decision id, reason, owner, outcome, due)",
     ),
     h(
         Key::ch('v'),
         Action::ResolveException,
         Certify,
-        "resolve the selected exception with a follow-up note",
+        "resolve the selected exception (follow-up note, who resolved it)",
+    ),
+    b(
+        Key::plain(KeyCode::Enter),
+        Action::Select,
+        Certify,
+        "next pane; on an exception: show it in full",
+    ),
+    h(
+        Key::ch('p'),
+        Action::WritePacket,
+        Certify,
+        "write the selected version's certification packet to a file (.md, .html, .json)",
+    ),
+    h(
+        Key::ch('e'),
+        Action::ExportDecisions,
+        Certify,
+        "export every stored decision to a JSONL file (OPA decision-log events)",
+    ),
+    h(
+        Key::ch('V'),
+        Action::VerifyStore,
+        Certify,
+        "verify the store: log chain, checkpoints, sign-offs, version hashes",
     ),
     // Everywhere
     b(Key::ctrl('c'), Action::ForceQuit, Global, "quit at once"),
@@ -785,6 +818,9 @@ mod tests {
             "evaluate",
             "certify",
             "resolve-exception",
+            "packet",
+            "export-decisions",
+            "verify",
         ] {
             assert_eq!(
                 Action::from_name(name).map(Action::name).as_deref(),

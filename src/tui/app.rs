@@ -451,6 +451,9 @@ impl App {
             Pick::ImpactAgainst => self.impact.on_pick(pick, index, &item, &ctx),
             Pick::DiffFrom | Pick::DiffTo { .. } => self.diff.on_pick(pick, index, &item, &ctx),
             Pick::PlaygroundVersion => self.playground.on_pick(pick, index, &item, &ctx),
+            Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => {
+                self.certify.on_pick(pick, index, &item, &ctx)
+            }
         };
         self.apply_effects(effects);
     }
@@ -467,13 +470,16 @@ impl App {
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
             Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
             Prompt::SavePlaygroundCase => self.playground.on_prompt(prompt, &text, &ctx),
-            Prompt::CertifyRole { .. }
-            | Prompt::CertifySigner { .. }
+            Prompt::CertifySigner { .. }
             | Prompt::CertifyStatement { .. }
             | Prompt::ExceptionDecision
             | Prompt::ExceptionReason { .. }
             | Prompt::ExceptionOwner { .. }
-            | Prompt::ResolveException { .. } => self.certify.on_prompt(prompt, &text, &ctx),
+            | Prompt::ExceptionDue { .. }
+            | Prompt::ResolveException { .. }
+            | Prompt::ResolveBy { .. }
+            | Prompt::PacketPath { .. }
+            | Prompt::ExportPath => self.certify.on_prompt(prompt, &text, &ctx),
         };
         self.apply_effects(effects);
     }
@@ -732,6 +738,8 @@ impl App {
             Pick::DiffTo { from } => Some(from.to_string()),
             // "Their own versions" first: the audit, the usual choice.
             Pick::ImpactAgainst => None,
+            // The roles still to sign, and the outcomes, come first.
+            Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => None,
             Pick::DiffFrom => self
                 .current_version
                 .and_then(|i| self.versions.get(i))
