@@ -531,19 +531,19 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Certify,
         "next pane; on an exception: show it in full",
     ),
-    h(
+    b(
         Key::ch('p'),
         Action::WritePacket,
         Certify,
         "write the selected version's certification packet to a file (.md, .html, .json)",
     ),
-    h(
+    b(
         Key::ch('e'),
         Action::ExportDecisions,
         Certify,
         "export every stored decision to a JSONL file (OPA decision-log events)",
     ),
-    h(
+    b(
         Key::ch('V'),
         Action::VerifyStore,
         Certify,

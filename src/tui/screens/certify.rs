@@ -60,6 +60,54 @@ struct VerifyView {
     lines: Vec<(bool, String)>,
 }
 
+/// The label column of the exception view.
+const LABEL_W: usize = 12;
+
+/// Text cut into lines of at most `width` columns, at spaces where it can
+/// be (a word longer than a line is cut where the line ends).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let used = line.width();
+            let gap = usize::from(!line.is_empty());
+            if used + gap + word.width() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a line: as much as fits, the rest next.
+            let (mut cut, mut rest) = (String::new(), String::new());
+            for c in word.chars() {
+                let fits = cut.width() + c.width().unwrap_or(0) <= width;
+                if rest.is_empty() && (fits || cut.is_empty()) {
+                    cut.push(c);
+                } else {
+                    rest.push(c);
+                }
+            }
+            word = rest;
+            lines.push(cut);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `NAME-VERSION-packet.md`, in the current directory, with nothing in it
 /// a file name should not hold.
 fn packet_file_name(name: &str, version: &str) -> String {
@@ -890,10 +938,7 @@ impl CertifyScreen {
                 .areas(right);
         match self.panel {
             Some(Panel::Verify) => self.draw_verify(f, area, view),
-            Some(Panel::Exception(id)) => {
-                self.draw_versions(f, left, view);
-                self.draw_exception(f, right, view, id);
-            }
+            Some(Panel::Exception(id)) => self.draw_exception(f, area, view, id),
             None => {
                 self.draw_versions(f, left, view);
                 self.draw_detail(f, detail, view);
@@ -955,17 +1000,11 @@ impl CertifyScreen {
             State::Open => theme.style(Slot::Warn),
             State::Resolved | State::ResolvedLate => theme.style(Slot::Pass),
         };
+        // Values wrap under themselves, beside their labels.
+        let width = usize::from(area.width.saturating_sub(2 + LABEL_W as u16)).max(10);
         let mut lines: Vec<Line> = Vec::new();
         for (k, v) in e.fields() {
             if k == "exception" {
-                continue;
-            }
-            if matches!(k, "reason" | "note") {
-                lines.push(Line::from(Span::styled(k, theme.style(Slot::Title))));
-                lines.push(Line::from(vec![
-                    Span::raw("  "),
-                    safe(&v, theme.style(Slot::Text)),
-                ]));
                 continue;
             }
             let style = if k == "state" {
@@ -973,10 +1012,21 @@ impl CertifyScreen {
             } else {
                 theme.style(Slot::Text)
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{k:<12}"), theme.style(Slot::Muted)),
-                safe(&v, style),
-            ]));
+            let label = if matches!(k, "reason" | "note") {
+                theme.style(Slot::Title)
+            } else {
+                theme.style(Slot::Muted)
+            };
+            for (i, part) in wrap(&crate::sanitize::escape(&v), width)
+                .into_iter()
+                .enumerate()
+            {
+                let head = if i == 0 { k } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{head:<LABEL_W$}"), label),
+                    safe(&part, style),
+                ]));
+            }
         }
         self.draw_scrolling(f, area, view, &format!("exception #{id}"), lines);
     }
@@ -987,21 +1037,24 @@ impl CertifyScreen {
         let Some(v) = &self.verify else {
             return;
         };
-        let lines: Vec<Line> = v
-            .lines
-            .iter()
-            .map(|(bad, l)| {
-                let (mark, slot) = if *bad {
-                    ("✗ ", Slot::Fail)
-                } else {
-                    ("✓ ", Slot::Pass)
-                };
-                Line::from(vec![
-                    Span::styled(mark, theme.style(slot)),
-                    safe(l, theme.style(if *bad { Slot::Fail } else { Slot::Text })),
-                ])
-            })
-            .collect();
+        let width = usize::from(area.width.saturating_sub(4)).max(10);
+        let mut lines: Vec<Line> = Vec::new();
+        for (bad, l) in &v.lines {
+            let (mark, slot, text) = if *bad {
+                ("✗ ", Slot::Fail, Slot::Fail)
+            } else {
+                ("✓ ", Slot::Pass, Slot::Text)
+            };
+            for (i, part) in wrap(&crate::sanitize::escape(l), width)
+                .into_iter()
+                .enumerate()
+            {
+                lines.push(Line::from(vec![
+                    Span::styled(if i == 0 { mark } else { "  " }, theme.style(slot)),
+                    safe(&part, theme.style(text)),
+                ]));
+            }
+        }
         let title = if v.ok {
             "verify: store OK".to_string()
         } else {
@@ -1333,6 +1386,25 @@ impl CertifyScreen {
                     ]));
                 }
             }
+        }
+        // The auditor's actions, which the status bar has no room for.
+        let scope = crate::tui::action::Scope::Certify;
+        let auditor: Vec<String> = [
+            (Action::WritePacket, "packet"),
+            (Action::ExportDecisions, "export decisions"),
+            (Action::VerifyStore, "verify the store"),
+        ]
+        .iter()
+        .filter_map(|(a, what)| {
+            let keys = view.keys.keys_of(*a, scope);
+            (!keys.is_empty()).then(|| format!("{keys} {what}"))
+        })
+        .collect();
+        if !auditor.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("audit      ", theme.style(Slot::Title)),
+                Span::styled(auditor.join(" · "), theme.style(Slot::Muted)),
+            ]));
         }
         let inner_height = usize::from(area.height.saturating_sub(2)).max(1);
         let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
