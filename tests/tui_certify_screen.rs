@@ -630,6 +630,28 @@ fn the_exception_detail_shows_reason_and_note_whole() {
     ]}, {
         insta::assert_snapshot!("exception_detail_80x24", screen);
     });
+    // Text from the store is escaped where it is drawn: a reason written
+    // into the file behind Gavel's back cannot drive the terminal.
+    let conn = rusqlite::Connection::open(app.store.path()).unwrap();
+    conn.execute_batch("DROP TRIGGER exceptions_no_update;")
+        .unwrap();
+    conn.execute(
+        "UPDATE exceptions SET reason = ?1 WHERE id = 1",
+        ["waiver \u{1b}[2J\u{202e}reversed\u{7}"],
+    )
+    .unwrap();
+    drop(conn);
+    app.reload().unwrap();
+    settle(&mut app);
+    assert_eq!(app.certify.panel(), Some(Panel::Exception(1)));
+    let (screen, swept) = draw_alone(&app, 80, 22, |f, area, view| {
+        app.certify.draw(f, area, view)
+    });
+    assert_eq!(swept, 0, "{screen}");
+    assert!(
+        screen.contains("waiver ^[[2J<U+202E>reversed^G"),
+        "{screen}"
+    );
     // Esc closes it; the panes are back.
     press(&mut app, "<esc>");
     assert_eq!(app.certify.panel(), None);
