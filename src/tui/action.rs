@@ -805,6 +805,19 @@ mod tests {
     }
 
     #[test]
+    fn the_auditors_actions_stay_on_a_read_only_store() {
+        let keys = KeyMap::default().without_writes();
+        for (key, action) in [
+            ('p', Action::WritePacket),
+            ('e', Action::ExportDecisions),
+            ('V', Action::VerifyStore),
+        ] {
+            assert_eq!(keys.action(Key::ch(key), Scope::Certify), Some(action));
+        }
+        assert_eq!(keys.action(Key::ch('c'), Scope::Certify), None);
+    }
+
+    #[test]
     fn keys_parse_and_print() {
         assert_eq!(Key::parse("ctrl-s"), Some(Key::ctrl('s')));
         assert_eq!(Key::parse("Ctrl-S"), Some(Key::ctrl('s')));

@@ -2,9 +2,17 @@
 //! `◐` partially signed with the roles missing, `○` draft); the selected
 //! version's required roles and sign-offs with their signature checks, its
 //! last test run and replay evidence, and what would refuse a sign-off
-//! today; and the exceptions (overdue first). `c` signs off the selected
-//! version (prompts for the role, the signer and a statement), `x` logs an
-//! exception on a decision, `v` resolves the selected exception.
+//! today; and the exceptions (overdue first).
+//!
+//! Every field is checked when it is entered, by the core's own checks:
+//! `c` says first what refuses any sign-off of the version (the evidence),
+//! then offers the required roles (a signed one is refused when picked),
+//! checks the signer against the allowed_signers file, then asks for a
+//! statement. `x` logs an exception (decision, reason, owner, the outcome
+//! it grants from those its policy gives, due time), `v` resolves the
+//! selected one (note, who), `Enter` shows it whole. The auditor's `p`
+//! (packet), `e` (decision export) and `V` (verify) run as jobs through the
+//! code `gavel packet`, `gavel decisions export` and `gavel verify` use.
 
 use std::path::PathBuf;
 
