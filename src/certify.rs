@@ -201,6 +201,13 @@ pub struct Requirements {
 }
 
 impl Settings {
+    /// When a new exception is due, as written (`48h` by default).
+    pub fn exception_due_text(&self) -> &str {
+        self.exception_due
+            .as_deref()
+            .unwrap_or(DEFAULT_EXCEPTION_DUE)
+    }
+
     /// When a new exception is due, after it is logged.
     pub fn exception_due(&self) -> Result<chrono::Duration> {
         parse_duration(
@@ -1512,7 +1519,8 @@ impl KeyChoice {
         })
     }
 
-    fn load(&self) -> Result<SignerKey> {
+    /// The key (the default one is made on first use).
+    pub fn load(&self) -> Result<SignerKey> {
         match self {
             KeyChoice::Named(path) => SignerKey::load(path),
             KeyChoice::Default(path) => SignerKey::load_or_create(path),
@@ -1554,6 +1562,124 @@ fn rerun(
     )
 }
 
+/// The role `role` as it signs `reference`, when it may sign now: one of
+/// the required roles (an error naming them otherwise) and not validly
+/// signed yet (sign-offs are never replaced). `certify` and the
+/// workbench's role list ask this.
+pub fn check_role(reference: &VersionRef, current: &Certification, role: &str) -> Result<String> {
+    let role = normalize_role(role)?;
+    if !current.required_roles.contains(&role) {
+        return Err(Error::Invalid(format!(
+            "{reference}: role '{role}' is not one that signs off this bundle; required roles (from {}): {}",
+            current.requirements.roles_from,
+            current.required_roles.join(", ")
+        )));
+    }
+    if let Some(s) = current
+        .signoffs
+        .iter()
+        .find(|s| s.valid && s.row.role == role)
+    {
+        return Err(Error::Conflict(format!(
+            "{reference}: {role} already signed off (sign-off #{} by {} at {}); sign-offs are never replaced",
+            s.row.id, s.row.signer, s.row.signed_at
+        )));
+    }
+    Ok(role)
+}
+
+/// Who asks to sign which role, with which key, when.
+#[derive(Debug, Clone, Copy)]
+pub struct SignerCheck<'a> {
+    pub role: &'a str,
+    pub signer: &'a str,
+    pub key: &'a SignerKey,
+    pub now: DateTime<Utc>,
+}
+
+/// Why this signer and key may not sign the role: the allowed_signers file
+/// does not trust them for it, or (separation of duties) they signed
+/// another role of the version already. Empty when they may.
+pub fn signer_refusals(
+    reference: &VersionRef,
+    current: &Certification,
+    who: &SignerCheck,
+    settings: &Settings,
+) -> Vec<String> {
+    let (role, signer, key) = (who.role, who.signer, who.key);
+    let mut reasons = Vec::new();
+    if let Err(why) = settings
+        .trust
+        .authorize(signer, key.public(), role, who.now)
+    {
+        reasons.push(format!(
+            "untrusted signer: {why}; to trust it, add this line to {}: {}",
+            settings
+                .trust
+                .path()
+                .map_or("an allowed_signers file".into(), |p| p
+                    .display()
+                    .to_string()),
+            crate::allowed_signers::line_for(signer, key.public(), &[role.to_string()])
+        ));
+    }
+    if current.requirements.separation_of_duties {
+        let mine = key.public_text();
+        if let Some(s) = current.signoffs.iter().find(|s| {
+            s.valid && s.row.role != role && (s.row.signer == signer || s.row.public_key == mine)
+        }) {
+            reasons.push(format!(
+                "separation of duties: {} already signed {reference} as {} with {} (sign-off #{}); \
+                 one person signs one role",
+                if s.row.signer == signer {
+                    signer.to_string()
+                } else {
+                    "this key".into()
+                },
+                s.row.role,
+                if s.row.public_key == mine {
+                    "this key".to_string()
+                } else {
+                    s.key_fingerprint.clone()
+                },
+                s.row.id
+            ));
+        }
+    }
+    reasons
+}
+
+/// A sign-off at `now` would precede the replay evidence it rests on.
+pub fn time_refusal(evidence: &Evidence, now: Clock) -> Option<String> {
+    let signed_at = stamp(now.now);
+    let r = evidence.replay.as_ref()?;
+    (r.replayed_at > signed_at).then(|| {
+        format!(
+            "the time of signing ({signed_at}{}) is before the replay evidence ({}): a sign-off \
+             never precedes what it rests on",
+            if now.pinned { ", from GAVEL_NOW" } else { "" },
+            r.replayed_at
+        )
+    })
+}
+
+/// What refuses any sign-off of `v` at `now`, whoever signs: the stored
+/// version altered, its replay evidence missing, partial, DIVERGED or in
+/// ERROR, its last test run failing or under the coverage threshold, the
+/// time before the evidence. Empty when a role may sign (the suite still
+/// runs again when it does).
+pub fn refusals_before_signing(
+    store: &Store,
+    v: &VersionSummary,
+    settings: &Settings,
+    now: Clock,
+) -> Result<Vec<String>> {
+    let evidence = Evidence::gather(store, v, settings)?;
+    let mut out = evidence.refusals();
+    out.extend(time_refusal(&evidence, now));
+    Ok(out)
+}
+
 /// Signs off `reference` as `req.role`, with the chosen key (the default
 /// one is made on first use). Bad input (an unknown role, a role that has
 /// already signed) is an error; missing evidence, a key the allowed_signers
@@ -1576,80 +1702,23 @@ pub fn certify(
         .map(|s| clean_text("--statement", s))
         .transpose()?;
     let current = certification_of(store, &v, settings)?;
-    if !current.required_roles.contains(&role) {
-        return Err(Error::Invalid(format!(
-            "{reference}: role '{role}' is not one that signs off this bundle; required roles (from {}): {}",
-            current.requirements.roles_from,
-            current.required_roles.join(", ")
-        )));
-    }
-    if let Some(s) = current
-        .signoffs
-        .iter()
-        .find(|s| s.valid && s.row.role == role)
-    {
-        return Err(Error::Conflict(format!(
-            "{reference}: {role} already signed off (sign-off #{} by {} at {}); sign-offs are never replaced",
-            s.row.id, s.row.signer, s.row.signed_at
-        )));
-    }
+    let role = check_role(reference, &current, &role)?;
     let key = key.load()?;
     let signer = choose_signer(req.signer, &key, &settings.trust)?;
     let mut evidence = Evidence::gather(store, &v, settings)?;
-    let mut reasons = Vec::new();
-    if let Err(why) = settings
-        .trust
-        .authorize(&signer, key.public(), &role, req.now.now)
-    {
-        reasons.push(format!(
-            "untrusted signer: {why}; to trust it, add this line to {}: {}",
-            settings
-                .trust
-                .path()
-                .map_or("an allowed_signers file".into(), |p| p
-                    .display()
-                    .to_string()),
-            crate::allowed_signers::line_for(&signer, key.public(), std::slice::from_ref(&role))
-        ));
-    }
-    if current.requirements.separation_of_duties {
-        let mine = key.public_text();
-        if let Some(s) = current.signoffs.iter().find(|s| {
-            s.valid && s.row.role != role && (s.row.signer == signer || s.row.public_key == mine)
-        }) {
-            reasons.push(format!(
-                "separation of duties: {} already signed {reference} as {} with {} (sign-off #{}); \
-                 one person signs one role",
-                if s.row.signer == signer {
-                    signer.clone()
-                } else {
-                    "this key".into()
-                },
-                s.row.role,
-                if s.row.public_key == mine {
-                    "this key".to_string()
-                } else {
-                    s.key_fingerprint.clone()
-                },
-                s.row.id
-            ));
-        }
-    }
+    let mut reasons = signer_refusals(
+        reference,
+        &current,
+        &SignerCheck {
+            role: &role,
+            signer: &signer,
+            key: &key,
+            now: req.now.now,
+        },
+        settings,
+    );
+    reasons.extend(time_refusal(&evidence, req.now));
     let signed_at = stamp(req.now.now);
-    if let Some(r) = &evidence.replay
-        && r.replayed_at > signed_at
-    {
-        reasons.push(format!(
-            "the time of signing ({signed_at}{}) is before the replay evidence ({}): a sign-off \
-             never precedes what it rests on",
-            if req.now.pinned {
-                ", from GAVEL_NOW"
-            } else {
-                ""
-            },
-            r.replayed_at
-        ));
-    }
     // Trust and duties first: the suite runs (and is recorded) only for a
     // sign-off that can be made.
     let others = evidence.refusals_beside_tests();
@@ -1721,7 +1790,7 @@ pub fn certify(
 
 /// Who signs: the principal given, or the one the trust file lists for the
 /// key.
-fn choose_signer(
+pub fn choose_signer(
     given: Option<&str>,
     key: &SignerKey,
     trust: &crate::allowed_signers::Trust,

@@ -552,6 +552,36 @@ impl<'de> serde::de::Visitor<'de> for ScalarSeed {
     }
 }
 
+/// Writes the decisions `filter` selects to `out` as OPA decision-log JSONL
+/// (Gavel's fields under `gavel`), one event a line, escaped as the JSON
+/// output is: the same JSON, nothing that drives a terminal. What `gavel
+/// decisions export` prints and the workbench writes. Returns how many
+/// lines it wrote; a failed write stops it and comes back as the
+/// `io::Error` itself (a closed pipe is the caller's to judge).
+pub fn export_jsonl(
+    store: &Store,
+    filter: &crate::store::decisions::DecisionFilter,
+    out: &mut dyn std::io::Write,
+) -> Result<std::result::Result<u64, std::io::Error>> {
+    let mut io_err: Option<std::io::Error> = None;
+    let mut written = 0u64;
+    store
+        .for_each_decision(filter, |seq, rec, leaf| {
+            let line = export_line(&rec, seq, &leaf);
+            if let Err(e) = writeln!(out, "{}", crate::sanitize::escape_json_text(&line)) {
+                io_err = Some(e);
+                return Err(crate::error::Error::Invalid("output closed".into()));
+            }
+            written += 1;
+            Ok(())
+        })
+        .or_else(|e| if io_err.is_some() { Ok(()) } else { Err(e) })?;
+    Ok(match io_err {
+        Some(e) => Err(e),
+        None => Ok(written),
+    })
+}
+
 /// The exported line of a stored decision: the OPA event with Gavel's fields
 /// under `gavel`.
 pub fn export_line(rec: &DecisionRecord, seq: i64, leaf_hash: &str) -> String {

@@ -96,6 +96,48 @@ impl Exception {
         Exception { row, state, timing }
     }
 
+    /// Every field whole, labelled, as `gavel exceptions show` prints them
+    /// and the workbench's detail view shows them (not escaped).
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        let r = &self.row;
+        let pinned = |clock: &Option<String>| {
+            if clock.is_some() {
+                " (set by GAVEL_NOW)"
+            } else {
+                ""
+            }
+        };
+        let mut fields: Vec<(&'static str, String)> = vec![
+            ("exception", format!("#{}", r.id)),
+            (
+                "state",
+                format!("{} {}", self.state.glyph(), self.state.as_str()),
+            ),
+            ("decision", r.decision_id.clone()),
+            (
+                "version",
+                r.version.clone().unwrap_or_else(|| "(not stored)".into()),
+            ),
+            ("path", r.path.clone()),
+            ("override", self.override_label()),
+            ("reason", r.reason.clone()),
+            ("owner", r.owner.clone()),
+            ("logged", format!("{}{}", r.created_at, pinned(&r.clock))),
+            ("due", format!("{} ({})", r.due_at, self.timing)),
+        ];
+        if let Some(res) = &r.resolution {
+            fields.push((
+                "resolved",
+                format!("{}{}", res.resolved_at, pinned(&res.clock)),
+            ));
+            if let Some(by) = &res.resolved_by {
+                fields.push(("resolved by", by.clone()));
+            }
+            fields.push(("note", res.note.clone()));
+        }
+        fields
+    }
+
     /// `BLOCK → APPROVE` or `BLOCK overridden`.
     pub fn override_label(&self) -> String {
         match &self.row.granted_outcome {
@@ -182,7 +224,8 @@ const SHAPE_OUTCOMES: [&str; 4] = ["APPROVE", "APPROVE_WITH_AUDIT", "BLOCK", "ES
 /// The outcomes an exception may grant on a decision whose outcome is
 /// `outcome`: the words of its kind of policy (Gavel's decision shape, or
 /// allow / deny), and every outcome the version's stored decisions have.
-fn outcomes_of(store: &Store, outcome: &str, version_id: Option<i64>) -> Result<Vec<String>> {
+/// `add` checks `--outcome` against it; the workbench offers it.
+pub fn outcomes_of(store: &Store, outcome: &str, version_id: Option<i64>) -> Result<Vec<String>> {
     let mut known: Vec<String> = if SHAPE_OUTCOMES.contains(&outcome) {
         SHAPE_OUTCOMES.iter().map(|o| o.to_string()).collect()
     } else if ["allow", "deny", "undefined"].contains(&outcome) {

@@ -180,6 +180,70 @@ pub struct ExceptionsSection {
     pub items: Vec<Exception>,
 }
 
+/// A packet's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PacketFormat {
+    Markdown,
+    Html,
+    Json,
+}
+
+impl PacketFormat {
+    /// The format a file's extension asks for (`.html`/`.htm`, `.json`),
+    /// else Markdown.
+    pub fn from_path(path: &std::path::Path) -> PacketFormat {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("html" | "htm") => PacketFormat::Html,
+            Some("json") => PacketFormat::Json,
+            _ => PacketFormat::Markdown,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PacketFormat::Markdown => "Markdown",
+            PacketFormat::Html => "HTML",
+            PacketFormat::Json => "JSON",
+        }
+    }
+}
+
+/// The packet of `reference` at `now` as the text of a file in `format`
+/// (ending in a newline): what `gavel packet` prints or writes, and what
+/// the workbench writes.
+pub fn render(
+    store: &Store,
+    reference: &VersionRef,
+    settings: &Settings,
+    now: DateTime<Utc>,
+    format: PacketFormat,
+) -> Result<(Packet, String)> {
+    let packet = build(store, reference, settings, now)?;
+    let mut text = match format {
+        PacketFormat::Markdown => markdown(&packet),
+        PacketFormat::Html => html(&packet),
+        PacketFormat::Json => {
+            let as_json = |e: &dyn std::fmt::Display| {
+                crate::error::Error::Invalid(format!("the packet as JSON: {e}"))
+            };
+            let mut buf = Vec::new();
+            let formatter = sanitize::JsonEscaping(serde_json::ser::PrettyFormatter::new());
+            let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
+            packet.serialize(&mut ser).map_err(|e| as_json(&e))?;
+            String::from_utf8(buf).map_err(|e| as_json(&e))?
+        }
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok((packet, text))
+}
+
 /// Gathers the packet of `reference` at `now`.
 pub fn build(
     store: &Store,

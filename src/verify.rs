@@ -311,6 +311,133 @@ fn signoff_problems(store: &Store, settings: &crate::certify::Settings) -> Resul
     Ok(problems)
 }
 
+/// The first bytes of a log root, as reports show it.
+pub fn short_root(h: &Hash) -> String {
+    hex::encode(&h[..8])
+}
+
+/// What `gavel verify` says of a store SQLite cannot read at all.
+pub fn unreadable_lines(why: &str) -> Vec<String> {
+    vec![
+        format!("store DAMAGED: {why}"),
+        "nothing else could be read: restore the last backup (`gavel backup` makes one)".into(),
+    ]
+}
+
+/// The report as `gavel verify` prints it, one line each, not escaped
+/// (the caller escapes at its display boundary).
+pub fn report_lines(report: &LogReport) -> Vec<String> {
+    report_lines_marked(report)
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect()
+}
+
+/// The report's lines, each with whether it states a problem.
+pub fn report_lines_marked(report: &LogReport) -> Vec<(bool, String)> {
+    let mut out: Vec<(bool, String)> = Vec::new();
+    let ok = |s: String| (false, s);
+    let bad = |s: String| (true, s);
+    match &report.broken {
+        None => {
+            out.push(ok(format!(
+                "log OK: {} decisions, root {} ({})",
+                report.decisions,
+                short_root(&report.root),
+                report.origin
+            )));
+            if report.checkpoints_checked == 0 {
+                out.push(ok("checkpoints: none signed yet".into()));
+            } else {
+                let signed = if report.signatures_checked {
+                    "signatures checked"
+                } else {
+                    "signatures NOT checked: no log key here, pass --key FILE"
+                };
+                out.push(ok(format!(
+                    "checkpoints OK: {} stored checkpoints match the log ({signed})",
+                    report.checkpoints_checked
+                )));
+            }
+            if report.signed_size < report.decisions {
+                out.push(ok(format!(
+                    "note: decisions {} to {} are under no signed checkpoint yet (gavel checkpoint signs one)",
+                    report.signed_size + 1,
+                    report.decisions
+                )));
+            }
+            if let Some(size) = report.extends_kept {
+                let proof = report
+                    .consistency_proof
+                    .as_ref()
+                    .map(|p| format!("; consistency proof of {} hashes checked", p.len()))
+                    .unwrap_or_default();
+                out.push(ok(format!(
+                    "kept checkpoint OK: the log extends it (size {size}, now {}{proof})",
+                    report.decisions
+                )));
+            }
+        }
+        Some(b) => out.push(bad(format!("log BROKEN: {}", b.describe()))),
+    }
+    if report.integrity.is_empty() {
+        out.push(ok("store OK: SQLite integrity check passed".into()));
+    } else {
+        out.extend(
+            report
+                .integrity
+                .iter()
+                .map(|p| bad(format!("store DAMAGED: {p}"))),
+        );
+    }
+    if report.signoffs.is_empty() {
+        out.push(ok("sign-offs OK: every stored sign-off verifies".into()));
+    } else {
+        out.extend(
+            report
+                .signoffs
+                .iter()
+                .map(|p| bad(format!("sign-off INVALID: {p}"))),
+        );
+    }
+    if report.versions.is_empty() {
+        out.push(ok("versions OK: every stored file matches its hash".into()));
+    } else {
+        out.extend(
+            report
+                .versions
+                .iter()
+                .map(|p| bad(format!("version CHANGED: {p}"))),
+        );
+    }
+    if report.derived.is_empty() {
+        out.push(ok(
+            "rules OK: every stored rule, citation and module says what its version's source says"
+                .into(),
+        ));
+    } else {
+        out.extend(
+            report
+                .derived
+                .iter()
+                .map(|p| bad(format!("rules NOT OK: {p}"))),
+        );
+    }
+    if report.decision_versions.is_empty() {
+        out.push(ok(
+            "decisions' versions OK: every decision's version is in the store".into(),
+        ));
+    } else {
+        out.extend(
+            report
+                .decision_versions
+                .iter()
+                .map(|p| bad(format!("decision's version GONE: {p}"))),
+        );
+    }
+    out
+}
+
 /// The whole store: SQLite's integrity, every version's hash and derived
 /// rows, every decision's version, the sign-offs, the log.
 pub fn verify_store(store: &Store, options: &VerifyOptions) -> Result<LogReport> {

@@ -9,7 +9,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use gavel::certify::Status;
 use gavel::tui::app::{App, MessageKind, Overlay};
-use gavel::tui::screens::Tab;
+use gavel::tui::screens::certify::Panel;
+use gavel::tui::screens::{Pick, Prompt, Tab};
 use tui_support::*;
 
 const V: &str = "gfr-procurement@1.0.0";
@@ -83,22 +84,44 @@ fn message(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// The roles the open role list offers, in its order.
+fn offered_roles(app: &App) -> Vec<String> {
+    match &app.overlay {
+        Some(Overlay::Picker {
+            pick: Pick::CertifyRole { roles, .. },
+            ..
+        }) => roles.clone(),
+        other => panic!("no role list: {other:?}"),
+    }
+}
+
+/// `c`, then `role` picked from the list.
+fn pick_role(app: &mut App, role: &str) {
+    press(app, "c");
+    let roles = offered_roles(app);
+    let i = roles.iter().position(|r| r == role).unwrap();
+    press(app, &"j".repeat(i));
+    press(app, "<enter>");
+}
+
 /// Signs as `role` with that role's key.
 fn sign(app: &mut App, role: &str, signer: &str) {
     let key = app.certify.key_file.clone().unwrap();
     app.certify.key_file = Some(key.with_file_name(format!("{role}.key")));
-    press(app, "c");
+    pick_role(app, role);
     match &app.overlay {
-        Some(Overlay::Prompt { title, .. }) => assert!(title.contains("sign off"), "{title}"),
-        other => panic!("no role prompt: {other:?}"),
+        Some(Overlay::Prompt { title, .. }) => assert!(title.contains("signer"), "{title}"),
+        other => panic!("no signer prompt: {other:?} {:?}", app.message),
     }
-    // The prompt offers the first missing role; replace it.
-    for _ in 0..20 {
-        press(app, "<bs>");
-    }
+    press(app, &format!("{signer}<enter>fit to enforce<enter>"));
+}
+
+/// Logs an exception from `x`: the last outcome item (none granted) and
+/// the default due time.
+fn except(app: &mut App, id: &str, reason: &str, owner: &str) {
     press(
         app,
-        &format!("{role}<enter>{signer}<enter>fit to enforce<enter>"),
+        &format!("x{id}<enter>{reason}<enter>{owner}<enter>G<enter><enter>"),
     );
 }
 
@@ -163,17 +186,10 @@ fn sign_off_by_every_role_through_prompts() {
         .unwrap();
     assert_eq!(app.certify.statuses()[i].status, Status::Certified);
     assert_eq!(app.certify.statuses()[i + 1].status, Status::Draft);
-    // A second sign-off by a role is refused with the reason.
-    sign(&mut app, "legal", "someone");
-    assert_eq!(
-        app.message.as_ref().map(|m| m.1.clone()),
-        Some(MessageKind::Error)
-    );
-    assert!(
-        message(&app).contains("legal already signed off"),
-        "{}",
-        message(&app)
-    );
+    // Nothing is left to sign: said at once, no list opens.
+    press(&mut app, "c");
+    assert!(app.overlay.is_none());
+    assert!(message(&app).contains("is certified"), "{}", message(&app));
 }
 
 #[test]
@@ -194,12 +210,15 @@ fn sign_off_is_refused_without_evidence() {
         screen.contains("✗ replay  150 decisions, none replayed"),
         "{screen}"
     );
-    sign(&mut app, "legal", "A. Rao");
+    // Said before the first prompt opens, with what to do.
+    press(&mut app, "c");
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
     let m = message(&app);
     assert!(
         m.starts_with(
-            "refused: gfr-procurement@1.1.0 has 150 stored decisions and none was replayed"
-        ),
+            "cannot sign off gfr-procurement@1.1.0 yet: gfr-procurement@1.1.0 has 150 stored decisions and none was replayed"
+        ) && m.contains("gavel replay --all --version gfr-procurement@1.1.0")
+            && m.contains("tab 4 replays"),
         "{m}"
     );
     assert_eq!(
@@ -218,10 +237,7 @@ fn exceptions_are_added_age_into_overdue_and_resolve() {
         .unwrap()[0]
         .decision_id
         .clone();
-    press(
-        &mut app,
-        &format!("x{id}<enter>board waiver<enter>R. Iyer<enter>"),
-    );
+    except(&mut app, &id, "board waiver", "R. Iyer");
     assert!(
         message(&app).starts_with("logged exception #1"),
         "{:?}",
@@ -254,7 +270,7 @@ fn exceptions_are_added_age_into_overdue_and_resolve() {
     press(&mut app, "7");
 
     // Resolve it from the exceptions pane.
-    press(&mut app, "<tab><tab>vratified by the board<enter>");
+    press(&mut app, "<tab><tab>vratified by the board<enter><enter>");
     assert!(
         message(&app).contains("resolved exception #1: resolved 1h 0m after due"),
         "{:?}",
@@ -300,17 +316,11 @@ fn snapshots() {
         .into_iter()
         .map(|r| r.decision_id)
         .collect();
-    press(
-        &mut app,
-        &format!("x{}<enter>board waiver<enter>R. Iyer<enter>", ids[0]),
-    );
+    except(&mut app, &ids[0], "board waiver", "R. Iyer");
     app.certify.now_override = Some(at("2026-11-21T21:00:00Z"));
     app.reload().unwrap();
     settle(&mut app);
-    press(
-        &mut app,
-        &format!("x{}<enter>CFO memo<enter>S. Menon<enter>", ids[1]),
-    );
+    except(&mut app, &ids[1], "CFO memo", "S. Menon");
     app.certify.now_override = Some(at("2026-11-22T10:00:00Z"));
     app.reload().unwrap();
     settle(&mut app);
@@ -343,7 +353,7 @@ fn x_on_a_decision_logs_an_exception_and_a_wrong_id_stops_at_once() {
         }
         other => panic!("no reason prompt: {other:?}"),
     }
-    press(&mut app, "board waiver<enter>R. Iyer<enter>");
+    press(&mut app, "board waiver<enter>R. Iyer<enter>G<enter><enter>");
     assert!(
         message(&app).contains(&format!("logged exception #1 on {id}")),
         "{}",
@@ -377,4 +387,380 @@ fn x_on_a_decision_logs_an_exception_and_a_wrong_id_stops_at_once() {
         }
         other => panic!("no reason prompt: {other:?}"),
     }
+}
+
+/// What `gavel ARGS` prints on stdout, on the test's store and clock.
+fn gavel_out(db: &Path, args: &[&str]) -> Vec<u8> {
+    let out = assert_cmd::Command::cargo_bin("gavel")
+        .unwrap()
+        .env_remove("GAVEL_DB")
+        .env("GAVEL_KEY_DIR", db.parent().unwrap().join("keys"))
+        .env("GAVEL_NOW", "2026-11-20T09:00:00Z")
+        .env(
+            "GAVEL_ALLOWED_SIGNERS",
+            db.parent().unwrap().join("allowed_signers"),
+        )
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    out.stdout
+}
+
+/// Replaces the open prompt's text.
+fn retype(app: &mut App, text: &str) {
+    let Some(Overlay::Prompt { text: old, .. }) = &app.overlay else {
+        panic!("no prompt: {:?}", app.overlay);
+    };
+    let n = old.chars().count();
+    press(app, &"<bs>".repeat(n));
+    press(app, text);
+}
+
+#[test]
+fn the_role_list_holds_the_required_roles_and_refuses_a_signed_one_when_picked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    // Only the required roles can be picked: no role can be mistyped.
+    press(&mut app, "c");
+    assert_eq!(
+        offered_roles(&app),
+        ["legal", "compliance", "audit", "security"]
+    );
+    press(&mut app, "<esc>");
+    sign(&mut app, "legal", "A. Rao");
+    assert_eq!(app.message.as_ref().unwrap().1, MessageKind::Info);
+    // Those still to sign first; the signed one last, marked.
+    press(&mut app, "c");
+    assert_eq!(
+        offered_roles(&app),
+        ["compliance", "audit", "security", "legal"]
+    );
+    let Some(Overlay::Picker { items, .. }) = &app.overlay else {
+        unreachable!()
+    };
+    assert!(
+        items[3].contains("legal") && items[3].contains("signed by A. Rao (sign-off #1)"),
+        "{items:?}"
+    );
+    assert!(items[0].contains("to sign"), "{items:?}");
+    // Picked: refused there with the reason, the list stays open, nothing
+    // else is asked.
+    press(&mut app, "G<enter>");
+    assert_eq!(app.message.as_ref().unwrap().1, MessageKind::Error);
+    assert!(
+        message(&app).contains("legal already signed off (sign-off #1 by A. Rao"),
+        "{}",
+        message(&app)
+    );
+    assert_eq!(offered_roles(&app)[3], "legal");
+    press(&mut app, "<esc>");
+    let c = app.certify.selected_certification().unwrap();
+    assert_eq!(c.signoffs.len(), 1);
+}
+
+#[test]
+fn an_untrusted_signer_is_refused_as_soon_as_entered() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    // The legal key is trusted for legal alone: compliance with it is
+    // refused at the signer, before any statement is asked.
+    pick_role(&mut app, "compliance");
+    press(&mut app, "A. Rao<enter>");
+    assert_eq!(app.message.as_ref().unwrap().1, MessageKind::Error);
+    assert!(
+        message(&app).starts_with("refused: untrusted signer"),
+        "{}",
+        message(&app)
+    );
+    assert!(
+        message(&app).contains("roles=compliance"),
+        "{}",
+        message(&app)
+    );
+    match &app.overlay {
+        Some(Overlay::Prompt {
+            text,
+            prompt: Prompt::CertifySigner { role, .. },
+            ..
+        }) => {
+            assert_eq!(role, "compliance");
+            assert_eq!(text, "A. Rao");
+        }
+        other => panic!("the signer prompt should stay open: {other:?}"),
+    }
+    press(&mut app, "<esc>");
+    // The trusted key for the role goes on to the statement.
+    app.certify.key_file = Some(dir.path().join("keys/compliance.key"));
+    pick_role(&mut app, "compliance");
+    press(&mut app, "B. Sen<enter>");
+    match &app.overlay {
+        Some(Overlay::Prompt {
+            prompt: Prompt::CertifyStatement { signer, .. },
+            ..
+        }) => assert_eq!(signer, "B. Sen"),
+        other => panic!("no statement prompt: {other:?} {:?}", app.message),
+    }
+    assert_eq!(
+        app.certify.selected_certification().unwrap().signoffs.len(),
+        0
+    );
+}
+
+#[test]
+fn an_exception_from_the_workbench_keeps_outcome_due_owner_and_resolver() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    let rec = app
+        .store
+        .list_decisions(&Default::default(), None, 1)
+        .unwrap()[0]
+        .clone();
+    let id = rec.decision_id.clone();
+    let (_, full) = app.store.get_decision(&id).unwrap().unwrap();
+    press(&mut app, &format!("x{id}<enter>"));
+    // An empty reason is refused there, the prompt kept.
+    press(&mut app, "<enter>");
+    assert!(
+        message(&app).contains("may not be empty"),
+        "{}",
+        message(&app)
+    );
+    press(
+        &mut app,
+        "waiver by the board, minute 14 of the meeting of 19 November<enter>R. Iyer<enter>",
+    );
+    // Only what the decision's policy can give, its own outcome left out.
+    let outcomes = match &app.overlay {
+        Some(Overlay::Picker {
+            pick: Pick::ExceptionOutcome { outcomes, .. },
+            ..
+        }) => outcomes.clone(),
+        other => panic!("no outcome list: {other:?} {:?}", app.message),
+    };
+    let mut known =
+        gavel::exceptions::outcomes_of(&app.store, &full.outcome, full.version_id).unwrap();
+    known.retain(|o| *o != full.outcome);
+    let mut expected: Vec<Option<String>> = known.into_iter().map(Some).collect();
+    expected.push(None);
+    assert_eq!(outcomes, expected);
+    let granted = outcomes[0].clone().unwrap();
+    press(&mut app, "<enter>");
+    // The due time: the 48-hour clock offered, read as --due is.
+    match &app.overlay {
+        Some(Overlay::Prompt {
+            text,
+            prompt: Prompt::ExceptionDue { .. },
+            ..
+        }) => assert_eq!(text, "48h"),
+        other => panic!("no due prompt: {other:?}"),
+    }
+    retype(&mut app, "soon<enter>");
+    assert!(message(&app).starts_with("due: "), "{}", message(&app));
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Prompt {
+            prompt: Prompt::ExceptionDue { .. },
+            ..
+        })
+    ));
+    retype(&mut app, "2d<enter>");
+    assert!(
+        message(&app).starts_with(&format!(
+            "logged exception #1 on {id}: {} → {granted}, owner R. Iyer, due 2026-11-22T09:00:00",
+            full.outcome
+        )),
+        "{}",
+        message(&app)
+    );
+    let row = app.store.get_exception(1).unwrap().unwrap();
+    assert_eq!(row.owner, "R. Iyer");
+    assert_eq!(row.granted_outcome.as_deref(), Some(granted.as_str()));
+    assert!(
+        row.due_at.starts_with("2026-11-22T09:00:00"),
+        "{}",
+        row.due_at
+    );
+    // Resolving asks who resolved it, and keeps it.
+    press(
+        &mut app,
+        "<tab><tab>vratified by the board<enter>C. Das<enter>",
+    );
+    assert!(
+        message(&app).starts_with("resolved exception #1 (by C. Das)"),
+        "{}",
+        message(&app)
+    );
+    let row = app.store.get_exception(1).unwrap().unwrap();
+    let res = row.resolution.unwrap();
+    assert_eq!(res.resolved_by.as_deref(), Some("C. Das"));
+    assert_eq!(res.note, "ratified by the board");
+}
+
+#[test]
+fn the_exception_detail_shows_reason_and_note_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    let id = app
+        .store
+        .list_decisions(&Default::default(), None, 1)
+        .unwrap()[0]
+        .decision_id
+        .clone();
+    let reason = "the board waived rule 173 for this award at its meeting of 19 November \
+                  (minute 14); the rationale is filed with the contract \u{1b}[31m";
+    let reason_typed = reason.replace('\u{1b}', "");
+    except(&mut app, &id, &reason_typed, "R. Iyer");
+    press(
+        &mut app,
+        "<tab><tab>vthe waiver was ratified by the finance committee on 21 November; \
+         the file holds its minute<enter>C. Das<enter>",
+    );
+    settle(&mut app);
+    press(&mut app, "<enter>");
+    assert_eq!(app.certify.panel(), Some(Panel::Exception(1)));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("filed with the"), "{screen}");
+    assert!(screen.contains("holds its minute"), "{screen}");
+    insta::with_settings!({filters => vec![
+        (r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?Z)?", "[time]"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[decision]"),
+    ]}, {
+        insta::assert_snapshot!("exception_detail_80x24", screen);
+    });
+    // Text from the store is escaped where it is drawn: a reason written
+    // into the file behind Gavel's back cannot drive the terminal.
+    let conn = rusqlite::Connection::open(app.store.path()).unwrap();
+    conn.execute_batch("DROP TRIGGER exceptions_no_update;")
+        .unwrap();
+    conn.execute(
+        "UPDATE exceptions SET reason = ?1 WHERE id = 1",
+        ["waiver \u{1b}[2J\u{202e}reversed\u{7}"],
+    )
+    .unwrap();
+    drop(conn);
+    app.reload().unwrap();
+    settle(&mut app);
+    assert_eq!(app.certify.panel(), Some(Panel::Exception(1)));
+    let (screen, swept) = draw_alone(&app, 80, 22, |f, area, view| {
+        app.certify.draw(f, area, view)
+    });
+    assert_eq!(swept, 0, "{screen}");
+    assert!(
+        screen.contains("waiver ^[[2J<U+202E>reversed^G"),
+        "{screen}"
+    );
+    // Esc closes it; the panes are back.
+    press(&mut app, "<esc>");
+    assert_eq!(app.certify.panel(), None);
+}
+
+#[test]
+fn a_packet_written_from_the_workbench_is_what_gavel_packet_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    press(&mut app, "p");
+    match &app.overlay {
+        Some(Overlay::Prompt { text, .. }) => {
+            assert_eq!(text, "gfr-procurement-1.0.0-packet.md")
+        }
+        other => panic!("no packet prompt: {other:?}"),
+    }
+    let md = dir.path().join("out.md");
+    retype(&mut app, &format!("{}<enter>", md.display()));
+    settle(&mut app);
+    assert!(
+        message(&app).starts_with(&format!(
+            "wrote the certification packet of {V} to {} (Markdown, ",
+            md.display()
+        )),
+        "{}",
+        message(&app)
+    );
+    let written = std::fs::read_to_string(&md).unwrap();
+    let db = app.store.path().to_path_buf();
+    let cli = gavel_out(&db, &["packet", V, "--format", "md"]);
+    assert_eq!(written, String::from_utf8(cli).unwrap());
+    // The extension chooses the format.
+    let json = dir.path().join("out.json");
+    press(&mut app, "p");
+    retype(&mut app, &format!("{}<enter>", json.display()));
+    settle(&mut app);
+    let written = std::fs::read_to_string(&json).unwrap();
+    let cli = gavel_out(&db, &["packet", V, "--format", "json"]);
+    assert_eq!(written, String::from_utf8(cli).unwrap());
+}
+
+#[test]
+fn export_writes_what_gavel_decisions_export_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    let out = dir.path().join("decisions.jsonl");
+    press(&mut app, "e");
+    retype(&mut app, &format!("{}<enter>", out.display()));
+    settle(&mut app);
+    assert!(
+        message(&app).starts_with("exported 1500 decisions to "),
+        "{}",
+        message(&app)
+    );
+    let db = app.store.path().to_path_buf();
+    let cli = gavel_out(&db, &["decisions", "export"]);
+    assert_eq!(std::fs::read(&out).unwrap(), cli);
+}
+
+#[test]
+fn verify_says_ok_then_damaged_after_a_blob_is_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    press(&mut app, "V");
+    settle(&mut app);
+    let (ok, _) = app.certify.verify_report().unwrap();
+    assert!(ok);
+    assert_eq!(app.message.as_ref().unwrap().1, MessageKind::Info);
+    assert!(
+        message(&app).starts_with("verify: store OK"),
+        "{}",
+        message(&app)
+    );
+    assert_eq!(app.certify.panel(), Some(Panel::Verify));
+    let screen = render(&app, 80, 24);
+    insta::with_settings!({filters => vec![
+        (r"root [0-9a-f]{16}", "root [root]"),
+        (r"gavel/decisions/[0-9a-f]{16}", "gavel/decisions/[log]"),
+    ]}, {
+        insta::assert_snapshot!("verify_ok_80x24", screen);
+    });
+    press(&mut app, "<esc>");
+    assert_eq!(app.certify.panel(), None);
+
+    let conn = rusqlite::Connection::open(app.store.path()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER blobs_no_update;
+         UPDATE blobs SET text = replace(text, '250000', '2500000')
+         WHERE sha256 IN (SELECT f.sha256 FROM files f JOIN versions v ON v.id = f.version_id
+                          WHERE f.path = 'gfr/procurement/params.rego' AND v.version = '1.0.0');",
+    )
+    .unwrap();
+    drop(conn);
+    press(&mut app, "V");
+    settle(&mut app);
+    let (ok, lines) = app.certify.verify_report().unwrap();
+    assert!(!ok);
+    assert!(
+        lines
+            .iter()
+            .any(|(bad, l)| *bad && l.starts_with("version CHANGED: gfr-procurement@1.0.0")),
+        "{lines:?}"
+    );
+    assert_eq!(app.message.as_ref().unwrap().1, MessageKind::Error);
+    assert!(
+        message(&app).starts_with("verify: store DAMAGED"),
+        "{}",
+        message(&app)
+    );
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("verify: store DAMAGED"), "{screen}");
 }

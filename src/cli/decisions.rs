@@ -10,7 +10,6 @@ use super::output::{
 };
 use super::{Ctx, Status, report_error};
 use crate::decision_import::{ImportHooks, import_decisions};
-use crate::decision_log::export_line;
 use crate::engine::{EvalRequest, RuleOutcome, clock};
 use crate::policy_version::PolicyVersion;
 use crate::sanitize::{escape, escape_multiline};
@@ -409,22 +408,6 @@ fn export(ctx: &mut Ctx, f: &FilterArgs) -> anyhow::Result<Status> {
     }
     let store = ctx.open_store_read_only()?;
     let filter = f.to_filter(&store)?;
-    let out = &mut *ctx.out;
-    let mut io_err: Option<std::io::Error> = None;
-    store
-        .for_each_decision(&filter, |seq, rec, leaf| {
-            // Escaped as the JSON output is: the same JSON, nothing that
-            // drives a terminal.
-            let line = export_line(&rec, seq, &leaf);
-            if let Err(e) = writeln!(out, "{}", crate::sanitize::escape_json_text(&line)) {
-                io_err = Some(e);
-                return Err(crate::error::Error::Invalid("output closed".into()));
-            }
-            Ok(())
-        })
-        .or_else(|e| if io_err.is_some() { Ok(()) } else { Err(e) })?;
-    if let Some(e) = io_err {
-        return Err(e.into());
-    }
+    crate::decision_log::export_jsonl(&store, &filter, &mut *ctx.out)??;
     Ok(Status::Ok)
 }

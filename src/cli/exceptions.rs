@@ -166,40 +166,7 @@ pub fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
 
 /// One exception, every field whole (the list cuts long text).
 fn print_one(ctx: &mut Ctx, e: &Exception) -> anyhow::Result<()> {
-    let r = &e.row;
-    let pinned = |clock: &Option<String>| {
-        if clock.is_some() {
-            " (set by GAVEL_NOW)"
-        } else {
-            ""
-        }
-    };
-    let mut fields: Vec<(&str, String)> = vec![
-        ("exception", format!("#{}", r.id)),
-        ("state", format!("{} {}", e.state.glyph(), e.state.as_str())),
-        ("decision", r.decision_id.clone()),
-        (
-            "version",
-            r.version.clone().unwrap_or_else(|| "(not stored)".into()),
-        ),
-        ("path", r.path.clone()),
-        ("override", e.override_label()),
-        ("reason", r.reason.clone()),
-        ("owner", r.owner.clone()),
-        ("logged", format!("{}{}", r.created_at, pinned(&r.clock))),
-        ("due", format!("{} ({})", r.due_at, e.timing)),
-    ];
-    if let Some(res) = &r.resolution {
-        fields.push((
-            "resolved",
-            format!("{}{}", res.resolved_at, pinned(&res.clock)),
-        ));
-        if let Some(by) = &res.resolved_by {
-            fields.push(("resolved by", by.clone()));
-        }
-        fields.push(("note", res.note.clone()));
-    }
-    for (k, v) in fields {
+    for (k, v) in e.fields() {
         writeln!(ctx.out, "{k:<12} {}", escape(&v))?;
     }
     Ok(())

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::sanitize::escape;
 use crate::store::Store;
 use crate::store::log::StoredCheckpoint;
-use crate::tlog::key::{LogKey, default_location, read_verifier};
+use crate::tlog::key::read_verifier;
 use crate::tlog::note::{Checkpoint, NoteVerifier, parse_note, verify_note};
 use crate::tlog::proof::InclusionProof;
 use crate::tlog::{base64_hash, merkle};
@@ -54,7 +54,7 @@ pub fn write_log_line(out: &mut dyn Write, store: &Store) -> anyhow::Result<()> 
 }
 
 pub fn short_root(h: &merkle::Hash) -> String {
-    hex::encode(&h[..8])
+    crate::verify::short_root(h)
 }
 
 /// The verifier key a check uses: `--key FILE`, else the local log key's
@@ -63,11 +63,7 @@ pub fn verifier(key: Option<&Path>) -> anyhow::Result<Option<NoteVerifier>> {
     if let Some(path) = key {
         return Ok(Some(read_verifier(path)?));
     }
-    let (path, _) = default_location()?;
-    if !path.exists() {
-        return Ok(None);
-    }
-    Ok(Some(LogKey::load(&path, false)?.verifier()))
+    Ok(crate::tlog::key::local_verifier(None)?)
 }
 
 /// Reads a kept checkpoint file and checks its signature.

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::output::{Format, write_json};
+use super::output::Format;
 use super::{Ctx, Status};
-use crate::packet::{build, html, markdown};
+use crate::packet::{PacketFormat, render};
 use crate::sanitize::escape;
 use crate::store::VersionRef;
 
@@ -22,60 +22,23 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Md,
-    Html,
-    Json,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Md => "Markdown",
-            Kind::Html => "HTML",
-            Kind::Json => "JSON",
-        }
-    }
-}
-
 pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
     let kind = match ctx.format {
-        Format::Md => Kind::Md,
-        Format::Html => Kind::Html,
-        Format::Json => Kind::Json,
+        Format::Md => PacketFormat::Markdown,
+        Format::Html => PacketFormat::Html,
+        Format::Json => PacketFormat::Json,
         Format::Junit => anyhow::bail!("--format junit is for `gavel test`"),
         // No format given: the output file's extension, else Markdown.
-        Format::Text => match args
+        Format::Text => args
             .out
-            .as_ref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
             .as_deref()
-        {
-            Some("html" | "htm") => Kind::Html,
-            Some("json") => Kind::Json,
-            _ => Kind::Md,
-        },
+            .map_or(PacketFormat::Markdown, PacketFormat::from_path),
     };
     let settings = ctx.settings()?;
     let now = ctx.now()?;
     let store = ctx.open_store_read_only()?;
-    let packet = build(&store, &reference, &settings, now)?;
-    let mut text = match kind {
-        Kind::Md => markdown(&packet),
-        Kind::Html => html(&packet),
-        Kind::Json => {
-            let mut buf = Vec::new();
-            write_json(&mut buf, &packet)?;
-            String::from_utf8(buf)?
-        }
-    };
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let (packet, text) = render(&store, &reference, &settings, now, kind)?;
     match &args.out {
         None => ctx.out.write_all(text.as_bytes())?,
         Some(path) => {

@@ -31,11 +31,9 @@ pub fn run(ctx: &mut Ctx, args: VerifyArgs) -> anyhow::Result<Status> {
             if ctx.format == Format::Json {
                 write_json(ctx.out, &serde_json::json!({"ok": false, "damaged": why}))?;
             } else {
-                writeln!(ctx.out, "store DAMAGED: {}", escape(&why))?;
-                writeln!(
-                    ctx.out,
-                    "nothing else could be read: restore the last backup (`gavel backup` makes one)"
-                )?;
+                for line in crate::verify::unreadable_lines(&why) {
+                    writeln!(ctx.out, "{}", escape(&line))?;
+                }
             }
             return Ok(Status::CheckFailed);
         }
@@ -106,92 +104,8 @@ fn print(ctx: &mut Ctx, report: &LogReport) -> anyhow::Result<()> {
     if ctx.format == Format::Json {
         return write_json(ctx.out, report);
     }
-    match &report.broken {
-        None => {
-            writeln!(
-                ctx.out,
-                "log OK: {} decisions, root {} ({})",
-                report.decisions,
-                super::log::short_root(&report.root),
-                escape(&report.origin)
-            )?;
-            if report.checkpoints_checked == 0 {
-                writeln!(ctx.out, "checkpoints: none signed yet")?;
-            } else {
-                let signed = if report.signatures_checked {
-                    "signatures checked"
-                } else {
-                    "signatures NOT checked: no log key here, pass --key FILE"
-                };
-                writeln!(
-                    ctx.out,
-                    "checkpoints OK: {} stored checkpoints match the log ({signed})",
-                    report.checkpoints_checked
-                )?;
-            }
-            if report.signed_size < report.decisions {
-                writeln!(
-                    ctx.out,
-                    "note: decisions {} to {} are under no signed checkpoint yet (gavel checkpoint signs one)",
-                    report.signed_size + 1,
-                    report.decisions
-                )?;
-            }
-            if let Some(size) = report.extends_kept {
-                let proof = report
-                    .consistency_proof
-                    .as_ref()
-                    .map(|p| format!("; consistency proof of {} hashes checked", p.len()))
-                    .unwrap_or_default();
-                writeln!(
-                    ctx.out,
-                    "kept checkpoint OK: the log extends it (size {size}, now {}{proof})",
-                    report.decisions
-                )?;
-            }
-        }
-        Some(b) => writeln!(ctx.out, "log BROKEN: {}", escape(&b.describe()))?,
-    }
-    if report.integrity.is_empty() {
-        writeln!(ctx.out, "store OK: SQLite integrity check passed")?;
-    } else {
-        for p in &report.integrity {
-            writeln!(ctx.out, "store DAMAGED: {}", escape(p))?;
-        }
-    }
-    if report.signoffs.is_empty() {
-        writeln!(ctx.out, "sign-offs OK: every stored sign-off verifies")?;
-    } else {
-        for p in &report.signoffs {
-            writeln!(ctx.out, "sign-off INVALID: {}", escape(p))?;
-        }
-    }
-    if report.versions.is_empty() {
-        writeln!(ctx.out, "versions OK: every stored file matches its hash")?;
-    } else {
-        for p in &report.versions {
-            writeln!(ctx.out, "version CHANGED: {}", escape(p))?;
-        }
-    }
-    if report.derived.is_empty() {
-        writeln!(
-            ctx.out,
-            "rules OK: every stored rule, citation and module says what its version's source says"
-        )?;
-    } else {
-        for p in &report.derived {
-            writeln!(ctx.out, "rules NOT OK: {}", escape(p))?;
-        }
-    }
-    if report.decision_versions.is_empty() {
-        writeln!(
-            ctx.out,
-            "decisions' versions OK: every decision's version is in the store"
-        )?;
-    } else {
-        for p in &report.decision_versions {
-            writeln!(ctx.out, "decision's version GONE: {}", escape(p))?;
-        }
+    for line in crate::verify::report_lines(report) {
+        writeln!(ctx.out, "{}", escape(&line))?;
     }
     Ok(())
 }

@@ -32,6 +32,20 @@ impl std::fmt::Debug for LogKey {
     }
 }
 
+/// The verifier of the local log key at `path` (else where
+/// `default_location` says), when that file exists: a check never makes
+/// one.
+pub fn local_verifier(path: Option<&Path>) -> Result<Option<NoteVerifier>> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => default_location()?.0,
+    };
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(LogKey::load(&path, false)?.verifier()))
+}
+
 /// Where the log key is: `$GAVEL_LOG_KEY` when set (that file must exist:
 /// a mistyped path is an error, never a new key), else
 /// `$GAVEL_KEY_DIR/log.key`, else the platform config dir's `gavel/log.key`

@@ -86,6 +86,9 @@ pub enum Action {
     TestWorkingCopy,
     DiffWorkingCopy,
     ImportWorkingCopy,
+    WritePacket,
+    ExportDecisions,
+    VerifyStore,
 }
 
 impl Action {
@@ -161,6 +164,9 @@ impl Action {
             Action::TestWorkingCopy => "test-working-copy",
             Action::DiffWorkingCopy => "diff-working-copy",
             Action::ImportWorkingCopy => "import-working-copy",
+            Action::WritePacket => "packet",
+            Action::ExportDecisions => "export-decisions",
+            Action::VerifyStore => "verify",
         }
     }
 
@@ -195,6 +201,9 @@ impl Action {
             Action::TestWorkingCopy => "test draft",
             Action::DiffWorkingCopy => "diff draft",
             Action::ImportWorkingCopy => "import draft",
+            Action::WritePacket => "packet",
+            Action::ExportDecisions => "export",
+            Action::VerifyStore => "verify",
             other => other.base_name(),
         }
     }
@@ -542,13 +551,37 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('x'),
         Action::AddException,
         Certify,
-        "log an exception on a decision (decision id, reason, owner)",
+        "log an exception on a decision (decision id, reason, owner, outcome, due)",
     ),
     h(
         Key::ch('v'),
         Action::ResolveException,
         Certify,
-        "resolve the selected exception with a follow-up note",
+        "resolve the selected exception (follow-up note, who resolved it)",
+    ),
+    b(
+        Key::plain(KeyCode::Enter),
+        Action::Select,
+        Certify,
+        "next pane; on an exception: show it in full",
+    ),
+    b(
+        Key::ch('p'),
+        Action::WritePacket,
+        Certify,
+        "write the selected version's certification packet to a file (.md, .html, .json)",
+    ),
+    b(
+        Key::ch('e'),
+        Action::ExportDecisions,
+        Certify,
+        "export every stored decision to a JSONL file (OPA decision-log events)",
+    ),
+    b(
+        Key::ch('V'),
+        Action::VerifyStore,
+        Certify,
+        "verify the store: log chain, checkpoints, sign-offs, version hashes",
     ),
     // Everywhere
     b(Key::ctrl('c'), Action::ForceQuit, Global, "quit at once"),
@@ -818,6 +851,19 @@ mod tests {
     }
 
     #[test]
+    fn the_auditors_actions_stay_on_a_read_only_store() {
+        let keys = KeyMap::default().without_writes();
+        for (key, action) in [
+            ('p', Action::WritePacket),
+            ('e', Action::ExportDecisions),
+            ('V', Action::VerifyStore),
+        ] {
+            assert_eq!(keys.action(Key::ch(key), Scope::Certify), Some(action));
+        }
+        assert_eq!(keys.action(Key::ch('c'), Scope::Certify), None);
+    }
+
+    #[test]
     fn keys_parse_and_print() {
         assert_eq!(Key::parse("ctrl-s"), Some(Key::ctrl('s')));
         assert_eq!(Key::parse("Ctrl-S"), Some(Key::ctrl('s')));
@@ -831,6 +877,9 @@ mod tests {
             "evaluate",
             "certify",
             "resolve-exception",
+            "packet",
+            "export-decisions",
+            "verify",
         ] {
             assert_eq!(
                 Action::from_name(name).map(Action::name).as_deref(),

@@ -548,6 +548,9 @@ impl App {
                 }
                 super::folders::Picked::Chosen(dir) => self.playground.save_into(&dir, name),
             },
+            Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => {
+                self.certify.on_pick(pick, index, &item, &ctx)
+            }
         };
         self.apply_effects(effects);
     }
@@ -594,13 +597,16 @@ impl App {
                 );
                 return;
             }
-            Prompt::CertifyRole { .. }
-            | Prompt::CertifySigner { .. }
+            Prompt::CertifySigner { .. }
             | Prompt::CertifyStatement { .. }
             | Prompt::ExceptionDecision
             | Prompt::ExceptionReason { .. }
             | Prompt::ExceptionOwner { .. }
-            | Prompt::ResolveException { .. } => self.certify.on_prompt(prompt, &text, &ctx),
+            | Prompt::ExceptionDue { .. }
+            | Prompt::ResolveException { .. }
+            | Prompt::ResolveBy { .. }
+            | Prompt::PacketPath { .. }
+            | Prompt::ExportPath => self.certify.on_prompt(prompt, &text, &ctx),
         };
         self.apply_effects(effects);
     }
@@ -887,6 +893,8 @@ impl App {
             // "Their own versions" first: the audit, the usual choice.
             Pick::ImpactAgainst => None,
             Pick::DiffWorkingCopy | Pick::OpenFolder { .. } | Pick::CaseFolder { .. } => None,
+            // The roles still to sign, and the outcomes, come first.
+            Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => None,
             Pick::DiffFrom => self
                 .current_version
                 .and_then(|i| self.versions.get(i))

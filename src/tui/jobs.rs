@@ -75,6 +75,23 @@ pub enum JobRequest {
         filter: DecisionFilter,
     },
     LoadSamples,
+    /// Writes a version's certification packet to a file, as `gavel packet
+    /// NAME@VERSION --out FILE` does (the extension chooses the format).
+    WritePacket {
+        version: VersionRef,
+        path: PathBuf,
+        settings: Box<crate::certify::Settings>,
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// Writes every stored decision to a JSONL file, as `gavel decisions
+    /// export` does.
+    ExportDecisions {
+        path: PathBuf,
+    },
+    /// The store's checks, as `gavel verify` runs them.
+    Verify {
+        settings: Box<crate::certify::Settings>,
+    },
 }
 
 impl JobRequest {
@@ -98,6 +115,11 @@ impl JobRequest {
             } => format!("importing {} as {version}", working_copy.dir.display()),
             JobRequest::Count { .. } => "counting decisions".to_string(),
             JobRequest::LoadSamples => "loading the samples".to_string(),
+            JobRequest::WritePacket { version, .. } => format!("writing the packet of {version}"),
+            JobRequest::ExportDecisions { path } => {
+                format!("exporting decisions to {}", path.display())
+            }
+            JobRequest::Verify { .. } => "verifying the store".to_string(),
         }
     }
 }
@@ -130,6 +152,25 @@ pub enum JobOutput {
     Count {
         filter: DecisionFilter,
         count: usize,
+    },
+    PacketWritten {
+        version: VersionRef,
+        path: PathBuf,
+        /// `Markdown`, `HTML`, `JSON`.
+        format: &'static str,
+        bytes: usize,
+        /// The version's certification, as the packet states it.
+        label: String,
+    },
+    Exported {
+        path: PathBuf,
+        decisions: u64,
+    },
+    /// `gavel verify`'s report, line by line (not escaped), each with
+    /// whether it states a problem.
+    Verified {
+        ok: bool,
+        lines: Vec<(bool, String)>,
     },
 }
 
@@ -308,6 +349,9 @@ fn run(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> anyhow::Result<JobOutput> {
+    if let JobRequest::Verify { settings } = request {
+        return verify(db, log_key.as_deref(), *settings);
+    }
     // A read-only store is read as it is (the app offers no job that writes).
     let mut store = match Store::open(db) {
         Err(crate::Error::ReadOnly(_)) => Store::open_read_only(db)?,
@@ -440,5 +484,67 @@ fn run(
                 decisions: report.decisions_new + report.decisions_present,
             }
         }
+        JobRequest::WritePacket {
+            version,
+            path,
+            settings,
+            now,
+        } => {
+            let format = crate::packet::PacketFormat::from_path(&path);
+            let (packet, text) = crate::packet::render(&store, &version, &settings, now, format)?;
+            std::fs::write(&path, &text).map_err(|e| crate::Error::io(&path, e))?;
+            JobOutput::PacketWritten {
+                version,
+                path,
+                format: format.name(),
+                bytes: text.len(),
+                label: packet.certification.label.clone(),
+            }
+        }
+        JobRequest::ExportDecisions { path } => {
+            let file = std::fs::File::create(&path).map_err(|e| crate::Error::io(&path, e))?;
+            let mut out = std::io::BufWriter::new(file);
+            let decisions =
+                crate::decision_log::export_jsonl(&store, &DecisionFilter::default(), &mut out)?
+                    .and_then(|n| std::io::Write::flush(&mut out).map(|()| n))
+                    .map_err(|e| crate::Error::io(&path, e))?;
+            JobOutput::Exported { path, decisions }
+        }
+        JobRequest::Verify { .. } => unreachable!("verify opens the store itself"),
+    })
+}
+
+/// `gavel verify` in a job: the store opened read-only, a file SQLite
+/// cannot read at all reported as damaged (the check's answer, not an
+/// error), the log's checkpoints checked with the local log key.
+fn verify(
+    db: &std::path::Path,
+    log_key: Option<&std::path::Path>,
+    settings: crate::certify::Settings,
+) -> anyhow::Result<JobOutput> {
+    let store = match Store::open_read_only(db) {
+        Ok(store) => store,
+        Err(crate::Error::Damaged(why)) => {
+            return Ok(JobOutput::Verified {
+                ok: false,
+                lines: crate::verify::unreadable_lines(&why)
+                    .into_iter()
+                    .map(|l| (true, l))
+                    .collect(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let report = crate::verify::verify_store(
+        &store,
+        &crate::verify::VerifyOptions {
+            verifier: crate::tlog::key::local_verifier(log_key)?,
+            kept: None,
+            settings,
+        },
+    )?;
+    Ok(JobOutput::Verified {
+        ok: report.ok(),
+        lines: crate::verify::report_lines_marked(&report),
     })
 }

@@ -2,9 +2,17 @@
 //! `◐` partially signed with the roles missing, `○` draft); the selected
 //! version's required roles and sign-offs with their signature checks, its
 //! last test run and replay evidence, and what would refuse a sign-off
-//! today; and the exceptions (overdue first). `c` signs off the selected
-//! version (prompts for the role, the signer and a statement), `x` logs an
-//! exception on a decision, `v` resolves the selected exception.
+//! today; and the exceptions (overdue first).
+//!
+//! Every field is checked when it is entered, by the core's own checks:
+//! `c` says first what refuses any sign-off of the version (the evidence),
+//! then offers the required roles (a signed one is refused when picked),
+//! checks the signer against the allowed_signers file, then asks for a
+//! statement. `x` logs an exception (decision, reason, owner, the outcome
+//! it grants from those its policy gives, due time), `v` resolves the
+//! selected one (note, who), `Enter` shows it whole. The auditor's `p`
+//! (packet), `e` (decision export) and `V` (verify) run as jobs through the
+//! code `gavel packet`, `gavel decisions export` and `gavel verify` use.
 
 use std::path::PathBuf;
 
@@ -16,14 +24,16 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{Ctx, Effect, Pick, Prompt};
 use crate::certify::{
-    Certification, CertifyOutcome, Evidence, Settings, SignRequest, Status, certify, pct, statuses,
+    Certification, CertifyOutcome, Evidence, KeyChoice, Settings, SignRequest, SignerCheck, Status,
+    certification_of, certify, check_role, check_text, choose_signer, parse_duration, pct,
+    refusals_before_signing, signer_refusals, statuses,
 };
 use crate::exceptions::{Exception, NewRequest, State};
 use crate::store::VersionRef;
 use crate::store::exceptions::ExceptionFilter;
 use crate::tui::action::Action;
 use crate::tui::draw::View;
-use crate::tui::jobs::JobOutput;
+use crate::tui::jobs::{JobOutput, JobRequest};
 use crate::tui::theme::Slot;
 use crate::tui::widgets::list::Cursor;
 use crate::tui::widgets::{pane, safe, truncate};
@@ -39,6 +49,216 @@ fn short_hash(h: &str) -> String {
     match h.strip_prefix("sha256:") {
         Some(hex) => format!("sha256:{}", hex.get(..12).unwrap_or(hex)),
         None => h.to_string(),
+    }
+}
+
+/// What shows over the panes: an exception in full, or the store's
+/// verify report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Exception(i64),
+    Verify,
+}
+
+/// The last verify report: whether the store passed, and its lines (each
+/// with whether it states a problem).
+#[derive(Debug, Clone)]
+struct VerifyView {
+    ok: bool,
+    lines: Vec<(bool, String)>,
+}
+
+/// The label column of the exception view.
+const LABEL_W: usize = 12;
+
+/// Text cut into lines of at most `width` columns, at spaces where it can
+/// be (a word longer than a line is cut where the line ends).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word = word.to_string();
+        loop {
+            let used = line.width();
+            let gap = usize::from(!line.is_empty());
+            if used + gap + word.width() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a line: as much as fits, the rest next.
+            let (mut cut, mut rest) = (String::new(), String::new());
+            for c in word.chars() {
+                let fits = cut.width() + c.width().unwrap_or(0) <= width;
+                if rest.is_empty() && (fits || cut.is_empty()) {
+                    cut.push(c);
+                } else {
+                    rest.push(c);
+                }
+            }
+            word = rest;
+            lines.push(cut);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `NAME-VERSION-packet.md`, in the current directory, with nothing in it
+/// a file name should not hold.
+fn packet_file_name(name: &str, version: &str) -> String {
+    format!("{name}-{version}-packet.md")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The required roles to sign `version` off as: those still to sign first,
+/// then those signed (marked, and refused when picked).
+fn role_picker(version: VersionRef, c: &Certification) -> Effect {
+    let mut roles = c.missing_roles.clone();
+    roles.extend(c.signed_roles.iter().cloned());
+    let w = roles.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    let items = roles
+        .iter()
+        .map(
+            |r| match c.signoffs.iter().find(|s| s.valid && s.row.role == *r) {
+                Some(s) => format!(
+                    "✓ {r:<w$}  signed by {} (sign-off #{}): not again",
+                    s.row.signer, s.row.id
+                ),
+                None => {
+                    let invalid = c
+                        .signoffs
+                        .iter()
+                        .filter(|s| !s.valid && s.row.role == *r)
+                        .count();
+                    if invalid > 0 {
+                        format!("○ {r:<w$}  to sign ({invalid} invalid sign-off before)")
+                    } else {
+                        format!("○ {r:<w$}  to sign")
+                    }
+                }
+            },
+        )
+        .collect();
+    Effect::OpenPicker {
+        title: format!("sign off {version} as"),
+        items,
+        pick: Pick::CertifyRole { version, roles },
+    }
+}
+
+fn signer_prompt(version: VersionRef, role: String, initial: String) -> Effect {
+    Effect::OpenPrompt {
+        title: format!(
+            "sign off {version} as {role}: signer (Enter: the one allowed_signers lists for your key)"
+        ),
+        initial,
+        prompt: Prompt::CertifySigner { version, role },
+    }
+}
+
+fn reason_prompt(decision_id: String, initial: String) -> Effect {
+    Effect::OpenPrompt {
+        title: format!("exception on {decision_id}: reason"),
+        initial,
+        prompt: Prompt::ExceptionReason { decision_id },
+    }
+}
+
+fn owner_prompt(decision_id: String, reason: String, initial: String) -> Effect {
+    Effect::OpenPrompt {
+        title: format!("exception on {decision_id}: owner who follows it up"),
+        initial,
+        prompt: Prompt::ExceptionOwner {
+            decision_id,
+            reason,
+        },
+    }
+}
+
+/// The outcomes the decision's policy can give (as `gavel exceptions add
+/// --outcome` checks them), but its own; then none (overridden only).
+fn outcome_picker(
+    ctx: &Ctx,
+    decision_id: String,
+    reason: String,
+    owner: String,
+) -> crate::Result<Effect> {
+    let Some((_, rec)) = ctx.store.get_decision(&decision_id)? else {
+        return Err(crate::Error::NotFound(format!(
+            "no decision {decision_id} in the store"
+        )));
+    };
+    let mut outcomes: Vec<Option<String>> =
+        crate::exceptions::outcomes_of(ctx.store, &rec.outcome, rec.version_id)?
+            .into_iter()
+            .filter(|o| *o != rec.outcome)
+            .map(Some)
+            .collect();
+    outcomes.push(None);
+    let items = outcomes
+        .iter()
+        .map(|o| match o {
+            Some(o) => format!("{} → {o}", rec.outcome),
+            None => format!("{} overridden, no outcome granted", rec.outcome),
+        })
+        .collect();
+    Ok(Effect::OpenPicker {
+        title: format!("exception on {decision_id}: outcome it grants"),
+        items,
+        pick: Pick::ExceptionOutcome {
+            decision_id,
+            reason,
+            owner,
+            outcomes,
+        },
+    })
+}
+
+fn due_prompt(
+    decision_id: String,
+    reason: String,
+    owner: String,
+    outcome: Option<String>,
+    initial: String,
+) -> Effect {
+    Effect::OpenPrompt {
+        title: format!("exception on {decision_id}: due after (48h, 2d, 1d12h, 90m, 1w)"),
+        initial,
+        prompt: Prompt::ExceptionDue {
+            decision_id,
+            reason,
+            owner,
+            outcome,
+        },
+    }
+}
+
+fn resolver_prompt(id: i64, note: String, initial: String) -> Effect {
+    Effect::OpenPrompt {
+        title: format!("resolve exception #{id}: resolved by (Enter for no name)"),
+        initial,
+        prompt: Prompt::ResolveBy { id, note },
     }
 }
 
@@ -68,6 +288,10 @@ pub struct CertifyScreen {
     pub now_override: Option<DateTime<Utc>>,
     /// The signer's key file; `SignerKey::default_path()` when `None`.
     pub key_file: Option<PathBuf>,
+    /// An exception in full or the verify report, over the panes.
+    panel: Option<Panel>,
+    panel_scroll: usize,
+    verify: Option<VerifyView>,
 }
 
 impl CertifyScreen {
@@ -167,12 +391,6 @@ impl CertifyScreen {
             .count()
     }
 
-    fn selected_reference(&self, ctx: &Ctx) -> Option<VersionRef> {
-        ctx.versions
-            .get(self.versions.selected)
-            .map(|v| v.reference())
-    }
-
     /// The index of the version the cursor is on.
     pub fn selected_version_index(&self) -> usize {
         self.versions.selected
@@ -189,33 +407,40 @@ impl CertifyScreen {
     }
 
     pub fn handle(&mut self, action: Action, ctx: &Ctx) -> Vec<Effect> {
+        if self.panel.is_some() {
+            match action {
+                Action::Back | Action::Select => {
+                    self.panel = None;
+                    return Vec::new();
+                }
+                Action::Down => self.panel_scroll += 1,
+                Action::Up => self.panel_scroll = self.panel_scroll.saturating_sub(1),
+                Action::PageDown => self.panel_scroll += 10,
+                Action::PageUp => self.panel_scroll = self.panel_scroll.saturating_sub(10),
+                Action::Top => self.panel_scroll = 0,
+                // The draw clamps it to the last page.
+                Action::Bottom => self.panel_scroll = usize::from(u16::MAX),
+                // Anything else closes the view and does what it does.
+                _ => {
+                    self.panel = None;
+                    return self.handle(action, ctx);
+                }
+            }
+            return Vec::new();
+        }
         match action {
             Action::NextPane => self.focus = (self.focus + 1) % 3,
             Action::PrevPane => self.focus = (self.focus + 2) % 3,
             Action::Right | Action::Select if self.focus < 2 => self.focus += 1,
-            Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
-            Action::Certify => {
-                let Some(version) = self.selected_reference(ctx) else {
-                    return vec![Effect::Error("no version to sign off".into())];
+            Action::Select => {
+                let Some(e) = self.exceptions.get(self.exceptions_cursor.selected) else {
+                    return vec![Effect::Error("no exception to show".into())];
                 };
-                let missing = self
-                    .loaded
-                    .as_ref()
-                    .map(|l| l.certification.missing_roles.clone())
-                    .unwrap_or_default();
-                return vec![Effect::OpenPrompt {
-                    title: format!(
-                        "sign off {version} as role (missing: {})",
-                        if missing.is_empty() {
-                            "none".to_string()
-                        } else {
-                            missing.join(", ")
-                        }
-                    ),
-                    initial: missing.first().cloned().unwrap_or_default(),
-                    prompt: Prompt::CertifyRole { version },
-                }];
+                self.panel = Some(Panel::Exception(e.row.id));
+                self.panel_scroll = 0;
             }
+            Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
+            Action::Certify => return self.start_sign_off(ctx),
             Action::AddException => {
                 return vec![Effect::OpenPrompt {
                     title: "exception on decision id".into(),
@@ -238,6 +463,33 @@ impl CertifyScreen {
                     initial: String::new(),
                     prompt: Prompt::ResolveException { id: e.row.id },
                 }];
+            }
+            Action::WritePacket => {
+                let Some(v) = ctx.versions.get(self.versions.selected) else {
+                    return vec![Effect::Error("no version to write a packet of".into())];
+                };
+                return vec![Effect::OpenPrompt {
+                    title: format!(
+                        "certification packet of {}: file (.md, .html or .json)",
+                        v.reference()
+                    ),
+                    initial: packet_file_name(&v.name, &v.version),
+                    prompt: Prompt::PacketPath {
+                        version: v.reference(),
+                    },
+                }];
+            }
+            Action::ExportDecisions => {
+                return vec![Effect::OpenPrompt {
+                    title: "export every stored decision to (JSONL file)".into(),
+                    initial: "gavel-decisions.jsonl".into(),
+                    prompt: Prompt::ExportPath,
+                }];
+            }
+            Action::VerifyStore => {
+                return vec![Effect::Start(JobRequest::Verify {
+                    settings: Box::new(self.settings.clone()),
+                })];
             }
             a => match self.focus {
                 0 => {
@@ -266,51 +518,238 @@ impl CertifyScreen {
         Vec::new()
     }
 
-    pub fn job_started(&mut self, _id: u64) {}
-
-    pub fn on_job(&mut self, _id: u64, _r: Result<JobOutput, String>, _ctx: &Ctx) -> Vec<Effect> {
-        Vec::new()
+    /// `c`: what refuses any sign-off of the selected version is said
+    /// before a prompt opens; else the required roles to pick from.
+    fn start_sign_off(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        let Some(v) = ctx.versions.get(self.versions.selected) else {
+            return vec![Effect::Error("no version to sign off".into())];
+        };
+        let version = v.reference();
+        let refusals = match refusals_before_signing(ctx.store, v, &self.settings, self.clock()) {
+            Ok(r) => r,
+            Err(e) => return vec![Effect::Error(format!("{e}"))],
+        };
+        if !refusals.is_empty() {
+            return vec![Effect::Error(format!(
+                "cannot sign off {version} yet: {} (here: tab 2 runs the suite, tab 4 replays the decisions)",
+                refusals.join("; ")
+            ))];
+        }
+        let c = match certification_of(ctx.store, v, &self.settings) {
+            Ok(c) => c,
+            Err(e) => return vec![Effect::Error(format!("{e}"))],
+        };
+        if c.missing_roles.is_empty() {
+            return vec![Effect::Message(format!(
+                "{version} is certified: every required role ({}) has signed",
+                c.required_roles.join(", ")
+            ))];
+        }
+        vec![role_picker(version, &c)]
     }
 
-    pub fn on_pick(&mut self, _p: Pick, _i: usize, _item: &str, _ctx: &Ctx) -> Vec<Effect> {
-        Vec::new()
+    /// The certification of a version named in a prompt, as it stands now.
+    fn certification(&self, ctx: &Ctx, version: &VersionRef) -> crate::Result<Certification> {
+        let v = ctx.store.find_version(version)?;
+        certification_of(ctx.store, &v, &self.settings)
+    }
+
+    /// The key sign-offs from here use.
+    fn key_choice(&self) -> crate::Result<KeyChoice> {
+        match self.key_file.clone() {
+            Some(path) => Ok(KeyChoice::Named(path)),
+            None => KeyChoice::from_option(None),
+        }
+    }
+
+    /// Who signs (`text`, or the one principal allowed_signers lists for
+    /// the key) when the trust file and separation of duties let them sign
+    /// `role`; else why not.
+    fn check_signer(
+        &self,
+        ctx: &Ctx,
+        version: &VersionRef,
+        role: &str,
+        text: &str,
+    ) -> Result<String, String> {
+        let key = self
+            .key_choice()
+            .and_then(|k| k.load())
+            .map_err(|e| format!("{e}"))?;
+        let signer = choose_signer(
+            (!text.is_empty()).then_some(text),
+            &key,
+            &self.settings.trust,
+        )
+        .map_err(|e| format!("{e}"))?;
+        let current = self
+            .certification(ctx, version)
+            .map_err(|e| format!("{e}"))?;
+        let reasons = signer_refusals(
+            version,
+            &current,
+            &SignerCheck {
+                role,
+                signer: &signer,
+                key: &key,
+                now: self.clock().now,
+            },
+            &self.settings,
+        );
+        if reasons.is_empty() {
+            Ok(signer)
+        } else {
+            Err(format!("refused: {}", reasons.join("; ")))
+        }
+    }
+
+    pub fn job_started(&mut self, _id: u64) {}
+
+    pub fn on_job(&mut self, _id: u64, r: Result<JobOutput, String>, _ctx: &Ctx) -> Vec<Effect> {
+        match r {
+            Ok(JobOutput::PacketWritten {
+                version,
+                path,
+                format,
+                bytes,
+                label,
+            }) => vec![Effect::Message(format!(
+                "wrote the certification packet of {version} to {} ({format}, {bytes} bytes): {label}",
+                path.display()
+            ))],
+            Ok(JobOutput::Exported { path, decisions }) => vec![Effect::Message(format!(
+                "exported {decisions} decisions to {} (OPA decision-log JSONL)",
+                path.display()
+            ))],
+            Ok(JobOutput::Verified { ok, lines }) => {
+                let problems: Vec<&str> = lines
+                    .iter()
+                    .filter(|(bad, _)| *bad)
+                    .map(|(_, l)| l.as_str())
+                    .collect();
+                let effect = if ok {
+                    Effect::Message(format!(
+                        "verify: store OK: every check passed ({} lines; Esc closes the report)",
+                        lines.len()
+                    ))
+                } else {
+                    Effect::Error(format!(
+                        "verify: store DAMAGED: {} problem{}, first: {}",
+                        problems.len().max(1),
+                        if problems.len() > 1 { "s" } else { "" },
+                        problems.first().copied().unwrap_or("see the report")
+                    ))
+                };
+                self.verify = Some(VerifyView { ok, lines });
+                self.panel = Some(Panel::Verify);
+                self.panel_scroll = 0;
+                vec![effect]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The report of the last `verify` run here, if any.
+    pub fn verify_report(&self) -> Option<(bool, &[(bool, String)])> {
+        self.verify.as_ref().map(|v| (v.ok, v.lines.as_slice()))
+    }
+
+    /// What shows over the panes, if anything.
+    pub fn panel(&self) -> Option<Panel> {
+        self.panel
+    }
+
+    pub fn on_pick(&mut self, pick: Pick, index: usize, _item: &str, ctx: &Ctx) -> Vec<Effect> {
+        match pick {
+            Pick::CertifyRole { version, roles } => {
+                let Some(role) = roles.get(index) else {
+                    return Vec::new();
+                };
+                let current = match self.certification(ctx, &version) {
+                    Ok(c) => c,
+                    Err(e) => return vec![Effect::Error(format!("{e}"))],
+                };
+                // The core's check, as `certify` makes it: refused here,
+                // with the reason, and the list stays open.
+                match check_role(&version, &current, role) {
+                    Err(e) => vec![
+                        Effect::Error(format!("{e}")),
+                        role_picker(version, &current),
+                    ],
+                    Ok(role) => vec![signer_prompt(version, role, String::new())],
+                }
+            }
+            Pick::ExceptionOutcome {
+                decision_id,
+                reason,
+                owner,
+                outcomes,
+            } => {
+                let Some(outcome) = outcomes.get(index).cloned() else {
+                    return Vec::new();
+                };
+                vec![due_prompt(
+                    decision_id,
+                    reason,
+                    owner,
+                    outcome,
+                    self.settings.exception_due_text().to_string(),
+                )]
+            }
+            _ => Vec::new(),
+        }
     }
 
     pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
         let text = text.trim();
         match prompt {
-            Prompt::CertifyRole { version } => {
-                if text.is_empty() {
-                    return vec![Effect::Error("no role given: nothing signed".into())];
-                }
-                vec![Effect::OpenPrompt {
-                    title: format!(
-                        "sign off {version} as {text}: signer (Enter: the one allowed_signers lists for your key)"
-                    ),
-                    initial: String::new(),
-                    prompt: Prompt::CertifySigner {
-                        version,
-                        role: text.to_string(),
-                    },
-                }]
-            }
             Prompt::CertifySigner { version, role } => {
-                // Empty: the principal the trust file lists for the key.
-                vec![Effect::OpenPrompt {
-                    title: format!("{role} sign-off of {version}: statement (Enter for none)"),
-                    initial: String::new(),
-                    prompt: Prompt::CertifyStatement {
-                        version,
-                        role,
-                        signer: text.to_string(),
-                    },
-                }]
+                // Checked now, against the trusted signers: a refusal keeps
+                // the prompt open with what was typed.
+                match self.check_signer(ctx, &version, &role, text) {
+                    Ok(signer) => vec![Effect::OpenPrompt {
+                        title: format!(
+                            "{role} sign-off of {version} by {signer}: statement (Enter for none)"
+                        ),
+                        initial: String::new(),
+                        prompt: Prompt::CertifyStatement {
+                            version,
+                            role,
+                            signer,
+                        },
+                    }],
+                    Err(why) => vec![
+                        Effect::Error(why),
+                        signer_prompt(version, role, text.to_string()),
+                    ],
+                }
             }
             Prompt::CertifyStatement {
                 version,
                 role,
                 signer,
-            } => self.sign(ctx, &version, &role, &signer, text),
+            } => {
+                if !text.is_empty()
+                    && let Err(e) = check_text("the statement", text)
+                {
+                    let title = format!(
+                        "{role} sign-off of {version} by {signer}: statement (Enter for none)"
+                    );
+                    return vec![
+                        Effect::Error(format!("{e}")),
+                        Effect::OpenPrompt {
+                            title,
+                            initial: text.to_string(),
+                            prompt: Prompt::CertifyStatement {
+                                version,
+                                role,
+                                signer,
+                            },
+                        },
+                    ];
+                }
+                self.sign(ctx, &version, &role, &signer, text)
+            }
             Prompt::ExceptionDecision => {
                 if text.is_empty() {
                     return vec![Effect::Error("no decision id given".into())];
@@ -326,56 +765,125 @@ impl CertifyScreen {
                     }
                     Err(e) => return vec![Effect::Error(format!("{e}"))],
                 };
-                vec![Effect::OpenPrompt {
-                    title: format!("exception on {decision_id}: reason"),
-                    initial: String::new(),
-                    prompt: Prompt::ExceptionReason { decision_id },
-                }]
+                vec![reason_prompt(decision_id, String::new())]
             }
-            Prompt::ExceptionReason { decision_id } => vec![Effect::OpenPrompt {
-                title: format!("exception on {decision_id}: owner who follows it up"),
-                initial: String::new(),
-                prompt: Prompt::ExceptionOwner {
-                    decision_id,
-                    reason: text.to_string(),
-                },
-            }],
+            Prompt::ExceptionReason { decision_id } => match check_text("the reason", text) {
+                Err(e) => vec![
+                    Effect::Error(format!("{e}")),
+                    reason_prompt(decision_id, text.to_string()),
+                ],
+                Ok(reason) => vec![owner_prompt(decision_id, reason, String::new())],
+            },
             Prompt::ExceptionOwner {
                 decision_id,
                 reason,
             } => {
-                let result = self.settings.exception_due().and_then(|due| {
-                    crate::exceptions::add(
-                        ctx.store,
-                        &NewRequest {
-                            decision_id: &decision_id,
-                            reason: &reason,
-                            owner: text,
-                            granted_outcome: None,
-                            due,
-                            now: self.clock(),
-                        },
-                    )
-                });
+                let owner = match check_text("the owner", text) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        return vec![
+                            Effect::Error(format!("{e}")),
+                            owner_prompt(decision_id, reason, text.to_string()),
+                        ];
+                    }
+                };
+                match outcome_picker(ctx, decision_id, reason, owner) {
+                    Ok(e) => vec![e],
+                    Err(e) => vec![Effect::Error(format!("{e}"))],
+                }
+            }
+            Prompt::ExceptionDue {
+                decision_id,
+                reason,
+                owner,
+                outcome,
+            } => {
+                // As `--due` is read: 48h, 2d, 1d12h, 90m, 1w.
+                let due = match parse_duration(text) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        return vec![
+                            Effect::Error(format!("due: {e}")),
+                            due_prompt(decision_id, reason, owner, outcome, text.to_string()),
+                        ];
+                    }
+                };
+                let result = crate::exceptions::add(
+                    ctx.store,
+                    &NewRequest {
+                        decision_id: &decision_id,
+                        reason: &reason,
+                        owner: &owner,
+                        granted_outcome: outcome.as_deref(),
+                        due,
+                        now: self.clock(),
+                    },
+                );
                 match result {
                     Ok(e) => vec![
                         Effect::ReloadVersions,
                         Effect::Message(format!(
-                            "logged exception #{} on {}: due {} ({})",
-                            e.row.id, e.row.decision_id, e.row.due_at, e.timing
+                            "logged exception #{} on {}: {}, owner {}, due {} ({})",
+                            e.row.id,
+                            e.row.decision_id,
+                            e.override_label(),
+                            e.row.owner,
+                            e.row.due_at,
+                            e.timing
                         )),
                     ],
                     Err(e) => vec![Effect::Error(format!("{e}"))],
                 }
             }
-            Prompt::ResolveException { id } => {
-                match crate::exceptions::resolve(ctx.store, id, text, None, self.clock()) {
+            Prompt::ResolveException { id } => match check_text("the note", text) {
+                Err(e) => vec![
+                    Effect::Error(format!("{e}")),
+                    Effect::OpenPrompt {
+                        title: format!("resolve exception #{id}: follow-up note"),
+                        initial: text.to_string(),
+                        prompt: Prompt::ResolveException { id },
+                    },
+                ],
+                Ok(note) => vec![resolver_prompt(id, note, String::new())],
+            },
+            Prompt::ResolveBy { id, note } => {
+                let by = (!text.is_empty()).then_some(text);
+                if let Some(Err(e)) = by.map(|b| check_text("who resolved it", b)) {
+                    return vec![
+                        Effect::Error(format!("{e}")),
+                        resolver_prompt(id, note, text.to_string()),
+                    ];
+                }
+                match crate::exceptions::resolve(ctx.store, id, &note, by, self.clock()) {
                     Ok(e) => vec![
                         Effect::ReloadVersions,
-                        Effect::Message(format!("resolved exception #{id}: {}", e.timing)),
+                        Effect::Message(format!(
+                            "resolved exception #{id}{}: {}",
+                            by.map(|b| format!(" (by {b})")).unwrap_or_default(),
+                            e.timing
+                        )),
                     ],
                     Err(e) => vec![Effect::Error(format!("{e}"))],
                 }
+            }
+            Prompt::PacketPath { version } => {
+                if text.is_empty() {
+                    return vec![Effect::Error("no file given: no packet written".into())];
+                }
+                vec![Effect::Start(JobRequest::WritePacket {
+                    version,
+                    path: PathBuf::from(text),
+                    settings: Box::new(self.settings.clone()),
+                    now: self.now(),
+                })]
+            }
+            Prompt::ExportPath => {
+                if text.is_empty() {
+                    return vec![Effect::Error("no file given: nothing exported".into())];
+                }
+                vec![Effect::Start(JobRequest::ExportDecisions {
+                    path: PathBuf::from(text),
+                })]
             }
             _ => Vec::new(),
         }
@@ -389,12 +897,9 @@ impl CertifyScreen {
         signer: &str,
         statement: &str,
     ) -> Vec<Effect> {
-        let key = match self.key_file.clone() {
-            Some(path) => crate::certify::KeyChoice::Named(path),
-            None => match crate::certify::KeyChoice::from_option(None) {
-                Ok(k) => k,
-                Err(e) => return vec![Effect::Error(format!("{e}"))],
-            },
+        let key = match self.key_choice() {
+            Ok(k) => k,
+            Err(e) => return vec![Effect::Error(format!("{e}"))],
         };
         let outcome = certify(
             ctx.store,
@@ -439,9 +944,135 @@ impl CertifyScreen {
         let [detail, exceptions] =
             Layout::vertical([Constraint::Min(6), Constraint::Length(exceptions_height)])
                 .areas(right);
-        self.draw_versions(f, left, view);
-        self.draw_detail(f, detail, view);
-        self.draw_exceptions(f, exceptions, view);
+        match self.panel {
+            Some(Panel::Verify) => self.draw_verify(f, area, view),
+            Some(Panel::Exception(id)) => self.draw_exception(f, area, view, id),
+            None => {
+                self.draw_versions(f, left, view);
+                self.draw_detail(f, detail, view);
+                self.draw_exceptions(f, exceptions, view);
+            }
+        }
+    }
+
+    /// A pane of wrapped lines that scrolls from `self.panel_scroll`,
+    /// clamped to the last page; the title says how to scroll and close.
+    fn draw_scrolling(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        view: &View,
+        title: &str,
+        lines: Vec<Line>,
+    ) {
+        let inner_height = usize::from(area.height.saturating_sub(2)).max(1);
+        let inner_width = usize::from(area.width.saturating_sub(2)).max(1);
+        let rows: usize = lines
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner_width))
+            .sum();
+        let scroll = self.panel_scroll.min(rows.saturating_sub(inner_height));
+        let hint = if rows > inner_height {
+            " (j/k scroll, Esc closes)"
+        } else {
+            " (Esc closes)"
+        };
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+                .block(pane(&format!("{title}{hint}"), true, view.theme)),
+            area,
+        );
+    }
+
+    /// One exception, every field whole: the reason and the note wrapped
+    /// on lines of their own.
+    fn draw_exception(&self, f: &mut Frame, area: Rect, view: &View, id: i64) {
+        let theme = view.theme;
+        let Some(e) = self.exceptions.iter().find(|e| e.row.id == id) else {
+            self.draw_scrolling(
+                f,
+                area,
+                view,
+                &format!("exception #{id}"),
+                vec![Line::from(Span::styled(
+                    "no longer in the store",
+                    theme.style(Slot::Muted),
+                ))],
+            );
+            return;
+        };
+        let state = match e.state {
+            State::Overdue => theme.style(Slot::Fail),
+            State::Open => theme.style(Slot::Warn),
+            State::Resolved | State::ResolvedLate => theme.style(Slot::Pass),
+        };
+        // Values wrap under themselves, beside their labels.
+        let width = usize::from(area.width.saturating_sub(2 + LABEL_W as u16)).max(10);
+        let mut lines: Vec<Line> = Vec::new();
+        for (k, v) in e.fields() {
+            if k == "exception" {
+                continue;
+            }
+            let style = if k == "state" {
+                state
+            } else {
+                theme.style(Slot::Text)
+            };
+            let label = if matches!(k, "reason" | "note") {
+                theme.style(Slot::Title)
+            } else {
+                theme.style(Slot::Muted)
+            };
+            for (i, part) in wrap(&crate::sanitize::escape(&v), width)
+                .into_iter()
+                .enumerate()
+            {
+                let head = if i == 0 { k } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{head:<LABEL_W$}"), label),
+                    safe(&part, style),
+                ]));
+            }
+        }
+        self.draw_scrolling(f, area, view, &format!("exception #{id}"), lines);
+    }
+
+    /// The store's verify report: what `gavel verify` prints, marked.
+    fn draw_verify(&self, f: &mut Frame, area: Rect, view: &View) {
+        let theme = view.theme;
+        let Some(v) = &self.verify else {
+            return;
+        };
+        let width = usize::from(area.width.saturating_sub(4)).max(10);
+        let mut lines: Vec<Line> = Vec::new();
+        for (bad, l) in &v.lines {
+            let (mark, slot, text) = if *bad {
+                ("✗ ", Slot::Fail, Slot::Fail)
+            } else {
+                ("✓ ", Slot::Pass, Slot::Text)
+            };
+            for (i, part) in wrap(&crate::sanitize::escape(l), width)
+                .into_iter()
+                .enumerate()
+            {
+                lines.push(Line::from(vec![
+                    Span::styled(if i == 0 { mark } else { "  " }, theme.style(slot)),
+                    safe(&part, theme.style(text)),
+                ]));
+            }
+        }
+        let title = if v.ok {
+            "verify: store OK".to_string()
+        } else {
+            let n = v.lines.iter().filter(|(bad, _)| *bad).count();
+            format!(
+                "verify: store DAMAGED, {n} problem{}",
+                if n == 1 { "" } else { "s" }
+            )
+        };
+        self.draw_scrolling(f, area, view, &title, lines);
     }
 
     fn draw_versions(&self, f: &mut Frame, area: Rect, view: &View) {
@@ -763,6 +1394,25 @@ impl CertifyScreen {
                     ]));
                 }
             }
+        }
+        // The auditor's actions, which the status bar has no room for.
+        let scope = crate::tui::action::Scope::Certify;
+        let auditor: Vec<String> = [
+            (Action::WritePacket, "packet"),
+            (Action::ExportDecisions, "export decisions"),
+            (Action::VerifyStore, "verify the store"),
+        ]
+        .iter()
+        .filter_map(|(a, what)| {
+            let keys = view.keys.keys_of(*a, scope);
+            (!keys.is_empty()).then(|| format!("{keys} {what}"))
+        })
+        .collect();
+        if !auditor.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("audit      ", theme.style(Slot::Title)),
+                Span::styled(auditor.join(" · "), theme.style(Slot::Muted)),
+            ]));
         }
         let inner_height = usize::from(area.height.saturating_sub(2)).max(1);
         let inner_width = usize::from(area.width.saturating_sub(2)).max(1);

@@ -115,6 +115,20 @@ pub enum Pick {
     },
     /// Playground: the stored version to diff the working copy against.
     DiffWorkingCopy,
+    /// Certify: the role to sign `version` off as (item `i` is `roles[i]`;
+    /// the roles still to sign come first).
+    CertifyRole {
+        version: VersionRef,
+        roles: Vec<String>,
+    },
+    /// Certify: the outcome a new exception grants (item `i` is
+    /// `outcomes[i]`; `None`: the outcome is overridden, none named).
+    ExceptionOutcome {
+        decision_id: String,
+        reason: String,
+        owner: String,
+        outcomes: Vec<Option<String>>,
+    },
 }
 
 /// Why a one-line prompt was opened.
@@ -139,11 +153,8 @@ pub enum Prompt {
     PlaygroundCaseName,
     /// Playground: the version the working copy is imported as.
     ImportWorkingCopy,
-    /// Certify: the role signing off a version, then the signer, then the
-    /// statement (empty for none).
-    CertifyRole {
-        version: VersionRef,
-    },
+    /// Certify: after the role is picked (`Pick::CertifyRole`), the signer,
+    /// then the statement (empty for none).
     CertifySigner {
         version: VersionRef,
         role: String,
@@ -153,7 +164,9 @@ pub enum Prompt {
         role: String,
         signer: String,
     },
-    /// Certify: a new exception's decision, then its reason, then its owner.
+    /// Certify: a new exception's decision, then its reason, then its owner,
+    /// then the outcome it grants (`Pick::ExceptionOutcome`), then when it
+    /// is due.
     ExceptionDecision,
     ExceptionReason {
         decision_id: String,
@@ -162,10 +175,28 @@ pub enum Prompt {
         decision_id: String,
         reason: String,
     },
-    /// Certify: the follow-up note that resolves an exception.
+    ExceptionDue {
+        decision_id: String,
+        reason: String,
+        owner: String,
+        outcome: Option<String>,
+    },
+    /// Certify: the follow-up note that resolves an exception, then who
+    /// resolved it.
     ResolveException {
         id: i64,
     },
+    ResolveBy {
+        id: i64,
+        note: String,
+    },
+    /// Certify: the file to write the version's certification packet to
+    /// (its extension chooses the format).
+    PacketPath {
+        version: VersionRef,
+    },
+    /// Certify: the JSONL file to export every stored decision to.
+    ExportPath,
 }
 
 /// What a screen asks the app to do.

@@ -576,20 +576,26 @@ impl PoliciesScreen {
         // name no longer hides the clause that tells rows apart. Rules come
         // last and whole (h/l scroll sideways when one is long).
         // The column fits the short clauses (`Rule 144`); a longer one gets
-        // a line of its own above its rules, whole.
+        // a line of its own above its rules, whole. In a narrow pane every
+        // clause does, so the rules keep the width.
         const CLAUSE_COLUMN: usize = 20;
-        let cw = m
-            .rows
-            .iter()
-            .map(|r| r.clause.chars().count())
-            .filter(|n| *n <= CLAUSE_COLUMN)
-            .max()
-            .unwrap_or(6)
-            .max(6);
-        lines.push(Line::from(Span::styled(
-            format!("  {:<cw$} {:>5} {:>5}  RULE", "CLAUSE", "TESTS", "COV"),
-            theme.style(Slot::Title),
-        )));
+        let cw = if inner.width < 60 {
+            0
+        } else {
+            m.rows
+                .iter()
+                .map(|r| r.clause.chars().count())
+                .filter(|n| *n <= CLAUSE_COLUMN)
+                .max()
+                .unwrap_or(6)
+                .max(6)
+        };
+        let heading = if cw == 0 {
+            format!("  {:>5} {:>5}  RULE", "TESTS", "COV")
+        } else {
+            format!("  {:<cw$} {:>5} {:>5}  RULE", "CLAUSE", "TESTS", "COV")
+        };
+        lines.push(Line::from(Span::styled(heading, theme.style(Slot::Title))));
         let mut last_regulation = None;
         let mut last_clause = None;
         for r in &m.rows {
@@ -623,7 +629,11 @@ impl PoliciesScreen {
                 _ => theme.style(Slot::Text),
             };
             lines.push(Line::from(safe(
-                &format!("  {:<cw$} {:>5} {:>5}  {}", shown, tests, cov, r.rule),
+                &if cw == 0 {
+                    format!("  {tests:>5} {cov:>5}  {}", r.rule)
+                } else {
+                    format!("  {shown:<cw$} {tests:>5} {cov:>5}  {}", r.rule)
+                },
                 style,
             )));
         }
