@@ -656,6 +656,14 @@ impl DecisionsScreen {
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, view: &View) {
+        if view.zoom && self.focus == 0 {
+            self.draw_list(f, area, view);
+            return;
+        }
+        if view.zoom {
+            self.draw_detail(f, area, view);
+            return;
+        }
         let [list, detail] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
                 .areas(area);
@@ -770,12 +778,22 @@ impl DecisionsScreen {
         let head_height = u16::try_from(lines.len() + 2)
             .unwrap_or(u16::MAX)
             .min(area.height * 60 / 100);
-        let [head, input, result] = Layout::vertical([
-            Constraint::Length(head_height),
-            Constraint::Percentage(50),
-            Constraint::Percentage(50),
-        ])
-        .areas(area);
+        let [head, input, result] = if view.zoom {
+            // Zoomed: the focused one of the three takes the whole screen.
+            let none = Rect::default();
+            match self.focus {
+                2 => [none, area, none],
+                3 => [none, none, area],
+                _ => [area, none, none],
+            }
+        } else {
+            Layout::vertical([
+                Constraint::Length(head_height),
+                Constraint::Percentage(50),
+                Constraint::Percentage(50),
+            ])
+            .areas(area)
+        };
         let height = usize::from(head.height.saturating_sub(2)).max(1);
         let max = lines.len().saturating_sub(height);
         self.detail_page.set(height);

@@ -59,6 +59,8 @@ pub struct PoliciesScreen {
     matrix_scroll: usize,
     /// Columns the source or the matrix is scrolled sideways (h/l).
     hscroll: usize,
+    /// Rows of the source or matrix pane when last drawn: a page.
+    page: std::cell::Cell<usize>,
     /// `/`: only rules whose name, title or citation contains this.
     filter: String,
     loaded: Loaded,
@@ -147,11 +149,13 @@ impl PoliciesScreen {
                     }
                 }
                 _ => {
+                    // A page is what the pane shows, so paging skips no row.
+                    let page = i64::try_from(self.page.get().max(1)).unwrap_or(1);
                     let step: i64 = match a {
                         Action::Down => 1,
                         Action::Up => -1,
-                        Action::PageDown => 20,
-                        Action::PageUp => -20,
+                        Action::PageDown => page,
+                        Action::PageUp => -page,
                         _ => 0,
                     };
                     if self.matrix {
@@ -401,6 +405,7 @@ impl PoliciesScreen {
         }
         // The source opens a few lines above the rule; j/k scroll from there.
         let height = usize::from(bottom.height.saturating_sub(2));
+        self.page.set(height);
         let start = span
             .map(|(s, _)| usize::try_from(s).unwrap_or(0).saturating_sub(4))
             .unwrap_or(0);
@@ -571,6 +576,7 @@ impl PoliciesScreen {
         );
         let inner = block.inner(area);
         f.render_widget(block, area);
+        self.page.set(usize::from(inner.height));
         let mut lines: Vec<Line> = Vec::new();
         // One heading per regulation, then its clauses: a long regulation
         // name no longer hides the clause that tells rows apart. Rules come
