@@ -74,6 +74,9 @@ pub struct App {
     pub message: Option<(String, MessageKind)>,
     /// The tab the message belongs to: it shows there only.
     pub message_tab: Tab,
+    /// Messages of jobs that finished while another tab showed: each waits
+    /// for its tab, and none overwrites what the tab on screen says.
+    pending_messages: HashMap<Tab, (String, MessageKind)>,
     /// The version last chosen on a tab that lists versions (its index).
     current_version: Option<usize>,
     pub jobs: Jobs,
@@ -131,6 +134,7 @@ impl App {
             overlay: None,
             message: None,
             message_tab: Tab::Policies,
+            pending_messages: HashMap::new(),
             current_version: None,
             versions: Vec::new(),
             quit: false,
@@ -619,7 +623,7 @@ impl App {
             for (i, t) in Tab::ALL.iter().enumerate() {
                 let w = super::draw::tab_width(i, *t, compact);
                 if col >= x && col < x + w {
-                    self.tab = *t;
+                    self.switch_tab(*t);
                     return;
                 }
                 x += w;
@@ -665,14 +669,8 @@ impl App {
     fn apply_effects_from(&mut self, owner: Tab, effects: Vec<Effect>) {
         for e in effects {
             match e {
-                Effect::Message(m) => {
-                    self.message = Some((m, MessageKind::Info));
-                    self.message_tab = owner;
-                }
-                Effect::Error(m) => {
-                    self.message = Some((m, MessageKind::Error));
-                    self.message_tab = owner;
-                }
+                Effect::Message(m) => self.say(owner, m, MessageKind::Info),
+                Effect::Error(m) => self.say(owner, m, MessageKind::Error),
                 Effect::Start(request) => self.start(request, owner),
                 Effect::Cancel(id) => {
                     self.jobs.cancel(id);
@@ -796,7 +794,8 @@ impl App {
             return;
         }
         if let Ok(JobOutput::Imported(report)) = &result {
-            self.message = Some((
+            self.say(
+                owner,
                 format!(
                     "imported {} ({}, {} rules): a new version, a draft until it is signed off (tab 7)",
                     report.reference,
@@ -804,8 +803,7 @@ impl App {
                     report.rules
                 ),
                 MessageKind::Info,
-            ));
-            self.message_tab = owner;
+            );
             let new = report.reference.clone();
             if let Err(e) = self.reload() {
                 self.error(format!("{e}"));
@@ -845,6 +843,10 @@ impl App {
     /// Shows tab `t`. The version chosen on the tab left (Policies, Tests,
     /// Certify) is the one the next of those opens on: one current version.
     pub fn switch_tab(&mut self, t: Tab) {
+        if let Some(m) = self.pending_messages.remove(&t) {
+            self.message = Some(m);
+            self.message_tab = t;
+        }
         match self.tab {
             Tab::Policies => self.current_version = Some(self.policies.selected_version()),
             Tab::Tests => self.current_version = Some(self.tests.selected_version_index()),
@@ -1005,7 +1007,8 @@ impl App {
             }
         }
         let failed = s.fail + s.error;
-        self.message = Some((
+        self.say(
+            Tab::Playground,
             format!(
                 "{version}: {} passed, {failed} failed (nothing recorded: F8 imports it)",
                 s.pass
@@ -1015,13 +1018,23 @@ impl App {
             } else {
                 MessageKind::Error
             },
-        ));
-        self.message_tab = Tab::Playground;
+        );
         self.overlay = Some(Overlay::Report {
             title: format!("suite of {version}"),
             lines,
             scroll: 0,
         });
+    }
+
+    /// A message of `owner`'s: shown now when it is the tab on screen,
+    /// else kept until that tab is shown.
+    fn say(&mut self, owner: Tab, m: String, kind: MessageKind) {
+        if owner == self.tab {
+            self.message = Some((m, kind));
+            self.message_tab = owner;
+        } else {
+            self.pending_messages.insert(owner, (m, kind));
+        }
     }
 
     /// A message for the tab showing now.

@@ -106,13 +106,31 @@ pub fn draw(f: &mut Frame, app: &App) {
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let mut spans = Vec::new();
-    // Full titles when they fit beside the store's name, else short ones.
+    // The working copy, then the store: file names only (a full path
+    // would crowd the tabs).
+    let draft = app.working_copy.as_ref().map(|wc| {
+        let name = wc
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        format!("  draft: {}", super::widgets::truncate(&name, 24))
+    });
+    let store = app
+        .store
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let store = format!("  store: {}", super::widgets::truncate(&store, 30));
+    // Full titles when they fit beside the labels, else short ones.
     let full: u16 = Tab::ALL
         .iter()
         .enumerate()
         .map(|(i, t)| tab_width(i, *t, false))
         .sum();
-    let compact = full + 17 > area.width;
+    let labels = draft.as_deref().map_or(0, |d| d.chars().count()) + 17;
+    let compact = usize::from(full) + labels > usize::from(area.width);
     app.tabs_compact.set(compact);
     for (i, t) in Tab::ALL.iter().enumerate() {
         let style = if *t == app.tab {
@@ -136,28 +154,11 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
             spans.push(Span::raw(" "));
         }
     }
-    // The store's file name only: a full path would crowd the tabs.
-    let store = app
-        .store
-        .path()
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let label = format!("  store: {}", super::widgets::truncate(&store, 30));
-    // Shown whole or not at all.
+    // Each label shown whole or not at all, the working copy first.
     let mut used: usize = spans.iter().map(|s| s.width()).sum();
-    if used + label.chars().count() <= usize::from(area.width) {
-        used += label.chars().count();
-        spans.push(Span::styled(label, theme.style(Slot::Muted)));
-    }
-    if let Some(wc) = &app.working_copy {
-        let name = wc
-            .dir
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let label = format!("  draft: {}", super::widgets::truncate(&name, 24));
+    for label in draft.into_iter().chain([store]) {
         if used + label.chars().count() <= usize::from(area.width) {
+            used += label.chars().count();
             spans.push(safe(&label, theme.style(Slot::Muted)));
         }
     }

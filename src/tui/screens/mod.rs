@@ -17,7 +17,7 @@ use super::jobs::JobRequest;
 use crate::store::{Store, VersionRef, VersionSummary};
 
 /// The tabs, in key order `1`..`7`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tab {
     Policies,
     Tests,
