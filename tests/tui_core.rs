@@ -698,10 +698,17 @@ fn a_job_finishing_behind_another_tab_keeps_its_message_for_its_tab() {
     // A test run starts on Tests; the user moves on to Certify at once and
     // is told something there.
     press(&mut app, "2r7c");
-    let on_certify = app.message.clone().expect("Certify says why it cannot sign");
+    let on_certify = app
+        .message
+        .clone()
+        .expect("Certify says why it cannot sign");
     assert_eq!(app.message_tab, Tab::Certify);
     settle(&mut app);
-    assert_eq!(app.message, Some(on_certify), "not overwritten by the Tests job");
+    assert_eq!(
+        app.message,
+        Some(on_certify),
+        "not overwritten by the Tests job"
+    );
     // Back on Tests, its run's message is there.
     press(&mut app, "2");
     let (m, _) = app.message.clone().unwrap();

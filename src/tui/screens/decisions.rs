@@ -814,16 +814,23 @@ impl DecisionsScreen {
         );
         let ih = usize::from(input.height.saturating_sub(2));
         f.render_widget(
-            Paragraph::new(d.input.render(theme, ih, self.focus == 2)).block(pane(
-                "input (Space folds)",
-                self.focus == 2,
+            Paragraph::new(d.input.render(
                 theme,
-            )),
+                ih,
+                usize::from(input.width.saturating_sub(2)),
+                self.focus == 2,
+            ))
+            .block(pane("input (Space folds)", self.focus == 2, theme)),
             input,
         );
         let rh = usize::from(result.height.saturating_sub(2));
         let result_lines = match &d.result {
-            Some(v) => v.render(theme, rh, self.focus == 3),
+            Some(v) => v.render(
+                theme,
+                rh,
+                usize::from(result.width.saturating_sub(2)),
+                self.focus == 3,
+            ),
             None => vec![Line::from(Span::styled(
                 "undefined: the entrypoint produced no value",
                 theme.style(Slot::Muted),

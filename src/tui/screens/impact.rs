@@ -1357,7 +1357,12 @@ fn json_pane(
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines = match (value, note) {
-        (Some(v), _) => v.render(theme, usize::from(inner.height), focused),
+        (Some(v), _) => v.render(
+            theme,
+            usize::from(inner.height),
+            usize::from(inner.width),
+            focused,
+        ),
         (None, Some(n)) => safe_lines(n, theme.style(Slot::Muted)),
         (None, None) => Vec::new(),
     };

@@ -928,7 +928,12 @@ impl PlaygroundScreen {
         let lines = match &self.run {
             Some(Run {
                 result: Some(v), ..
-            }) => v.render(theme, height, focused),
+            }) => v.render(
+                theme,
+                height,
+                usize::from(area.width.saturating_sub(2)),
+                focused,
+            ),
             Some(_) => vec![Line::from(Span::styled(
                 "undefined: the entrypoint produced no value for this input",
                 theme.style(Slot::Muted),

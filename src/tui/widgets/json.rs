@@ -105,33 +105,87 @@ impl JsonView {
         }
     }
 
-    /// The lines to draw in a pane `height` rows high, with the cursor line
-    /// reversed when `focused`.
-    pub fn render(&self, theme: &Theme, height: usize, focused: bool) -> Vec<Line<'static>> {
+    /// The lines to draw in a pane `height` rows high and `width` columns
+    /// wide, with the cursor line reversed when `focused`. A long value
+    /// wraps onto the rows below it (indented under its key), so nothing is
+    /// cut; the window keeps the cursor's line in view.
+    pub fn render(
+        &self,
+        theme: &Theme,
+        height: usize,
+        width: usize,
+        focused: bool,
+    ) -> Vec<Line<'static>> {
         let visible = self.visible();
         let range = self.cursor.window(visible.len(), height);
-        let mut out = Vec::with_capacity(range.len());
+        let mut entries: Vec<Vec<Line<'static>>> = Vec::with_capacity(range.len());
         for (row, &i) in visible[range.clone()].iter().enumerate() {
-            let l = &self.lines[i];
-            let folded = l.close.is_some() && self.folded.contains(&l.pointer);
-            let mut spans = vec![Span::raw("  ".repeat(l.depth))];
-            if l.close.is_some() {
-                spans.push(Span::styled(
-                    if folded { "▸ " } else { "▾ " },
-                    theme.style(Slot::Muted),
-                ));
+            let selected = focused && range.start + row == self.cursor.selected;
+            entries.push(self.entry_lines(i, theme, width, selected));
+        }
+        // Wrapped rows may not fit: entries above the cursor give way first,
+        // then those below it.
+        let cursor_at = self.cursor.selected.saturating_sub(range.start);
+        let mut first = 0;
+        let rows = |e: &[Vec<Line>]| e.iter().map(Vec::len).sum::<usize>();
+        while rows(&entries[first..]) > height && first < cursor_at.min(entries.len()) {
+            first += 1;
+        }
+        let mut out: Vec<Line<'static>> = entries.drain(first..).flatten().collect();
+        out.truncate(height.max(1));
+        out
+    }
+
+    /// One JSON line, wrapped to `width` columns.
+    fn entry_lines(
+        &self,
+        i: usize,
+        theme: &Theme,
+        width: usize,
+        selected: bool,
+    ) -> Vec<Line<'static>> {
+        use unicode_width::UnicodeWidthStr;
+        let l = &self.lines[i];
+        let folded = l.close.is_some() && self.folded.contains(&l.pointer);
+        let mut spans = vec![Span::raw("  ".repeat(l.depth))];
+        if l.close.is_some() {
+            spans.push(Span::styled(
+                if folded { "▸ " } else { "▾ " },
+                theme.style(Slot::Muted),
+            ));
+        }
+        if let Some(k) = &l.key {
+            spans.push(Span::styled(
+                format!("\"{}\": ", sanitize::escape(k)),
+                theme.style(Slot::Info),
+            ));
+        }
+        let value_style = if l.text.starts_with('"') {
+            theme.style(Slot::Pass)
+        } else {
+            theme.style(Slot::Text)
+        };
+        let used: usize = spans.iter().map(|s| s.content.width()).sum();
+        let room = width.saturating_sub(used).max(1);
+        let mut lines = Vec::new();
+        if width > 0 && l.text.width() > room && !folded {
+            // The value's first piece beside its key, the rest below,
+            // indented one step deeper than the key.
+            let indent = "  ".repeat(l.depth + 1);
+            let rest_room = width.saturating_sub(indent.width()).max(8);
+            let mut pieces = split_width(&l.text, room).into_iter();
+            if let Some(p) = pieces.next() {
+                spans.push(Span::styled(p, value_style));
             }
-            if let Some(k) = &l.key {
-                spans.push(Span::styled(
-                    format!("\"{}\": ", sanitize::escape(k)),
-                    theme.style(Slot::Info),
-                ));
+            lines.push(Line::from(spans));
+            let rest: String = pieces.collect();
+            for p in split_width(&rest, rest_room) {
+                lines.push(Line::from(vec![
+                    Span::raw(indent.clone()),
+                    Span::styled(p, value_style),
+                ]));
             }
-            let value_style = if l.text.starts_with('"') {
-                theme.style(Slot::Pass)
-            } else {
-                theme.style(Slot::Text)
-            };
+        } else {
             spans.push(Span::styled(l.text.clone(), value_style));
             if folded {
                 spans.push(Span::styled(
@@ -143,14 +197,38 @@ impl JsonView {
                     theme.style(Slot::Text),
                 ));
             }
-            let mut line = Line::from(spans);
-            if focused && range.start + row == self.cursor.selected {
-                line = line.style(theme.style(Slot::Selection));
-            }
-            out.push(line);
+            lines.push(Line::from(spans));
         }
-        out
+        if selected {
+            lines = lines
+                .into_iter()
+                .map(|line| line.style(theme.style(Slot::Selection)))
+                .collect();
+        }
+        lines
     }
+}
+
+/// `text` cut into pieces of at most `width` columns (never splitting a
+/// character).
+fn split_width(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = Vec::new();
+    let mut piece = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width && !piece.is_empty() {
+            out.push(std::mem::take(&mut piece));
+            used = 0;
+        }
+        piece.push(c);
+        used += w;
+    }
+    if !piece.is_empty() {
+        out.push(piece);
+    }
+    out
 }
 
 fn flatten(
@@ -268,7 +346,7 @@ mod tests {
     fn hostile_keys_and_strings_are_escaped() {
         let v = JsonView::new(&json!({"\u{1b}]0;x\u{7}": "\u{202e}abc\u{9b}"}));
         let theme = Theme::default();
-        for line in v.render(&theme, 10, true) {
+        for line in v.render(&theme, 10, 40, true) {
             for span in line.spans {
                 assert!(
                     !span.content.chars().any(sanitize::needs_escape),
@@ -276,5 +354,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn long_values_wrap_under_their_key_and_the_cursor_stays_in_view() {
+        let long = "x".repeat(100);
+        let mut v = JsonView::new(&json!({"a": long, "b": 1, "c": 2}));
+        let theme = Theme::default();
+        let lines = v.render(&theme, 10, 30, true);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        // Every x shows, no row is wider than the pane.
+        let xs: usize = text.iter().map(|l| l.matches('x').count()).sum();
+        assert_eq!(xs, 100, "{text:?}");
+        assert!(text.iter().all(|l| l.chars().count() <= 30), "{text:?}");
+        // A short pane: the cursor's line (`c`) is still drawn.
+        v.apply(Action::Bottom);
+        v.apply(Action::Up);
+        let lines = v.render(&theme, 3, 30, true);
+        let text: String = lines
+            .iter()
+            .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+            .collect();
+        assert!(text.contains("\"c\""), "{text}");
     }
 }
