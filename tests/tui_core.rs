@@ -301,20 +301,25 @@ fn a_replay_that_is_the_vms_unchecked_answer_says_so() {
 fn save_a_decision_as_a_case() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = seeded_app(dir.path());
-    let bundle = dir.path().join("bundle");
-    std::fs::create_dir_all(&bundle).unwrap();
+    // Without a working copy: the name, then a folder picker.
     press(&mut app, "3s");
     let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
         panic!("s asks for the case's name");
     };
     assert!(text.starts_with("decision "), "{text}");
-    // A name the user types, then the folder (no working copy is open).
     press(&mut app, "<c-u>overdue kyc<enter>");
-    let Some(Overlay::Prompt { title, .. }) = &app.overlay else {
-        panic!("then the bundle directory: {:?}", app.overlay);
+    let Some(Overlay::Picker { title, items, .. }) = &app.overlay else {
+        panic!("then a folder picker: {:?}", app.overlay);
     };
     assert!(title.contains("overdue kyc"), "{title}");
-    press(&mut app, &format!("<c-u>{}<enter>", bundle.display()));
+    assert!(items[0].starts_with("✓ save into "), "{items:?}");
+    press(&mut app, "<esc>");
+    // With a working copy open, the case goes into it.
+    let bundle = dir.path().join("bundle");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/pmla-kyc/1.0.0");
+    copy_tree(&sample, &bundle);
+    app.open_working_copy(gavel::working_copy::WorkingCopy::open(&bundle).unwrap());
+    press(&mut app, "3s<c-u>overdue kyc<enter>");
     let (msg, _) = app.message.clone().unwrap();
     assert!(msg.contains("regressions.json"), "{msg}");
     let cases: serde_json::Value = serde_json::from_str(
@@ -326,6 +331,19 @@ fn save_a_decision_as_a_case() {
     assert!(case["decision_id"].is_string());
     assert!(case["expect"]["outcome"].is_string());
     assert!(case["input"].is_object());
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 #[test]

@@ -537,7 +537,11 @@ impl App {
                 }
                 return;
             }
-            Pick::CaseFolder { dir, name } => match super::folders::picked(dir, index, &item) {
+            Pick::CaseFolder {
+                dir,
+                name,
+                decision_id,
+            } => match super::folders::picked(dir, index, &item) {
                 super::folders::Picked::Enter(next) => {
                     self.overlay = Some(Overlay::Picker {
                         title: format!("the bundle folder to save \"{name}\" into"),
@@ -546,11 +550,15 @@ impl App {
                         pick: Pick::CaseFolder {
                             dir: next,
                             name: name.clone(),
+                            decision_id: decision_id.clone(),
                         },
                     });
                     return;
                 }
-                super::folders::Picked::Chosen(dir) => self.playground.save_into(&dir, name),
+                super::folders::Picked::Chosen(dir) => match decision_id {
+                    Some(id) => self.decisions.save_into(&dir, name, id),
+                    None => self.playground.save_into(&dir, name),
+                },
             },
             Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => {
                 self.certify.on_pick(pick, index, &item, &ctx)
@@ -566,9 +574,9 @@ impl App {
             working_copy: self.working_copy.as_ref(),
         };
         let effects = match &prompt {
-            Prompt::DecisionFilter
-            | Prompt::DecisionCaseName { .. }
-            | Prompt::SaveDecisionCase { .. } => self.decisions.on_prompt(prompt, &text, &ctx),
+            Prompt::DecisionFilter | Prompt::DecisionCaseName { .. } => {
+                self.decisions.on_prompt(prompt, &text, &ctx)
+            }
             Prompt::ImpactFilter => self.impact.on_prompt(prompt, &text, &ctx),
             Prompt::RuleFilter => self.policies.on_prompt(prompt, &text, &ctx),
             Prompt::PlaygroundCaseName => self.playground.on_prompt(prompt, &text, &ctx),

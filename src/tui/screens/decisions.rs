@@ -598,6 +598,21 @@ impl DecisionsScreen {
         }
     }
 
+    /// Saves the selected decision `decision_id` as case `name` in `dir`.
+    pub fn save_into(&self, dir: &Path, name: &str, decision_id: &str) -> Vec<Effect> {
+        let Some(d) = self
+            .detail
+            .as_ref()
+            .filter(|d| d.record.decision_id() == decision_id)
+        else {
+            return vec![Effect::Error("select the decision again".into())];
+        };
+        match save_case(dir, name, &d.record) {
+            Ok(msg) => vec![Effect::Message(msg)],
+            Err(e) => vec![Effect::Error(e)],
+        }
+    }
+
     pub fn on_prompt(&mut self, prompt: Prompt, text: &str, ctx: &Ctx) -> Vec<Effect> {
         match prompt {
             Prompt::DecisionFilter => self.set_filter(text.trim().to_string(), ctx),
@@ -607,17 +622,11 @@ impl DecisionsScreen {
                     return vec![Effect::Error("a case needs a name: s and type one".into())];
                 }
                 if let Some(wc) = ctx.working_copy {
-                    return self.on_prompt(
-                        Prompt::SaveDecisionCase {
-                            decision_id,
-                            name: name.to_string(),
-                        },
-                        &wc.dir.display().to_string(),
-                        ctx,
-                    );
+                    return self.save_into(&wc.dir, name, &decision_id);
                 }
-                // The folder the decision's version was imported from, when known.
-                let dir = self
+                // A folder picker, starting where the decision's version was
+                // imported from when that folder is still there.
+                let hint = self
                     .detail
                     .as_ref()
                     .and_then(|d| d.record.bundle())
@@ -626,30 +635,17 @@ impl DecisionsScreen {
                             .iter()
                             .find(|v| v.name == name && v.version == version)
                             .and_then(|v| v.source_path.clone())
-                    })
-                    .filter(|p| Path::new(p).is_dir())
-                    .unwrap_or_default();
-                vec![Effect::OpenPrompt {
+                    });
+                let dir = crate::tui::folders::start(hint.as_deref().map(Path::new));
+                vec![Effect::OpenPicker {
                     title: format!("the bundle folder to save \"{name}\" into"),
-                    initial: dir,
-                    prompt: Prompt::SaveDecisionCase {
-                        decision_id,
+                    items: crate::tui::folders::items(&dir, "save into"),
+                    pick: Pick::CaseFolder {
+                        dir,
                         name: name.to_string(),
+                        decision_id: Some(decision_id),
                     },
                 }]
-            }
-            Prompt::SaveDecisionCase { decision_id, name } => {
-                let Some(d) = self
-                    .detail
-                    .as_ref()
-                    .filter(|d| d.record.decision_id() == decision_id)
-                else {
-                    return vec![Effect::Error("select the decision again".into())];
-                };
-                match save_case(Path::new(text.trim()), &name, &d.record) {
-                    Ok(msg) => vec![Effect::Message(msg)],
-                    Err(e) => vec![Effect::Error(e)],
-                }
             }
             _ => Vec::new(),
         }

@@ -108,10 +108,13 @@ pub enum Pick {
     OpenFolder {
         dir: std::path::PathBuf,
     },
-    /// A directory picker: the folder to save case `name` into.
+    /// A directory picker: the folder to save case `name` into (the
+    /// selected decision when `decision_id` is set, else the playground's
+    /// input).
     CaseFolder {
         dir: std::path::PathBuf,
         name: String,
+        decision_id: Option<String>,
     },
     /// Playground: the stored version to diff the working copy against.
     DiffWorkingCopy,
@@ -138,14 +141,10 @@ pub enum Prompt {
     RuleFilter,
     /// Decisions: the filter (`outcome:BLOCK version:N@V path:P since:T until:T text`).
     DecisionFilter,
-    /// Decisions: the name of the case the selected decision is saved as,
-    /// then the bundle directory to save it into (without a working copy).
+    /// Decisions: the name of the case the selected decision is saved as
+    /// (into the working copy, else a folder picked next).
     DecisionCaseName {
         decision_id: String,
-    },
-    SaveDecisionCase {
-        decision_id: String,
-        name: String,
     },
     /// Replay / impact: which decisions (the same filter language).
     ImpactFilter,

@@ -606,6 +606,7 @@ impl PlaygroundScreen {
             pick: Pick::CaseFolder {
                 dir,
                 name: name.to_string(),
+                decision_id: None,
             },
         }]
     }
