@@ -119,9 +119,24 @@ fn sign(app: &mut App, role: &str, signer: &str) {
 /// Logs an exception from `x`: the last outcome item (none granted) and
 /// the default due time.
 fn except(app: &mut App, id: &str, reason: &str, owner: &str) {
+    x_typed(app);
     press(
         app,
-        &format!("x{id}<enter>{reason}<enter>{owner}<enter>G<enter><enter>"),
+        &format!("{id}<enter>{reason}<enter>{owner}<enter>G<enter><enter>"),
+    );
+}
+
+/// `x` on the Certify tab, then "type a decision id" (the picker's first
+/// item, when the version has decisions to pick from).
+fn x_typed(app: &mut App) {
+    press(app, "x");
+    if matches!(app.overlay, Some(Overlay::Picker { .. })) {
+        press(app, "g<enter>");
+    }
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Prompt { title, .. }) if title.contains("decision id")),
+        "{:?}",
+        app.overlay
     );
 }
 
@@ -280,7 +295,8 @@ fn exceptions_are_added_age_into_overdue_and_resolve() {
     let screen = render(&app, 120, 40);
     assert!(!screen.contains("overdue exception"), "{screen}");
     // An unknown decision is refused with the reason.
-    press(&mut app, "xnope<enter>r<enter>o<enter>");
+    x_typed(&mut app);
+    press(&mut app, "nope<enter>r<enter>o<enter>");
     assert!(
         message(&app).contains("no decision nope"),
         "{:?}",
@@ -361,7 +377,8 @@ fn x_on_a_decision_logs_an_exception_and_a_wrong_id_stops_at_once() {
     );
     // On the Certify tab, an id is checked when it is entered: an unknown
     // one stops there; a unique prefix is taken for the whole id.
-    press(&mut app, "7x");
+    press(&mut app, "7");
+    x_typed(&mut app);
     press(&mut app, "nope-nope<enter>");
     assert!(app.overlay.is_none());
     assert!(
@@ -377,7 +394,8 @@ fn x_on_a_decision_logs_an_exception_and_a_wrong_id_stops_at_once() {
         .map(|r| r.decision_id)
         .find(|d| *d != id)
         .unwrap();
-    press(&mut app, &format!("x{}<enter>", &other[..8]));
+    x_typed(&mut app);
+    press(&mut app, &format!("{}<enter>", &other[..8]));
     match &app.overlay {
         Some(Overlay::Prompt { title, .. }) => {
             assert!(
@@ -520,7 +538,8 @@ fn an_exception_from_the_workbench_keeps_outcome_due_owner_and_resolver() {
         .clone();
     let id = rec.decision_id.clone();
     let (_, full) = app.store.get_decision(&id).unwrap().unwrap();
-    press(&mut app, &format!("x{id}<enter>"));
+    x_typed(&mut app);
+    press(&mut app, &format!("{id}<enter>"));
     // An empty reason is refused there, the prompt kept.
     press(&mut app, "<enter>");
     assert!(
@@ -763,4 +782,50 @@ fn verify_says_ok_then_damaged_after_a_blob_is_changed() {
     );
     let screen = render(&app, 80, 24);
     assert!(screen.contains("verify: store DAMAGED"), "{screen}");
+}
+
+#[test]
+fn x_on_certify_picks_a_decision_of_the_version_starting_at_the_one_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    // A version with decisions, and one of them chosen on the Decisions tab.
+    let v = app
+        .versions
+        .iter()
+        .position(|v| v.name == "gfr-procurement" && v.version == "1.0.0")
+        .unwrap();
+    let version_id = app.versions[v].id;
+    press(&mut app, "3/version:gfr-procurement@1.0.0<enter>jj");
+    let chosen = app.decisions.selected_id().unwrap();
+    press(&mut app, "7g");
+    press(&mut app, &"j".repeat(v));
+    press(&mut app, "x");
+    let Some(Overlay::Picker { items, cursor, .. }) = &app.overlay else {
+        panic!("a picker: {:?}", app.overlay);
+    };
+    assert_eq!(items[0], "type a decision id…");
+    let listed = app
+        .store
+        .count_decisions_matching(&gavel::store::decisions::DecisionFilter {
+            version_id: Some(version_id),
+            ..Default::default()
+        })
+        .unwrap()
+        .min(500);
+    assert_eq!(items.len(), listed + 1);
+    assert!(
+        items[cursor.selected].starts_with(&chosen[..8]),
+        "starts on {chosen}: {}",
+        items[cursor.selected]
+    );
+    press(&mut app, "<enter>");
+    match &app.overlay {
+        Some(Overlay::Prompt { title, .. }) => {
+            assert!(
+                title.contains(&format!("exception on {chosen}: reason")),
+                "{title}"
+            )
+        }
+        other => panic!("the reason next: {other:?}"),
+    }
 }

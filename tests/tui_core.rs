@@ -316,7 +316,8 @@ fn save_a_decision_as_a_case() {
     press(&mut app, "<esc>");
     // With a working copy open, the case goes into it.
     let bundle = dir.path().join("bundle");
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/pmla-kyc/1.0.0");
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/pmla-kyc/1.0.0");
     copy_tree(&sample, &bundle);
     app.open_working_copy(gavel::working_copy::WorkingCopy::open(&bundle).unwrap());
     press(&mut app, "3s<c-u>overdue kyc<enter>");

@@ -560,9 +560,9 @@ impl App {
                     None => self.playground.save_into(&dir, name),
                 },
             },
-            Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => {
-                self.certify.on_pick(pick, index, &item, &ctx)
-            }
+            Pick::CertifyRole { .. }
+            | Pick::ExceptionOutcome { .. }
+            | Pick::ExceptionDecision { .. } => self.certify.on_pick(pick, index, &item, &ctx),
         };
         self.apply_effects(effects);
     }
@@ -905,6 +905,14 @@ impl App {
             Pick::DiffWorkingCopy | Pick::OpenFolder { .. } | Pick::CaseFolder { .. } => None,
             // The roles still to sign, and the outcomes, come first.
             Pick::CertifyRole { .. } | Pick::ExceptionOutcome { .. } => None,
+            // The decision chosen on the Decisions tab, when listed.
+            Pick::ExceptionDecision { ids } => {
+                let at = self
+                    .decisions
+                    .selected_id()
+                    .and_then(|id| ids.iter().position(|i| *i == id));
+                return at.map_or(0, |i| i + 1);
+            }
             Pick::DiffFrom => self
                 .current_version
                 .and_then(|i| self.versions.get(i))

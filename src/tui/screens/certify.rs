@@ -68,6 +68,9 @@ struct VerifyView {
     lines: Vec<(bool, String)>,
 }
 
+/// How many of a version's decisions the exception picker lists.
+const DECISIONS_PICKED: usize = 500;
+
 /// The label column of the exception view.
 const LABEL_W: usize = 12;
 
@@ -441,13 +444,7 @@ impl CertifyScreen {
             }
             Action::Left | Action::Back if self.focus > 0 => self.focus -= 1,
             Action::Certify => return self.start_sign_off(ctx),
-            Action::AddException => {
-                return vec![Effect::OpenPrompt {
-                    title: "exception on decision id".into(),
-                    initial: String::new(),
-                    prompt: Prompt::ExceptionDecision,
-                }];
-            }
+            Action::AddException => return self.decision_picker(ctx),
             Action::ResolveException => {
                 let Some(e) = self
                     .exceptions
@@ -659,8 +656,60 @@ impl CertifyScreen {
         self.panel
     }
 
+    /// The decisions of the selected version to log an exception on,
+    /// newest first (the first item types an id instead).
+    fn decision_picker(&self, ctx: &Ctx) -> Vec<Effect> {
+        let typed = vec![Effect::OpenPrompt {
+            title: "exception on decision id (or a unique prefix of 4 or more)".into(),
+            initial: String::new(),
+            prompt: Prompt::ExceptionDecision,
+        }];
+        let Some(v) = ctx.versions.get(self.versions.selected) else {
+            return typed;
+        };
+        let filter = crate::store::decisions::DecisionFilter {
+            version_id: Some(v.id),
+            ..Default::default()
+        };
+        let rows = match ctx.store.list_decisions(&filter, None, DECISIONS_PICKED) {
+            Ok(rows) if !rows.is_empty() => rows,
+            Ok(_) => return typed,
+            Err(e) => return vec![Effect::Error(format!("{e}"))],
+        };
+        let mut items = vec!["type a decision id…".to_string()];
+        let mut ids = Vec::with_capacity(rows.len());
+        for r in rows {
+            items.push(format!(
+                "{}  {:<18} {}",
+                crate::store::decisions::short_id(&r.decision_id),
+                r.outcome,
+                r.timestamp
+            ));
+            ids.push(r.decision_id);
+        }
+        vec![Effect::OpenPicker {
+            title: format!(
+                "exception on a decision of {} (newest {DECISIONS_PICKED})",
+                v.reference()
+            ),
+            items,
+            pick: Pick::ExceptionDecision { ids },
+        }]
+    }
+
     pub fn on_pick(&mut self, pick: Pick, index: usize, _item: &str, ctx: &Ctx) -> Vec<Effect> {
         match pick {
+            Pick::ExceptionDecision { ids } => match index.checked_sub(1) {
+                None => vec![Effect::OpenPrompt {
+                    title: "exception on decision id (or a unique prefix of 4 or more)".into(),
+                    initial: String::new(),
+                    prompt: Prompt::ExceptionDecision,
+                }],
+                Some(i) => match ids.get(i) {
+                    Some(id) => vec![reason_prompt(id.clone(), String::new())],
+                    None => Vec::new(),
+                },
+            },
             Pick::CertifyRole { version, roles } => {
                 let Some(role) = roles.get(index) else {
                     return Vec::new();

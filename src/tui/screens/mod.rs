@@ -124,6 +124,11 @@ pub enum Pick {
         version: VersionRef,
         roles: Vec<String>,
     },
+    /// Certify: the decision a new exception is on (item 0 types an id;
+    /// item `i` is `ids[i - 1]`).
+    ExceptionDecision {
+        ids: Vec<String>,
+    },
     /// Certify: the outcome a new exception grants (item `i` is
     /// `outcomes[i]`; `None`: the outcome is overridden, none named).
     ExceptionOutcome {
