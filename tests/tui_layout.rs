@@ -109,3 +109,58 @@ fn the_matrix_shows_every_clause_whole_at_80x24() {
         assert!(seen.contains(&r.rule), "rule {} whole\n{seen}", r.rule);
     }
 }
+
+#[test]
+fn snapshots_at_80x24_and_160x45() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    let index = app
+        .versions
+        .iter()
+        .position(|v| v.name == "gfr-procurement")
+        .unwrap();
+    press(&mut app, &"j".repeat(index));
+    press(&mut app, "m");
+    for (w, h) in [(80, 24), (160, 45)] {
+        insta::assert_snapshot!(format!("matrix_{w}x{h}"), render(&app, w, h));
+    }
+    // A working copy open in the playground (its folder's path masked).
+    let wc = dir.path().join("wc");
+    copy_tree(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-policies/gfr-procurement/1.1.0"),
+        &wc,
+    );
+    app.open_working_copy(gavel::working_copy::WorkingCopy::open(&wc).unwrap());
+    let real = regex_escape(&std::fs::canonicalize(&wc).unwrap().display().to_string());
+    insta::with_settings!({filters => vec![(real.as_str(), "[WC]")]}, {
+        for (w, h) in [(80, 24), (160, 45)] {
+            insta::assert_snapshot!(format!("working_copy_{w}x{h}"), render(&app, w, h));
+        }
+    });
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

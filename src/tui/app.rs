@@ -526,12 +526,7 @@ impl App {
                 match super::folders::picked(dir, index, &item) {
                     super::folders::Picked::Enter(next) => self.open_folder_picker(next),
                     super::folders::Picked::Chosen(dir) => match WorkingCopy::open(&dir) {
-                        Ok(wc) => {
-                            self.open_working_copy(wc);
-                            if let Err(e) = self.reload() {
-                                self.error(format!("{e}"));
-                            }
-                        }
+                        Ok(wc) => self.open_working_copy(wc),
                         Err(e) => self.error(format!("{e}")),
                     },
                 }
@@ -933,6 +928,10 @@ impl App {
         self.working_copy = Some(wc);
         self.tab = Tab::Playground;
         self.message_tab = Tab::Playground;
+        // The pickers and the playground list the draft from now on.
+        if let Err(e) = self.reload() {
+            self.error(format!("{e}"));
+        }
     }
 
     fn open_folder_picker(&mut self, dir: PathBuf) {
