@@ -310,7 +310,7 @@ fn palette_and_help_know_the_certify_actions() {
     let app = certify_app(dir.path());
     let entries = app.palette_entries("exception");
     assert!(
-        entries.iter().any(|(a, _)| a.name() == "add-exception"),
+        entries.iter().any(|(_, a, _)| a.name() == "add-exception"),
         "{entries:?}"
     );
     assert_eq!(

@@ -734,3 +734,40 @@ fn a_job_finishing_behind_another_tab_keeps_its_message_for_its_tab() {
     assert_eq!(app.message_tab, Tab::Tests);
     assert!(m.contains("passed"), "{m}");
 }
+
+#[test]
+fn the_palette_finds_another_tabs_actions_and_goes_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = seeded_app(dir.path());
+    press(&mut app, "3");
+    // The auditor's actions live on Certify; asked for from Decisions, they
+    // are found, named with their tab, and run there.
+    for (query, tab) in [
+        ("packet", "Certify"),
+        ("verify", "Certify"),
+        ("export", "Certify"),
+    ] {
+        let entries = app.palette_entries(query);
+        assert!(
+            entries
+                .iter()
+                .any(|(_, _, text)| text.contains(&format!("on {tab}"))),
+            "{query}: {entries:?}"
+        );
+    }
+    // Search finds the filters, this tab's first.
+    let entries = app.palette_entries("search");
+    assert!(entries.len() >= 2, "{entries:?}");
+    assert!(entries[0].2.contains("decisions"), "{entries:?}");
+    press(&mut app, ":packet<enter>");
+    assert_eq!(app.tab, Tab::Certify);
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Prompt { title, .. }) if title.contains("certification packet")),
+        "{:?}",
+        app.overlay
+    );
+    // Nothing matches: said so.
+    press(&mut app, "<esc>:zzzz");
+    assert!(app.palette_entries("zzzz").is_empty());
+    assert!(render(&app, 80, 24).contains("no match for \"zzzz\""));
+}

@@ -42,11 +42,14 @@ impl Pane {
             std::process::id(),
             dir.file_name().unwrap().to_string_lossy()
         );
-        // The shell reports gavel's exit status in the pane once it ends.
+        // The shell reports gavel's exit status in the pane once it ends,
+        // and in a file (what a pane shows after the program leaves the
+        // alternate screen is not always kept).
         let cmd = format!(
-            "GAVEL_CONFIG={} GAVEL_KEY_DIR={} NO_COLOR=1 {command}; echo \"gavel exited: $?\"",
+            "GAVEL_CONFIG={} GAVEL_KEY_DIR={} NO_COLOR=1 {command}; s=$?; echo $s > {}; echo \"gavel exited: $s\"",
             dir.join(config).display(),
             dir.join("keys").display(),
+            dir.join("exit-status").display(),
         );
         let pane = Pane {
             socket,
@@ -212,7 +215,10 @@ fn the_demo_end_to_end_in_tmux() {
     pane.wait_for("evaluated under gfr-procurement@1.0.0: BLOCK", 60);
 
     // Quit: the edits are unsaved, so it asks first.
-    pane.keys(&["Escape", "q"]);
+    // A lone Escape settles first (else ESC+q reads as Alt-q).
+    pane.keys(&["Escape"]);
+    pane.wait_gone("Esc leave the editor", 10);
+    pane.keys(&["q"]);
     pane.wait_for("Quit anyway?", 10);
     pane.keys(&["y"]);
     let screen = pane.wait_for("gavel exited:", 20);
@@ -434,6 +440,17 @@ fn three_journeys_in_the_workbench_alone() {
     std::thread::sleep(Duration::from_millis(500));
 
     pane.keys(&["q"]);
-    let screen = pane.wait_for("gavel exited:", 20);
-    assert!(screen.contains("gavel exited: 0"), "exit status:\n{screen}");
+    let status = d.join("exit-status");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !status.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "gavel did not quit:\n{}",
+            pane.capture()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(std::fs::read_to_string(&status).unwrap().trim(), "0");
+    assert_eq!(pane.format("#{alternate_on}"), "0");
 }

@@ -395,7 +395,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('/'),
         Action::Filter,
         Policies,
-        "filter rules by name, title or citation",
+        "filter (search) rules by name, title or citation",
     ),
     // Tests
     h(
@@ -463,7 +463,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('/'),
         Action::Filter,
         Decisions,
-        "filter (outcome:, version:, path:, since:, until:, text)",
+        "filter (search) decisions: outcome:, version:, path:, since:, until:, text",
     ),
     // Replay / impact
     h(

@@ -388,7 +388,11 @@ impl App {
                 match k.code {
                     KeyCode::Esc => return,
                     KeyCode::Enter => {
-                        if let Some((action, _)) = entries.get(cursor.selected) {
+                        if let Some((scope, action, _)) = entries.get(cursor.selected) {
+                            // Another tab's action: on that tab.
+                            if let Some(tab) = Tab::of_scope(*scope).filter(|t| *t != self.tab) {
+                                self.switch_tab(tab);
+                            }
                             self.on_action(*action);
                         }
                         return;
@@ -484,27 +488,47 @@ impl App {
         }
     }
 
-    /// The palette's matches: every action of this screen and the global
-    /// ones, whose name or description contains the query.
-    pub fn palette_entries(&self, query: &str) -> Vec<(Action, String)> {
+    /// The palette's matches: every action whose name or description
+    /// contains the query. This screen's and the global ones come first;
+    /// another tab's are named with their tab, and running one goes there.
+    pub fn palette_entries(&self, query: &str) -> Vec<(Scope, Action, String)> {
         let q = query.to_lowercase();
         let scope = self.scope();
-        let mut out: Vec<(Action, String)> = Vec::new();
+        // (scope, action, text, description)
+        let mut here: Vec<(Scope, Action, String, &str)> = Vec::new();
+        let mut elsewhere: Vec<(Scope, Action, String, &str)> = Vec::new();
         for (s, action, keys, description) in self.keys.entries() {
-            if s != scope && s != Scope::Global {
-                continue;
-            }
             if matches!(action, Action::Up | Action::Down | Action::Palette) {
                 continue;
             }
-            let text = format!("{}  {description}  ({keys})", action.name());
-            if (q.is_empty() || text.to_lowercase().contains(&q))
-                && !out.iter().any(|(a, _)| *a == action)
+            let local = s == scope || s == Scope::Global;
+            let text = if local {
+                format!("{}  {description}  ({keys})", action.name())
+            } else {
+                format!(
+                    "{}  {description}  ({keys} on {})",
+                    action.name(),
+                    s.label()
+                )
+            };
+            if !(q.is_empty() || text.to_lowercase().contains(&q)) {
+                continue;
+            }
+            let list = if local { &mut here } else { &mut elsewhere };
+            if !list
+                .iter()
+                .any(|(ls, a, _, _)| *a == action && (local || *ls == s))
             {
-                out.push((action, text));
+                list.push((s, action, text, description));
             }
         }
-        out
+        // An action offered here is not offered again for another tab,
+        // unless it does something else there (each tab's filter).
+        elsewhere.retain(|(_, a, _, d)| !here.iter().any(|(_, h, _, hd)| h == a && hd == d));
+        here.into_iter()
+            .chain(elsewhere)
+            .map(|(s, a, text, _)| (s, a, text))
+            .collect()
     }
 
     fn on_pick(&mut self, pick: Pick, index: usize, item: String) {

@@ -369,7 +369,7 @@ fn draw_overlay(f: &mut Frame, area: Rect, app: &App, overlay: &Overlay) {
             let lines: Vec<Line> = entries[range.clone()]
                 .iter()
                 .enumerate()
-                .map(|(i, (_, text))| {
+                .map(|(i, (_, _, text))| {
                     let style = if range.start + i == cursor.selected {
                         theme.style(Slot::Selection)
                     } else {

@@ -63,6 +63,11 @@ impl Tab {
         }
     }
 
+    /// The tab whose keys a scope holds (none for the global scope).
+    pub fn of_scope(scope: super::action::Scope) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.scope() == scope)
+    }
+
     pub fn scope(self) -> super::action::Scope {
         use super::action::Scope;
         match self {
