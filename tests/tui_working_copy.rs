@@ -283,3 +283,30 @@ fn the_command_line_opens_a_draft_only_without_a_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
 }
+
+#[test]
+fn on_an_empty_store_a_working_copy_is_worked_on_and_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let wc = root.path().join("kyc");
+    std::fs::create_dir_all(&wc).unwrap();
+    copy_dir(&sample("pmla-kyc", "1.0.0"), &wc);
+    let mut app = empty_app(dir.path());
+    assert!(app.first_run);
+    // The first-run screen offers it.
+    assert!(render(&app, 120, 40).contains("as a working copy: O"));
+    app.open_working_copy(WorkingCopy::open(&wc).unwrap());
+    assert!(!app.first_run, "the draft is something to work on");
+    press(&mut app, "<enter>{}<c-s>");
+    settle(&mut app);
+    assert!(app.playground.outcome().is_some(), "{:?}", app.message);
+    press(&mut app, "<f8>");
+    let Some(Overlay::Prompt { text, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    // The manifest's revision, as `gavel import` would take it.
+    assert!(!text.is_empty());
+    press(&mut app, "<enter>");
+    settle(&mut app);
+    assert_eq!(app.versions.len(), 1, "{:?}", app.message);
+}

@@ -166,7 +166,10 @@ impl App {
                 .then_with(|| version_order(&a.version, &b.version))
         });
         self.versions = versions;
-        self.first_run = self.versions.is_empty() && !self.store.has_decisions()?;
+        // A working copy is something to work on: no first-run screen.
+        self.first_run = self.versions.is_empty()
+            && self.working_copy.is_none()
+            && !self.store.has_decisions()?;
         let ctx = Ctx {
             store: &self.store,
             versions: &self.versions,

@@ -283,6 +283,18 @@ fn draw_first_run(f: &mut Frame, area: Rect, app: &App) {
             theme.style(Slot::Text),
         )),
         Line::from(""),
+        Line::from(vec![
+            Span::styled(
+                "Or open a bundle folder of your own as a working copy: ",
+                theme.style(Slot::Text),
+            ),
+            Span::styled(
+                app.keys
+                    .keys_of(super::action::Action::OpenWorkingCopy, Scope::Global),
+                theme.style(Slot::Key),
+            ),
+            Span::styled(" (or start with gavel DIR)", theme.style(Slot::Text)),
+        ]),
         Line::from(Span::styled(
             "Or quit and import your own: gavel import BUNDLE_DIR, gavel decisions import LOG.jsonl",
             theme.style(Slot::Muted),
