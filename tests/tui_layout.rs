@@ -56,6 +56,18 @@ fn z_zooms_the_focused_pane_on_every_tab() {
     press(&mut app, "z");
     press(&mut app, "6");
     zoom_check(&mut app, "playground");
+    press(&mut app, "7");
+    zoom_check(&mut app, "certify, versions");
+    press(&mut app, "<tab>");
+    zoom_check(&mut app, "certify, detail");
+    press(&mut app, "5");
+    press(&mut app, "v<enter><enter>");
+    settle(&mut app);
+    zoom_check(&mut app, "diff");
+    // A replay's report: the changed decisions alone.
+    press(&mut app, "4r<enter>");
+    settle(&mut app);
+    zoom_check(&mut app, "replay report");
 }
 
 #[test]

@@ -996,6 +996,12 @@ impl CertifyScreen {
         match self.panel {
             Some(Panel::Verify) => self.draw_verify(f, area, view),
             Some(Panel::Exception(id)) => self.draw_exception(f, area, view, id),
+            // Zoomed: the focused pane alone.
+            None if view.zoom => match self.focus {
+                0 => self.draw_versions(f, area, view),
+                1 => self.draw_detail(f, area, view),
+                _ => self.draw_exceptions(f, area, view),
+            },
             None => {
                 self.draw_versions(f, left, view);
                 self.draw_detail(f, detail, view);

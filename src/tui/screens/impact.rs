@@ -694,6 +694,13 @@ impl ImpactScreen {
 
     fn draw_report(&self, r: &Report, f: &mut Frame, area: Rect, view: &View) {
         let outcomes = outcomes_of(&r.report);
+        if view.zoom {
+            match self.focus {
+                Focus::Rules => self.draw_rules(r, f, area, view),
+                Focus::Changes => self.draw_changes(r, f, area, view),
+            }
+            return;
+        }
         let matrix_height = u16::try_from(outcomes.len() + 4).unwrap_or(12);
         let bars_height = u16::try_from(outcomes.len() * 2 + 2).unwrap_or(12);
         if area.width >= WIDE {
