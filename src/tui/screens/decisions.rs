@@ -963,7 +963,9 @@ impl DecisionsScreen {
             )));
         }
         lines.extend(explain::not_fired_section(&ex, theme));
-        lines
+        // Wrapped here, so the scroll counts rows as drawn and no header
+        // line (the version and its hash) is cut.
+        crate::tui::widgets::wrap_lines(lines, width)
     }
 }
 

@@ -520,7 +520,11 @@ impl TestsScreen {
             } else {
                 let mut lines = Vec::new();
                 warning_lines(&self.loaded.warnings, view.theme, &mut lines);
-                let rows = wrap_lines(lines, usize::from(right.width.saturating_sub(2))).len();
+                let rows = crate::tui::widgets::wrap_lines(
+                    lines,
+                    usize::from(right.width.saturating_sub(2)),
+                )
+                .len();
                 u16::try_from(rows + 2)
                     .unwrap_or(u16::MAX)
                     .min(right.height / 3)
@@ -785,7 +789,7 @@ impl TestsScreen {
             warning_lines(&self.loaded.warnings, theme, &mut lines);
         }
         // Wrap by hand so the scroll position counts display rows.
-        let lines = wrap_lines(lines, width);
+        let lines = crate::tui::widgets::wrap_lines(lines, width);
         let height = usize::from(inner.height);
         self.detail_len.set(lines.len());
         self.detail_height.set(height);
@@ -841,7 +845,8 @@ impl TestsScreen {
         );
         let mut lines = Vec::new();
         warning_lines(&self.loaded.warnings, theme, &mut lines);
-        let lines = wrap_lines(lines, usize::from(area.width.saturating_sub(2)));
+        let lines =
+            crate::tui::widgets::wrap_lines(lines, usize::from(area.width.saturating_sub(2)));
         f.render_widget(Paragraph::new(lines).block(block), area);
     }
 
@@ -1341,75 +1346,6 @@ fn warning_lines(warnings: &[String], theme: &Theme, lines: &mut Vec<Line<'stati
 fn indent(mut line: Line<'static>) -> Line<'static> {
     line.spans.insert(0, Span::raw("  "));
     line
-}
-
-/// Wraps lines at `width` display columns, at a space when there is one
-/// (styles kept per piece), so a scroll offset counts rows as drawn.
-fn wrap_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
-    use unicode_width::UnicodeWidthChar;
-    let width = width.max(1);
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        if line.width() <= width {
-            out.push(line);
-            continue;
-        }
-        let cells: Vec<(char, Style)> = line
-            .spans
-            .iter()
-            .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
-            .collect();
-        let mut start = 0;
-        let mut first = true;
-        while start < cells.len() {
-            // Continuation rows are indented to show they continue.
-            let room = if first || width <= 4 {
-                width
-            } else {
-                width - 2
-            };
-            let (mut used, mut end, mut space) = (0, start, None);
-            while end < cells.len() {
-                let w = cells[end].0.width().unwrap_or(0);
-                if used + w > room {
-                    break;
-                }
-                if cells[end].0 == ' ' {
-                    space = Some(end);
-                }
-                used += w;
-                end += 1;
-            }
-            if end < cells.len()
-                && let Some(sp) = space.filter(|sp| *sp > start)
-            {
-                end = sp + 1;
-            }
-            if end == start {
-                end = start + 1;
-            }
-            let mut spans: Vec<Span<'static>> = Vec::new();
-            if !first && room < width {
-                spans.push(Span::raw("  "));
-            }
-            let mut piece = String::new();
-            let mut style = cells[start].1;
-            for (c, st) in &cells[start..end] {
-                if *st != style && !piece.is_empty() {
-                    spans.push(Span::styled(std::mem::take(&mut piece), style));
-                }
-                style = *st;
-                piece.push(*c);
-            }
-            if !piece.is_empty() {
-                spans.push(Span::styled(piece, style));
-            }
-            out.push(Line::from(spans));
-            start = end;
-            first = false;
-        }
-    }
-    out
 }
 
 /// The source with line numbers and coverage marks: `●` covered, `○` not,

@@ -103,3 +103,72 @@ pub fn truncate(s: &str, width: usize) -> String {
 
 /// Columns one h/l moves a pane of long lines sideways.
 pub const HSTEP: usize = 8;
+
+/// Wraps lines at `width` display columns, at a space when there is one
+/// (styles kept per piece), so a scroll offset counts rows as drawn.
+pub fn wrap_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width {
+            out.push(line);
+            continue;
+        }
+        let cells: Vec<(char, Style)> = line
+            .spans
+            .iter()
+            .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
+            .collect();
+        let mut start = 0;
+        let mut first = true;
+        while start < cells.len() {
+            // Continuation rows are indented to show they continue.
+            let room = if first || width <= 4 {
+                width
+            } else {
+                width - 2
+            };
+            let (mut used, mut end, mut space) = (0, start, None);
+            while end < cells.len() {
+                let w = cells[end].0.width().unwrap_or(0);
+                if used + w > room {
+                    break;
+                }
+                if cells[end].0 == ' ' {
+                    space = Some(end);
+                }
+                used += w;
+                end += 1;
+            }
+            if end < cells.len()
+                && let Some(sp) = space.filter(|sp| *sp > start)
+            {
+                end = sp + 1;
+            }
+            if end == start {
+                end = start + 1;
+            }
+            let mut spans: Vec<Span<'static>> = Vec::new();
+            if !first && room < width {
+                spans.push(Span::raw("  "));
+            }
+            let mut piece = String::new();
+            let mut style = cells[start].1;
+            for (c, st) in &cells[start..end] {
+                if *st != style && !piece.is_empty() {
+                    spans.push(Span::styled(std::mem::take(&mut piece), style));
+                }
+                style = *st;
+                piece.push(*c);
+            }
+            if !piece.is_empty() {
+                spans.push(Span::styled(piece, style));
+            }
+            out.push(Line::from(spans));
+            start = end;
+            first = false;
+        }
+    }
+    out
+}
