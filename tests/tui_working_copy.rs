@@ -282,6 +282,17 @@ fn the_command_line_opens_a_draft_only_without_a_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+    // A mistyped command is named as one, with the nearest.
+    let out = assert_cmd::Command::cargo_bin("gavel")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("verfy")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'verfy' is neither a command nor a directory"), "{err}");
+    assert!(err.contains("did you mean `gavel verify`?"), "{err}");
 }
 
 #[test]

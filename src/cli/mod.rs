@@ -221,6 +221,24 @@ pub fn main() -> ExitCode {
         }
     };
     let command = match cli.command {
+        // A word that is no command and no directory is most likely a
+        // mistyped command: say so, as clap would, not "not a directory".
+        None if cli
+            .working_copy
+            .as_ref()
+            .is_some_and(|d| !d.exists() && d.components().count() == 1) =>
+        {
+            let word = cli
+                .working_copy
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            eprintln!(
+                "gavel: '{word}' is neither a command nor a directory{}",
+                suggestion(&word)
+            );
+            return ExitCode::from(2);
+        }
         None => {
             return finish(workbench(crate::tui::Options {
                 db: match &cli.db {
@@ -289,6 +307,20 @@ pub fn main() -> ExitCode {
 }
 
 /// Opens the workbench on `--db` (or the default store).
+/// "; did you mean `gavel verify`?" for the command nearest a mistyped
+/// word, when one is near enough.
+fn suggestion(word: &str) -> String {
+    use clap::CommandFactory;
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .map(|name| (strsim::jaro(word, &name), name))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| format!("; did you mean `gavel {name}`? (gavel --help lists them)"))
+        .unwrap_or_else(|| " (gavel --help lists the commands)".to_string())
+}
+
 fn workbench(options: crate::tui::Options) -> anyhow::Result<Status> {
     crate::tui::run(&options)?;
     Ok(Status::Ok)
