@@ -251,3 +251,54 @@ fn evaluations_stop_at_the_time_limit() {
     );
     assert!(err.contains("evaluation failed"), "{err}");
 }
+
+/// A pattern of Elastic's cloudbeat library (`main.findings`): each rule of
+/// the benchmark in hand evaluated `with` a data document replaced by one
+/// read through the benchmark variable. OPA evaluates the value first, in
+/// the bindings around it; regorus read it under the modifier and found
+/// nothing, so every finding was lost (85 of 95 replayed decisions
+/// DIVERGED). The expected results are the reference OPA engine's.
+#[test]
+fn a_with_value_read_through_a_variable_is_evaluated_first() {
+    let env = Env::new();
+    let main = concat!(
+        "package main\n\nimport data.compliance\n\n",
+        "findings := f if {\n",
+        "  benchmark := input.benchmark\n",
+        "  f := {finding |\n",
+        "    result := compliance[benchmark].rules[rule].finding with data.benchmark_data_adapter as compliance[benchmark].data_adapter\n",
+        "    finding = {\"result\": result, \"rule\": compliance[benchmark].rules[rule].metadata}\n",
+        "  }\n",
+        "}\n\n",
+        "findings := f if {\n",
+        "  not input.benchmark\n",
+        "  f := {finding |\n",
+        "    result := compliance[benchmark].rules[rule].finding with data.benchmark_data_adapter as compliance[benchmark].data_adapter\n",
+        "    finding = {\"result\": result, \"rule\": compliance[benchmark].rules[rule].metadata}\n",
+        "  }\n",
+        "}\n",
+    );
+    let b = env.bundle(
+        "cb/1.0.0",
+        &[
+            ("main.rego", main),
+            ("compliance/b/data_adapter.rego", "package compliance.b.data_adapter\n\nx := 1\n"),
+            (
+                "compliance/b/rules/r1/rule.rego",
+                "package compliance.b.rules.r1\n\nfinding := \"x\" if input.subType == \"s\"\n",
+            ),
+            ("compliance/b/rules/r1/data.yaml", "metadata:\n  id: 1\n"),
+        ],
+    );
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let expected = serde_json::json!([{"result": "x", "rule": {"id": 1}}]);
+    for input in [
+        serde_json::json!({"benchmark": "b", "subType": "s"}),
+        serde_json::json!({"subType": "s"}),
+    ] {
+        let path = write_input(&env, "in.json", &input);
+        let doc = env.json(&["eval", "cb@1.0.0", "main/findings", "--input", &path]);
+        assert_eq!(doc["result"], expected, "{input}");
+    }
+}
