@@ -282,7 +282,10 @@ fn a_with_value_read_through_a_variable_is_evaluated_first() {
         "cb/1.0.0",
         &[
             ("main.rego", main),
-            ("compliance/b/data_adapter.rego", "package compliance.b.data_adapter\n\nx := 1\n"),
+            (
+                "compliance/b/data_adapter.rego",
+                "package compliance.b.data_adapter\n\nx := 1\n",
+            ),
             (
                 "compliance/b/rules/r1/rule.rego",
                 "package compliance.b.rules.r1\n\nfinding := \"x\" if input.subType == \"s\"\n",

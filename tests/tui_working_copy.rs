@@ -291,7 +291,10 @@ fn the_command_line_opens_a_draft_only_without_a_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("'verfy' is neither a command nor a directory"), "{err}");
+    assert!(
+        err.contains("'verfy' is neither a command nor a directory"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `gavel verify`?"), "{err}");
 }
 
