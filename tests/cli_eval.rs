@@ -305,3 +305,45 @@ fn a_with_value_read_through_a_variable_is_evaluated_first() {
         assert_eq!(doc["result"], expected, "{input}");
     }
 }
+
+/// A batch replay says how many decisions had a VM program and why the
+/// others ran on the interpreter (a `with` the VM's compiler refuses).
+#[test]
+fn a_replay_names_why_the_vm_could_not_take_an_entrypoint() {
+    let env = Env::new();
+    let b = env.bundle(
+        "w/1.0.0",
+        &[(
+            "w.rego",
+            "package w\n\nr := x if {\n  x := input.a with input.b as 1\n}\n",
+        )],
+    );
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"decision_id":"d1","path":"w/r","input":{"a":7},"result":7,"timestamp":"2026-11-20T10:00:00Z","bundles":{"w":{"revision":"1.0.0"}}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = env.run(&["replay", "--all"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DETERMINISTIC 1"), "{out}");
+    assert!(
+        out.contains("bytecode VM: 0 of 1 decisions had a program; the interpreter ran 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "1 × w/r of w@1.0.0: regorus's VM compiler: WithKeywordUnsupported at w.rego:4:3"
+        ),
+        "{out}"
+    );
+    let doc = env.json(&["replay", "--all"]);
+    assert_eq!(doc["vm_coverage"]["with_program"], 0, "{doc}");
+}

@@ -127,7 +127,9 @@ fn the_vm_agrees_with_the_interpreter_on_the_samples_and_mutations_of_them() {
                 let program = version
                     .policy
                     .compile_fast(&version.bundle, &entrypoint, TIMEOUT)
-                    .unwrap_or_else(|| panic!("{} compiles for the VM", summary.reference()));
+                    .unwrap_or_else(|why| {
+                        panic!("{} compiles for the VM: {why}", summary.reference())
+                    });
                 FastEvaluator::new(&program).unwrap()
             });
             let now = pinned_now(rec).unwrap();

@@ -230,8 +230,8 @@ pub(crate) fn print_impact(ctx: &mut Ctx, r: &ImpactReport) -> anyhow::Result<()
         .map(|(v, n)| format!("{} {n}", v.as_str()))
         .collect();
     writeln!(out, "  {}", verdicts.join("  "))?;
-    for line in r.vm.describe() {
-        writeln!(out, "  {line}")?;
+    for line in r.vm.describe().into_iter().chain(r.vm_coverage.describe()) {
+        writeln!(out, "  {}", crate::sanitize::escape(&line))?;
     }
     if let Some(cp) = &r.checkpoint {
         writeln!(

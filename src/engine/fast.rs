@@ -69,33 +69,75 @@ impl FastProgram {
     }
 }
 
+/// The VM compiler's refusal as a reader wants it: its kind and where
+/// (`WithKeywordUnsupported at w.rego:4:3`), from its debug form (the kind)
+/// and its message (the `--> file:line:col` line).
+fn vm_refusal(debug: &str, message: &str) -> String {
+    let kind = debug
+        .split("error: ")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|k| !k.is_empty());
+    let at = message
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("--> "))
+        .map(str::to_string);
+    match (kind, at) {
+        (Some(k), Some(at)) => format!("{k} at {at}"),
+        (Some(k), None) => k,
+        _ => first_line(message),
+    }
+}
+
+/// An error's first line that says something: what a count of refusals is
+/// keyed by.
+fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no reason given")
+        .to_string()
+}
+
 impl LoadedPolicy {
-    /// Compiles `entrypoint` (`a/b/c`) for the VM, or `None` when the VM
+    /// Compiles `entrypoint` (`a/b/c`) for the VM, or says why the VM
     /// cannot take this policy (the interpreter is used then).
     pub fn compile_fast(
         &self,
         bundle: &Bundle,
         entrypoint: &str,
         timeout: Duration,
-    ) -> Option<FastProgram> {
+    ) -> std::result::Result<FastProgram, String> {
         // The VM calls regorus's own builtins, not the guarded ones Gavel
         // registers over them (engine::builtins): a policy that calls one
         // whose unguarded form can exhaust memory stays on the interpreter.
         let query = format!("data.{}", entrypoint.replace('/', "."));
-        let (mut engine, trees) = self.vm_engine(bundle).ok()?;
+        let (mut engine, trees) = self
+            .vm_engine(bundle)
+            .map_err(|e| format!("reading it for the VM: {e}"))?;
         let called = called_functions(&trees);
-        if UNGUARDED.iter().any(|b| called.contains(*b)) {
-            return None;
+        if let Some(b) = UNGUARDED.iter().find(|b| called.contains(**b)) {
+            return Err(format!("it calls {b}, which the VM runs unguarded"));
         }
         let compiled = engine
             .compile_with_entrypoint(&query.as_str().into())
-            .ok()?;
+            .map_err(|e| format!("regorus's compiler: {}", first_line(&e.to_string())))?;
         let mut program = Compiler::compile_from_policy_with_host_await(
             &compiled,
             &[query.as_str()],
             &[("time.now_ns", 0)],
         )
-        .ok()?;
+        .map_err(|e| {
+            format!(
+                "regorus's VM compiler: {}",
+                vm_refusal(&format!("{e:?}"), &e.to_string())
+            )
+        })?;
         // Fresh from the compiler, so not shared yet (were it shared, the
         // VM would run regorus's builtins, which answer alike, slower).
         if let Some(p) = Arc::get_mut(&mut program) {
@@ -104,7 +146,7 @@ impl LoadedPolicy {
         // The engine's own data document (shared, not parsed again).
         let data = engine.get_data();
         let builtins_alike = trees.iter().all(|(_, m)| builtins_alike(m));
-        Some(FastProgram {
+        Ok(FastProgram {
             program,
             data,
             query,

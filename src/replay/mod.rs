@@ -123,7 +123,7 @@ pub struct VersionCache {
     failed: HashMap<i64, String>,
     /// Content hash -> version id, so a batch asks the store once per hash.
     by_hash: HashMap<String, Option<i64>>,
-    fast: HashMap<(i64, String), Option<Arc<VmProgram>>>,
+    fast: HashMap<(i64, String), std::result::Result<Arc<VmProgram>, String>>,
 }
 
 /// A VM program, and what the batch has learnt of it.
@@ -150,9 +150,13 @@ impl VersionCache {
         }
     }
 
-    /// The VM program of a version's entrypoint, compiled once (`None`:
-    /// the VM cannot take it).
-    pub fn fast(&mut self, version: &PolicyVersion, entrypoint: &str) -> Option<Arc<VmProgram>> {
+    /// The VM program of a version's entrypoint, compiled once, or why the
+    /// VM cannot take it.
+    pub fn fast(
+        &mut self,
+        version: &PolicyVersion,
+        entrypoint: &str,
+    ) -> std::result::Result<Arc<VmProgram>, String> {
         self.fast
             .entry((version.summary.id, entrypoint.to_string()))
             .or_insert_with(|| {
@@ -565,10 +569,46 @@ pub struct ImpactReport {
     /// How new answers were taken from the VM (against another version).
     #[serde(skip_serializing_if = "VmStats::is_empty")]
     pub vm: VmStats,
+    /// Which decisions had a VM program, and why the others had none
+    /// (shown when some had none).
+    #[serde(skip_serializing_if = "VmCoverage::all_on_vm")]
+    pub vm_coverage: VmCoverage,
     pub duration_ms: u64,
     /// The signed checkpoint of the log this batch replayed (with a log key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<crate::store::log::StoredCheckpoint>,
+}
+
+/// How many decisions of a batch had a VM program for their entrypoint;
+/// the others ran on the interpreter, counted by why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VmCoverage {
+    pub with_program: u64,
+    /// `entrypoint of version: reason` -> decisions.
+    pub refused: BTreeMap<String, u64>,
+}
+
+impl VmCoverage {
+    pub fn all_on_vm(&self) -> bool {
+        self.refused.is_empty()
+    }
+
+    /// Lines for the text report: nothing when every decision had one.
+    pub fn describe(&self) -> Vec<String> {
+        if self.all_on_vm() {
+            return Vec::new();
+        }
+        let without: u64 = self.refused.values().sum();
+        let mut lines = vec![format!(
+            "bytecode VM: {} of {} decisions had a program; the interpreter ran {without}, because:",
+            self.with_program,
+            self.with_program + without
+        )];
+        for (why, n) in &self.refused {
+            lines.push(format!("  {n} × {why}"));
+        }
+        lines
+    }
 }
 
 impl ImpactReport {
@@ -663,10 +703,18 @@ fn replay_all_with(
     let mut recorded_unchecked: HashMap<*const VmProgram, u64> = HashMap::new();
     let mut demotions_seen: HashSet<*const VmProgram> = HashSet::new();
     let mut vm = VmStats::default();
+    let mut coverage = VmCoverage::default();
     for i in 0..chunks.len() {
         let Some((rows, jobs)) = ahead.take() else {
             break;
         };
+        for job in &jobs {
+            match &job.vm_refusal {
+                Some(why) => *coverage.refused.entry(why.clone()).or_default() += 1,
+                None if job.fast.is_some() => coverage.with_program += 1,
+                None => {}
+            }
+        }
         if cancel.load(Ordering::Relaxed) {
             break;
         }
@@ -745,6 +793,7 @@ fn replay_all_with(
         ..learnt
     };
     report.rules = rule_impacts.into_values().collect();
+    report.vm_coverage = coverage;
     report.checkpoint = store.checkpoint_if_keyed(&format!("replay batch {batch_id}"))?;
     report
         .rules
@@ -780,11 +829,20 @@ fn prepare(
             (None, Err(_)) => None,
         };
         let entrypoint = subject::entrypoint_from(&row.path);
-        let fast = runs_under.as_ref().and_then(|v| cache.fast(v, &entrypoint));
+        let (fast, vm_refusal) = match runs_under.as_ref().map(|v| (v, cache.fast(v, &entrypoint)))
+        {
+            Some((_, Ok(p))) => (Some(p), None),
+            Some((v, Err(why))) => (
+                None,
+                Some(format!("{entrypoint} of {}: {why}", v.reference())),
+            ),
+            None => (None, None),
+        };
         jobs.push(Job {
             own,
             fast,
             entrypoint,
+            vm_refusal,
         });
     }
     Ok((rows, jobs))
@@ -919,6 +977,8 @@ struct Job {
     fast: Option<Arc<VmProgram>>,
     /// What `fast` was compiled for.
     entrypoint: String,
+    /// Why the VM could not take the decision's entrypoint, if it could not.
+    vm_refusal: Option<String>,
 }
 
 fn tally(
@@ -1078,7 +1138,7 @@ mod tests {
             .id;
         let wrong = cache.get(&store, three).unwrap();
         let program = cache.fast(&wrong, "t/decision").expect("compiles");
-        cache.fast.insert((two, "t/decision".into()), Some(program));
+        cache.fast.insert((two, "t/decision".into()), Ok(program));
         let report = replay_all_with(
             &mut store,
             &opts,
