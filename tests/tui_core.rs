@@ -318,7 +318,7 @@ fn save_a_decision_as_a_case() {
     let bundle = dir.path().join("bundle");
     let sample =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-policies/pmla-kyc/1.0.0");
-    copy_tree(&sample, &bundle);
+    copy_dir(&sample, &bundle);
     app.open_working_copy(gavel::working_copy::WorkingCopy::open(&bundle).unwrap());
     press(&mut app, "3s<c-u>overdue kyc<enter>");
     let (msg, _) = app.message.clone().unwrap();
@@ -332,19 +332,6 @@ fn save_a_decision_as_a_case() {
     assert!(case["decision_id"].is_string());
     assert!(case["expect"]["outcome"].is_string());
     assert!(case["input"].is_object());
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -138,7 +138,7 @@ fn snapshots_at_80x24_and_160x45() {
     }
     // A working copy open in the playground (its folder's path masked).
     let wc = dir.path().join("wc");
-    copy_tree(
+    copy_dir(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("sample-policies/gfr-procurement/1.1.0"),
         &wc,
@@ -162,17 +162,4 @@ fn regex_escape(s: &str) -> String {
             }
         })
         .collect()
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -464,19 +464,6 @@ fn a_saved_case_passes_in_its_bundle() {
     assert!(stdout.contains("PASS: 1/1"), "{stdout}");
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn tab_leaves_the_editor_esc_from_the_picker_too_and_ctrl_z_undoes() {
     let dir = tempfile::tempdir().unwrap();

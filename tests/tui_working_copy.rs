@@ -19,19 +19,6 @@ fn sample(name: &str, version: &str) -> std::path::PathBuf {
         .join(version)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The seeded workbench with a copy of gfr-procurement 1.1.0 open as the
 /// working copy (in `root/wc`).
 fn with_draft(dir: &Path, root: &Path) -> App {

@@ -70,27 +70,17 @@ impl FastProgram {
 }
 
 /// The VM compiler's refusal as a reader wants it: its kind and where
-/// (`WithKeywordUnsupported at w.rego:4:3`), from its debug form (the kind)
-/// and its message (the `--> file:line:col` line).
-fn vm_refusal(debug: &str, message: &str) -> String {
-    let kind = debug
-        .split("error: ")
-        .nth(1)
-        .map(|rest| {
-            rest.chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect::<String>()
-        })
-        .filter(|k| !k.is_empty());
-    let at = message
-        .lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("--> "))
-        .map(str::to_string);
-    match (kind, at) {
-        (Some(k), Some(at)) => format!("{k} at {at}"),
-        (Some(k), None) => k,
-        _ => first_line(message),
+/// (`WithKeywordUnsupported at w.rego:4:3`).
+fn vm_refusal(e: &regorus::languages::rego::compiler::SpannedCompilerError) -> String {
+    match &e.span {
+        Some(at) => format!(
+            "{:?} at {}:{}:{}",
+            e.error,
+            at.source.file(),
+            at.line,
+            at.col
+        ),
+        None => format!("{:?}", e.error),
     }
 }
 
@@ -132,12 +122,7 @@ impl LoadedPolicy {
             &[query.as_str()],
             &[("time.now_ns", 0)],
         )
-        .map_err(|e| {
-            format!(
-                "regorus's VM compiler: {}",
-                vm_refusal(&format!("{e:?}"), &e.to_string())
-            )
-        })?;
+        .map_err(|e| format!("regorus's VM compiler: {}", vm_refusal(&e)))?;
         // Fresh from the compiler, so not shared yet (were it shared, the
         // VM would run regorus's builtins, which answer alike, slower).
         if let Some(p) = Arc::get_mut(&mut program) {

@@ -564,19 +564,11 @@ impl App {
                 name,
                 decision_id,
             } => match super::folders::picked(dir, index, &item) {
-                super::folders::Picked::Enter(next) => {
-                    self.overlay = Some(Overlay::Picker {
-                        title: format!("the bundle folder to save \"{name}\" into"),
-                        items: super::folders::items(&next, "save into"),
-                        cursor: Cursor::default(),
-                        pick: Pick::CaseFolder {
-                            dir: next,
-                            name: name.clone(),
-                            decision_id: decision_id.clone(),
-                        },
-                    });
-                    return;
-                }
+                super::folders::Picked::Enter(next) => vec![super::screens::case_folder_picker(
+                    Some(&next),
+                    name,
+                    decision_id.clone(),
+                )],
                 super::folders::Picked::Chosen(dir) => match decision_id {
                     Some(id) => self.decisions.save_into(&dir, name, id),
                     None => self.playground.save_into(&dir, name),

@@ -367,19 +367,7 @@ fn run(
     Ok(match request {
         JobRequest::RunTests { version } => {
             let v = PolicyVersion::load(&store, &version, timeout)?;
-            let opts = RunOptions {
-                run: None,
-                coverage: true,
-                threads: 0,
-            };
-            let report = run_suite(
-                &v.policy,
-                &v.bundle,
-                &v.rules,
-                &opts,
-                &|done, total| progress(done as u64, total as u64),
-                cancel,
-            )?;
+            let report = whole_suite(&v, progress, cancel)?;
             if cancel.load(Ordering::Relaxed) {
                 anyhow::bail!("test run of {version} cancelled: nothing recorded");
             }
@@ -446,19 +434,10 @@ fn run(
         }
         JobRequest::TestWorkingCopy { working_copy } => {
             let v = working_copy.load(timeout)?;
-            let opts = RunOptions {
-                run: None,
-                coverage: true,
-                threads: 0,
-            };
-            let report = run_suite(
-                &v.policy,
-                &v.bundle,
-                &v.rules,
-                &opts,
-                &|done, total| progress(done as u64, total as u64),
-                cancel,
-            )?;
+            let report = whole_suite(&v, progress, cancel)?;
+            if cancel.load(Ordering::Relaxed) {
+                anyhow::bail!("test run of {} cancelled", working_copy.reference());
+            }
             JobOutput::WorkingCopyTests {
                 version: working_copy.reference(),
                 report: Box::new(report),
@@ -547,4 +526,26 @@ fn verify(
         ok: report.ok(),
         lines: crate::verify::report_lines_marked(&report),
     })
+}
+
+/// Every test and case of a version, with coverage, as the Tests tab runs
+/// them (a stored version or the working copy).
+fn whole_suite(
+    v: &PolicyVersion,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> anyhow::Result<SuiteReport> {
+    let opts = RunOptions {
+        run: None,
+        coverage: true,
+        threads: 0,
+    };
+    Ok(run_suite(
+        &v.policy,
+        &v.bundle,
+        &v.rules,
+        &opts,
+        &|done, total| progress(done as u64, total as u64),
+        cancel,
+    )?)
 }

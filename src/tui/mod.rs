@@ -74,10 +74,11 @@ pub fn build_app(opts: &Options) -> anyhow::Result<App> {
     if let Some(at) = pinned_now {
         app.pin_clock(at);
     }
-    if let Some(dir) = &opts.working_copy {
-        app.open_working_copy(crate::working_copy::WorkingCopy::open(dir)?);
+    match &opts.working_copy {
+        // Opening it reloads what shows it.
+        Some(dir) => app.open_working_copy(crate::working_copy::WorkingCopy::open(dir)?),
+        None => app.reload()?,
     }
-    app.reload()?;
     Ok(app)
 }
 

@@ -180,3 +180,18 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
     }
     out
 }
+
+/// Copies the folder `from` into `to` (made when missing), as a bundle the
+/// test may change.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -636,16 +636,11 @@ impl DecisionsScreen {
                             .find(|v| v.name == name && v.version == version)
                             .and_then(|v| v.source_path.clone())
                     });
-                let dir = crate::tui::folders::start(hint.as_deref().map(Path::new));
-                vec![Effect::OpenPicker {
-                    title: format!("the bundle folder to save \"{name}\" into"),
-                    items: crate::tui::folders::items(&dir, "save into"),
-                    pick: Pick::CaseFolder {
-                        dir,
-                        name: name.to_string(),
-                        decision_id: Some(decision_id),
-                    },
-                }]
+                vec![super::case_folder_picker(
+                    hint.as_deref().map(Path::new),
+                    name,
+                    Some(decision_id),
+                )]
             }
             _ => Vec::new(),
         }

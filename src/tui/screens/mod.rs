@@ -249,6 +249,26 @@ pub enum Effect {
     },
 }
 
+/// The folder picker for saving case `name` (of the selected decision
+/// when `decision_id` is set, else of the playground's input), starting at
+/// `hint` when it is a folder, else the current directory.
+pub fn case_folder_picker(
+    hint: Option<&std::path::Path>,
+    name: &str,
+    decision_id: Option<String>,
+) -> Effect {
+    let dir = super::folders::start(hint);
+    Effect::OpenPicker {
+        title: format!("the bundle folder to save \"{name}\" into"),
+        items: super::folders::items(&dir, "save into"),
+        pick: Pick::CaseFolder {
+            dir,
+            name: name.to_string(),
+            decision_id,
+        },
+    }
+}
+
 /// `NAME@VERSION` labels of the versions, for pickers.
 pub fn version_labels(versions: &[VersionSummary]) -> Vec<String> {
     versions.iter().map(|v| v.reference().to_string()).collect()

@@ -599,16 +599,11 @@ impl PlaygroundScreen {
                 .find(|v| v.reference() == run.version)
                 .and_then(|v| v.source_path.clone())
         });
-        let dir = crate::tui::folders::start(hint.as_deref().map(Path::new));
-        vec![Effect::OpenPicker {
-            title: format!("the bundle folder to save \"{name}\" into"),
-            items: crate::tui::folders::items(&dir, "save into"),
-            pick: Pick::CaseFolder {
-                dir,
-                name: name.to_string(),
-                decision_id: None,
-            },
-        }]
+        vec![super::case_folder_picker(
+            hint.as_deref().map(Path::new),
+            name,
+            None,
+        )]
     }
 
     /// Appends the evaluated input as case `name` to `dir`'s cases.
