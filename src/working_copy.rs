@@ -75,12 +75,7 @@ impl WorkingCopy {
             rego_version: if rego_v0 { 0 } else { 1 },
             source_path: Some(self.dir.display().to_string()),
         };
-        Ok(PolicyVersion {
-            summary,
-            bundle,
-            rules,
-            policy,
-        })
+        Ok(PolicyVersion::new(summary, bundle, rules, policy))
     }
 
     /// The files and rule catalog as they are on disk now.

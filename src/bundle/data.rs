@@ -10,6 +10,8 @@
 //! and answers which paths exist; the engine is given each file parsed
 //! straight into its own values ([`engine_data`]), one file at a time.
 
+use std::collections::BTreeSet;
+
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -665,6 +667,24 @@ impl DataIndex<'_> {
     /// `data`), as `doc.get(k1).get(k2)...` on it would find it.
     pub fn contains(&self, path: &[&str]) -> bool {
         (0..self.files.len()).any(|i| self.file_contains(i, path))
+    }
+
+    /// The keys the merged document holds right below `prefix`, when its
+    /// data files tell them by their directories alone: `None` when a file
+    /// at or above `prefix` holds something there (its keys would have to
+    /// be read).
+    pub fn keys_below(&self, prefix: &[&str]) -> Option<BTreeSet<String>> {
+        let mut keys = BTreeSet::new();
+        for (i, (dir, _, _)) in self.files.iter().enumerate() {
+            if dir.len() > prefix.len() {
+                if dir.iter().zip(prefix).all(|(d, p)| d == p) {
+                    keys.insert(dir[prefix.len()].clone());
+                }
+            } else if self.file_contains(i, prefix) {
+                return None;
+            }
+        }
+        Some(keys)
     }
 
     fn file_contains(&self, i: usize, path: &[&str]) -> bool {

@@ -457,6 +457,23 @@ impl Bundle {
         )
     }
 
+    /// The same bundle with only the modules `keep` accepts (data files
+    /// and the rest all kept).
+    pub fn keeping_modules(&self, keep: impl Fn(&str) -> bool) -> Bundle {
+        Bundle {
+            manifest: self.manifest.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|f| f.kind != FileKind::Module || keep(&f.path))
+                .cloned()
+                .collect(),
+            ignored: self.ignored.clone(),
+            notes: self.notes.clone(),
+            mounts: self.mounts.clone(),
+        }
+    }
+
     pub fn modules(&self) -> impl Iterator<Item = &BundleFile> {
         self.files.iter().filter(|f| f.kind == FileKind::Module)
     }

@@ -27,6 +27,8 @@ pub const PACKAGE: &str = "__gavel_dynamic";
 #[derive(Debug, Default)]
 pub struct Generated {
     pub lines: Vec<String>,
+    /// The rules already generated for a set of (key, target) pairs.
+    by_targets: std::collections::HashMap<Vec<(String, String)>, String>,
 }
 
 impl Generated {
@@ -124,15 +126,17 @@ fn replacement(
             return None;
         }
     }
-    // Keys of a base document under the prefix are yielded too: left to
-    // regorus, which merges the two.
-    if base.is_some_and(|b| b.contains(&prefix)) {
-        return None;
-    }
+    // Keys of a base document under the prefix are yielded too (regorus
+    // merges the two documents): known when the data files below the
+    // prefix tell them by their directories, else left to regorus.
+    let base_keys = match base {
+        Some(b) if b.contains(&prefix) => b.keys_below(&prefix)?,
+        _ => BTreeSet::new(),
+    };
     let under = format!("{path}.");
     let rest = &steps[computed + 1..];
     let fixed_rest: Vec<&str> = rest.iter().map_while(step_name).collect();
-    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    let mut keys: BTreeSet<&str> = base_keys.iter().map(String::as_str).collect();
     for p in rule_paths
         .range(under.clone()..)
         .take_while(|p| p.starts_with(&under))
@@ -150,7 +154,6 @@ fn replacement(
     if keys.is_empty() || keys.len() > 1_000 {
         return None;
     }
-    let name = format!("ref{}", generated.lines.len());
     let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let target = |key: &str| -> String {
         let mut t = String::from("data");
@@ -166,11 +169,22 @@ fn replacement(
         }
         t
     };
-    let line: Vec<String> = keys
-        .iter()
-        .map(|k| format!("{name}[{}] := {}", quoted(k), target(k)))
-        .collect();
-    generated.lines.push(line.join("\n"));
+    // The same reach twice (`data.t[k].a` and `data.t[k].a.b`) is one set
+    // of rules, evaluated once per evaluation.
+    let targets: Vec<(String, String)> = keys.iter().map(|k| (quoted(k), target(k))).collect();
+    let name = match generated.by_targets.get(&targets) {
+        Some(name) => name.clone(),
+        None => {
+            let name = format!("ref{}", generated.lines.len());
+            let line: Vec<String> = targets
+                .iter()
+                .map(|(k, t)| format!("{name}[{k}] := {t}"))
+                .collect();
+            generated.lines.push(line.join("\n"));
+            generated.by_targets.insert(targets, name.clone());
+            name
+        }
+    };
     // data.__gavel_dynamic.refN[<computed>] then the steps after the fixed rest.
     let at = e.span;
     let dot = |n: &str| RefArg::Dot {
@@ -217,15 +231,81 @@ mod tests {
             squeezed.contains("denies(name):=data.__gavel_dynamic.ref0[name]"),
             "{out}"
         );
+        // The same reach: the same generated rules.
         assert!(
-            squeezed.contains("data.__gavel_dynamic.ref1[k][m]"),
+            squeezed.contains("data.__gavel_dynamic.ref0[k][m]"),
             "{out}"
         );
+        assert_eq!(g.lines.len(), 1, "{:?}", g.lines);
         // Nothing reachable (functions are not values): left alone.
         assert!(squeezed.contains("f(x):=data.main[x]"), "{out}");
         assert_eq!(
             g.lines[0],
             "ref0[\"a\"] := data[\"t\"][\"a\"][\"deny\"]\nref0[\"b\"] := data[\"t\"][\"b\"][\"deny\"]"
         );
+    }
+
+    /// Data files below the prefix (a rule package's `data.yaml`, as in
+    /// Elastic's cloudbeat) no longer keep the whole tree in one read:
+    /// their keys join the rules' keys, and a reach met twice is one rule.
+    #[test]
+    fn base_documents_below_the_prefix_add_their_keys() {
+        let bundle = crate::bundle::Bundle::from_texts([
+            (
+                "main.rego".to_string(),
+                "package main\nout := {r: v | v := data.c[input.b].rules[r].finding; data.c[input.b].rules[r].meta}\n".to_string(),
+            ),
+            ("c/k8s/rules/one/data.json".to_string(), r#"{"meta": {"id": 1}}"#.to_string()),
+            ("c/aws/rules/two/data.json".to_string(), r#"{"meta": {"id": 2}}"#.to_string()),
+            ("c/gcp/data.json".to_string(), r#"{"note": "base only"}"#.to_string()),
+        ])
+        .unwrap();
+        let index = crate::bundle::data::check(&bundle).unwrap();
+        let paths: BTreeSet<String> = ["data.c.k8s.rules.one.finding", "data.c.aws.rules.two.finding"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut m = crate::rego::parse("main.rego", &bundle.modules().next().unwrap().text, false).unwrap();
+        let mut g = Generated::default();
+        rewrite(&mut m, &paths, Some(&index), &mut g);
+        let squeezed: String = crate::rego::emit(&m, Default::default())
+            .split_whitespace()
+            .collect();
+        assert!(squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].finding"), "{squeezed}");
+        assert!(squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].meta"), "{squeezed}");
+        assert_eq!(g.lines.len(), 1, "{:?}", g.lines);
+        for k in ["aws", "gcp", "k8s"] {
+            assert!(g.lines[0].contains(&format!("ref0[\"{k}\"] := data[\"c\"][\"{k}\"][\"rules\"]")), "{:?}", g.lines);
+        }
+        // Evaluated, the rewrite reads what the reference read.
+        let with_rules = crate::bundle::Bundle::from_texts(
+            bundle
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone()))
+                .chain([(
+                    "c/k8s/rules/one/r.rego".to_string(),
+                    "package c.k8s.rules.one\nfinding := input.b\n".to_string(),
+                )]),
+        )
+        .unwrap();
+        let p = crate::engine::LoadedPolicy::load(&with_rules, crate::engine::LoadOptions::new(false)).unwrap();
+        for (b, want) in [("k8s", r#"{"one":"k8s"}"#), ("aws", "{}"), ("gcp", "{}")] {
+            let mut e = p.engine().clone();
+            e.set_input(regorus::Value::from_json_str(&format!(r#"{{"b":"{b}"}}"#)).unwrap());
+            let got = e.eval_rule("data.main.out".to_string()).unwrap();
+            assert_eq!(got, regorus::Value::from_json_str(want).unwrap(), "{b}");
+        }
+        // A data file at the prefix itself: its keys are not known by name.
+        let above = crate::bundle::Bundle::from_texts([
+            ("main.rego".to_string(), "package main\nout := data.c[input.b].rules\n".to_string()),
+            ("c/data.json".to_string(), r#"{"x": {"rules": 1}}"#.to_string()),
+        ])
+        .unwrap();
+        let index = crate::bundle::data::check(&above).unwrap();
+        let mut m = crate::rego::parse("main.rego", &above.modules().next().unwrap().text, false).unwrap();
+        let mut g = Generated::default();
+        rewrite(&mut m, &paths, Some(&index), &mut g);
+        assert!(g.lines.is_empty(), "{:?}", g.lines);
     }
 }

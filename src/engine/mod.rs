@@ -33,6 +33,7 @@ pub mod output_args;
 pub mod recursion;
 pub mod regex_builtins;
 pub mod regex_patterns;
+pub mod reach;
 pub mod rego_metadata;
 pub mod schema_builtins;
 pub mod shadowing;
@@ -145,6 +146,16 @@ impl LoadedPolicy {
         self.engine.set_strict_builtin_errors(strict);
         self.strict
             .store(strict, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How this was loaded.
+    pub fn options(&self) -> LoadOptions {
+        self.opts
+    }
+
+    /// Whether builtin errors are errors (see `set_strict_builtin_errors`).
+    pub fn is_strict(&self) -> bool {
+        self.strict.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The prepared engine; clone it per evaluation or worker.

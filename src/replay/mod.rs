@@ -7,10 +7,11 @@
 
 pub mod subject;
 pub mod vm_trust;
+mod workers;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -161,8 +162,9 @@ impl VersionCache {
             .entry((version.summary.id, entrypoint.to_string()))
             .or_insert_with(|| {
                 version
-                    .policy
-                    .compile_fast(&version.bundle, entrypoint, self.timeout)
+                    .with_policy_for(entrypoint, |policy, bundle| {
+                        policy.compile_fast(bundle, entrypoint, self.timeout)
+                    })
                     .map(|program| {
                         Arc::new(VmProgram {
                             program,
@@ -306,9 +308,9 @@ fn replay_in_session(
     r.now_ns = Some(now_ns);
     let entrypoint = &rec.entrypoint;
     let interpreter = || {
-        version
-            .policy
-            .evaluate_result_value(entrypoint, &rec.input, now_ns)
+        version.with_policy_for(entrypoint, |policy, _| {
+            policy.evaluate_result_value(entrypoint, &rec.input, now_ns)
+        })
     };
     let answered = vm.and_then(|vm| Some((vm.eval.eval_value(&rec.input, now_ns)?, vm.trust)));
     let evaluated = match answered {
@@ -689,14 +691,9 @@ fn replay_all_with(
         Some(id) => Some(cache.get(store, id).map_err(Error::Invalid)?),
         None => None,
     };
-    // A pipeline: while the workers evaluate one chunk, this thread records
-    // the chunk before it and reads the chunk after it.
-    let chunks: Vec<&[i64]> = seqs.chunks(CHUNK).collect();
-    let mut ahead = match chunks.first() {
-        Some(c) => Some(prepare(store, &mut cache, &target, c)?),
-        None => None,
-    };
-    let mut finished: Option<Vec<ReplayResult>> = None;
+    // A pipeline (workers.rs): the workers evaluate while this thread reads
+    // the chunks ahead and records the finished ones.
+    let mut chunks = seqs.chunks(CHUNK);
     let trust_vm = target.is_some() && !opts.interpreter_only;
     // Unchecked VM answers recorded so far, by program, and the programs
     // whose demotion has been dealt with.
@@ -704,59 +701,28 @@ fn replay_all_with(
     let mut demotions_seen: HashSet<*const VmProgram> = HashSet::new();
     let mut vm = VmStats::default();
     let mut coverage = VmCoverage::default();
-    for i in 0..chunks.len() {
-        let Some((rows, jobs)) = ahead.take() else {
-            break;
+    let store = std::cell::RefCell::new(store);
+    let read = || -> Result<Option<Prepared>> {
+        let Some(c) = chunks.next() else {
+            return Ok(None);
         };
-        for job in &jobs {
+        let prepared = prepare(&store.borrow(), &mut cache, &target, c)?;
+        for job in &prepared.jobs {
             match &job.vm_refusal {
                 Some(why) => *coverage.refused.entry(why.clone()).or_default() += 1,
                 None if job.fast.is_some() => coverage.with_program += 1,
                 None => {}
             }
         }
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<ReplayResult>> = vec![None; rows.len()];
-        let side: Result<()> = std::thread::scope(|scope| {
-            // Each worker hands its results over once, at the end of the
-            // chunk: a message per decision woke this thread 100,000 times
-            // per 100,000 decisions.
-            let workers: Vec<_> = (0..threads.max(1))
-                .map(|_| {
-                    let (next, rows, jobs, target) = (&next, &rows, &jobs, &target);
-                    scope.spawn(move || evaluate_chunk(next, rows, jobs, target, trust_vm))
-                })
-                .collect();
-            let mut side = || -> Result<()> {
-                if let Some(prev) = finished.take() {
-                    sums.add(store, &batch_id, &prev, total, progress)?;
-                }
-                if let Some(c) = chunks.get(i + 1) {
-                    ahead = Some(prepare(store, &mut cache, &target, c)?);
-                }
-                Ok(())
-            };
-            let mut side = side();
-            for w in workers {
-                // A worker catches the engine's panics itself; one that
-                // still stops ends the batch rather than lose decisions.
-                match w.join() {
-                    Ok(done) => done.into_iter().for_each(|(i, r)| results[i] = Some(r)),
-                    Err(_) => {
-                        side = side.and(Err(Error::Engine("a replay worker stopped".into())));
-                    }
-                }
-            }
-            side
-        });
-        side?;
-        let mut results: Vec<ReplayResult> = results.into_iter().flatten().collect();
-        // A program demoted during this chunk: its unchecked answers here
-        // are decided again, before anything of the chunk is recorded.
-        for (r, (row, job)) in results.iter_mut().zip(rows.iter().zip(&jobs)) {
+        Ok(Some(prepared))
+    };
+    let evaluate = |chunk: &Prepared, i: usize, vms: &mut WorkerVms| {
+        evaluate_one(&chunk.rows[i], &chunk.jobs[i], &target, trust_vm, vms)
+    };
+    let record = |chunk: &Prepared, mut results: Vec<ReplayResult>| -> Result<()> {
+        // A program demoted by now: its unchecked answers here are decided
+        // again, before anything of the chunk is recorded.
+        for (r, (row, job)) in results.iter_mut().zip(chunk.rows.iter().zip(&chunk.jobs)) {
             let Some(p) = &job.fast else { continue };
             let key = Arc::as_ptr(p);
             if p.trust.is_demoted() && demotions_seen.insert(key) {
@@ -775,11 +741,10 @@ fn replay_all_with(
                 *recorded_unchecked.entry(key).or_default() += 1;
             }
         }
-        finished = Some(results);
-    }
-    if let Some(prev) = finished.take() {
-        sums.add(store, &batch_id, &prev, total, progress)?;
-    }
+        sums.add(&mut store.borrow_mut(), &batch_id, &results, total, progress)
+    };
+    workers::run(threads, cancel, read, evaluate, record)?;
+    let store = store.into_inner();
     let Sums {
         mut report,
         rules: rule_impacts,
@@ -803,7 +768,16 @@ fn replay_all_with(
 }
 
 /// A chunk's decisions as stored, and each one's job.
-type Prepared = (Vec<StoredDecision>, Vec<Job>);
+struct Prepared {
+    rows: Vec<StoredDecision>,
+    jobs: Vec<Job>,
+}
+
+impl workers::Chunk for Prepared {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
 
 /// Reads a chunk of decisions and prepares what the workers need: their
 /// versions and VM programs are loaded on this thread, then shared
@@ -845,7 +819,7 @@ fn prepare(
             vm_refusal,
         });
     }
-    Ok((rows, jobs))
+    Ok(Prepared { rows, jobs })
 }
 
 /// What a decision replayed inside a batch reports when the engine
@@ -885,63 +859,50 @@ fn interpreted(rec: &Subject, job: &Job, target: &Option<Arc<PolicyVersion>>) ->
         .unwrap_or_else(|_| error_result(rec, PANICKED))
 }
 
-/// A worker: takes the next decision of the chunk until none is left.
-/// `trust_vm`: the VM's new answers are checked rather than replaced.
-fn evaluate_chunk(
-    next: &AtomicUsize,
-    rows: &[StoredDecision],
-    jobs: &[Job],
+/// A worker's VMs: one per program, kept for the whole batch.
+type WorkerVms = HashMap<*const VmProgram, Option<FastEvaluator>>;
+
+/// One decision of a batch, on a worker. `trust_vm`: the VM's new answers
+/// are checked rather than replaced.
+fn evaluate_one(
+    row: &StoredDecision,
+    job: &Job,
     target: &Option<Arc<PolicyVersion>>,
     trust_vm: bool,
-) -> Vec<(usize, ReplayResult)> {
-    let mut out = Vec::new();
-    // One VM per program, per worker.
-    let mut vms: HashMap<*const VmProgram, Option<FastEvaluator>> = HashMap::new();
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(row) = rows.get(i) else {
-            break;
-        };
-        let job = &jobs[i];
-        let rec = match Subject::parse(row) {
-            Ok(rec) => rec,
-            Err(reason) => {
-                out.push((i, error_result(&Subject::unreadable(row), &reason)));
-                continue;
-            }
-        };
-        // The program was chosen by the row's copy of the path; the event's
-        // own decides (they differ only in a tampered store).
-        let vm = job
-            .fast
-            .as_ref()
-            .filter(|_| rec.entrypoint == job.entrypoint);
-        let vm = vm.and_then(|p| {
-            let eval = vms
-                .entry(Arc::as_ptr(p))
-                .or_insert_with(|| FastEvaluator::new(&p.program))
-                .as_mut()?;
-            Some(Vm {
-                eval,
-                trust: (trust_vm && p.program.new_answers_trusted()).then_some(&p.trust),
-            })
-        });
-        // A panic inside the engine (a builtin regorus implements badly)
-        // must not end the batch: the VM runs regorus's own builtins, so the
-        // interpreter (with Gavel's guarded ones) answers instead; a panic
-        // there too is this decision's ERROR.
-        let first = crate::panics::quietly(|| replay_job(&rec, job, target, vm));
-        let r = match first {
-            Ok(r) => r,
-            Err(_) => {
-                // The VM may have stopped mid-program: this worker's VMs go.
-                vms.clear();
-                interpreted(&rec, job, target)
-            }
-        };
-        out.push((i, r));
+    vms: &mut WorkerVms,
+) -> ReplayResult {
+    let rec = match Subject::parse(row) {
+        Ok(rec) => rec,
+        Err(reason) => return error_result(&Subject::unreadable(row), &reason),
+    };
+    // The program was chosen by the row's copy of the path; the event's
+    // own decides (they differ only in a tampered store).
+    let vm = job
+        .fast
+        .as_ref()
+        .filter(|_| rec.entrypoint == job.entrypoint);
+    let vm = vm.and_then(|p| {
+        let eval = vms
+            .entry(Arc::as_ptr(p))
+            .or_insert_with(|| FastEvaluator::new(&p.program))
+            .as_mut()?;
+        Some(Vm {
+            eval,
+            trust: (trust_vm && p.program.new_answers_trusted()).then_some(&p.trust),
+        })
+    });
+    // A panic inside the engine (a builtin regorus implements badly)
+    // must not end the batch: the VM runs regorus's own builtins, so the
+    // interpreter (with Gavel's guarded ones) answers instead; a panic
+    // there too is this decision's ERROR.
+    match crate::panics::quietly(|| replay_job(&rec, job, target, vm)) {
+        Ok(r) => r,
+        Err(_) => {
+            // The VM may have stopped mid-program: this worker's VMs go.
+            vms.clear();
+            interpreted(&rec, job, target)
+        }
     }
-    out
 }
 
 /// The running sums of a batch replay.
