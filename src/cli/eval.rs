@@ -69,7 +69,8 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let input = read_document(&args.input)?;
     let extra = args.data.as_deref().map(read_document).transpose()?;
     let mut store = ctx.open_store()?;
-    let mut version = PolicyVersion::load(&store, &reference, timeout)?;
+    let mut version =
+        PolicyVersion::load_reaching(&store, &reference, timeout, args.entrypoint.as_deref())?;
     version
         .policy
         .set_strict_builtin_errors(args.strict_builtin_errors);

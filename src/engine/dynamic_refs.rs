@@ -261,21 +261,35 @@ mod tests {
         ])
         .unwrap();
         let index = crate::bundle::data::check(&bundle).unwrap();
-        let paths: BTreeSet<String> = ["data.c.k8s.rules.one.finding", "data.c.aws.rules.two.finding"]
-            .into_iter()
-            .map(String::from)
-            .collect();
-        let mut m = crate::rego::parse("main.rego", &bundle.modules().next().unwrap().text, false).unwrap();
+        let paths: BTreeSet<String> = [
+            "data.c.k8s.rules.one.finding",
+            "data.c.aws.rules.two.finding",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let mut m =
+            crate::rego::parse("main.rego", &bundle.modules().next().unwrap().text, false).unwrap();
         let mut g = Generated::default();
         rewrite(&mut m, &paths, Some(&index), &mut g);
         let squeezed: String = crate::rego::emit(&m, Default::default())
             .split_whitespace()
             .collect();
-        assert!(squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].finding"), "{squeezed}");
-        assert!(squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].meta"), "{squeezed}");
+        assert!(
+            squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].finding"),
+            "{squeezed}"
+        );
+        assert!(
+            squeezed.contains("data.__gavel_dynamic.ref0[input.b][r].meta"),
+            "{squeezed}"
+        );
         assert_eq!(g.lines.len(), 1, "{:?}", g.lines);
         for k in ["aws", "gcp", "k8s"] {
-            assert!(g.lines[0].contains(&format!("ref0[\"{k}\"] := data[\"c\"][\"{k}\"][\"rules\"]")), "{:?}", g.lines);
+            assert!(
+                g.lines[0].contains(&format!("ref0[\"{k}\"] := data[\"c\"][\"{k}\"][\"rules\"]")),
+                "{:?}",
+                g.lines
+            );
         }
         // Evaluated, the rewrite reads what the reference read.
         let with_rules = crate::bundle::Bundle::from_texts(
@@ -289,7 +303,9 @@ mod tests {
                 )]),
         )
         .unwrap();
-        let p = crate::engine::LoadedPolicy::load(&with_rules, crate::engine::LoadOptions::new(false)).unwrap();
+        let p =
+            crate::engine::LoadedPolicy::load(&with_rules, crate::engine::LoadOptions::new(false))
+                .unwrap();
         for (b, want) in [("k8s", r#"{"one":"k8s"}"#), ("aws", "{}"), ("gcp", "{}")] {
             let mut e = p.engine().clone();
             e.set_input(regorus::Value::from_json_str(&format!(r#"{{"b":"{b}"}}"#)).unwrap());
@@ -298,12 +314,19 @@ mod tests {
         }
         // A data file at the prefix itself: its keys are not known by name.
         let above = crate::bundle::Bundle::from_texts([
-            ("main.rego".to_string(), "package main\nout := data.c[input.b].rules\n".to_string()),
-            ("c/data.json".to_string(), r#"{"x": {"rules": 1}}"#.to_string()),
+            (
+                "main.rego".to_string(),
+                "package main\nout := data.c[input.b].rules\n".to_string(),
+            ),
+            (
+                "c/data.json".to_string(),
+                r#"{"x": {"rules": 1}}"#.to_string(),
+            ),
         ])
         .unwrap();
         let index = crate::bundle::data::check(&above).unwrap();
-        let mut m = crate::rego::parse("main.rego", &above.modules().next().unwrap().text, false).unwrap();
+        let mut m =
+            crate::rego::parse("main.rego", &above.modules().next().unwrap().text, false).unwrap();
         let mut g = Generated::default();
         rewrite(&mut m, &paths, Some(&index), &mut g);
         assert!(g.lines.is_empty(), "{:?}", g.lines);

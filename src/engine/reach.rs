@@ -23,10 +23,13 @@ pub fn reachable_files(modules: &[(String, Module)], entrypoint: &str) -> Option
         .map(|(_, m)| m.package.path.iter().map(|s| s.name.clone()).collect())
         .collect();
     let by_package: HashMap<&[String], Vec<usize>> =
-        packages.iter().enumerate().fold(HashMap::new(), |mut acc, (i, p)| {
-            acc.entry(p.as_slice()).or_default().push(i);
-            acc
-        });
+        packages
+            .iter()
+            .enumerate()
+            .fold(HashMap::new(), |mut acc, (i, p)| {
+                acc.entry(p.as_slice()).or_default().push(i);
+                acc
+            });
     let mut reached = vec![false; modules.len()];
     let mut queue = Vec::new();
     let reach = |path: &[String], reached: &mut Vec<bool>, queue: &mut Vec<usize>| {
@@ -160,12 +163,21 @@ mod tests {
     #[test]
     fn keeps_what_the_entrypoint_reads_and_drops_the_rest() {
         let files = [
-            ("a.rego", "package app.a\nimport data.lib.strings\nallow if strings.ok(input.x)\n"),
+            (
+                "a.rego",
+                "package app.a\nimport data.lib.strings\nallow if strings.ok(input.x)\n",
+            ),
             ("a2.rego", "package app.a\nextra := data.cfg.limit\n"),
-            ("s.rego", "package lib.strings\nok(x) if data.lib.common.nonempty(x)\n"),
+            (
+                "s.rego",
+                "package lib.strings\nok(x) if data.lib.common.nonempty(x)\n",
+            ),
             ("c.rego", "package lib.common\nnonempty(x) if x != \"\"\n"),
             ("b.rego", "package app.b\ndeny if input.y\n"),
-            ("t.rego", "package app.a_test\ntest_a if data.app.a.allow with input as {\"x\": \"1\"}\n"),
+            (
+                "t.rego",
+                "package app.a_test\ntest_a if data.app.a.allow with input as {\"x\": \"1\"}\n",
+            ),
         ];
         assert_eq!(
             reach(&files, "app/a/allow").unwrap(),
@@ -205,7 +217,10 @@ mod tests {
     #[test]
     fn a_package_above_the_reference_and_aliased_imports_are_kept() {
         let files = [
-            ("m.rego", "package main\nimport data.lib.x as helpers\nout := helpers.f(1)\n"),
+            (
+                "m.rego",
+                "package main\nimport data.lib.x as helpers\nout := helpers.f(1)\n",
+            ),
             ("l.rego", "package lib\nx.f(n) := n + 1\n"),
             ("w.rego", "package main2\nout := 1\n"),
         ];

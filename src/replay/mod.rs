@@ -741,7 +741,13 @@ fn replay_all_with(
                 *recorded_unchecked.entry(key).or_default() += 1;
             }
         }
-        sums.add(&mut store.borrow_mut(), &batch_id, &results, total, progress)
+        sums.add(
+            &mut store.borrow_mut(),
+            &batch_id,
+            &results,
+            total,
+            progress,
+        )
     };
     workers::run(threads, cancel, read, evaluate, record)?;
     let store = store.into_inner();
