@@ -347,3 +347,33 @@ fn a_replay_names_why_the_vm_could_not_take_an_entrypoint() {
     let doc = env.json(&["replay", "--all"]);
     assert_eq!(doc["vm_coverage"]["with_program"], 0, "{doc}");
 }
+
+/// A local assigned to another (`m := n`, as Elastic's cloudbeat writes
+/// `key_length := seperator_index`) no longer keeps a version off the VM.
+#[test]
+fn a_local_assigned_to_another_runs_on_the_vm() {
+    let env = Env::new();
+    let b = env.bundle(
+        "k/1.0.0",
+        &[(
+            "k.rego",
+            "package k\n\nr := m if {\n  n := count(input.s)\n  m := n\n}\n",
+        )],
+    );
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(
+        &log,
+        concat!(
+            r#"{"decision_id":"d1","path":"k/r","input":{"s":"abc"},"result":3,"timestamp":"2026-11-20T10:00:00Z","bundles":{"k":{"revision":"1.0.0"}}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let doc = env.json(&["replay", "--all"]);
+    assert_eq!(doc["verdicts"]["DETERMINISTIC"], 1, "{doc}");
+    assert_eq!(doc["vm_coverage"]["with_program"], 1, "{doc}");
+}

@@ -16,12 +16,18 @@
 //! guard and which is a no-op for any defined value. The guards sit on the
 //! statement's last line; only the VM sees them.
 
-use crate::rego::walk::{synthetic, visit_rule_bodies_mut};
+use crate::rego::walk::{bound_vars, synthetic, visit_rule_bodies_mut};
 use crate::rego::{AssignOp, Expr, ExprKind, Literal, LiteralKind, Module};
 
 /// Adds a guard after every `:=` statement of the module, in place.
+///
+/// `x := y` with `y` a local of the rule gets none: a local is defined
+/// once bound, and regorus's VM reader takes `_ = x` after it for a second
+/// definition of `x` ("var `x` used before definition below"), refusing
+/// the whole version (Elastic's cloudbeat: `key_length := seperator_index`).
 pub fn guard(module: &mut Module) {
     for rule in &mut module.rules {
+        let locals = bound_vars(rule);
         visit_rule_bodies_mut(rule, &mut |body| {
             let mut literals = Vec::with_capacity(body.literals.len());
             for lit in std::mem::take(&mut body.literals) {
@@ -31,10 +37,11 @@ pub fn guard(module: &mut Module) {
                         ExprKind::Assign {
                             op: AssignOp::Assign,
                             lhs,
-                            ..
+                            rhs,
                         },
                     ..
                 }) = &lit.kind
+                    && !rhs.var_name().is_some_and(|v| locals.contains(v))
                 {
                     bound_by(lhs, &mut vars);
                 }
@@ -94,6 +101,18 @@ mod tests {
         assert_eq!(out[3], "x := input.a; _ = x;");
         assert_eq!(out[4], "[y, _] := input.b; _ = y;");
         assert_eq!(out[5], "z = 1");
+    }
+
+    #[test]
+    fn a_local_assigned_to_another_gets_no_guard() {
+        let src =
+            "package p\n\nf(s) := m if {\n\tn := count(s)\n\tm := n\n\tk := s\n\tr := rule\n}\n";
+        let out = guarded(src);
+        assert_eq!(out[3], "n := count(s); _ = n;");
+        assert_eq!(out[4], "m := n;");
+        assert_eq!(out[5], "k := s;");
+        // A rule may be undefined: guarded.
+        assert_eq!(out[6], "r := rule; _ = r");
     }
 
     #[test]
