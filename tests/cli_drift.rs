@@ -124,7 +124,7 @@ fn drafts_and_unknown_revisions_are_drift_and_certified_ones_are_not() {
     assert_eq!(d["drift"], 150, "{d}");
     let (code, md, err) = run(&env, &["packet", V]);
     assert_eq!(code, 0, "{err}");
-    assert!(md.contains("## Decisions and drift"), "{md}");
+    assert!(md.contains("## 9. Decisions and drift"), "{md}");
     assert!(md.contains("150 made before it was certified"), "{md}");
 }
 
