@@ -829,3 +829,81 @@ fn x_on_certify_picks_a_decision_of_the_version_starting_at_the_one_chosen() {
         other => panic!("the reason next: {other:?}"),
     }
 }
+
+/// The Decisions tab's `drift:yes` filter: once gfr-procurement@1.0.0 is
+/// certified (here, at 2026-11-20T09:00Z), a decision it makes later is
+/// not drift; every seeded decision is (1.0.0's predate its
+/// certification, the other versions are drafts), and so is one whose
+/// revision the store does not know.
+#[test]
+fn the_decisions_filter_drift_yes_lists_decisions_of_uncertified_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    sign(&mut app, "legal", "A. Rao");
+    for role in ["compliance", "audit", "security"] {
+        sign(&mut app, role, &format!("{role} officer"));
+    }
+    assert_eq!(
+        app.certify.selected_certification().unwrap().status,
+        Status::Certified
+    );
+    let event = |id: &str, revision: &str| {
+        serde_json::json!({
+            "decision_id": id,
+            "path": "gfr/procurement/decision",
+            "input": {"contract_value": 1},
+            "result": {"outcome": "APPROVE", "reasons": []},
+            "timestamp": "2026-11-21T10:00:00Z",
+            "bundles": {"gfr-procurement": {"revision": revision}},
+        })
+        .to_string()
+    };
+    let log = dir.path().join("later.jsonl");
+    std::fs::write(
+        &log,
+        format!(
+            "{}\n{}\n",
+            event("after-certification", "1.0.0"),
+            event("unknown-revision\u{1b}[31m", "7.7.7")
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("gavel.db");
+    gavel(&db, &["decisions", "import", log.to_str().unwrap()]);
+    app.decisions.settings = app.certify.settings.clone();
+    app.reload().unwrap();
+    settle(&mut app);
+    press(&mut app, "3");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("decisions 1 of 1502"), "{screen}");
+
+    press(&mut app, "/drift:no<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert!(screen.contains("decisions 1 of 1"), "{screen}");
+    assert!(screen.contains("after-ce"), "{screen}");
+
+    press(&mut app, "/<c-u>drift:yes<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert!(screen.contains("decisions 1 of 1501"), "{screen}");
+    assert!(!screen.contains("after-ce"), "{screen}");
+    // The newest drift is the unknown revision's, its id escaped.
+    assert!(screen.contains("unknown-"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+
+    // With another term, and a bad value refused with the term named.
+    press(&mut app, "/<c-u>drift:yes version:gfr-procurement@1.0.0<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("decisions 1 of 150"), "{screen}");
+    press(&mut app, "/<c-u>drift:maybe<enter>");
+    assert!(
+        message(&app).contains("drift:maybe: give drift:yes or drift:no"),
+        "{:?}",
+        app.message
+    );
+}
