@@ -345,7 +345,11 @@ pub struct VersionDrift {
 }
 
 /// The drift of one stored version's decisions.
-pub fn version_drift(store: &Store, settings: &Settings, v: &VersionSummary) -> Result<VersionDrift> {
+pub fn version_drift(
+    store: &Store,
+    settings: &Settings,
+    v: &VersionSummary,
+) -> Result<VersionDrift> {
     let index = DriftIndex::build(store, settings)?;
     let since = index.versions.get(&v.id).and_then(|e| e.2);
     // Its decisions: stored with it, or stored with no version and
@@ -354,7 +358,9 @@ pub fn version_drift(store: &Store, settings: &Settings, v: &VersionSummary) -> 
     let mut mine_params: Vec<Sql> = vec![v.id.into()];
     for (n, r, id) in &index.resolved {
         if *id == v.id {
-            mine.push("(d.version_id IS NULL AND d.bundle_name IS ? AND d.bundle_revision IS ?)".into());
+            mine.push(
+                "(d.version_id IS NULL AND d.bundle_name IS ? AND d.bundle_revision IS ?)".into(),
+            );
             mine_params.push(n.clone().into());
             mine_params.push(r.clone().into());
         }
@@ -372,7 +378,11 @@ pub fn version_drift(store: &Store, settings: &Settings, v: &VersionSummary) -> 
     };
     let decisions = count("1", &[])?;
     let (since_certification, drift_clause, drift_params) = match since {
-        Some(t) => (count("d.ts_ns >= ?", &[t.into()])?, "d.ts_ns < ?", vec![Sql::Integer(t)]),
+        Some(t) => (
+            count("d.ts_ns >= ?", &[t.into()])?,
+            "d.ts_ns < ?",
+            vec![Sql::Integer(t)],
+        ),
         None => (0, "1", Vec::new()),
     };
     let drift = count(drift_clause, &drift_params)?;

@@ -105,9 +105,15 @@ fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Resul
         .version
         .clone()
         .or_else(|| {
-            let r = bundle.manifest.revision.as_deref().filter(|r| !r.is_empty())?;
+            let r = bundle
+                .manifest
+                .revision
+                .as_deref()
+                .filter(|r| !r.is_empty())?;
             // A bundle Gavel exported names `NAME@VERSION sha256:...`.
-            Some(crate::bundle::revision::parse(r).map_or_else(|| r.to_string(), |(v, _)| v.version))
+            Some(
+                crate::bundle::revision::parse(r).map_or_else(|| r.to_string(), |(v, _)| v.version),
+            )
         })
         .or_else(|| dir_is_version.then_some(dir_name).flatten())
         .ok_or_else(|| {

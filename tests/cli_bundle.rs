@@ -141,19 +141,33 @@ fn a_draft_or_partly_signed_version_is_refused_unless_allowed_and_then_marked() 
     assert_eq!(code, 0, "{o}{e}");
     let (code, _, err) = run(&env, &["bundle", "export", V, "--out", out_s, "--unsigned"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("partially signed (missing compliance, audit, security)"), "{err}");
+    assert!(
+        err.contains("partially signed (missing compliance, audit, security)"),
+        "{err}"
+    );
 
     // Allowed: written, and the manifest says it is not certified.
     let doc = json(
         &env,
-        &["bundle", "export", V, "--out", out_s, "--unsigned", "--allow-uncertified"],
+        &[
+            "bundle",
+            "export",
+            V,
+            "--out",
+            out_s,
+            "--unsigned",
+            "--allow-uncertified",
+        ],
     );
     assert_eq!(doc["certification"], "partially_signed");
     let m = manifest(&out);
     let c = &m["metadata"]["gavel"]["certification"];
     assert_eq!(c["certified"], false, "{m}");
     assert_eq!(c["exported_uncertified"], true, "{m}");
-    assert!(c["warning"].as_str().unwrap().starts_with("NOT CERTIFIED"), "{m}");
+    assert!(
+        c["warning"].as_str().unwrap().starts_with("NOT CERTIFIED"),
+        "{m}"
+    );
     assert_eq!(m["metadata"]["gavel"]["signoffs"][0]["role"], "legal");
     // The revision names the version and its content hash.
     let versions = json(&env, &["versions"]);
@@ -230,7 +244,11 @@ fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
         ]);
         assert!(!ok && said.contains("scope mismatch"), "{said}");
         let other = keys.join(if key == "rsa" { "ec.pub" } else { "ec1.pub" });
-        let other = if key == "ec1" { keys.join("ec.pub") } else { other };
+        let other = if key == "ec1" {
+            keys.join("ec.pub")
+        } else {
+            other
+        };
         let (ok, said) = check(&[
             "verify",
             out.to_str().unwrap(),
@@ -255,10 +273,12 @@ fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
                 bytes.len() / 2
             } else {
                 let quote = bytes.iter().position(|b| *b == b'"').unwrap();
-                quote + 1 + bytes[quote + 1..]
-                    .iter()
-                    .position(u8::is_ascii_alphanumeric)
-                    .unwrap()
+                quote
+                    + 1
+                    + bytes[quote + 1..]
+                        .iter()
+                        .position(u8::is_ascii_alphanumeric)
+                        .unwrap()
             };
             bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
             let tampered = env.dir.path().join("tampered.tar.gz");
@@ -272,7 +292,10 @@ fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
                 "write",
             ]);
             assert!(!ok, "{key}: {} changed, yet verified: {said}", files[i].0);
-            assert!(said.contains(&format!("{}: digest mismatch", files[i].0)), "{said}");
+            assert!(
+                said.contains(&format!("{}: digest mismatch", files[i].0)),
+                "{said}"
+            );
         }
         // A file added, or one taken away, fails too.
         let mut added = files.clone();
@@ -287,7 +310,10 @@ fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
             "--scope",
             "write",
         ]);
-        assert!(!ok && said.contains("not included in bundle signature"), "{said}");
+        assert!(
+            !ok && said.contains("not included in bundle signature"),
+            "{said}"
+        );
         let fewer: Vec<_> = files
             .iter()
             .filter(|(n, _)| n != "gfr/config/data.json")
@@ -302,7 +328,10 @@ fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
             "--scope",
             "write",
         ]);
-        assert!(!ok && said.contains("not found in the target bundle"), "{said}");
+        assert!(
+            !ok && said.contains("not found in the target bundle"),
+            "{said}"
+        );
     }
 }
 
@@ -341,12 +370,21 @@ fn an_exported_bundle_evaluates_in_opa_as_gavel_eval_does() {
     let out = env.dir.path().join("b.tar.gz");
     let (code, o, e) = run(
         &env,
-        &["bundle", "export", V, "--out", out.to_str().unwrap(), "--unsigned"],
+        &[
+            "bundle",
+            "export",
+            V,
+            "--out",
+            out.to_str().unwrap(),
+            "--unsigned",
+        ],
     );
     assert_eq!(code, 0, "{o}{e}");
     let cases: Value = serde_json::from_str(
-        &std::fs::read_to_string(samples().join("gfr-procurement/1.1.0/cases/procurement_awards.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            samples().join("gfr-procurement/1.1.0/cases/procurement_awards.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let mut outcomes = std::collections::BTreeSet::new();
@@ -355,7 +393,13 @@ fn an_exported_bundle_evaluates_in_opa_as_gavel_eval_does() {
         std::fs::write(&input, case["input"].to_string()).unwrap();
         let gavel = json(
             &env,
-            &["eval", V, "gfr/procurement/decision", "--input", input.to_str().unwrap()],
+            &[
+                "eval",
+                V,
+                "gfr/procurement/decision",
+                "--input",
+                input.to_str().unwrap(),
+            ],
         );
         let (ok, said) = check(&[
             "eval",
@@ -367,7 +411,11 @@ fn an_exported_bundle_evaluates_in_opa_as_gavel_eval_does() {
         ]);
         assert!(ok, "{said}");
         let opa: Value = serde_json::from_str(said.trim()).unwrap();
-        assert_eq!(opa, gavel["result"], "case {i} ({}): OPA and gavel eval differ", case["name"]);
+        assert_eq!(
+            opa, gavel["result"],
+            "case {i} ({}): OPA and gavel eval differ",
+            case["name"]
+        );
         outcomes.insert(opa["outcome"].as_str().unwrap().to_string());
     }
     // The cases reach more than one outcome: the comparison means something.

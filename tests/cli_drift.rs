@@ -43,7 +43,7 @@ fn content_hash(env: &Env, version: &str) -> String {
         .to_string()
 }
 
-fn group<'a>(doc: &'a Value, pred: impl Fn(&Value) -> bool) -> Option<&'a Value> {
+fn group(doc: &Value, pred: impl Fn(&Value) -> bool) -> Option<&Value> {
     doc["groups"].as_array().unwrap().iter().find(|g| pred(g))
 }
 
@@ -60,12 +60,27 @@ fn drafts_and_unknown_revisions_are_drift_and_certified_ones_are_not() {
         &[
             // After certification: a draft version, an unknown one, a
             // revision whose hash is not the stored version's.
-            event("d-draft", "2026-11-20T10:00:00Z", "gfr-procurement", "2.0.0"),
-            event("d-unknown", "2026-11-20T10:00:01Z", "gfr-procurement", "9.9.9"),
+            event(
+                "d-draft",
+                "2026-11-20T10:00:00Z",
+                "gfr-procurement",
+                "2.0.0",
+            ),
+            event(
+                "d-unknown",
+                "2026-11-20T10:00:01Z",
+                "gfr-procurement",
+                "9.9.9",
+            ),
             event("d-wrong-hash", "2026-11-20T10:00:02Z", "authz", &wrong),
             // The certified version, under both revision forms (OPA's config
             // may call the bundle anything).
-            event("d-certified", "2026-11-20T11:00:00Z", "gfr-procurement", "1.1.0"),
+            event(
+                "d-certified",
+                "2026-11-20T11:00:00Z",
+                "gfr-procurement",
+                "1.1.0",
+            ),
             event("d-exported", "2026-11-20T11:00:01Z", "authz", &exported),
         ],
     );
@@ -90,19 +105,31 @@ fn drafts_and_unknown_revisions_are_drift_and_certified_ones_are_not() {
         .flat_map(|g| g["decisions"].as_array().unwrap())
         .map(|d| d["decision_id"].as_str().unwrap())
         .collect();
-    assert!(!ids.contains(&"d-certified") && !ids.contains(&"d-exported"), "{ids:?}");
+    assert!(
+        !ids.contains(&"d-certified") && !ids.contains(&"d-exported"),
+        "{ids:?}"
+    );
 
     // The text says the same, grouped by version.
     let (code, out, _) = run(&env, &["drift", "--since", T0]);
     assert_eq!(code, 1);
-    assert!(out.starts_with("DRIFT: 3 of 5 decisions since 2026-11-20T09:00:00"), "{out}");
+    assert!(
+        out.starts_with("DRIFT: 3 of 5 decisions since 2026-11-20T09:00:00"),
+        "{out}"
+    );
     assert!(out.contains("gfr-procurement@2.0.0: 1 decision"), "{out}");
-    assert!(out.contains("bundle gfr-procurement revision \"9.9.9\""), "{out}");
+    assert!(
+        out.contains("bundle gfr-procurement revision \"9.9.9\""),
+        "{out}"
+    );
 
     // Only the certified ones: no drift, exit 0.
     let (code, out, err) = run(&env, &["drift", "--since", "2026-11-20T11:00:00Z"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.starts_with("no drift: every one of 2 decisions"), "{out}");
+    assert!(
+        out.starts_with("no drift: every one of 2 decisions"),
+        "{out}"
+    );
 
     // Without --since: the sample log's decisions of 1.1.0 predate its
     // certification (drift), and so do every one of 1.0.0, a draft.
@@ -111,7 +138,12 @@ fn drafts_and_unknown_revisions_are_drift_and_certified_ones_are_not() {
     assert_eq!(before["reason"], "before_certification");
     assert_eq!(before["count"], 150);
     assert_eq!(before["decisions"].as_array().unwrap().len(), 2);
-    assert!(before["certified_at"].as_str().unwrap().starts_with("2026-11-20T09:00:00"));
+    assert!(
+        before["certified_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-20T09:00:00")
+    );
     let old = group(&doc, |g| g["version"] == "gfr-procurement@1.0.0").unwrap();
     assert_eq!(old["count"], 150);
     assert_eq!(doc["drift"], 303);
@@ -134,7 +166,12 @@ fn a_decision_imported_before_its_version_is_matched_once_the_version_is_stored(
     // The decision first: its version is unknown, so it is drift.
     import(
         &env,
-        &[event("early", "2026-10-01T00:00:00Z", "gfr-procurement", "1.1.0")],
+        &[event(
+            "early",
+            "2026-10-01T00:00:00Z",
+            "gfr-procurement",
+            "1.1.0",
+        )],
     );
     let doc = json_at(&env, T0, &["drift"], 1);
     assert_eq!(doc["groups"][0]["reason"], "unknown_version", "{doc}");

@@ -896,7 +896,10 @@ fn the_decisions_filter_drift_yes_lists_decisions_of_uncertified_versions() {
     assert!(!screen.contains('\u{1b}'), "{screen}");
 
     // With another term, and a bad value refused with the term named.
-    press(&mut app, "/<c-u>drift:yes version:gfr-procurement@1.0.0<enter>");
+    press(
+        &mut app,
+        "/<c-u>drift:yes version:gfr-procurement@1.0.0<enter>",
+    );
     settle(&mut app);
     let screen = render(&app, 120, 40);
     assert!(screen.contains("decisions 1 of 150"), "{screen}");

@@ -199,7 +199,9 @@ pub fn export_bundle(
         digest,
         files: files.into_iter().map(|(n, _)| n).collect(),
         left_out,
-        signed: opts.signer.map(|s| (s.key.alg().to_string(), s.keyid.clone())),
+        signed: opts
+            .signer
+            .map(|s| (s.key.alg().to_string(), s.keyid.clone())),
     })
 }
 
@@ -305,9 +307,8 @@ fn data_root(reference: &VersionRef, path: &str, text: &str) -> Result<Vec<Strin
         return Ok(vec![dir.to_string()]);
     }
     let value: Value = if path.ends_with(".json") {
-        serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-            Error::Invalid(format!("{reference}: {path}: not JSON: {e}"))
-        })?
+        serde_json::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| Error::Invalid(format!("{reference}: {path}: not JSON: {e}")))?
     } else {
         let y: yaml_serde::Value = yaml_serde::from_str(text)
             .map_err(|e| Error::Invalid(format!("{reference}: {path}: not YAML: {e}")))?;

@@ -15,7 +15,10 @@ pub fn format(version: &VersionRef, content_hash: &str) -> String {
 pub fn parse(revision: &str) -> Option<(VersionRef, String)> {
     let (reference, hash) = revision.split_once(' ')?;
     let hex = hash.strip_prefix("sha256:")?;
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    if hex.len() != 64
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
     {
         return None;
     }

@@ -85,9 +85,9 @@ impl SigningKey {
                 format!("an RSA key of {bits} bits: RS256 needs at least 2048"),
             ));
         }
-        Ok(SigningKey::Rs256(Box::new(
-            rsa::pkcs1v15::SigningKey::<Sha256>::new(key),
-        )))
+        Ok(SigningKey::Rs256(Box::new(rsa::pkcs1v15::SigningKey::<
+            Sha256,
+        >::new(key))))
     }
 
     /// Reads a PEM key file.
@@ -210,8 +210,8 @@ fn structured_value(name: &str, bytes: &[u8]) -> Result<Value> {
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         return Ok(v);
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::input(name.to_string(), "not UTF-8 text"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| Error::input(name.to_string(), "not UTF-8 text"))?;
     let yaml: yaml_serde::Value = yaml_serde::from_str(text)
         .map_err(|e| Error::input(name.to_string(), format!("neither JSON nor YAML: {e}")))?;
     yaml_to_json(name, &yaml)
@@ -352,7 +352,9 @@ mod tests {
     #[test]
     fn canonical_form_is_opas() {
         assert_eq!(
-            canonical(r#"{ "b": [1, 2.50, 1E2], "a": {"y": null, "x": true}, "<&>": "\u2028\t\u0001" }"#),
+            canonical(
+                r#"{ "b": [1, 2.50, 1E2], "a": {"y": null, "x": true}, "<&>": "\u2028\t\u0001" }"#
+            ),
             r#"{"<&>":"\u2028\t\u0001","a":{"x":true,"y":null},"b":[1,2.50,1E2]}"#
         );
     }
@@ -362,7 +364,10 @@ mod tests {
         let a = file_hash("x/data.json", b"{\"a\": 1, \"b\": [true]}").unwrap();
         let b = file_hash("x/data.json", b"{\n  \"b\": [ true ],\n  \"a\": 1\n}\n").unwrap();
         assert_eq!(a, b);
-        assert_ne!(a, file_hash("x/data.json", b"{\"a\": 2, \"b\": [true]}").unwrap());
+        assert_ne!(
+            a,
+            file_hash("x/data.json", b"{\"a\": 2, \"b\": [true]}").unwrap()
+        );
         // A module, and data.yml, are hashed as bytes.
         assert_eq!(
             file_hash("p.rego", b"package p\n").unwrap(),
@@ -389,7 +394,9 @@ mod tests {
 
     #[test]
     fn keys_are_read_or_refused_with_the_file_named() {
-        let e = SigningKey::from_pem("k.pem", "hello").unwrap_err().to_string();
+        let e = SigningKey::from_pem("k.pem", "hello")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("k.pem: not a PEM file"), "{e}");
         let e = SigningKey::from_pem(
             "k.pem",

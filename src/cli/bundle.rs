@@ -94,8 +94,7 @@ fn export(ctx: &mut Ctx, args: ExportArgs) -> anyhow::Result<Status> {
             issued_at: now.timestamp(),
         },
     )?;
-    std::fs::write(&args.out, &bundle.bytes)
-        .with_context(|| format!("{}", args.out.display()))?;
+    std::fs::write(&args.out, &bundle.bytes).with_context(|| format!("{}", args.out.display()))?;
     if ctx.format == Format::Json {
         write_json(
             ctx.out,

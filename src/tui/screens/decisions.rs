@@ -72,8 +72,8 @@ pub fn parse_filter(
                     "no" => false,
                     _ => return Err(format!("drift:{v}: give drift:yes or drift:no")),
                 };
-                let settings = settings
-                    .ok_or_else(|| "drift: filters the Decisions tab only".to_string())?;
+                let settings =
+                    settings.ok_or_else(|| "drift: filters the Decisions tab only".to_string())?;
                 let index = crate::drift::DriftIndex::build(ctx.store, settings)
                     .map_err(|e| format!("drift:{v}: {e}"))?;
                 f.drift = Some(index.condition(drift));
@@ -335,7 +335,8 @@ impl DecisionsScreen {
             Action::Back if self.focus > 0 => self.focus = 0,
             Action::Filter => {
                 return vec![Effect::OpenPrompt {
-                    title: "filter: outcome:O version:N@V path:P since:T until:T drift:yes text".into(),
+                    title: "filter: outcome:O version:N@V path:P since:T until:T drift:yes text"
+                        .into(),
                     initial: self.filter.text.clone(),
                     prompt: Prompt::DecisionFilter,
                 }];
