@@ -3,6 +3,7 @@
 //! as OPA's verifier recomputes it (JSON and YAML data and the manifest
 //! hashed in OPA's canonical form, everything else as bytes).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use data_encoding::BASE64URL_NOPAD;
@@ -201,48 +202,183 @@ pub fn file_hash(name: &str, bytes: &[u8]) -> Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// A structured document as OPA's hasher sees it: objects with their keys
+/// (the last of a repeated key wins, as in Go's map), arrays, strings,
+/// numbers as their text (Go's `json.Number`), `true`/`false`/`null`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doc {
+    Obj(BTreeMap<String, Doc>),
+    Arr(Vec<Doc>),
+    Str(String),
+    Num(String),
+    Lit(&'static str),
+}
+
 /// A structured file as OPA's `util.Unmarshal` reads it: a leading UTF-8
-/// BOM dropped; JSON (numbers keep their text, as Go's `json.Number`); else
-/// YAML, converted to JSON as OPA converts it (integers as integers, other
-/// numbers as Go prints a float64).
-fn structured_value(name: &str, bytes: &[u8]) -> Result<Value> {
+/// BOM dropped; JSON, numbers keeping their text; else YAML, converted to
+/// JSON as OPA converts it (integers as integers, other numbers as Go
+/// prints a float64).
+fn structured_value(name: &str, bytes: &[u8]) -> Result<Doc> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-        return Ok(v);
+    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::input(name.to_string(), "not UTF-8 text"))?;
+        let mut p = RawJson { s: text, i: 0 };
+        return p
+            .value()
+            .ok_or_else(|| Error::input(name.to_string(), "JSON that could not be walked"));
     }
     let text =
         std::str::from_utf8(bytes).map_err(|_| Error::input(name.to_string(), "not UTF-8 text"))?;
     let yaml: yaml_serde::Value = yaml_serde::from_str(text)
         .map_err(|e| Error::input(name.to_string(), format!("neither JSON nor YAML: {e}")))?;
-    yaml_to_json(name, &yaml)
+    yaml_to_doc(name, &yaml)
 }
 
-fn yaml_to_json(name: &str, v: &yaml_serde::Value) -> Result<Value> {
+/// Walks JSON text already checked valid, keeping each number's text
+/// (serde_json rewrites exponents: `1E2` becomes `1e+2`, Go keeps `1E2`).
+struct RawJson<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl RawJson<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == b).then(|| self.i += 1)
+    }
+
+    fn value(&mut self) -> Option<Doc> {
+        self.ws();
+        Some(match self.peek()? {
+            b'{' => {
+                self.i += 1;
+                let mut map = BTreeMap::new();
+                self.ws();
+                if self.peek()? == b'}' {
+                    self.i += 1;
+                    return Some(Doc::Obj(map));
+                }
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    self.expect(b':')?;
+                    let v = self.value()?;
+                    map.insert(key, v);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                Doc::Obj(map)
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(Doc::Arr(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                Doc::Arr(items)
+            }
+            b'"' => Doc::Str(self.string()?),
+            b't' => self.word("true")?,
+            b'f' => self.word("false")?,
+            b'n' => self.word("null")?,
+            _ => {
+                let start = self.i;
+                while matches!(
+                    self.peek(),
+                    Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                ) {
+                    self.i += 1;
+                }
+                if start == self.i {
+                    return None;
+                }
+                Doc::Num(self.s[start..self.i].to_string())
+            }
+        })
+    }
+
+    fn word(&mut self, w: &'static str) -> Option<Doc> {
+        self.s[self.i..].starts_with(w).then(|| {
+            self.i += w.len();
+            Doc::Lit(w)
+        })
+    }
+
+    /// A string token, unescaped.
+    fn string(&mut self) -> Option<String> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.i;
+        self.i += 1;
+        loop {
+            match self.peek()? {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => self.i += 1,
+            }
+        }
+        serde_json::from_str(self.s.get(start..self.i)?).ok()
+    }
+}
+
+fn yaml_to_doc(name: &str, v: &yaml_serde::Value) -> Result<Doc> {
     use yaml_serde::Value as Y;
     Ok(match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => {
-            let text = if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else if let Some(u) = n.as_u64() {
-                u.to_string()
-            } else {
-                go_float(n.as_f64().unwrap_or(0.0))
-            };
-            Value::Number(serde_json::from_str(&text).map_err(|_| {
-                Error::input(name.to_string(), format!("the number {text} is not JSON"))
-            })?)
-        }
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(
+        Y::Null => Doc::Lit("null"),
+        Y::Bool(true) => Doc::Lit("true"),
+        Y::Bool(false) => Doc::Lit("false"),
+        Y::Number(n) => Doc::Num(if let Some(i) = n.as_i64() {
+            i.to_string()
+        } else if let Some(u) = n.as_u64() {
+            u.to_string()
+        } else {
+            go_float(n.as_f64().unwrap_or(0.0))
+        }),
+        Y::String(s) => Doc::Str(s.clone()),
+        Y::Sequence(items) => Doc::Arr(
             items
                 .iter()
-                .map(|i| yaml_to_json(name, i))
+                .map(|i| yaml_to_doc(name, i))
                 .collect::<Result<_>>()?,
         ),
         Y::Mapping(m) => {
-            let mut out = Map::new();
+            let mut out = BTreeMap::new();
             for (k, v) in m {
                 let key = match k {
                     Y::String(s) => s.clone(),
@@ -256,11 +392,11 @@ fn yaml_to_json(name: &str, v: &yaml_serde::Value) -> Result<Value> {
                         ));
                     }
                 };
-                out.insert(key, yaml_to_json(name, v)?);
+                out.insert(key, yaml_to_doc(name, v)?);
             }
-            Value::Object(out)
+            Doc::Obj(out)
         }
-        Y::Tagged(t) => yaml_to_json(name, &t.value)?,
+        Y::Tagged(t) => yaml_to_doc(name, &t.value)?,
     })
 }
 
@@ -282,23 +418,21 @@ fn go_float(f: f64) -> String {
 /// walks it (`bundle/hash.go`): objects as `{` key `:` value `,`... `}` with
 /// keys in byte order, arrays as `[`...`]`, scalars as Go's JSON encoder
 /// writes them without HTML escaping.
-pub fn canonical_walk(v: &Value, out: &mut dyn FnMut(&[u8])) {
+pub fn canonical_walk(v: &Doc, out: &mut dyn FnMut(&[u8])) {
     match v {
-        Value::Object(o) => {
+        Doc::Obj(o) => {
             out(b"{");
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort();
-            for (i, k) in keys.into_iter().enumerate() {
+            for (i, (k, v)) in o.iter().enumerate() {
                 if i > 0 {
                     out(b",");
                 }
                 out(go_string(k).as_bytes());
                 out(b":");
-                canonical_walk(&o[k], out);
+                canonical_walk(v, out);
             }
             out(b"}");
         }
-        Value::Array(a) => {
+        Doc::Arr(a) => {
             out(b"[");
             for (i, e) in a.iter().enumerate() {
                 if i > 0 {
@@ -308,10 +442,9 @@ pub fn canonical_walk(v: &Value, out: &mut dyn FnMut(&[u8])) {
             }
             out(b"]");
         }
-        Value::String(s) => out(go_string(s).as_bytes()),
-        Value::Number(n) => out(n.to_string().as_bytes()),
-        Value::Bool(b) => out(if *b { b"true" } else { b"false" }),
-        Value::Null => out(b"null"),
+        Doc::Str(s) => out(go_string(s).as_bytes()),
+        Doc::Num(n) => out(n.as_bytes()),
+        Doc::Lit(l) => out(l.as_bytes()),
     }
 }
 
@@ -343,7 +476,7 @@ mod tests {
     use super::*;
 
     fn canonical(text: &str) -> String {
-        let v: Value = serde_json::from_str(text).unwrap();
+        let v = structured_value("data.json", text.as_bytes()).unwrap();
         let mut out = Vec::new();
         canonical_walk(&v, &mut |b| out.extend_from_slice(b));
         String::from_utf8(out).unwrap()
