@@ -39,7 +39,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE", required_unless_present = "unsigned")]
     signing_key: Option<PathBuf>,
     /// The key's id: the JWT's `kid` and `keyid`, the name OPA's
-    /// `keys` config gives the public key.
+    /// `keys` config gives the public key (default: `default`).
     #[arg(long, value_name = "ID", requires = "signing_key")]
     keyid: Option<String>,
     /// The signature's `scope` (OPA checks it against the key's or the
