@@ -107,6 +107,17 @@ fn manifest(path: &Path) -> Value {
     serde_json::from_slice(m).unwrap()
 }
 
+/// `latest_certified` as `gavel serve` calls it, with the tests' trusted
+/// signers.
+fn latest_certified(env: &Env) -> Option<String> {
+    let store = gavel::store::Store::open_read_only(&env.db).unwrap();
+    let mut settings = gavel::certify::Settings::default();
+    settings.load_trust(Some(&trust(env)), None).unwrap();
+    gavel::bundle::export::latest_certified(&store, &settings, "gfr-procurement")
+        .unwrap()
+        .map(|v| v.reference().to_string())
+}
+
 /// A store with 1.1.0 certified by every role.
 fn certified_store() -> Env {
     let env = gfr_store();
@@ -120,6 +131,8 @@ fn a_draft_or_partly_signed_version_is_refused_unless_allowed_and_then_marked() 
     let env = gfr_store();
     let out = env.dir.path().join("b.tar.gz");
     let out_s = out.to_str().unwrap();
+
+    assert_eq!(latest_certified(&env), None);
 
     // No key and no --unsigned: bad usage.
     let (code, _, err) = run(&env, &["bundle", "export", V, "--out", out_s]);
@@ -145,6 +158,7 @@ fn a_draft_or_partly_signed_version_is_refused_unless_allowed_and_then_marked() 
         err.contains("partially signed (missing compliance, audit, security)"),
         "{err}"
     );
+    assert_eq!(latest_certified(&env), None);
 
     // Allowed: written, and the manifest says it is not certified.
     let doc = json(
@@ -188,6 +202,8 @@ fn a_draft_or_partly_signed_version_is_refused_unless_allowed_and_then_marked() 
 #[test]
 fn a_certified_bundle_verifies_independently_and_not_once_any_file_changes() {
     let env = certified_store();
+    // 2.0.0, a newer draft, is passed over.
+    assert_eq!(latest_certified(&env).as_deref(), Some(V));
     let keys = env.dir.path().join("bundle-keys");
     std::fs::create_dir_all(&keys).unwrap();
     make_keys(&keys);

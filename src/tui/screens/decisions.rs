@@ -163,11 +163,21 @@ pub struct DecisionsScreen {
 impl DecisionsScreen {
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.refresh_log(ctx);
+        // A drift filter is read again: a sign-off or a new version since
+        // changes which decisions are drift.
+        let mut effects = Vec::new();
+        if self.filter.filter.drift.is_some() {
+            match parse_filter(&self.filter.text, ctx, Some(&self.settings)) {
+                Ok(filter) => self.filter.filter = filter,
+                Err(e) => effects.push(Effect::Error(e)),
+            }
+        }
         self.first = 0;
         self.selected = 0;
         self.offset.set(0);
         self.fetch_top(ctx);
-        vec![self.count()]
+        effects.push(self.count());
+        effects
     }
 
     /// Reads the signed log's status again.
