@@ -230,7 +230,7 @@ pub fn drift_report(
     }
     let mut merged: BTreeMap<Key, (DriftGroup, Vec<Raw>)> = BTreeMap::new();
     for row in raw {
-        let (vid, bundle, revision, count, first, last) = row.clone();
+        let (vid, bundle, revision, count, _, _) = row.clone();
         let version = index
             .version_of(vid, bundle.as_deref(), revision.as_deref())
             .and_then(|id| index.versions.get(&id).map(|v| (id, v)));
@@ -271,7 +271,6 @@ pub fn drift_report(
         });
         entry.0.count += count;
         entry.1.push(row);
-        let _ = (first, last);
     }
 
     let mut groups = Vec::new();

@@ -139,6 +139,24 @@ fn a_draft_or_partly_signed_version_is_refused_unless_allowed_and_then_marked() 
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--signing-key"), "{err}");
 
+    // A key file that is no key: bad input, the file named.
+    let not_a_key = env.dir.path().join("not-a-key.pem");
+    std::fs::write(&not_a_key, "hello\n").unwrap();
+    let (code, _, err) = run(
+        &env,
+        &[
+            "bundle",
+            "export",
+            V,
+            "--out",
+            out_s,
+            "--signing-key",
+            not_a_key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not-a-key.pem: not a PEM file"), "{err}");
+
     // A draft: refused (exit 1), nothing written.
     let (code, _, err) = run(&env, &["bundle", "export", V, "--out", out_s, "--unsigned"]);
     assert_eq!(code, 1, "{err}");

@@ -123,6 +123,11 @@ fn drafts_and_unknown_revisions_are_drift_and_certified_ones_are_not() {
         "{out}"
     );
 
+    // A time that is none: bad input.
+    let (code, _, err) = run(&env, &["drift", "--since", "yesterday"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--since yesterday"), "{err}");
+
     // Only the certified ones: no drift, exit 0.
     let (code, out, err) = run(&env, &["drift", "--since", "2026-11-20T11:00:00Z"]);
     assert_eq!(code, 0, "{out}{err}");
