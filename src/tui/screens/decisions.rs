@@ -585,6 +585,7 @@ impl DecisionsScreen {
                     && filter.path == self.filter.filter.path
                     && filter.since_ns == self.filter.filter.since_ns
                     && filter.until_ns == self.filter.filter.until_ns
+                    && filter.drift == self.filter.filter.drift
                 {
                     self.total = Some(count);
                     if !self.filter.text.is_empty() {
