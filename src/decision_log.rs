@@ -37,6 +37,10 @@ impl VersionResolver {
     }
 
     /// The stored version (id, content hash) of a bundle name and revision.
+    /// A revision Gavel wrote on export (`NAME@VERSION sha256:HEX`, see
+    /// bundle/revision.rs) names its version whatever the bundle is called
+    /// in OPA's config, and resolves only when the stored version has that
+    /// content hash; any other revision is the version of bundle `name`.
     pub fn resolve(
         &mut self,
         store: &Store,
@@ -47,7 +51,12 @@ impl VersionResolver {
         if let Some(found) = self.cache.get(&key) {
             return Ok(found.clone());
         }
-        let found = store.version_by_name(name, revision)?;
+        let found = match crate::bundle::revision::parse(revision) {
+            Some((reference, hash)) => store
+                .version_by_name(&reference.name, &reference.version)?
+                .filter(|(_, stored)| *stored == hash),
+            None => store.version_by_name(name, revision)?,
+        };
         self.cache.insert(key, found.clone());
         Ok(found)
     }

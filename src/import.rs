@@ -93,7 +93,8 @@ pub fn import_bundle(store: &mut Store, dir: &Path, opts: &ImportOptions) -> Res
 /// Name: `--name`, else the manifest's `metadata.name`, else the directory
 /// (its parent when the directory itself is named like a version, as in
 /// `sample-policies/gfr-procurement/1.0.0`). Version: `--version`, else the
-/// manifest's `revision`, else a semver-named directory.
+/// manifest's `revision` (the VERSION of one Gavel exported), else a
+/// semver-named directory.
 fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Result<VersionRef> {
     let name = match &opts.name {
         Some(n) => n.clone(),
@@ -103,7 +104,17 @@ fn resolve_reference(dir: &Path, bundle: &Bundle, opts: &ImportOptions) -> Resul
     let version = opts
         .version
         .clone()
-        .or_else(|| bundle.manifest.revision.clone().filter(|r| !r.is_empty()))
+        .or_else(|| {
+            let r = bundle
+                .manifest
+                .revision
+                .as_deref()
+                .filter(|r| !r.is_empty())?;
+            // A bundle Gavel exported names `NAME@VERSION sha256:...`.
+            Some(
+                crate::bundle::revision::parse(r).map_or_else(|| r.to_string(), |(v, _)| v.version),
+            )
+        })
         .or_else(|| dir_is_version.then_some(dir_name).flatten())
         .ok_or_else(|| {
             Error::Invalid(format!(

@@ -12,6 +12,7 @@ pub mod decision_import;
 pub mod decision_log;
 pub mod derived_check;
 pub mod diff;
+pub mod drift;
 pub mod engine;
 pub mod error;
 pub mod exceptions;

@@ -48,6 +48,9 @@ pub struct Packet {
     pub open_findings: Vec<String>,
     /// The decision log: its size and latest signed checkpoint.
     pub log: LogSection,
+    /// The version's decisions against its certification: since it was
+    /// certified, and any made while it was not (drift).
+    pub drift: crate::drift::VersionDrift,
 }
 
 /// The decision log as the packet saw it.
@@ -384,7 +387,9 @@ pub fn build(
         }
     }
     evidence.test_run = None;
+    let drift = crate::drift::version_drift(store, settings, &v)?;
     Ok(Packet {
+        drift,
         packet: PACKET_KIND,
         generated_at: stamp(now),
         generated_by: format!("gavel {}", env!("CARGO_PKG_VERSION")),
@@ -492,6 +497,36 @@ impl Packet {
                 .as_deref()
                 .unwrap_or("allowed_signers"),
         )
+    }
+
+    /// The version's decisions against its certification, as one line.
+    pub fn drift_line(&self) -> String {
+        let d = &self.drift;
+        let listed = if d.first_drift.is_empty() {
+            String::new()
+        } else {
+            format!(" The earliest {} of them:", d.first_drift.len())
+        };
+        match &d.certified_at {
+            Some(at) if d.drift == 0 => format!(
+                "Certified at {at}. {} stored decisions were made by this version, {} since it was \
+                 certified; none before: no drift.",
+                d.decisions, d.since_certification
+            ),
+            Some(at) => format!(
+                "Certified at {at}. {} stored decisions were made by this version: {} since it was \
+                 certified, {} made before it was certified (DRIFT).{listed}",
+                d.decisions, d.since_certification, d.drift
+            ),
+            None if d.decisions == 0 => {
+                "Not certified; no stored decision was made by this version.".to_string()
+            }
+            None => format!(
+                "Not certified: every one of the {} stored decisions made by this version is DRIFT \
+                 (made by a version not certified at the time).{listed}",
+                d.decisions
+            ),
+        }
     }
 
     /// The verdicts of the replay evidence, as one line.
@@ -918,6 +953,27 @@ pub fn markdown(p: &Packet) -> String {
                 "No checkpoint has been signed (`gavel checkpoint` signs one).\n"
             );
         }
+    }
+
+    let _ = writeln!(o, "## 9. Decisions and drift\n");
+    let _ = writeln!(o, "{}\n", md(&p.drift_line()));
+    if !p.drift.first_drift.is_empty() {
+        let _ = writeln!(
+            o,
+            "| decision | timestamp | outcome | path | source |\n|---|---|---|---|---|"
+        );
+        for d in &p.drift.first_drift {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                code(&d.decision_id),
+                md(&d.timestamp),
+                md(&d.outcome),
+                md(&d.path),
+                md(&d.source)
+            );
+        }
+        let _ = writeln!(o);
     }
     o
 }
@@ -1402,6 +1458,29 @@ pub fn html(p: &Packet) -> String {
         None => {
             let _ = writeln!(o, "<p>No checkpoint has been signed.</p>");
         }
+    }
+    let _ = writeln!(
+        o,
+        "</section>\n<section>\n<h2>9. Decisions and drift</h2>\n<p>{}</p>",
+        h(&p.drift_line())
+    );
+    if !p.drift.first_drift.is_empty() {
+        let _ = writeln!(
+            o,
+            "<table><thead><tr><th>decision</th><th>timestamp</th><th>outcome</th><th>path</th><th>source</th></tr></thead><tbody>"
+        );
+        for d in &p.drift.first_drift {
+            let _ = writeln!(
+                o,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                h(&d.decision_id),
+                h(&d.timestamp),
+                h(&d.outcome),
+                h(&d.path),
+                h(&d.source)
+            );
+        }
+        let _ = writeln!(o, "</tbody></table>");
     }
     let _ = writeln!(o, "</section>\n</body>\n</html>");
     o

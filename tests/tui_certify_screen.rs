@@ -829,3 +829,114 @@ fn x_on_certify_picks_a_decision_of_the_version_starting_at_the_one_chosen() {
         other => panic!("the reason next: {other:?}"),
     }
 }
+
+/// How many decisions the Decisions list says it holds (`decisions 1 of N`).
+fn listed(screen: &str) -> Option<usize> {
+    let at = screen.find("decisions 1 of ")? + "decisions 1 of ".len();
+    let digits: String = screen[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// The Decisions tab's `drift:yes` filter: once gfr-procurement@1.0.0 is
+/// certified (here, at 2026-11-20T09:00Z), a decision it makes later is
+/// not drift; every seeded decision is (1.0.0's predate its
+/// certification, the other versions are drafts), and so is one whose
+/// revision the store does not know.
+#[test]
+fn the_decisions_filter_drift_yes_lists_decisions_of_uncertified_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = certify_app(dir.path());
+    // A decision of 1.0.0 made after it will be certified (a sample
+    // decision again, under a new id and time, so it replays as it was:
+    // certifying needs every decision replayed), and one whose revision
+    // the store does not know.
+    let sample = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-decisions/gfr-procurement.jsonl"),
+    )
+    .unwrap();
+    let again = |id: &str, revision: &str| {
+        let mut e: serde_json::Value = sample
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["bundles"]["gfr-procurement"]["revision"] == "1.0.0")
+            .unwrap();
+        e["decision_id"] = id.into();
+        e["timestamp"] = "2026-11-21T10:00:00Z".into();
+        e["bundles"]["gfr-procurement"]["revision"] = revision.into();
+        e.to_string()
+    };
+    let log = dir.path().join("later.jsonl");
+    std::fs::write(
+        &log,
+        format!(
+            "{}\n{}\n",
+            again("after-certification", "1.0.0"),
+            again("unknown-revision\u{1b}[31m", "7.7.7")
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("gavel.db");
+    gavel(&db, &["decisions", "import", log.to_str().unwrap()]);
+    gavel(&db, &["replay", "--all", "--version", V]);
+    app.decisions.settings = app.certify.settings.clone();
+    app.reload().unwrap();
+    settle(&mut app);
+
+    // Nothing is certified yet: no decision is covered.
+    press(&mut app, "3");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert_eq!(listed(&screen), Some(1502), "{screen}");
+    press(&mut app, "/drift:no<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert!(!screen.contains("after-ce"), "{screen}");
+
+    // Certified (at 2026-11-20T09:00Z) on tab 7; the filter, read again
+    // on reload, now covers the later decision of that version.
+    press(&mut app, "7");
+    sign(&mut app, "legal", "A. Rao");
+    for role in ["compliance", "audit", "security"] {
+        sign(&mut app, role, &format!("{role} officer"));
+    }
+    assert_eq!(
+        app.certify.selected_certification().unwrap().status,
+        Status::Certified
+    );
+    app.reload().unwrap();
+    settle(&mut app);
+    press(&mut app, "3");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert_eq!(listed(&screen), Some(1), "{screen}");
+    assert!(screen.contains("after-ce"), "{screen}");
+
+    press(&mut app, "/<c-u>drift:yes<enter>");
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    println!("{screen}");
+    assert_eq!(listed(&screen), Some(1501), "{screen}");
+    assert!(!screen.contains("after-ce"), "{screen}");
+    // The newest drift is the unknown revision's, its id escaped.
+    assert!(screen.contains("unknown-"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+
+    // With another term, and a bad value refused with the term named.
+    press(
+        &mut app,
+        "/<c-u>drift:yes version:gfr-procurement@1.0.0<enter>",
+    );
+    settle(&mut app);
+    let screen = render(&app, 120, 40);
+    assert_eq!(listed(&screen), Some(150), "{screen}");
+    press(&mut app, "/<c-u>drift:maybe<enter>");
+    assert!(
+        message(&app).contains("drift:maybe: give drift:yes or drift:no"),
+        "{:?}",
+        app.message
+    );
+}

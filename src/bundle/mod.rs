@@ -6,8 +6,11 @@
 
 pub mod catalog;
 pub mod data;
+pub mod export;
 pub mod manifest;
 pub mod metadata;
+pub mod revision;
+pub mod signing;
 
 use std::path::Path;
 

@@ -83,12 +83,13 @@ impl FilterArgs {
                 .map(|t| time_arg("--until", t, true))
                 .transpose()?,
             text: self.text.clone(),
+            drift: None,
         })
     }
 }
 
 /// RFC 3339, or a bare date (its start, or its end for `--until`).
-fn time_arg(flag: &str, t: &str, end_of_day: bool) -> anyhow::Result<i64> {
+pub fn time_arg(flag: &str, t: &str, end_of_day: bool) -> anyhow::Result<i64> {
     clock::parse_time_bound(t, end_of_day)
         .with_context(|| format!("{flag} {t}: give an RFC 3339 time or a date (YYYY-MM-DD)"))
 }

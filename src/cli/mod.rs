@@ -2,10 +2,12 @@
 //! exit-code contract (0 ok, 1 a check failed, 2 bad usage or bad input).
 
 mod builtins;
+mod bundle;
 mod certify;
 mod decisions;
 mod demo;
 mod diff;
+mod drift;
 mod eval;
 mod exceptions;
 mod import;
@@ -113,6 +115,12 @@ pub enum Command {
     Certify(certify::Args),
     /// The certification packet of a version, for auditors (md, html or json).
     Packet(packet::Args),
+    /// OPA bundles: `bundle export` writes a stored version as a signed bundle.
+    #[command(subcommand)]
+    Bundle(bundle::Command),
+    /// Decisions made by a version that was not certified at the time, or
+    /// that the store does not hold, grouped by version (exit 1 when any).
+    Drift(drift::Args),
     /// Exceptions: logged overrides of a decision's outcome, due for follow-up.
     #[command(subcommand)]
     Exceptions(exceptions::Command),
@@ -362,6 +370,8 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Diff(args) => diff::run(ctx, args),
         Command::Certify(args) => certify::run(ctx, args),
         Command::Packet(args) => packet::run(ctx, args),
+        Command::Bundle(cmd) => bundle::run(ctx, cmd),
+        Command::Drift(args) => drift::run(ctx, args),
         Command::Exceptions(cmd) => exceptions::run(ctx, cmd),
         Command::Verify(args) => verify::run(ctx, args),
         Command::Checkpoint(args) => log::checkpoint(ctx, args),

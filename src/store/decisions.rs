@@ -199,6 +199,54 @@ pub struct DecisionFilter {
     pub until_ns: Option<i64>,
     /// Substring of the event text.
     pub text: Option<String>,
+    /// Drift (`drift:yes` / `drift:no`): see crate::drift.
+    pub drift: Option<DriftCondition>,
+}
+
+/// Which decisions were made under a certification, as data the filter's
+/// SQL reads (crate::drift builds it): a decision is covered when the
+/// version it was stored with was certified at its timestamp, or, stored
+/// with no version, when its bundle and revision name a version now stored
+/// that was certified at its timestamp. Drift is every decision not
+/// covered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DriftCondition {
+    /// `true`: the decisions not covered (drift); `false`: those covered.
+    pub drift: bool,
+    /// Certified versions: (version id, certified since, ns).
+    pub certified: Vec<(i64, i64)>,
+    /// Bundle name and revision of decisions stored with no version that
+    /// resolve now to a certified version: (name, revision, since ns).
+    pub resolved: Vec<(String, String, i64)>,
+}
+
+impl DriftCondition {
+    /// The SQL condition on `d`, its parameters pushed.
+    pub fn sql(&self, params: &mut Vec<rusqlite::types::Value>) -> String {
+        // `IS` never yields NULL, so `NOT` of it is exact.
+        let mut covered = vec!["0".to_string()];
+        for (id, since) in &self.certified {
+            covered.push("(d.version_id IS ? AND d.ts_ns >= ?)".into());
+            params.push((*id).into());
+            params.push((*since).into());
+        }
+        for (name, revision, since) in &self.resolved {
+            covered.push(
+                "(d.version_id IS NULL AND d.bundle_name IS ? AND d.bundle_revision IS ? \
+                 AND d.ts_ns >= ?)"
+                    .into(),
+            );
+            params.push(name.clone().into());
+            params.push(revision.clone().into());
+            params.push((*since).into());
+        }
+        let covered = format!("({})", covered.join(" OR "));
+        if self.drift {
+            format!("NOT {covered}")
+        } else {
+            covered
+        }
+    }
 }
 
 impl DecisionFilter {
@@ -227,6 +275,9 @@ impl DecisionFilter {
         if let Some(t) = &self.text {
             w.push("instr(d.event, ?) > 0".to_string());
             params.push(t.clone().into());
+        }
+        if let Some(d) = &self.drift {
+            w.push(d.sql(params));
         }
         if w.is_empty() {
             "1".to_string()

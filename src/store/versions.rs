@@ -353,6 +353,17 @@ impl Store {
         Bundle::from_texts(texts)
     }
 
+    /// Every module of a version with its package: (file, package).
+    pub fn module_packages(&self, version_id: i64) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT file, package FROM modules WHERE version_id = ?1 ORDER BY file",
+        )?;
+        let rows = stmt
+            .query_map(params![version_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Package-scope titles of a version's modules, by package.
     pub fn package_titles(&self, version_id: i64) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn().prepare_cached(

@@ -70,6 +70,7 @@ pub fn build_app(opts: &Options) -> anyhow::Result<App> {
         .with_context(|| format!("opening the store {}", opts.db.display()))?;
     let mut settings = config.certification.clone();
     settings.load_trust(opts.allowed_signers.as_deref(), config_path.as_deref())?;
+    app.decisions.settings = settings.clone();
     app.certify.settings = settings;
     if let Some(at) = pinned_now {
         app.pin_clock(at);

@@ -54,12 +54,30 @@ pub struct FilterSpec {
     pub filter: DecisionFilter,
 }
 
-/// Reads `outcome:BLOCK version:NAME@V path:P since:T until:T words...`.
-pub fn parse_filter(text: &str, ctx: &Ctx) -> Result<DecisionFilter, String> {
+/// Reads `outcome:BLOCK version:NAME@V path:P since:T until:T drift:yes
+/// words...`. `drift:yes` (or `no`) needs the certification settings (the
+/// trusted signers): without them it is refused.
+pub fn parse_filter(
+    text: &str,
+    ctx: &Ctx,
+    settings: Option<&crate::certify::Settings>,
+) -> Result<DecisionFilter, String> {
     let mut f = DecisionFilter::default();
     let mut words = Vec::new();
     for token in text.split_whitespace() {
         match token.split_once(':') {
+            Some(("drift", v)) => {
+                let drift = match v {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(format!("drift:{v}: give drift:yes or drift:no")),
+                };
+                let settings =
+                    settings.ok_or_else(|| "drift: filters the Decisions tab only".to_string())?;
+                let index = crate::drift::DriftIndex::build(ctx.store, settings)
+                    .map_err(|e| format!("drift:{v}: {e}"))?;
+                f.drift = Some(index.condition(drift));
+            }
             Some(("outcome", v)) => f.outcome = Some(v.to_string()),
             Some(("path", v)) => f.path = Some(v.to_string()),
             Some(("version", v)) => {
@@ -137,16 +155,29 @@ pub struct DecisionsScreen {
     error: Option<String>,
     /// The signed log at a glance (or why it cannot be read).
     log: Option<Result<LogStatus, String>>,
+    /// The certification settings (required roles, trusted signers), for
+    /// the `drift:` filter.
+    pub settings: crate::certify::Settings,
 }
 
 impl DecisionsScreen {
     pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.refresh_log(ctx);
+        // A drift filter is read again: a sign-off or a new version since
+        // changes which decisions are drift.
+        let mut effects = Vec::new();
+        if self.filter.filter.drift.is_some() {
+            match parse_filter(&self.filter.text, ctx, Some(&self.settings)) {
+                Ok(filter) => self.filter.filter = filter,
+                Err(e) => effects.push(Effect::Error(e)),
+            }
+        }
         self.first = 0;
         self.selected = 0;
         self.offset.set(0);
         self.fetch_top(ctx);
-        vec![self.count()]
+        effects.push(self.count());
+        effects
     }
 
     /// Reads the signed log's status again.
@@ -314,7 +345,8 @@ impl DecisionsScreen {
             Action::Back if self.focus > 0 => self.focus = 0,
             Action::Filter => {
                 return vec![Effect::OpenPrompt {
-                    title: "filter: outcome:O version:N@V path:P since:T until:T text".into(),
+                    title: "filter: outcome:O version:N@V path:P since:T until:T drift:yes text"
+                        .into(),
                     initial: self.filter.text.clone(),
                     prompt: Prompt::DecisionFilter,
                 }];
@@ -481,7 +513,7 @@ impl DecisionsScreen {
     }
 
     fn set_filter(&mut self, text: String, ctx: &Ctx) -> Vec<Effect> {
-        match parse_filter(&text, ctx) {
+        match parse_filter(&text, ctx, Some(&self.settings)) {
             Ok(filter) => {
                 self.filter = FilterSpec { text, filter };
                 self.selected = 0;
@@ -553,6 +585,7 @@ impl DecisionsScreen {
                     && filter.path == self.filter.filter.path
                     && filter.since_ns == self.filter.filter.since_ns
                     && filter.until_ns == self.filter.filter.until_ns
+                    && filter.drift == self.filter.filter.drift
                 {
                     self.total = Some(count);
                     if !self.filter.text.is_empty() {

@@ -488,7 +488,7 @@ impl ImpactScreen {
             return Vec::new();
         }
         let text = text.trim().to_string();
-        match parse_filter(&text, ctx) {
+        match parse_filter(&text, ctx, None) {
             Ok(filter) => {
                 self.filter = FilterSpec { text, filter };
                 self.announce_count = true;
