@@ -1,0 +1,224 @@
+//! The HTTP routes of `gavel serve` and their answers: `POST <logs path>`
+//! takes OPA's decision-log uploads; `GET /health` says the server is up.
+//! Every route sits behind the bearer-token middleware. A new route (the
+//! bundle service's `GET /bundles/{name}`) is one more `.route` in
+//! [`router`] with its handler in its own module.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::ingest::parse_upload;
+use super::limits::{BodyError, Encoding, Limits, bytes};
+use super::writer::Job;
+
+/// What the handlers share.
+pub struct Shared {
+    pub writer: mpsc::Sender<Job>,
+    /// One permit per upload being read, parsed or stored.
+    pub uploads: Semaphore,
+    pub limits: Limits,
+}
+
+/// The peer of a connection, for the server log.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub std::net::SocketAddr);
+
+/// The routes: `logs_path` for uploads, `/health`, all behind `token`.
+pub fn router(shared: Arc<Shared>, logs_path: &str, token: Option<Arc<str>>) -> Router {
+    Router::new()
+        .route(logs_path, post(receive_logs))
+        .route("/health", get(health))
+        .with_state(shared)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            token,
+            super::auth::require,
+        ))
+}
+
+/// An error answer: `{"error": "..."}`.
+pub fn error_response(status: StatusCode, message: &str) -> (StatusCode, Json<serde_json::Value>) {
+    (status, Json(serde_json::json!({ "error": message })))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({}))
+}
+
+async fn not_found(request: Request) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        &format!("no route {} {}", request.method(), request.uri().path()),
+    )
+    .into_response()
+}
+
+/// `POST /logs`: an upload is read within the limits, parsed on the
+/// blocking pool, stored by the writer in one transaction, and answered
+/// 200 once that is committed, with any rejected events listed (OPA retries
+/// anything but 2xx: a rejected event would never become good, so an
+/// upload that was read is answered 2xx and the good events are kept).
+async fn receive_logs(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let peer = request
+        .extensions()
+        .get::<Peer>()
+        .map_or_else(|| "?".to_string(), |p| p.0.to_string());
+    match receive(&shared, request).await {
+        Ok(report) => {
+            for r in &report.rejected {
+                log(&format!(
+                    "upload from {peer}: event {} rejected: {}",
+                    r.index, r.reason
+                ));
+            }
+            (StatusCode::OK, Json(report)).into_response()
+        }
+        Err((status, message)) => {
+            log(&format!("upload from {peer}: {} {message}", status.as_u16()));
+            let mut response = error_response(status, &message).into_response();
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            response
+        }
+    }
+}
+
+type Refusal = (StatusCode, String);
+
+async fn receive(
+    shared: &Shared,
+    request: Request,
+) -> Result<super::ingest::UploadReport, Refusal> {
+    let limits = &shared.limits;
+    let encoding = Encoding::from_header(
+        request
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    )
+    .map_err(refusal)?;
+    check_declared_length(request.headers(), limits.max_body)?;
+    let _permit = shared.uploads.acquire().await.map_err(|_| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down".to_string(),
+        )
+    })?;
+    let body = read_body(request.into_body(), limits).await?;
+    let max = limits.max_decompressed;
+    let parsed = tokio::task::spawn_blocking(move || parse_upload(&body, encoding, max))
+        .await
+        .map_err(|e| internal(&format!("parsing the upload stopped: {e}")))?
+        .map_err(refusal)?;
+    let (reply, answer) = oneshot::channel();
+    shared
+        .writer
+        .send(Job {
+            upload: parsed,
+            reply,
+        })
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store writer has stopped".to_string(),
+            )
+        })?;
+    match answer.await {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err(failed)) => Err((
+            if failed.transient {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            },
+            failed.reason,
+        )),
+        Err(_) => Err(internal("the store writer stopped before answering")),
+    }
+}
+
+/// A `Content-Length` past the limit is refused before a byte is read.
+fn check_declared_length(headers: &HeaderMap, max: usize) -> Result<(), Refusal> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > max as u64 => Err(too_large(max)),
+        _ => Ok(()),
+    }
+}
+
+/// The body, at most `max_body` bytes, within `body_timeout`.
+async fn read_body(body: Body, limits: &Limits) -> Result<axum::body::Bytes, Refusal> {
+    let read = axum::body::to_bytes(body, limits.max_body);
+    match tokio::time::timeout(limits.body_timeout, read).await {
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} s",
+                limits.body_timeout.as_secs()
+            ),
+        )),
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) if is_length_limit(&e) => Err(too_large(limits.max_body)),
+        Ok(Err(e)) => Err((
+            StatusCode::BAD_REQUEST,
+            format!("reading the body failed: {e}"),
+        )),
+    }
+}
+
+/// Whether a body error is `to_bytes`'s limit (its source is a
+/// `LengthLimitError`).
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+fn too_large(max: usize) -> Refusal {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the body is larger than {} (--max-body): refused whole",
+            bytes(max)
+        ),
+    )
+}
+
+fn refusal(e: BodyError) -> Refusal {
+    let status = match &e {
+        BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        BodyError::Encoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        BodyError::Malformed(_) => StatusCode::BAD_REQUEST,
+    };
+    (status, e.to_string())
+}
+
+fn internal(message: &str) -> Refusal {
+    (StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
+}
+
+/// The server log: stderr, one line per event, escaped (it quotes what
+/// clients sent).
+pub fn log(message: &str) {
+    eprintln!("gavel serve: {}", crate::sanitize::escape(message));
+}
