@@ -72,9 +72,18 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The middleware: with a token, every request must carry it.
-pub async fn require(State(token): State<Option<Arc<str>>>, request: Request, next: Next) -> Response {
-    if let Some(token) = &token
+/// What the middleware checks, and how much of a refused body it reads.
+pub struct Guard {
+    /// `None`: every request is let through (`--no-auth`).
+    pub token: Option<Arc<str>>,
+    pub limits: super::Limits,
+}
+
+/// The middleware: with a token, every request must carry it. A refused
+/// request's body is read and dropped (bounded) before the 401, so a
+/// client still sending reads the answer; nothing of it is kept.
+pub async fn require(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    if let Some(token) = &guard.token
         && !authorized(request.headers().get(header::AUTHORIZATION), token)
     {
         let why = if request.headers().contains_key(header::AUTHORIZATION) {
@@ -82,6 +91,13 @@ pub async fn require(State(token): State<Option<Arc<str>>>, request: Request, ne
         } else {
             "no `Authorization: Bearer TOKEN` header (OPA: services.NAME.credentials.bearer.token)"
         };
+        super::routes::log(&format!(
+            "{} {}: 401 {why}",
+            request.method(),
+            request.uri().path()
+        ));
+        let limits = &guard.limits;
+        super::routes::drain(request.into_body(), limits.max_body, limits.body_timeout).await;
         let mut response = error_response(StatusCode::UNAUTHORIZED, why).into_response();
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,

@@ -101,8 +101,11 @@ pub fn run(store: Store, config: Config, ready: impl FnOnce(SocketAddr, &str)) -
         uploads: Semaphore::new(config.limits.max_uploads.max(1)),
         limits: config.limits.clone(),
     });
-    let token: Option<Arc<str>> = config.token.as_deref().map(Arc::from);
-    let app = routes::router(shared.clone(), &config.logs_path, token);
+    let guard = Arc::new(auth::Guard {
+        token: config.token.as_deref().map(Arc::from),
+        limits: config.limits.clone(),
+    });
+    let app = routes::router(shared.clone(), &config.logs_path, guard);
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let cut_off = runtime.block_on(async {
         let listener = TcpListener::bind(config.listen)

@@ -10,7 +10,8 @@ use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
+use http_body_util::BodyExt;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -31,15 +32,15 @@ pub struct Shared {
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
 
-/// The routes: `logs_path` for uploads, `/health`, all behind `token`.
-pub fn router(shared: Arc<Shared>, logs_path: &str, token: Option<Arc<str>>) -> Router {
+/// The routes: `logs_path` for uploads, `/health`, all behind `guard`.
+pub fn router(shared: Arc<Shared>, logs_path: &str, guard: Arc<super::auth::Guard>) -> Router {
     Router::new()
         .route(logs_path, post(receive_logs))
         .route("/health", get(health))
-        .with_state(shared)
         .fallback(not_found)
+        .with_state(shared)
         .layer(axum::middleware::from_fn_with_state(
-            token,
+            guard,
             super::auth::require,
         ))
 }
@@ -53,12 +54,11 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({}))
 }
 
-async fn not_found(request: Request) -> Response {
-    error_response(
-        StatusCode::NOT_FOUND,
-        &format!("no route {} {}", request.method(), request.uri().path()),
-    )
-    .into_response()
+async fn not_found(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let message = format!("no route {} {}", request.method(), request.uri().path());
+    let limits = &shared.limits;
+    drain(request.into_body(), limits.max_body, limits.body_timeout).await;
+    error_response(StatusCode::NOT_FOUND, &message).into_response()
 }
 
 /// `POST /logs`: an upload is read within the limits, parsed on the
@@ -106,9 +106,8 @@ async fn receive(
             .headers()
             .get(header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok()),
-    )
-    .map_err(refusal)?;
-    check_declared_length(request.headers(), limits.max_body)?;
+    );
+    let request = check_declared_length(request, limits).await?;
     let _permit = shared.uploads.acquire().await.map_err(|_| {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -116,6 +115,8 @@ async fn receive(
         )
     })?;
     let body = read_body(request.into_body(), limits).await?;
+    // Refused once the body is read, so the client reads the refusal.
+    let encoding = encoding.map_err(refusal)?;
     let max = limits.max_decompressed;
     let parsed = tokio::task::spawn_blocking(move || parse_upload(&body, encoding, max))
         .await
@@ -149,21 +150,64 @@ async fn receive(
     }
 }
 
-/// A `Content-Length` past the limit is refused before a byte is read.
-fn check_declared_length(headers: &HeaderMap, max: usize) -> Result<(), Refusal> {
-    let declared = headers
+/// A `Content-Length` past the limit is refused before the body is kept
+/// (it is read and dropped when it is within [`DRAIN`] of the limit).
+async fn check_declared_length(request: Request, limits: &Limits) -> Result<Request, Refusal> {
+    let declared = request
+        .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     match declared {
-        Some(n) if n > max as u64 => Err(too_large(max)),
-        _ => Ok(()),
+        Some(n) if n > limits.max_body as u64 => {
+            if n <= limits.max_body.saturating_add(DRAIN) as u64 {
+                drain(request.into_body(), DRAIN.saturating_add(limits.max_body), limits.body_timeout).await;
+            }
+            Err(too_large(limits.max_body))
+        }
+        _ => Ok(request),
     }
 }
 
-/// The body, at most `max_body` bytes, within `body_timeout`.
-async fn read_body(body: Body, limits: &Limits) -> Result<axum::body::Bytes, Refusal> {
-    let read = axum::body::to_bytes(body, limits.max_body);
+/// Bytes of a refused body still read (and dropped) before the refusal
+/// is answered: a client that is still sending then reads the answer
+/// instead of a reset connection. Past this the connection is closed.
+pub const DRAIN: usize = 32 << 20;
+
+/// The body, at most `max_body` bytes, within `body_timeout`. A body past
+/// the cap is read on and dropped (up to [`DRAIN`] more) before the 413.
+async fn read_body(body: Body, limits: &Limits) -> Result<Vec<u8>, Refusal> {
+    let read = async {
+        let mut body = body;
+        let mut kept = Vec::new();
+        let (mut seen, mut over) = (0usize, false);
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("reading the body failed: {e}"),
+                )
+            })?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            seen = seen.saturating_add(data.len());
+            if seen > limits.max_body {
+                over = true;
+                kept = Vec::new();
+                if seen > limits.max_body.saturating_add(DRAIN) {
+                    break;
+                }
+            } else {
+                kept.extend_from_slice(&data);
+            }
+        }
+        if over {
+            Err(too_large(limits.max_body))
+        } else {
+            Ok(kept)
+        }
+    };
     match tokio::time::timeout(limits.body_timeout, read).await {
         Err(_) => Err((
             StatusCode::REQUEST_TIMEOUT,
@@ -172,26 +216,26 @@ async fn read_body(body: Body, limits: &Limits) -> Result<axum::body::Bytes, Ref
                 limits.body_timeout.as_secs()
             ),
         )),
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(e)) if is_length_limit(&e) => Err(too_large(limits.max_body)),
-        Ok(Err(e)) => Err((
-            StatusCode::BAD_REQUEST,
-            format!("reading the body failed: {e}"),
-        )),
+        Ok(result) => result,
     }
 }
 
-/// Whether a body error is `to_bytes`'s limit (its source is a
-/// `LengthLimitError`).
-fn is_length_limit(e: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if s.is::<http_body_util::LengthLimitError>() {
-            return true;
+/// Reads a refused request's body and drops it (at most `cap` bytes,
+/// within `timeout`), so its answer reaches a client still sending.
+pub async fn drain(body: Body, cap: usize, timeout: std::time::Duration) {
+    let read = async {
+        let mut body = body;
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Some(data) = frame.data_ref() {
+                seen = seen.saturating_add(data.len());
+                if seen > cap {
+                    break;
+                }
+            }
         }
-        source = s.source();
-    }
-    false
+    };
+    let _ = tokio::time::timeout(timeout, read).await;
 }
 
 fn too_large(max: usize) -> Refusal {
