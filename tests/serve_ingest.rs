@@ -468,3 +468,66 @@ fn https_with_a_certificate_serves_uploads() {
     assert!(err.contains("do not make a usable pair"), "{err}");
     assert_eq!(store.counts(), (3, 3));
 }
+
+#[test]
+fn sigterm_finishes_the_uploads_in_flight_and_stores_exactly_what_it_answered() {
+    const CLIENTS: usize = 4;
+    const BATCH: usize = 500;
+    let store = Store::new();
+    let mut server = Server::start(&store, &[]);
+    let url = server.url("/logs");
+    let next = Arc::new(AtomicUsize::new(0));
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (next, acknowledged, url) = (next.clone(), acknowledged.clone(), url.clone());
+            std::thread::spawn(move || {
+                let agent = client();
+                let mut stored = 0u64;
+                // Until the server is gone: every answer it gives is a 200.
+                loop {
+                    let b = next.fetch_add(1, Ordering::SeqCst);
+                    let body = gzip_upload(&events(&format!("t{b}"), BATCH));
+                    match post(&agent, &url, &body, true, Some(TOKEN)) {
+                        Ok((200, text)) => {
+                            stored += report(&text)["stored"].as_u64().unwrap();
+                            acknowledged.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok((status, text)) => panic!("batch {b}: {status} {text}"),
+                        Err(_) => return stored,
+                    }
+                    assert!(b < 10_000, "the server never stopped");
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.load(Ordering::SeqCst) < 4 {
+        assert!(Instant::now() < deadline, "no upload was acknowledged");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = server.child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let at_signal = acknowledged.load(Ordering::SeqCst);
+    let answered: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    // Uploads in flight at the signal were finished and answered.
+    assert!(
+        acknowledged.load(Ordering::SeqCst) > at_signal,
+        "no upload was in flight at SIGTERM ({at_signal} answered before)"
+    );
+    server.wait_for("SIGTERM: no new connections", Duration::from_secs(30));
+    let (status, out) = server.terminate_waited();
+    assert!(status.success(), "gavel serve exited {status}: {out}");
+    // What it stored is what it answered, no more and no less.
+    let (stored, distinct) = store.counts();
+    assert_eq!(stored as u64, answered, "{out}");
+    assert_eq!(stored, distinct);
+    assert!(out.contains(&format!("{answered} decisions stored")), "{out}");
+    store.assert_verifies(stored as usize);
+}

@@ -181,10 +181,15 @@ impl Server {
     }
 
     /// SIGTERM, then its exit status and stdout (within 60 s).
-    pub fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    pub fn terminate(self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success());
+        self.terminate_waited()
+    }
+
+    /// Its exit status and stdout once it stops by itself (within 60 s).
+    pub fn terminate_waited(mut self) -> (std::process::ExitStatus, String) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
