@@ -187,6 +187,20 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_a_rejected_event_not_a_crash() {
+        let deep = format!(
+            "[{{\"decision_id\":\"d\",\"path\":\"p\",\"input\":{}{}}}, {{\"decision_id\":\"e\",\"path\":\"p\",\"input\":{{}}}}]",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        let up = parse_upload(deep.as_bytes(), Encoding::Identity, 1 << 20).unwrap();
+        assert_eq!(up.received, 2);
+        assert_eq!(up.events.len(), 1);
+        assert_eq!(up.rejected[0].index, 0);
+        assert!(up.rejected[0].reason.contains("recursion limit"), "{:?}", up.rejected);
+    }
+
+    #[test]
     fn bad_events_are_rejected_by_index_and_the_rest_kept() {
         let body = r#"[{"decision_id":"a","path":"p","input":{}},
                        {"path":"p","input":{}},
