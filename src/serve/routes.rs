@@ -28,6 +28,10 @@ pub struct Shared {
     pub limits: Limits,
 }
 
+/// Rejected events of one upload named in the server log, one line each;
+/// the answer lists them all.
+const LOGGED_REJECTIONS: usize = 20;
+
 /// The peer of a connection, for the server log.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub std::net::SocketAddr);
@@ -73,10 +77,16 @@ async fn receive_logs(State(shared): State<Arc<Shared>>, request: Request) -> Re
         .map_or_else(|| "?".to_string(), |p| p.0.to_string());
     match receive(&shared, request).await {
         Ok(report) => {
-            for r in &report.rejected {
+            for r in report.rejected.iter().take(LOGGED_REJECTIONS) {
                 log(&format!(
                     "upload from {peer}: event {} rejected: {}",
                     r.index, r.reason
+                ));
+            }
+            if report.rejected.len() > LOGGED_REJECTIONS {
+                log(&format!(
+                    "upload from {peer}: {} more events rejected (the answer lists them all)",
+                    report.rejected.len() - LOGGED_REJECTIONS
                 ));
             }
             (StatusCode::OK, Json(report)).into_response()
