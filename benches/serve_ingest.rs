@@ -25,6 +25,8 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 /// One OPA decision event with a ~500-byte input.
 fn event(round: usize, n: usize) -> serde_json::Value {
+    let kind = ["open", "limited", "single"][n % 3];
+    let outcome = ["APPROVE", "BLOCK", "REVIEW"][n % 3];
     serde_json::json!({
         "decision_id": format!("r{round}-{n:08}"),
         "path": "gfr/procurement/decision",
@@ -32,15 +34,15 @@ fn event(round: usize, n: usize) -> serde_json::Value {
             "contract": {
                 "id": format!("C-{n:08}"),
                 "value_inr": 1_000_000 + (n % 97) * 12_345,
-                "type": ["open", "limited", "single"][n % 3],
+                "type": kind,
                 "rationale": "Competitive tender under GFR 2017 rule 161; evaluation committee minutes attached.",
-                "vendor": {"name": format!("Vendor {}", n % 311), "gstin": "27AAACB1234F1Z5", "msme": n % 2 == 0}
+                "vendor": {"name": format!("Vendor {}", n % 311), "gstin": "27AAACB1234F1Z5", "msme": n.is_multiple_of(2)}
             },
             "approvals": [{"role": "finance", "by": format!("officer-{}", n % 17)}, {"role": "technical", "by": "te-03"}],
             "department": "Ministry of Road Transport",
             "requested_at": "2026-11-20T10:00:00Z"
         },
-        "result": {"outcome": ["APPROVE", "BLOCK", "REVIEW"][n % 3], "reasons": []},
+        "result": {"outcome": outcome, "reasons": []},
         "timestamp": format!("2026-12-01T10:{:02}:{:02}.{:09}Z", (n / 60) % 60, n % 60, n),
         "bundles": {"gfr-procurement": {"revision": "1.0.0"}},
         "labels": {"id": "5cd0f8f3-opa", "version": "1.4.2"},
@@ -92,7 +94,10 @@ fn main() {
         let mut line = String::new();
         let base = loop {
             line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "gavel serve stopped");
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "gavel serve stopped"
+            );
             if let Some(rest) = line.split("listening on ").nth(1) {
                 break rest.split_whitespace().next().unwrap().to_string();
             }
@@ -146,7 +151,12 @@ fn main() {
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = child.wait().unwrap();
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         assert!(status.success(), "gavel serve exited {status}");
         assert!(out.contains(&format!("{events} decisions stored")), "{out}");
     }

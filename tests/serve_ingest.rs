@@ -98,10 +98,16 @@ fn hundred_thousand_events_from_eight_clients_none_lost_or_duplicated() {
     let (status, body) = post(&client(), &url, &uploads[7], true, Some(TOKEN)).unwrap();
     assert_eq!(status, 200);
     let r = report(&body);
-    assert_eq!((r["stored"].as_u64(), r["already_stored"].as_u64()), (Some(0), Some(1_000)));
+    assert_eq!(
+        (r["stored"].as_u64(), r["already_stored"].as_u64()),
+        (Some(0), Some(1_000))
+    );
     let (status, out) = server.terminate();
     assert!(status.success(), "gavel serve exited {status}");
-    assert!(out.contains("100000 decisions stored, 1000 already stored"), "{out}");
+    assert!(
+        out.contains("100000 decisions stored, 1000 already stored"),
+        "{out}"
+    );
     eprintln!(
         "100,000 events through gavel serve (debug build) in {:.1} s, {reads} reads meanwhile",
         started.elapsed().as_secs_f64()
@@ -274,10 +280,7 @@ fn an_unauthenticated_upload_gets_401_and_stores_nothing() {
 #[test]
 fn oversized_and_gzip_bomb_bodies_get_413_and_the_server_goes_on() {
     let store = Store::new();
-    let mut server = Server::start(
-        &store,
-        &["--max-body", "64K", "--max-decompressed", "1M"],
-    );
+    let mut server = Server::start(&store, &["--max-body", "64K", "--max-decompressed", "1M"]);
     let url = server.url("/logs");
     let agent = client();
     // Past --max-body as sent: refused on its Content-Length.
@@ -310,8 +313,14 @@ fn oversized_and_gzip_bomb_bodies_get_413_and_the_server_goes_on() {
     assert_eq!(status, 413);
     assert_eq!(store.counts(), (0, 0));
     // Still serving.
-    let (status, text) =
-        post(&agent, &url, &gzip_upload(&events("ok", 5)), true, Some(TOKEN)).unwrap();
+    let (status, text) = post(
+        &agent,
+        &url,
+        &gzip_upload(&events("ok", 5)),
+        true,
+        Some(TOKEN),
+    )
+    .unwrap();
     assert_eq!(status, 200, "{text}");
     server.wait_for("413", Duration::from_secs(5));
     let (status, _) = server.terminate();
@@ -400,7 +409,14 @@ fn https_with_a_certificate_serves_uploads() {
     let dir = store.dir.path();
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
         .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
         .args(["-addext", "subjectAltName=IP:127.0.0.1"])
         .arg("-keyout")
@@ -409,7 +425,11 @@ fn https_with_a_certificate_serves_uploads() {
         .arg(&cert)
         .output()
         .expect("openssl (the test makes its certificate with it)");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let server = Server::start(
         &store,
         &[
@@ -528,6 +548,9 @@ fn sigterm_finishes_the_uploads_in_flight_and_stores_exactly_what_it_answered() 
     let (stored, distinct) = store.counts();
     assert_eq!(stored as u64, answered, "{out}");
     assert_eq!(stored, distinct);
-    assert!(out.contains(&format!("{answered} decisions stored")), "{out}");
+    assert!(
+        out.contains(&format!("{answered} decisions stored")),
+        "{out}"
+    );
     store.assert_verifies(stored as usize);
 }

@@ -21,7 +21,8 @@ const CANDIDATE: &str = "gfr-procurement@2.0.0";
 /// the originals).
 fn live_events() -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-decisions/gfr-procurement.jsonl"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-decisions/gfr-procurement.jsonl"),
     )
     .unwrap();
     text.lines()
@@ -61,11 +62,21 @@ fn received_decisions_are_replayed_live_and_the_impact_tab_shows_the_running_imp
     let dir = store.dir.path().to_path_buf();
     seeded_db(&dir);
     let mut server = Server::start_shadow(&store);
-    server.wait_for(&format!("shadow replay into batch shadow:{CANDIDATE}"), Duration::from_secs(5));
+    server.wait_for(
+        &format!("shadow replay into batch shadow:{CANDIDATE}"),
+        Duration::from_secs(5),
+    );
     let events = live_events();
     let url = server.url("/logs");
     let agent = client();
-    let (status, body) = post(&agent, &url, &gzip_upload(&events[..100]), true, Some(TOKEN)).unwrap();
+    let (status, body) = post(
+        &agent,
+        &url,
+        &gzip_upload(&events[..100]),
+        true,
+        Some(TOKEN),
+    )
+    .unwrap();
     assert_eq!(status, 200, "{body}");
     wait_shadow(&store.db, 100);
 
@@ -99,7 +110,14 @@ fn received_decisions_are_replayed_live_and_the_impact_tab_shows_the_running_imp
     assert_eq!(live.replayed, 300);
     assert!(render(&app, 140, 40).contains("300 replayed so far"));
     // A retried upload is neither stored nor replayed twice.
-    let (status, body) = post(&agent, &url, &gzip_upload(&events[..100]), true, Some(TOKEN)).unwrap();
+    let (status, body) = post(
+        &agent,
+        &url,
+        &gzip_upload(&events[..100]),
+        true,
+        Some(TOKEN),
+    )
+    .unwrap();
     assert_eq!(status, 200);
     assert!(body.contains(r#""already_stored":100"#), "{body}");
     let (status, out) = server.terminate();

@@ -98,9 +98,9 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         .map_err(anyhow::Error::msg)?;
     let loopback = args.listen.ip().is_loopback();
     match (&token, args.no_auth) {
-        (Some(_), true) => bail!(
-            "--no-auth and ${TOKEN_ENV} disagree: unset the variable or drop --no-auth"
-        ),
+        (Some(_), true) => {
+            bail!("--no-auth and ${TOKEN_ENV} disagree: unset the variable or drop --no-auth")
+        }
         (None, false) => bail!(
             "no token: give --token-file FILE or set ${TOKEN_ENV} (OPA sends it as \
              services.NAME.credentials.bearer.token), or --no-auth on a loopback address"
@@ -125,8 +125,7 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         .transpose()
         .context("--shadow")?;
     let limits = Limits {
-        max_body: parse_size(&args.max_body)
-            .map_err(|e| anyhow::anyhow!("--max-body {e}"))?,
+        max_body: parse_size(&args.max_body).map_err(|e| anyhow::anyhow!("--max-body {e}"))?,
         max_decompressed: parse_size(&args.max_decompressed)
             .map_err(|e| anyhow::anyhow!("--max-decompressed {e}"))?,
         max_uploads: args.max_uploads.max(1),

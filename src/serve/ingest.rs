@@ -166,7 +166,13 @@ mod tests {
     fn elements_keep_their_bytes() {
         assert_eq!(
             split(" [ {\"a\": [1, {\"b\": \"],\"}]} ,1e2,\n\"x\" ,null,[]] \n").unwrap(),
-            vec!["{\"a\": [1, {\"b\": \"],\"}]}", "1e2", "\"x\"", "null", "[]"]
+            vec![
+                "{\"a\": [1, {\"b\": \"],\"}]}",
+                "1e2",
+                "\"x\"",
+                "null",
+                "[]"
+            ]
         );
         assert_eq!(split("[]").unwrap(), Vec::<&str>::new());
         assert_eq!(split("\u{feff}[ ]").unwrap(), Vec::<&str>::new());
@@ -176,14 +182,23 @@ mod tests {
     fn a_broken_array_names_where() {
         let msg = |t: &str| split(t).unwrap_err().to_string();
         assert!(msg("{}").contains("not a JSON array"));
-        assert!(msg("[{},{\"a\":}]").contains("event 1 is not JSON"), "{}", msg("[{},{\"a\":}]"));
+        assert!(
+            msg("[{},{\"a\":}]").contains("event 1 is not JSON"),
+            "{}",
+            msg("[{},{\"a\":}]")
+        );
         assert!(msg("[{}, {\"a\": 1").contains("event 1: truncated"));
         assert!(msg("[{} {}]").contains("after event 0"));
         assert!(msg("[{}").contains("not closed after event 0"));
         assert!(msg("[{},]").contains("event 1"));
         assert!(msg("[] x").contains("after the array"));
         assert!(msg("[1, 2").contains("not closed"));
-        assert!(split_array(b"[\"\xff\"]").unwrap_err().to_string().contains("UTF-8"));
+        assert!(
+            split_array(b"[\"\xff\"]")
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-8")
+        );
     }
 
     #[test]
@@ -197,7 +212,11 @@ mod tests {
         assert_eq!(up.received, 2);
         assert_eq!(up.events.len(), 1);
         assert_eq!(up.rejected[0].index, 0);
-        assert!(up.rejected[0].reason.contains("recursion limit"), "{:?}", up.rejected);
+        assert!(
+            up.rejected[0].reason.contains("recursion limit"),
+            "{:?}",
+            up.rejected
+        );
     }
 
     #[test]
@@ -209,13 +228,28 @@ mod tests {
                        {"decision_id":"c","path":"p","input":{"x":1},"result":true}]"#;
         let up = parse_upload(body.as_bytes(), Encoding::Identity, 1 << 20).unwrap();
         assert_eq!(up.received, 5);
-        let ids: Vec<_> = up.events.iter().map(|e| (e.line, e.decision_id.as_str())).collect();
+        let ids: Vec<_> = up
+            .events
+            .iter()
+            .map(|e| (e.line, e.decision_id.as_str()))
+            .collect();
         assert_eq!(ids, vec![(0, "a"), (4, "c")]);
-        assert_eq!(up.events[1].event, r#"{"decision_id":"c","path":"p","input":{"x":1},"result":true}"#);
-        let rejected: Vec<_> = up.rejected.iter().map(|r| (r.index, r.reason.as_str())).collect();
+        assert_eq!(
+            up.events[1].event,
+            r#"{"decision_id":"c","path":"p","input":{"x":1},"result":true}"#
+        );
+        let rejected: Vec<_> = up
+            .rejected
+            .iter()
+            .map(|r| (r.index, r.reason.as_str()))
+            .collect();
         assert_eq!(rejected[0], (1, "missing decision_id"));
         assert_eq!(rejected[1], (2, "not a JSON object"));
         assert_eq!(rejected[2].0, 3);
-        assert!(rejected[2].1.contains("not an RFC 3339 time"), "{:?}", rejected[2]);
+        assert!(
+            rejected[2].1.contains("not an RFC 3339 time"),
+            "{:?}",
+            rejected[2]
+        );
     }
 }

@@ -75,7 +75,11 @@ impl Encoding {
 
 /// The body as the events' bytes: inflated when it is gzip, never past
 /// `max_decompressed`.
-pub fn decode(body: &[u8], encoding: Encoding, max_decompressed: usize) -> Result<Vec<u8>, BodyError> {
+pub fn decode(
+    body: &[u8],
+    encoding: Encoding,
+    max_decompressed: usize,
+) -> Result<Vec<u8>, BodyError> {
     match encoding {
         Encoding::Identity if body.len() > max_decompressed => Err(too_large(max_decompressed)),
         Encoding::Identity => Ok(body.to_vec()),
@@ -107,9 +111,9 @@ fn too_large(max: usize) -> BodyError {
 
 /// A byte count as people read it: `8 MiB`, `512 KiB`, `100 bytes`.
 pub fn bytes(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
@@ -164,7 +168,10 @@ mod tests {
         two.extend(gz(b"2]"));
         assert_eq!(gunzip(&two, 100).unwrap(), b"[1,2]");
         let e = gunzip(b"[1,2]", 100).unwrap_err();
-        assert!(matches!(e, BodyError::Malformed(ref m) if m.contains("not valid gzip")), "{e:?}");
+        assert!(
+            matches!(e, BodyError::Malformed(ref m) if m.contains("not valid gzip")),
+            "{e:?}"
+        );
     }
 
     #[test]

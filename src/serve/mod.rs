@@ -180,17 +180,20 @@ async fn serve(
         let watcher = graceful.watcher();
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                request.extensions_mut().insert(routes::Peer(peer));
-                app.clone().call(request)
-            });
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(routes::Peer(peer));
+                    app.clone().call(request)
+                });
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30));
             let served = match acceptor {
-                None => watcher
-                    .watch(http.serve_connection(TokioIo::new(stream), service))
-                    .await,
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(Duration::from_secs(30), acceptor.accept(stream));

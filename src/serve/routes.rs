@@ -11,9 +11,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
-use http_body_util::BodyExt;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::ingest::parse_upload;
@@ -92,7 +92,10 @@ async fn receive_logs(State(shared): State<Arc<Shared>>, request: Request) -> Re
             (StatusCode::OK, Json(report)).into_response()
         }
         Err((status, message)) => {
-            log(&format!("upload from {peer}: {} {message}", status.as_u16()));
+            log(&format!(
+                "upload from {peer}: {} {message}",
+                status.as_u16()
+            ));
             let mut response = error_response(status, &message).into_response();
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 response
@@ -171,7 +174,12 @@ async fn check_declared_length(request: Request, limits: &Limits) -> Result<Requ
     match declared {
         Some(n) if n > limits.max_body as u64 => {
             if n <= limits.max_body.saturating_add(DRAIN) as u64 {
-                drain(request.into_body(), DRAIN.saturating_add(limits.max_body), limits.body_timeout).await;
+                drain(
+                    request.into_body(),
+                    DRAIN.saturating_add(limits.max_body),
+                    limits.body_timeout,
+                )
+                .await;
             }
             Err(too_large(limits.max_body))
         }

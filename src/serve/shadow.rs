@@ -84,10 +84,16 @@ fn replay_run(
             .map(|row| {
                 let subject = Subject::parse(row);
                 match subject {
-                    Ok(s) => crate::panics::quietly(|| replay_with(&s, version, false, false, None))
-                        .unwrap_or_else(|_| {
-                            failed(&s, version, "the engine stopped on an internal error (a panic)")
-                        }),
+                    Ok(s) => {
+                        crate::panics::quietly(|| replay_with(&s, version, false, false, None))
+                            .unwrap_or_else(|_| {
+                                failed(
+                                    &s,
+                                    version,
+                                    "the engine stopped on an internal error (a panic)",
+                                )
+                            })
+                    }
                     Err(reason) => failed(&Subject::unreadable(row), version, &reason),
                 }
             })
@@ -110,7 +116,10 @@ fn failed(s: &Subject, version: &PolicyVersion, reason: &str) -> ReplayResult {
     ReplayResult {
         decision_id: s.decision_id.clone(),
         seq: s.seq,
-        version: s.bundle.clone().map(|(name, version)| VersionRef { name, version }),
+        version: s
+            .bundle
+            .clone()
+            .map(|(name, version)| VersionRef { name, version }),
         policy_hash: s.policy_hash.clone(),
         against: Some(version.reference()),
         against_id: Some(version.summary.id),

@@ -206,7 +206,10 @@ impl Server {
                 }
                 return (status, out);
             }
-            assert!(Instant::now() < deadline, "gavel serve did not stop on SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "gavel serve did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -231,7 +234,7 @@ pub fn event(id: &str, n: usize) -> serde_json::Value {
         "decision_id": id,
         "path": "serve/test/allow",
         "input": {"user": format!("u{n}"), "amount": n, "tags": ["a", "b"]},
-        "result": n % 3 != 0,
+        "result": !n.is_multiple_of(3),
         "timestamp": format!("2026-12-01T10:{:02}:{:02}.123456789Z", (n / 60) % 60, n % 60),
         "bundles": {"serve-test": {"revision": "1.0.0"}},
         "labels": {"id": "5cd0f8f3-opa", "version": "1.4.2"},
@@ -242,7 +245,9 @@ pub fn event(id: &str, n: usize) -> serde_json::Value {
 
 /// `count` events with ids `{prefix}-{i}`.
 pub fn events(prefix: &str, count: usize) -> Vec<serde_json::Value> {
-    (0..count).map(|i| event(&format!("{prefix}-{i}"), i)).collect()
+    (0..count)
+        .map(|i| event(&format!("{prefix}-{i}"), i))
+        .collect()
 }
 
 /// Events as OPA uploads them: a JSON array, gzipped.

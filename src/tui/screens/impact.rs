@@ -195,7 +195,9 @@ impl ImpactScreen {
             .as_ref()
             .map_or_else(|| report.batch_id.clone(), |v| v.to_string());
         self.report = Some(Report {
-            label: format!("live shadow: decisions gavel serve received, replayed against {against}"),
+            label: format!(
+                "live shadow: decisions gavel serve received, replayed against {against}"
+            ),
             filter: DecisionFilter::default(),
             matching: None,
             changes,
