@@ -50,6 +50,17 @@ fn event(round: usize, n: usize) -> serde_json::Value {
     })
 }
 
+/// CPU seconds (user + system) a process has used so far (Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command's closing parenthesis; utime and stime are
+    // the 14th and 15th of the line, in clock ticks (100 a second here).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn gzip(data: &[u8]) -> Vec<u8> {
     // OPA's plugin writes gzip at the default level.
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -107,6 +118,7 @@ fn main() {
         let url = format!("{base}/logs");
         let uploads = Arc::new(uploads);
         let next = Arc::new(AtomicUsize::new(0));
+        let cpu_before = cpu_seconds(child.id());
         let started = Instant::now();
         let workers: Vec<_> = (0..clients)
             .map(|_| {
@@ -138,11 +150,23 @@ fn main() {
             .collect();
         let stored: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
         let secs = started.elapsed().as_secs_f64();
+        let cpu = cpu_before.zip(cpu_seconds(child.id())).map(|(a, b)| b - a);
         assert_eq!(stored, events as u64, "every event stored once");
         let rate = events as f64 / secs;
         rates.push(rate);
+        // The server's own CPU per event: what the figure would be with the
+        // machine to itself, as far as CPU goes (the other users of a
+        // shared machine take their share of the wall time).
+        let per_event = cpu
+            .map(|c| {
+                format!(
+                    "; the server used {c:.2} CPU-s, {:.1} µs per event",
+                    c * 1e6 / events as f64
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "round {}: {events} events ({:.0} MB of JSON, {} uploads of {batch}, {clients} clients) in {secs:.2} s: {rate:.0} events/s",
+            "round {}: {events} events ({:.0} MB of JSON, {} uploads of {batch}, {clients} clients) in {secs:.2} s: {rate:.0} events/s{per_event}",
             round + 1,
             bytes as f64 / 1e6,
             uploads.len()
