@@ -60,6 +60,7 @@ fn hundred_thousand_events_from_eight_clients_none_lost_or_duplicated() {
                     String::from_utf8_lossy(&out.stderr)
                 );
                 reads += 1;
+                std::thread::sleep(Duration::from_millis(20));
             }
             reads
         })
