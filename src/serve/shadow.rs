@@ -53,7 +53,13 @@ pub fn start(db: &Path, target: &VersionRef, timeout: Duration) -> Result<Shadow
             let mut totals = ShadowTotals::default();
             // Ends when the writer has stopped and every run is replayed.
             for (first, count) in runs {
-                replay_run(&mut store, &version, &id, first, count, &mut totals)?;
+                if let Err(e) = replay_run(&mut store, &version, &id, first, count, &mut totals) {
+                    // Said when it happens; the decisions go on being stored.
+                    super::log(&format!(
+                        "the shadow replay stopped at decision #{first}: {e}; decisions are still stored"
+                    ));
+                    return Err(e);
+                }
             }
             Ok(totals)
         })
