@@ -716,7 +716,7 @@ impl ImpactScreen {
         } else if let Some(r) = &self.report {
             let done = match &r.live {
                 Some(newest) => format!(
-                    "  {} replayed so far, newest {} (Ctrl-R reloads)",
+                    "  {} replayed so far, newest {} UTC (Ctrl-R reloads)",
                     r.report.replayed,
                     newest.get(..19).unwrap_or(newest).replace('T', " ")
                 ),
