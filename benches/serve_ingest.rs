@@ -6,7 +6,8 @@
 //!
 //! `cargo bench --bench serve_ingest` (GAVEL_BENCH_EVENTS, default 200,000;
 //! GAVEL_BENCH_ROUNDS, default 3; GAVEL_BENCH_CLIENTS, default 4;
-//! GAVEL_BENCH_BATCH, default 1,000).
+//! GAVEL_BENCH_BATCH, default 1,000; GAVEL_BENCH_SERVE_ARGS, more flags for
+//! `gavel serve`, e.g. `--max-uploads 2`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -73,6 +74,7 @@ fn main() {
     let rounds = env_usize("GAVEL_BENCH_ROUNDS", 3);
     let clients = env_usize("GAVEL_BENCH_CLIENTS", 4);
     let batch = env_usize("GAVEL_BENCH_BATCH", 1_000);
+    let serve_args = std::env::var("GAVEL_BENCH_SERVE_ARGS").unwrap_or_default();
     let mut rates = Vec::new();
     for round in 0..rounds {
         let dir = tempfile::tempdir().unwrap();
@@ -97,6 +99,7 @@ fn main() {
             .arg(&db)
             .args(["serve", "--listen", "127.0.0.1:0", "--token-file"])
             .arg(dir.path().join("token"))
+            .args(serve_args.split_whitespace())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
