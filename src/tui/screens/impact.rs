@@ -1204,6 +1204,11 @@ fn draw_intro(f: &mut Frame, area: Rect, view: &View) {
                 theme.style(Slot::Text),
             ),
         ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Live: `gavel serve --shadow NAME@VERSION` replays each decision OPA sends against that version; its running impact shows here.",
+            theme.style(Slot::Muted),
+        )),
     ];
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane(
