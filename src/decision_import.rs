@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::decision_log::{LineError, ParsedLine, VersionResolver, parse_line};
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::decisions::NewDecision;
+use crate::store::decisions::{AppendOutcome, NewDecision};
 
 /// Lines per transaction: large enough to amortise the commit, small enough
 /// that a crash loses little and memory stays flat.
@@ -90,27 +90,25 @@ pub fn import_decisions(
         for (batch, lines, bytes) in rx {
             let first_line = summary.lines + 1;
             summary.lines = lines;
-            let mut new = Vec::with_capacity(batch.len());
+            let mut parsed = Vec::with_capacity(batch.len());
             for item in batch {
                 match item {
                     Err(e) => {
                         (hooks.rejected)(&e);
                         summary.reject(e);
                     }
-                    Ok(p) => new.push(to_new(store, &mut resolver, p, &mut summary)?),
+                    Ok(p) => parsed.push(p),
                 }
             }
-            let out = store
-                .append(&new)
+            let out = store_parsed(store, &mut resolver, parsed, "import")
                 .map_err(|e| batch_failed(e, first_line, lines, &summary))?;
-            summary.imported += out.appended;
-            summary.identical += out.identical;
-            for (line, id) in out.conflicts {
+            summary.imported += out.appended.appended;
+            summary.identical += out.appended.identical;
+            summary.unknown_version += out.unknown_version;
+            for (line, id) in out.appended.conflicts {
                 let e = LineError {
                     line,
-                    reason: format!(
-                        "decision {id} is already stored with different content (conflict)"
-                    ),
+                    reason: conflict_reason(&id),
                 };
                 (hooks.rejected)(&e);
                 summary.conflicts += 1;
@@ -125,35 +123,75 @@ pub fn import_decisions(
     Ok(summary)
 }
 
+/// What storing one batch of parsed events did.
+#[derive(Debug, Default, Clone)]
+pub struct StoredBatch {
+    pub appended: AppendOutcome,
+    /// Events naming a bundle revision that is no stored version (stored
+    /// all the same, without a policy hash unless the event carried one).
+    pub unknown_version: u64,
+}
+
+/// Why an event whose id is already stored with other content is refused.
+pub fn conflict_reason(id: &str) -> String {
+    format!("decision {id} is already stored with different content (conflict)")
+}
+
+/// Stores parsed events in one transaction, each matched to the stored
+/// version its bundle revision names: the one path by which both
+/// `gavel decisions import` and `gavel serve` store decision events.
+/// `source` says which (it is part of each leaf's record).
+pub fn store_parsed(
+    store: &mut Store,
+    resolver: &mut VersionResolver,
+    parsed: Vec<ParsedLine>,
+    source: &'static str,
+) -> Result<StoredBatch> {
+    let mut unknown_version = 0;
+    let mut new = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let (d, unknown) = to_new(store, resolver, p, source)?;
+        unknown_version += u64::from(unknown);
+        new.push(d);
+    }
+    Ok(StoredBatch {
+        appended: store.append(&new)?,
+        unknown_version,
+    })
+}
+
+/// The decision a parsed event becomes, and whether it names a bundle
+/// revision that is no stored version.
 fn to_new(
     store: &Store,
     resolver: &mut VersionResolver,
     p: ParsedLine,
-    summary: &mut ImportSummary,
-) -> Result<NewDecision> {
+    source: &'static str,
+) -> Result<(NewDecision, bool)> {
     let version = match &p.bundle {
         Some((name, revision)) => resolver.resolve(store, name, revision)?,
         None => None,
     };
-    if version.is_none() && p.names_bundles {
-        summary.unknown_version += 1;
-    }
-    Ok(NewDecision {
-        decision_id: p.decision_id,
-        path: p.path,
-        timestamp: p.timestamp,
-        bundle: p.bundle,
-        outcome: p.outcome,
-        // The stored version's hash wins; an exported hash is kept for a
-        // version this store does not hold.
-        policy_hash: version.as_ref().map(|(_, h)| h.clone()).or(p.exported_hash),
-        rule_outcomes: p.exported_rule_outcomes,
-        version_id: version.map(|(id, _)| id),
-        source: "import",
-        line: p.line,
-        event: p.event,
-        event_sha256: p.event_sha256,
-    })
+    let unknown = version.is_none() && p.names_bundles;
+    Ok((
+        NewDecision {
+            decision_id: p.decision_id,
+            path: p.path,
+            timestamp: p.timestamp,
+            bundle: p.bundle,
+            outcome: p.outcome,
+            // The stored version's hash wins; an exported hash is kept for a
+            // version this store does not hold.
+            policy_hash: version.as_ref().map(|(_, h)| h.clone()).or(p.exported_hash),
+            rule_outcomes: p.exported_rule_outcomes,
+            version_id: version.map(|(id, _)| id),
+            source,
+            line: p.line,
+            event: p.event,
+            event_sha256: p.event_sha256,
+        },
+        unknown,
+    ))
 }
 
 /// A batch that could not be stored (a full disk, an I/O error): which

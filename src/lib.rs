@@ -32,6 +32,7 @@ pub mod rego;
 pub mod replay;
 pub mod samples;
 pub mod sanitize;
+pub mod serve;
 pub mod verify;
 pub mod working_copy;
 

@@ -902,7 +902,7 @@ fn diagnose(row: &Row, label: Option<&str>, versions: &HashMap<i64, (String, Str
             };
         }
     }
-    for other in ["eval", "import"] {
+    for other in ["eval", "import", "serve"] {
         if other != row.source && matches(current, label, other, row.seq) {
             return column("source", show(Some(&row.source)), show(Some(other)));
         }

@@ -19,6 +19,7 @@ pub mod output;
 mod packet;
 mod replay;
 mod rules;
+mod serve;
 mod test;
 mod verify;
 mod versions;
@@ -137,6 +138,9 @@ pub enum Command {
     VerifyProof(log::VerifyProofArgs),
     /// Write a consistent online copy of the store, then verify the copy.
     Backup(verify::BackupArgs),
+    /// Receive OPA's decision-log uploads over HTTP(S) and store them as
+    /// `decisions import` does (bearer token, loopback by default).
+    Serve(serve::Args),
     /// Every OPA builtin and whether Gavel has it (--format md: the README's table).
     Builtins,
     /// Seed a store with the bundled samples (every sample regime and its
@@ -192,7 +196,7 @@ impl Ctx<'_> {
     }
 
     /// The store's path: `--db`, else the default.
-    fn store_path(&self) -> Result<PathBuf, Error> {
+    pub fn store_path(&self) -> Result<PathBuf, Error> {
         match &self.db {
             Some(p) => Ok(p.clone()),
             None => Store::default_path(),
@@ -377,6 +381,7 @@ fn run(ctx: &mut Ctx, command: Command) -> anyhow::Result<Status> {
         Command::Checkpoint(args) => log::checkpoint(ctx, args),
         Command::Keys(cmd) => keys::run(ctx, cmd),
         Command::VerifyProof(args) => log::verify_proof(ctx, args),
+        Command::Serve(args) => serve::run(ctx, args),
         Command::Builtins => builtins::run(ctx),
         Command::Backup(args) => verify::backup(ctx, args),
         Command::Demo(_) => anyhow::bail!("`gavel demo` opens the workbench; run it on its own"),

@@ -164,6 +164,9 @@ impl NewDecision {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AppendOutcome {
     pub appended: u64,
+    /// The log position (seq) of the first decision appended; the others
+    /// follow it without a gap (one writer holds the log). 0 when none.
+    pub first_seq: i64,
     /// The same decision id with the same event: skipped.
     pub identical: u64,
     /// The same decision id with a different event: (line, id).
@@ -422,6 +425,9 @@ impl Store {
                 }
                 inserted.map_err(|e| sql_err(e, &d.decision_id))?;
                 append_leaf(&tx, &mut head, leaf)?;
+                if out.first_seq == 0 {
+                    out.first_seq = seq;
+                }
                 in_batch.insert(d.decision_id.as_str(), d.event.as_str());
                 out.appended += 1;
             }

@@ -2,12 +2,19 @@
 //! and when, so packets and the TUI can say "replayed 2026-11-20:
 //! DETERMINISTIC".
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::Store;
 use crate::error::Result;
-use crate::replay::ReplayResult;
+use crate::replay::{ImpactReport, ReplayResult, Verdict};
+use crate::store::VersionRef;
+
+/// Just past every shadow batch id in sort order (`;` follows `:`).
+const SHADOW_END: &str = "shadow;";
+
+/// Changed and failed decisions a shadow report names.
+const SHADOW_SAMPLE: usize = 20;
 
 /// A replay as recorded.
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +37,11 @@ pub struct ReplayRecord {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub vm_unchecked: bool,
 }
+
+/// The batch id prefix of a live shadow replay (`gavel serve --shadow`):
+/// `shadow:NAME@VERSION`, one batch per candidate version that grows as
+/// decisions arrive.
+pub const SHADOW_PREFIX: &str = "shadow:";
 
 /// A batch's changed decision: (decision id, original outcome, replayed
 /// outcome, verdict).
@@ -110,6 +122,86 @@ impl Store {
             )?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// The shadow batch recorded into most recently, summed up as a batch
+    /// replay's report (its verdicts, outcomes before and after, the
+    /// transitions between them, samples of changes and errors), with the
+    /// time of its newest replay. Rule impacts are not recorded per replay,
+    /// so the report has none. `None` when no shadow batch exists.
+    pub fn latest_shadow(&self) -> Result<Option<(ImpactReport, String)>> {
+        let latest: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT r.batch_id, r.replayed_at FROM replays r
+                 WHERE r.id = (SELECT max(id) FROM replays
+                               WHERE batch_id >= ?1 AND batch_id < ?2)",
+                params![SHADOW_PREFIX, SHADOW_END],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((batch_id, newest)) = latest else {
+            return Ok(None);
+        };
+        let mut report = ImpactReport {
+            against: batch_id
+                .strip_prefix(SHADOW_PREFIX)
+                .and_then(|v| VersionRef::parse(v).ok()),
+            batch_id: batch_id.clone(),
+            ..ImpactReport::default()
+        };
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT verdict, original_outcome, replayed_outcome, count(*)
+             FROM replays WHERE batch_id = ?1 GROUP BY 1, 2, 3",
+        )?;
+        let rows = stmt.query_map(params![batch_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (verdict, before, after, n) = row?;
+            let n = u64::try_from(n).unwrap_or(0);
+            let verdict = match verdict.as_str() {
+                "DETERMINISTIC" => Verdict::Deterministic,
+                "DIVERGED" => Verdict::Diverged,
+                "UNCHANGED" => Verdict::Unchanged,
+                "CHANGED" => Verdict::Changed,
+                _ => Verdict::Error,
+            };
+            report.replayed += n;
+            *report.verdicts.entry(verdict).or_default() += n;
+            *report.outcomes_before.entry(before.clone()).or_default() += n;
+            if let Some(after) = after {
+                *report.outcomes_after.entry(after.clone()).or_default() += n;
+                *report
+                    .transitions
+                    .entry(before)
+                    .or_default()
+                    .entry(after)
+                    .or_default() += n;
+            }
+        }
+        report.changed_sample = self
+            .batch_changes(&batch_id, SHADOW_SAMPLE)?
+            .into_iter()
+            .filter(|c| c.3 == "CHANGED" || c.3 == "DIVERGED")
+            .map(|c| c.0)
+            .collect();
+        let mut errors = self.conn().prepare_cached(
+            "SELECT d.decision_id, coalesce(r.reason, '') FROM replays r
+             JOIN decisions d ON d.seq = r.decision_seq
+             WHERE r.batch_id = ?1 AND r.verdict = 'ERROR' ORDER BY r.id LIMIT ?2",
+        )?;
+        report.error_sample = errors
+            .query_map(params![batch_id, SHADOW_SAMPLE as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some((report, newest)))
     }
 
     /// The replays of one decision, newest first.

@@ -7,6 +7,8 @@
 //! bars, the rules and citations behind the changes, and the changed
 //! decisions. `Enter` on one replays it again and shows both results side
 //! by side with the rule outcomes that differ and the diff; `Esc` goes back.
+//! While `gavel serve --shadow` runs, the screen shows its live shadow batch
+//! (until a run of the user's own), read again on every reload (`Ctrl-R`).
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -30,6 +32,28 @@ use crate::tui::theme::{Slot, Theme, outcome_glyph};
 use crate::tui::widgets::json::JsonView;
 use crate::tui::widgets::list::Cursor;
 use crate::tui::widgets::{pane, safe, safe_lines, truncate};
+
+/// A batch's changed decisions as the report lists them (or why they
+/// could not be read).
+fn read_changes(ctx: &Ctx, batch_id: &str) -> (Vec<Change>, Option<String>) {
+    match ctx.store.batch_changes(batch_id, CHANGES) {
+        Ok(rows) => (
+            rows.into_iter()
+                .map(|(decision_id, original, replayed, verdict)| Change {
+                    decision_id,
+                    original,
+                    replayed,
+                    verdict,
+                })
+                .collect(),
+            None,
+        ),
+        Err(e) => (
+            Vec::new(),
+            Some(format!("reading the changed decisions: {e}")),
+        ),
+    }
+}
 
 /// The picker's first item: replay each decision under its own version.
 pub const OWN_VERSIONS: &str = "(each decision's own version)";
@@ -58,6 +82,9 @@ struct Report {
     matching: Option<usize>,
     changes: Vec<Change>,
     changes_error: Option<String>,
+    /// A live shadow batch (`gavel serve --shadow`): the time of its newest
+    /// replay. It grows as decisions arrive; each reload reads it again.
+    live: Option<String>,
 }
 
 impl Report {
@@ -137,8 +164,52 @@ pub struct ImpactScreen {
 }
 
 impl ImpactScreen {
-    pub fn reload(&mut self, _ctx: &Ctx) -> Vec<Effect> {
-        vec![self.request_count()]
+    pub fn reload(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        let mut effects = vec![self.request_count()];
+        effects.extend(self.read_shadow(ctx));
+        effects
+    }
+
+    /// Shows the live shadow batch of `gavel serve --shadow`, read again
+    /// from the store, unless a batch replay of the user's own is on the
+    /// screen or running (that one stays until the next run).
+    fn read_shadow(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        if self.replay_pending()
+            || self.compare.is_some()
+            || self.report.as_ref().is_some_and(|r| r.live.is_none())
+        {
+            return Vec::new();
+        }
+        let (report, newest) = match ctx.store.latest_shadow() {
+            Ok(Some(found)) => found,
+            Ok(None) => return Vec::new(),
+            Err(e) => return vec![Effect::Error(format!("reading the shadow replay: {e}"))],
+        };
+        let (changes, changes_error) = read_changes(ctx, &report.batch_id);
+        let same_batch = self
+            .report
+            .as_ref()
+            .is_some_and(|r| r.report.batch_id == report.batch_id);
+        let against = report
+            .against
+            .as_ref()
+            .map_or_else(|| report.batch_id.clone(), |v| v.to_string());
+        self.report = Some(Report {
+            label: format!(
+                "live shadow: decisions gavel serve received, replayed against {against}"
+            ),
+            filter: DecisionFilter::default(),
+            matching: None,
+            changes,
+            changes_error,
+            report,
+            live: Some(newest),
+        });
+        if !same_batch {
+            self.changes = Cursor::default();
+            self.rules_scroll = 0;
+        }
+        Vec::new()
     }
 
     /// Counts what the filter selects, on a worker.
@@ -412,23 +483,7 @@ impl ImpactScreen {
         running: Option<Running>,
         ctx: &Ctx,
     ) -> Vec<Effect> {
-        let (changes, changes_error) = match ctx.store.batch_changes(&report.batch_id, CHANGES) {
-            Ok(rows) => (
-                rows.into_iter()
-                    .map(|(decision_id, original, replayed, verdict)| Change {
-                        decision_id,
-                        original,
-                        replayed,
-                        verdict,
-                    })
-                    .collect(),
-                None,
-            ),
-            Err(e) => (
-                Vec::new(),
-                Some(format!("reading the changed decisions: {e}")),
-            ),
-        };
+        let (changes, changes_error) = read_changes(ctx, &report.batch_id);
         let (label, filter, matching) = match running {
             Some(r) => (r.label, r.filter, r.matching),
             None => (
@@ -445,6 +500,7 @@ impl ImpactScreen {
             changes,
             changes_error,
             report,
+            live: None,
         };
         let msg = if r.cancelled() {
             format!(
@@ -541,6 +597,11 @@ impl ImpactScreen {
 
     pub fn report(&self) -> Option<&ImpactReport> {
         self.report.as_ref().map(|r| &r.report)
+    }
+
+    /// The time of the newest replay, when the report is a live shadow.
+    pub fn live(&self) -> Option<&str> {
+        self.report.as_ref().and_then(|r| r.live.as_deref())
     }
 
     /// The changed decisions of the report (at most 500).
@@ -653,11 +714,18 @@ impl ImpactScreen {
                 second,
             );
         } else if let Some(r) = &self.report {
-            let done = format!(
-                "  {} replayed in{}",
-                r.report.replayed,
-                seconds(r.report.duration_ms)
-            );
+            let done = match &r.live {
+                Some(newest) => format!(
+                    "  {} replayed so far, newest {} UTC (Ctrl-R reloads)",
+                    r.report.replayed,
+                    newest.get(..19).unwrap_or(newest).replace('T', " ")
+                ),
+                None => format!(
+                    "  {} replayed in{}",
+                    r.report.replayed,
+                    seconds(r.report.duration_ms)
+                ),
+            };
             let cancelled = if r.cancelled() {
                 format!("  cancelled: {} selected", r.matching.unwrap_or(0))
             } else {
@@ -752,11 +820,14 @@ impl ImpactScreen {
         let inner = block.inner(area);
         f.render_widget(block, area);
         if r.report.rules.is_empty() {
+            let note = if r.live.is_some() {
+                "a live shadow keeps verdicts and outcomes, not rule firings: Enter on a changed decision shows its rules"
+            } else {
+                "no cited rule fires differently"
+            };
             f.render_widget(
-                Paragraph::new(Span::styled(
-                    "no cited rule fires differently",
-                    theme.style(Slot::Muted),
-                )),
+                Paragraph::new(Span::styled(note, theme.style(Slot::Muted)))
+                    .wrap(Wrap { trim: true }),
                 inner,
             );
             return;
@@ -1133,6 +1204,11 @@ fn draw_intro(f: &mut Frame, area: Rect, view: &View) {
                 theme.style(Slot::Text),
             ),
         ]),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Live: `gavel serve --shadow NAME@VERSION` replays each decision OPA sends against that version; its running impact shows here.",
+            theme.style(Slot::Muted),
+        )),
     ];
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(pane(
