@@ -455,3 +455,112 @@ fn an_exported_bundle_evaluates_in_opa_as_gavel_eval_does() {
     // The cases reach more than one outcome: the comparison means something.
     assert!(outcomes.len() > 1, "{outcomes:?}");
 }
+
+/// `gavel serve --bundle-signing-key`: OPA's bundle plugin polls
+/// `GET /bundles/NAME` and gets the latest certified version, signed as
+/// `gavel bundle export` signs it, then `304` while it holds that one;
+/// nothing certified is 404; the store is read live (a version certified
+/// while the server runs is served on the next poll).
+#[test]
+fn serve_gives_opas_bundle_plugin_the_latest_certified_version() {
+    use std::io::{BufRead, BufReader};
+    let env = gfr_store();
+    prepare(&env, V);
+    let keys = env.dir.path().join("bundle-keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    make_keys(&keys);
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_gavel"));
+    server
+        .env_remove("GAVEL_DB")
+        .env_remove("GAVEL_SERVE_TOKEN")
+        .env("GAVEL_KEY_DIR", env.dir.path().join("keys"))
+        .env("GAVEL_CONFIG", env.dir.path().join("config.toml"))
+        .env("GAVEL_ALLOWED_SIGNERS", trust(&env))
+        .arg("--db")
+        .arg(&env.db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-auth"])
+        .arg("--bundle-signing-key")
+        .arg(keys.join("rsa.pem"))
+        .args(["--bundle-keyid", "gavel-prod"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = server.spawn().expect("gavel serve starts");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let listening = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on "))
+        .expect("a listening line");
+    assert!(
+        listening.contains("GET /bundles/NAME signed"),
+        "{listening}"
+    );
+    let base = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |path: &str, etag: Option<&str>| {
+        let mut req = agent.get(format!("{base}{path}"));
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        let mut resp = req.call().expect("answered");
+        let status = resp.status().as_u16();
+        let etag = resp
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = resp.body_mut().read_to_vec().unwrap_or_default();
+        (status, etag, body)
+    };
+
+    // Nothing certified yet: 404, and OPA keeps what it has.
+    let (status, _, body) = get("/bundles/gfr-procurement", None);
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("no certified version"));
+
+    certify_all(&env, V);
+    let (status, etag, body) = get("/bundles/gfr-procurement", None);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let etag = etag.expect("an ETag");
+    let file = env.dir.path().join("served.tar.gz");
+    std::fs::write(&file, &body).unwrap();
+    let m = manifest(&file);
+    assert!(
+        m["revision"]
+            .as_str()
+            .unwrap()
+            .starts_with("gfr-procurement@1.1.0 sha256:"),
+        "{m}"
+    );
+    assert_eq!(m["metadata"]["gavel"]["certification"]["certified"], true);
+    let (ok, said) = check(&[
+        "verify",
+        file.to_str().unwrap(),
+        "--key",
+        keys.join("rsa.pub").to_str().unwrap(),
+    ]);
+    assert!(ok, "{said}");
+
+    // OPA polls again with the ETag it holds: 304, no body.
+    let (status, again, body) = get("/bundles/gfr-procurement", Some(&etag));
+    assert_eq!(status, 304);
+    assert_eq!(again.as_deref(), Some(etag.as_str()));
+    assert!(body.is_empty());
+    // Another ETag (an older bundle): the whole bundle again.
+    let (status, _, body) = get("/bundles/gfr-procurement", Some("\"sha256:old\""));
+    assert_eq!(status, 200);
+    assert!(!body.is_empty());
+    // A name with no version at all.
+    let (status, _, _) = get("/bundles/nothing-here", None);
+    assert_eq!(status, 404);
+
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -65,21 +65,37 @@ pub fn run(ctx: &mut Ctx, cmd: Command) -> anyhow::Result<Status> {
     }
 }
 
+/// The signer of `--signing-key` and its `--keyid`, `--scope`, `--issuer`
+/// (`gavel serve` takes them as `--bundle-…`); `None` without a key.
+pub fn signer_of(
+    key: Option<&std::path::Path>,
+    keyid: Option<&str>,
+    scope: Option<&str>,
+    issuer: Option<&str>,
+) -> anyhow::Result<Option<BundleSigner>> {
+    let Some(path) = key else {
+        return Ok(None);
+    };
+    Ok(Some(BundleSigner {
+        key: SigningKey::from_file(path)?,
+        keyid: match keyid {
+            Some(k) if !k.trim().is_empty() => k.to_string(),
+            Some(_) => anyhow::bail!("keyid: empty"),
+            None => "default".to_string(),
+        },
+        scope: scope.map(str::to_string),
+        issuer: issuer.map(str::to_string),
+    }))
+}
+
 fn export(ctx: &mut Ctx, args: ExportArgs) -> anyhow::Result<Status> {
     let reference = VersionRef::parse(&args.version)?;
-    let signer = match &args.signing_key {
-        Some(path) => Some(BundleSigner {
-            key: SigningKey::from_file(path)?,
-            keyid: match &args.keyid {
-                Some(k) if !k.trim().is_empty() => k.clone(),
-                Some(_) => anyhow::bail!("--keyid: empty"),
-                None => "default".to_string(),
-            },
-            scope: args.scope.clone(),
-            issuer: args.issuer.clone(),
-        }),
-        None => None,
-    };
+    let signer = signer_of(
+        args.signing_key.as_deref(),
+        args.keyid.as_deref(),
+        args.scope.as_deref(),
+        args.issuer.as_deref(),
+    )?;
     let settings = ctx.settings()?;
     let now = ctx.now()?;
     let store = ctx.open_store_read_only()?;

@@ -79,6 +79,21 @@ pub struct Args {
     /// Seconds a shutdown waits for the requests in flight.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub grace: u64,
+    /// Serve `GET /bundles/NAME` (the latest certified version of NAME,
+    /// as `gavel bundle export` writes it), signed with this PEM key (RSA:
+    /// RS256; P-256: ES256), kept outside the store.
+    #[arg(long, value_name = "FILE")]
+    pub bundle_signing_key: Option<PathBuf>,
+    /// The signing key's id (OPA's `keys` config names it; default `default`).
+    #[arg(long, value_name = "ID", requires = "bundle_signing_key")]
+    pub bundle_keyid: Option<String>,
+    /// The signature's `scope`.
+    #[arg(long, value_name = "S", requires = "bundle_signing_key")]
+    pub bundle_scope: Option<String>,
+    /// Serve bundles without a signature (OPA loads them only when its
+    /// bundle config names no verification key).
+    #[arg(long, conflicts_with_all = ["bundle_signing_key", "bundle_keyid", "bundle_scope"])]
+    pub unsigned_bundles: bool,
 }
 
 #[derive(Serialize)]
@@ -131,8 +146,25 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
         max_uploads: args.max_uploads.max(1),
         ..Limits::default()
     };
+    let bundles = if args.bundle_signing_key.is_some() || args.unsigned_bundles {
+        let signer = super::bundle::signer_of(
+            args.bundle_signing_key.as_deref(),
+            args.bundle_keyid.as_deref(),
+            args.bundle_scope.as_deref(),
+            None,
+        )
+        .context("--bundle-signing-key")?;
+        Some(std::sync::Arc::new(crate::serve::bundles::BundleService {
+            db: ctx.store_path()?,
+            settings: ctx.settings()?,
+            signer,
+        }))
+    } else {
+        None
+    };
     let store = ctx.open_store()?;
     let config = Config {
+        bundles: bundles.clone(),
         listen: args.listen,
         token,
         tls: args.tls_cert.zip(args.tls_key),
@@ -146,7 +178,12 @@ pub fn run(ctx: &mut Ctx, args: Args) -> anyhow::Result<Status> {
     let logs_path = args.logs_path;
     let served = crate::serve::run(store, config, |addr, scheme| {
         log(&format!(
-            "listening on {scheme}://{addr} (POST {logs_path}); SIGTERM or Ctrl-C stops it"
+            "listening on {scheme}://{addr} (POST {logs_path}{}); SIGTERM or Ctrl-C stops it",
+            match &bundles {
+                Some(b) if b.signer.is_some() => ", GET /bundles/NAME signed",
+                Some(_) => ", GET /bundles/NAME unsigned",
+                None => "",
+            }
         ));
     })?;
     let summary = Summary {

@@ -10,6 +10,7 @@
 //! (`writer`); parsing runs on tokio's blocking pool.
 
 pub mod auth;
+pub mod bundles;
 pub mod ingest;
 pub mod limits;
 mod routes;
@@ -51,6 +52,8 @@ pub struct Config {
     pub db: PathBuf,
     /// How long a shutdown waits for requests in flight.
     pub grace: Duration,
+    /// `GET /bundles/{name}`, when the server serves bundles.
+    pub bundles: Option<Arc<bundles::BundleService>>,
     /// Evaluation timeout of a shadow replay.
     pub replay_timeout: Duration,
 }
@@ -98,6 +101,7 @@ pub fn run(store: Store, config: Config, ready: impl FnOnce(SocketAddr, &str)) -
         .map_err(|e| Error::io("the server's runtime", e))?;
     let shared = Arc::new(routes::Shared {
         writer: writer_tx,
+        bundles: config.bundles.clone(),
         uploads: Semaphore::new(config.limits.max_uploads.max(1)),
         limits: config.limits.clone(),
     });

@@ -1,8 +1,9 @@
 //! The HTTP routes of `gavel serve` and their answers: `POST <logs path>`
-//! takes OPA's decision-log uploads; `GET /health` says the server is up.
-//! Every route sits behind the bearer-token middleware. A new route (the
-//! bundle service's `GET /bundles/{name}`) is one more `.route` in
-//! [`router`] with its handler in its own module.
+//! takes OPA's decision-log uploads; `GET /bundles/{name}` serves the
+//! latest certified version as a signed bundle (bundles.rs); `GET /health`
+//! says the server is up. Every route sits behind the bearer-token
+//! middleware; a new route is one more `.route` in [`router`] with its
+//! handler in its own module.
 
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ use super::writer::Job;
 /// What the handlers share.
 pub struct Shared {
     pub writer: mpsc::Sender<Job>,
+    /// The bundle service, when the server was given a signing key (or
+    /// told to serve unsigned bundles).
+    pub bundles: Option<Arc<super::bundles::BundleService>>,
     /// One permit per upload being read, parsed or stored.
     pub uploads: Semaphore,
     pub limits: Limits,
@@ -40,6 +44,7 @@ pub struct Peer(pub std::net::SocketAddr);
 pub fn router(shared: Arc<Shared>, logs_path: &str, guard: Arc<super::auth::Guard>) -> Router {
     Router::new()
         .route(logs_path, post(receive_logs))
+        .route("/bundles/{name}", get(super::bundles::get_bundle))
         .route("/health", get(health))
         .fallback(not_found)
         .with_state(shared)
