@@ -50,10 +50,7 @@ pub fn reachable_files(modules: &[(String, Module)], entrypoint: &str) -> Option
                 queue.push(j);
             }
         }
-        let Some(paths) = data_paths(&modules[i].1) else {
-            return None;
-        };
-        for path in paths {
+        for path in data_paths(&modules[i].1)? {
             reach(&path, &mut reached, &mut queue);
         }
     }
