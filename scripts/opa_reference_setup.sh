@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetch the reference OPA engine (OPA's Go library behind a ctypes binding) into
-# .opa-ref/ at the repository root. Developer tool only: no test depends on it.
+# .opa-ref/ at the repository root. Developer tool; tests/cli_bundle.rs evaluates
+# exported bundles with it when present (.ci/run fetches it).
 # The wheel is tagged for Python 3.14 but its code runs on 3.11 once unpacked.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
