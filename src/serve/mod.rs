@@ -91,8 +91,12 @@ pub fn run(store: Store, config: Config, ready: impl FnOnce(SocketAddr, &str)) -
         None => None,
     };
     let shadow_batch = shadow.as_ref().map(|s| s.batch_id.clone());
-    let (writer_tx, writer) = writer::spawn(store, shadow.as_ref().map(|s| s.sender.clone()))
-        .map_err(|e| Error::io("the store writer thread", e))?;
+    let (writer_tx, writer) = writer::spawn(
+        store,
+        Some(config.db.clone()),
+        shadow.as_ref().map(|s| s.sender.clone()),
+    )
+    .map_err(|e| Error::io("the store writer thread", e))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("gavel-serve")
