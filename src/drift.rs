@@ -298,17 +298,7 @@ pub fn drift_report(
                  ORDER BY d.ts_ns, d.seq{limit_sql}"
             ))?;
             let found = stmt
-                .query_map(params_from_iter(params.iter()), |r| {
-                    Ok(DriftDecision {
-                        decision_id: r.get(0)?,
-                        timestamp: r.get(1)?,
-                        path: r.get(2)?,
-                        outcome: r.get(3)?,
-                        source: r.get(4)?,
-                        ts_ns: r.get(5)?,
-                        seq: r.get(6)?,
-                    })
-                })?
+                .query_map(params_from_iter(params.iter()), drift_decision)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             listed.extend(found);
         }
@@ -393,17 +383,7 @@ pub fn version_drift(
             "SELECT d.decision_id, d.timestamp, d.path, d.outcome, d.source, d.ts_ns, d.seq
              FROM decisions d WHERE {mine} AND {drift_clause} ORDER BY d.ts_ns, d.seq LIMIT 20"
         ))?
-        .query_map(params_from_iter(p.iter()), |r| {
-            Ok(DriftDecision {
-                decision_id: r.get(0)?,
-                timestamp: r.get(1)?,
-                path: r.get(2)?,
-                outcome: r.get(3)?,
-                source: r.get(4)?,
-                ts_ns: r.get(5)?,
-                seq: r.get(6)?,
-            })
-        })?
+        .query_map(params_from_iter(p.iter()), drift_decision)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(VersionDrift {
         certified_at: since.map(format_rfc3339_ns),
@@ -411,5 +391,19 @@ pub fn version_drift(
         since_certification,
         drift,
         first_drift,
+    })
+}
+
+/// A row of `d.decision_id, d.timestamp, d.path, d.outcome, d.source,
+/// d.ts_ns, d.seq`.
+fn drift_decision(r: &rusqlite::Row) -> rusqlite::Result<DriftDecision> {
+    Ok(DriftDecision {
+        decision_id: r.get(0)?,
+        timestamp: r.get(1)?,
+        path: r.get(2)?,
+        outcome: r.get(3)?,
+        source: r.get(4)?,
+        ts_ns: r.get(5)?,
+        seq: r.get(6)?,
     })
 }

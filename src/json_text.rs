@@ -10,6 +10,38 @@
 use serde::de::Error as _;
 use serde_json::{Number, Value};
 
+/// Writes `s` as a JSON string the way Go's `encoding/json` does:
+/// control characters as `\u00XX` (bar the short escapes), U+2028 and
+/// U+2029 escaped, and `<`, `>`, `&` escaped too when `escape_html` (Go's
+/// default; `SetEscapeHTML(false)` turns it off). OPA hashes and signs
+/// such text, so it must match byte for byte.
+pub fn write_go_string(s: &str, escape_html: bool, out: &mut String) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            '<' | '>' | '&' if escape_html => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// The most integer digits a number read from JSON may have.
 pub const MAX_DIGITS: u64 = 100_000;
 

@@ -306,31 +306,29 @@ fn a_with_value_read_through_a_variable_is_evaluated_first() {
     }
 }
 
+/// A one-module version `NAME@1.0.0` (NAME.rego) imported, and one
+/// decision event of it.
+fn one_decision_stored(env: &Env, name: &str, rego: &str, event: &str) {
+    let b = env.bundle(&format!("{name}/1.0.0"), &[(&format!("{name}.rego"), rego)]);
+    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let log = env.dir.path().join("log.jsonl");
+    std::fs::write(&log, format!("{event}\n")).unwrap();
+    let (code, _, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
 /// A batch replay says how many decisions had a VM program and why the
 /// others ran on the interpreter (a `with` the VM's compiler refuses).
 #[test]
 fn a_replay_names_why_the_vm_could_not_take_an_entrypoint() {
     let env = Env::new();
-    let b = env.bundle(
-        "w/1.0.0",
-        &[(
-            "w.rego",
-            "package w\n\nr := x if {\n  x := input.a with input.b as 1\n}\n",
-        )],
+    one_decision_stored(
+        &env,
+        "w",
+        "package w\n\nr := x if {\n  x := input.a with input.b as 1\n}\n",
+        r#"{"decision_id":"d1","path":"w/r","input":{"a":7},"result":7,"timestamp":"2026-11-20T10:00:00Z","bundles":{"w":{"revision":"1.0.0"}}}"#,
     );
-    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    let log = env.dir.path().join("log.jsonl");
-    std::fs::write(
-        &log,
-        concat!(
-            r#"{"decision_id":"d1","path":"w/r","input":{"a":7},"result":7,"timestamp":"2026-11-20T10:00:00Z","bundles":{"w":{"revision":"1.0.0"}}}"#,
-            "\n"
-        ),
-    )
-    .unwrap();
-    let (code, _, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
     let (code, out, err) = env.run(&["replay", "--all"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("DETERMINISTIC 1"), "{out}");
@@ -353,26 +351,12 @@ fn a_replay_names_why_the_vm_could_not_take_an_entrypoint() {
 #[test]
 fn a_local_assigned_to_another_runs_on_the_vm() {
     let env = Env::new();
-    let b = env.bundle(
-        "k/1.0.0",
-        &[(
-            "k.rego",
-            "package k\n\nr := m if {\n  n := count(input.s)\n  m := n\n}\n",
-        )],
+    one_decision_stored(
+        &env,
+        "k",
+        "package k\n\nr := m if {\n  n := count(input.s)\n  m := n\n}\n",
+        r#"{"decision_id":"d1","path":"k/r","input":{"s":"abc"},"result":3,"timestamp":"2026-11-20T10:00:00Z","bundles":{"k":{"revision":"1.0.0"}}}"#,
     );
-    let (code, _, err) = env.run(&["import", b.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
-    let log = env.dir.path().join("log.jsonl");
-    std::fs::write(
-        &log,
-        concat!(
-            r#"{"decision_id":"d1","path":"k/r","input":{"s":"abc"},"result":3,"timestamp":"2026-11-20T10:00:00Z","bundles":{"k":{"revision":"1.0.0"}}}"#,
-            "\n"
-        ),
-    )
-    .unwrap();
-    let (code, _, err) = env.run(&["decisions", "import", log.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
     let (code, out, err) = env.run(&["replay", "--all"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("DETERMINISTIC 1"), "{out}");

@@ -19,7 +19,6 @@
 //! the query's start time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use ed25519_dalek::{Signer as _, Verifier as _};
 use hmac::{Hmac, KeyInit, Mac};
@@ -1282,7 +1281,7 @@ fn write_go_json(value: &Value, out: &mut String) {
         Value::Null | Value::Undefined => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => out.push_str(&n.format_decimal()),
-        Value::String(s) => write_go_string(s, out),
+        Value::String(s) => crate::json_text::write_go_string(s, true, out),
         Value::Array(items) => write_go_items(items.iter(), out),
         Value::Set(items) => write_go_items(items.iter(), out),
         Value::Object(fields) => {
@@ -1298,7 +1297,7 @@ fn write_go_json(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_go_string(k, out);
+                crate::json_text::write_go_string(k, true, out);
                 out.push(':');
                 write_go_json(v, out);
             }
@@ -1316,29 +1315,6 @@ fn write_go_items<'a>(items: impl Iterator<Item = &'a Value>, out: &mut String) 
         write_go_json(item, out);
     }
     out.push(']');
-}
-
-fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

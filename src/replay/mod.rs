@@ -720,8 +720,9 @@ fn replay_all_with(
         evaluate_one(&chunk.rows[i], &chunk.jobs[i], &target, trust_vm, vms)
     };
     let record = |chunk: &Prepared, mut results: Vec<ReplayResult>| -> Result<()> {
-        // A program demoted by now: its unchecked answers here are decided
-        // again, before anything of the chunk is recorded.
+        // A program demoted by now (workers may have caught it out in a
+        // later chunk while this one waited): its unchecked answers here
+        // are decided again, before anything of the chunk is recorded.
         for (r, (row, job)) in results.iter_mut().zip(chunk.rows.iter().zip(&chunk.jobs)) {
             let Some(p) = &job.fast else { continue };
             let key = Arc::as_ptr(p);
@@ -1085,7 +1086,11 @@ mod tests {
     #[test]
     fn a_vm_that_disagrees_is_handed_to_the_interpreter_and_its_chunk_decided_again() {
         let dir = tempfile::tempdir().unwrap();
-        let (n, bad) = (2 * CHUNK + 500, 500);
+        // The bad decisions fall in the fourth chunk: the pipeline reads a
+        // chunk only once the one two before it is recorded (workers.rs),
+        // so the first two are recorded before the VM can be caught out;
+        // the third may be recorded after, and then is decided again.
+        let (n, bad) = (3 * CHUNK + 500, 500);
         let mut store = store_for_trust(dir.path(), n, bad);
         let target = VersionRef::parse("t@2.0.0").unwrap();
         let opts = BatchOptions {
